@@ -1,0 +1,24 @@
+// crypto/random.h
+//
+// Cryptographically secure random strings (OpenSSL RAND_bytes). Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace berth::crypto {
+
+// `bytes` random bytes as lowercase hex.
+std::string RandomHex(size_t bytes);
+// `length` characters drawn uniformly from `alphabet` (size <= 256).
+std::string RandomString(size_t length, std::string_view alphabet);
+
+// Compares secrets in time that depends only on their lengths.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+std::string Base64Encode(std::string_view data);
+// nullopt for malformed input.
+std::optional<std::string> Base64Decode(std::string_view text);
+
+}  // namespace berth::crypto

@@ -1,0 +1,160 @@
+// meta/metadata_store.h
+//
+// The metadata store is the single source of truth for everything but blob bytes: repositories,
+// which blobs each repository may serve, manifests (payload bytes included), tags, references
+// (index -> child, referrer -> subject), upload sessions and access keys. Every method that
+// changes anything is one transaction: it happens entirely or not at all, and once it returns
+// success it survives a crash.
+//
+// It is not: a blob store (bytes live in blob/), or an authorizer.
+//
+// Implementations: meta/sqlite (embedded, WAL). A PostgreSQL implementation slots in behind the
+// same interfaces.
+//
+// Thread safety: every method may be called concurrently from any thread. Methods block on disk
+// I/O; writers (those returning Status or creating rows) may wait for fsync, so async callers run
+// them on the blocking pool. Reads never wait behind a write.
+//
+// Errors: kNotFound, kFailedPrecondition and kAlreadyExists as documented per method; kInternal
+// when the database fails; kUnavailable when it is busy past its timeout.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "oci/digest.h"
+
+namespace berth::meta {
+
+using RepositoryId = int64_t;
+using UnixSeconds = int64_t;
+
+struct ManifestRecord {
+  oci::Digest digest;
+  std::string media_type;
+  std::string payload;  // byte-exact, as pushed
+};
+
+// What a pushed manifest refers to, already parsed and validated by oci::ParseManifest.
+struct NewManifest {
+  oci::Digest digest;
+  std::string media_type;
+  std::string artifact_type;
+  std::string annotations_json;
+  std::optional<oci::Digest> subject;
+  std::string payload;
+  struct BlobRef {
+    oci::Digest digest;
+    int64_t size;
+  };
+  std::vector<BlobRef> blobs;            // must be linked to the repository with this size
+  std::vector<oci::Digest> foreign_blobs;  // layers with urls: recorded, not required
+  std::vector<oci::Digest> manifests;    // must be manifests of the repository
+};
+
+struct Referrer {
+  oci::Digest digest;
+  std::string media_type;
+  std::string artifact_type;
+  std::string annotations_json;
+  int64_t size;
+};
+
+class RegistryIndex {
+ public:
+  RegistryIndex() = default;
+  RegistryIndex(const RegistryIndex&) = delete;
+  RegistryIndex& operator=(const RegistryIndex&) = delete;
+  virtual ~RegistryIndex() = default;
+
+  virtual Result<std::optional<RepositoryId>> FindRepository(std::string_view name) = 0;
+  virtual Result<RepositoryId> CreateRepositoryIfMissing(std::string_view name, UnixSeconds now) = 0;
+  // Names in byte order, strictly after `after`, at most `limit`.
+  virtual Result<std::vector<std::string>> ListRepositories(std::string_view after,
+                                                            size_t limit) = 0;
+
+  // Size of the blob if `repo` may serve it.
+  virtual Result<std::optional<uint64_t>> FindBlob(RepositoryId repo, const oci::Digest& digest) = 0;
+  // Links a blob another repository holds into `repo` (a mount). Returns false if `from` does
+  // not hold it.
+  virtual Result<bool> MountBlob(RepositoryId repo, RepositoryId from, const oci::Digest& digest,
+                                 UnixSeconds now) = 0;
+  // Records stored bytes under `digest`, links them to the upload's repository and ends the
+  // upload session, in one transaction. kNotFound if the session is gone.
+  virtual Status CommitUpload(std::string_view upload_id, const oci::Digest& digest, uint64_t size,
+                              UnixSeconds now) = 0;
+  // Returns false if the repository did not hold the blob.
+  virtual Result<bool> UnlinkBlob(RepositoryId repo, const oci::Digest& digest) = 0;
+
+  // By digest, or by tag when `tag` is set (then `digest` is ignored).
+  virtual Result<std::optional<ManifestRecord>> GetManifest(RepositoryId repo,
+                                                            const oci::Digest* digest,
+                                                            const std::string* tag) = 0;
+  // Stores the manifest (idempotent per digest) and points `tag` at it if given. Fails with
+  // kFailedPrecondition, reason MANIFEST_BLOB_UNKNOWN, naming the first missing reference, and
+  // changes nothing.
+  virtual Status PutManifest(RepositoryId repo, const NewManifest& manifest,
+                             const std::string* tag, UnixSeconds now) = 0;
+  // Removes the manifest and every tag pointing at it. Returns false if it was absent.
+  virtual Result<bool> DeleteManifest(RepositoryId repo, const oci::Digest& digest) = 0;
+  virtual Result<bool> DeleteTag(RepositoryId repo, std::string_view tag) = 0;
+  virtual Result<std::vector<std::string>> ListTags(RepositoryId repo, std::string_view after,
+                                                    size_t limit) = 0;
+  // Manifests of `repo` whose subject is `subject`; only those of `artifact_type` if non-empty.
+  virtual Result<std::vector<Referrer>> ListReferrers(RepositoryId repo, const oci::Digest& subject,
+                                                      std::string_view artifact_type) = 0;
+};
+
+struct UploadRecord {
+  std::string id;
+  RepositoryId repository = 0;
+  uint64_t size = 0;
+  std::string hash_state;  // crypto::Sha256::SaveState() after `size` bytes
+  UnixSeconds updated_at = 0;
+};
+
+// Upload sessions, so an upload survives a restart and belongs to one repository.
+class UploadSessions {
+ public:
+  UploadSessions() = default;
+  UploadSessions(const UploadSessions&) = delete;
+  UploadSessions& operator=(const UploadSessions&) = delete;
+  virtual ~UploadSessions() = default;
+
+  virtual Status CreateUpload(const UploadRecord& upload) = 0;
+  virtual Result<std::optional<UploadRecord>> GetUpload(std::string_view id) = 0;
+  // Records progress. kNotFound if the session was cancelled or expired meanwhile.
+  virtual Status SaveUploadProgress(std::string_view id, uint64_t size, std::string_view hash_state,
+                                    UnixSeconds now) = 0;
+  virtual Result<bool> DeleteUpload(std::string_view id) = 0;
+  // Sessions idle since before `cutoff`, at most `limit`.
+  virtual Result<std::vector<std::string>> IdleUploads(UnixSeconds cutoff, size_t limit) = 0;
+  virtual Result<int64_t> CountUploads() = 0;
+};
+
+struct AccessKey {
+  std::string id;
+  std::string secret;
+  std::string principal;  // "admin" for the bootstrap identity
+};
+
+class AccessKeys {
+ public:
+  AccessKeys() = default;
+  AccessKeys(const AccessKeys&) = delete;
+  AccessKeys& operator=(const AccessKeys&) = delete;
+  virtual ~AccessKeys() = default;
+
+  virtual Result<std::vector<AccessKey>> ListAccessKeys() = 0;
+  // kAlreadyExists if the id is taken.
+  virtual Status CreateAccessKey(const AccessKey& key, UnixSeconds now) = 0;
+};
+
+// One object serving all three roles; the composition root hands out the facets.
+class MetadataStore : public RegistryIndex, public UploadSessions, public AccessKeys {};
+
+}  // namespace berth::meta

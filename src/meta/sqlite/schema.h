@@ -1,0 +1,72 @@
+// meta/sqlite/schema.h
+//
+// The schema as an ordered list of migrations; PRAGMA user_version records how many have run.
+// Append only: a released migration is never edited.
+#pragma once
+
+#include <array>
+
+namespace berth::meta::sqlite {
+
+inline constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+CREATE TABLE repositories(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL);
+CREATE TABLE blobs(
+  digest TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  created_at INTEGER NOT NULL) WITHOUT ROWID;
+-- "repository may serve this blob": set by an upload or a mount.
+CREATE TABLE repository_blobs(
+  repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+  digest TEXT NOT NULL REFERENCES blobs(digest),
+  linked_at INTEGER NOT NULL,
+  PRIMARY KEY(repo_id, digest)) WITHOUT ROWID;
+CREATE INDEX repository_blobs_digest ON repository_blobs(digest);
+CREATE TABLE manifests(
+  id INTEGER PRIMARY KEY,
+  repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+  digest TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  artifact_type TEXT NOT NULL,
+  annotations TEXT NOT NULL,
+  subject TEXT,
+  payload BLOB NOT NULL,
+  size INTEGER NOT NULL,
+  pushed_at INTEGER NOT NULL,
+  UNIQUE(repo_id, digest));
+CREATE INDEX manifests_subject ON manifests(repo_id, subject) WHERE subject IS NOT NULL;
+-- What a manifest refers to; kind 0 = blob, 1 = manifest, 2 = foreign blob. Used by validation
+-- now and by garbage collection later.
+CREATE TABLE manifest_refs(
+  manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+  child TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  PRIMARY KEY(manifest_id, child, kind)) WITHOUT ROWID;
+CREATE INDEX manifest_refs_child ON manifest_refs(child);
+CREATE TABLE tags(
+  repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY(repo_id, name)) WITHOUT ROWID;
+CREATE INDEX tags_manifest ON tags(manifest_id);
+CREATE TABLE uploads(
+  id TEXT PRIMARY KEY,
+  repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+  size INTEGER NOT NULL,
+  hash_state BLOB NOT NULL,
+  started_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX uploads_updated ON uploads(updated_at);
+CREATE TABLE access_keys(
+  id TEXT PRIMARY KEY,
+  secret TEXT NOT NULL,
+  principal TEXT NOT NULL,
+  created_at INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
+};
+
+}  // namespace berth::meta::sqlite

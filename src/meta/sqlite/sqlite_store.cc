@@ -1,0 +1,457 @@
+#include "meta/sqlite/sqlite_store.h"
+
+#include <mutex>
+#include <vector>
+
+#include "meta/sqlite/connection.h"
+#include "meta/sqlite/schema.h"
+
+namespace berth::meta::sqlite {
+namespace {
+
+enum RefKind : int64_t { kBlobRef = 0, kManifestRef = 1, kForeignRef = 2 };
+
+// Rolls back unless Commit() was called, so every early return leaves the database unchanged.
+class WriteTransaction {
+ public:
+  explicit WriteTransaction(Connection& conn) : conn_(conn) {}
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+  ~WriteTransaction() {
+    if (open_) (void)conn_.Exec("ROLLBACK");
+  }
+  Status Begin() {
+    BERTH_TRY(conn_.Exec("BEGIN IMMEDIATE"));
+    open_ = true;
+    return {};
+  }
+  Status Commit() {
+    BERTH_TRY(conn_.Exec("COMMIT"));
+    open_ = false;
+    return {};
+  }
+
+ private:
+  Connection& conn_;
+  bool open_ = false;
+};
+
+class SqliteStore final : public MetadataStore {
+ public:
+  SqliteStore(std::string path, std::unique_ptr<Connection> writer)
+      : path_(std::move(path)), writer_(std::move(writer)) {}
+
+  // ---- RegistryIndex ----
+
+  Result<std::optional<RepositoryId>> FindRepository(std::string_view name) override {
+    return Read([&](Connection& c) -> Result<std::optional<RepositoryId>> {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT id FROM repositories WHERE name=?"));
+      st.Bind(1, name);
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return std::nullopt;
+      return st.Int(0);
+    });
+  }
+
+  Result<RepositoryId> CreateRepositoryIfMissing(std::string_view name, UnixSeconds now) override {
+    BERTH_ASSIGN(std::optional<RepositoryId> existing, FindRepository(name));
+    if (existing) return *existing;
+    return Write([&](Connection& c) -> Result<RepositoryId> {
+      BERTH_ASSIGN(Statement insert,
+                   c.Prepare("INSERT INTO repositories(name, created_at) VALUES(?, ?) "
+                             "ON CONFLICT(name) DO NOTHING"));
+      BERTH_TRY(insert.Bind(1, name).Bind(2, now).Run());
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT id FROM repositories WHERE name=?"));
+      st.Bind(1, name);
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return Fail(Code::kInternal, "repository vanished after insert");
+      return st.Int(0);
+    });
+  }
+
+  Result<std::vector<std::string>> ListRepositories(std::string_view after,
+                                                    size_t limit) override {
+    return Read([&](Connection& c) -> Result<std::vector<std::string>> {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT name FROM repositories WHERE name > ? "
+                                           "ORDER BY name LIMIT ?"));
+      st.Bind(1, after).Bind(2, static_cast<int64_t>(limit));
+      return Column0Strings(st);
+    });
+  }
+
+  Result<std::optional<uint64_t>> FindBlob(RepositoryId repo, const oci::Digest& digest) override {
+    return Read([&](Connection& c) { return FindBlobIn(c, repo, digest.str()); });
+  }
+
+  Result<bool> MountBlob(RepositoryId repo, RepositoryId from, const oci::Digest& digest,
+                         UnixSeconds now) override {
+    return Write([&](Connection& c) -> Result<bool> {
+      BERTH_ASSIGN(std::optional<uint64_t> size, FindBlobIn(c, from, digest.str()));
+      if (!size) return false;
+      BERTH_TRY(Link(c, repo, digest.str(), now));
+      return true;
+    });
+  }
+
+  Status CommitUpload(std::string_view upload_id, const oci::Digest& digest, uint64_t size,
+                      UnixSeconds now) override {
+    return Write([&](Connection& c) -> Status {
+      BERTH_ASSIGN(Statement find, c.Prepare("SELECT repo_id FROM uploads WHERE id=?"));
+      find.Bind(1, upload_id);
+      BERTH_ASSIGN(bool row, find.Step());
+      if (!row) return Fail(Code::kNotFound, "upload session gone", "BLOB_UPLOAD_UNKNOWN");
+      RepositoryId repo = find.Int(0);
+      BERTH_ASSIGN(Statement blob, c.Prepare("INSERT INTO blobs(digest, size, created_at) "
+                                             "VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
+      BERTH_TRY(blob.Bind(1, digest.str()).Bind(2, static_cast<int64_t>(size)).Bind(3, now).Run());
+      BERTH_TRY(Link(c, repo, digest.str(), now));
+      BERTH_ASSIGN(Statement del, c.Prepare("DELETE FROM uploads WHERE id=?"));
+      return del.Bind(1, upload_id).Run();
+    });
+  }
+
+  Result<bool> UnlinkBlob(RepositoryId repo, const oci::Digest& digest) override {
+    return Write([&](Connection& c) -> Result<bool> {
+      BERTH_ASSIGN(Statement st,
+                   c.Prepare("DELETE FROM repository_blobs WHERE repo_id=? AND digest=?"));
+      BERTH_TRY(st.Bind(1, repo).Bind(2, digest.str()).Run());
+      return c.Changes() > 0;
+    });
+  }
+
+  Result<std::optional<ManifestRecord>> GetManifest(RepositoryId repo, const oci::Digest* digest,
+                                                    const std::string* tag) override {
+    return Read([&](Connection& c) -> Result<std::optional<ManifestRecord>> {
+      Result<Statement> st =
+          tag != nullptr
+              ? c.Prepare("SELECT m.digest, m.media_type, m.payload FROM tags t "
+                          "JOIN manifests m ON m.id=t.manifest_id WHERE t.repo_id=? AND t.name=?")
+              : c.Prepare("SELECT digest, media_type, payload FROM manifests "
+                          "WHERE repo_id=? AND digest=?");
+      if (!st) return std::unexpected(std::move(st).error());
+      st->Bind(1, repo).Bind(2, tag != nullptr ? std::string_view(*tag) : digest->str());
+      BERTH_ASSIGN(bool row, st->Step());
+      if (!row) return std::nullopt;
+      BERTH_ASSIGN(oci::Digest found, oci::Digest::Parse(st->Text(0)));
+      return ManifestRecord{.digest = std::move(found), .media_type = st->Text(1),
+                            .payload = st->Text(2)};
+    });
+  }
+
+  Status PutManifest(RepositoryId repo, const NewManifest& m, const std::string* tag,
+                     UnixSeconds now) override {
+    return Write([&](Connection& c) -> Status {
+      for (const NewManifest::BlobRef& blob : m.blobs) {
+        BERTH_ASSIGN(std::optional<uint64_t> size, FindBlobIn(c, repo, blob.digest.str()));
+        if (!size) {
+          return Fail(Code::kFailedPrecondition,
+                      "blob " + blob.digest.str() + " is not in this repository",
+                      "MANIFEST_BLOB_UNKNOWN");
+        }
+        if (*size != static_cast<uint64_t>(blob.size)) {
+          return Fail(Code::kInvalidArgument,
+                      "descriptor of " + blob.digest.str() + " says " + std::to_string(blob.size) +
+                          " bytes but the blob has " + std::to_string(*size),
+                      "MANIFEST_INVALID");
+        }
+      }
+      for (const oci::Digest& child : m.manifests) {
+        BERTH_ASSIGN(Statement st,
+                     c.Prepare("SELECT 1 FROM manifests WHERE repo_id=? AND digest=?"));
+        st.Bind(1, repo).Bind(2, child.str());
+        BERTH_ASSIGN(bool found, st.Step());
+        if (!found) {
+          return Fail(Code::kFailedPrecondition,
+                      "manifest " + child.str() + " is not in this repository",
+                      "MANIFEST_BLOB_UNKNOWN");
+        }
+      }
+      BERTH_ASSIGN(Statement insert,
+                   c.Prepare("INSERT INTO manifests(repo_id, digest, media_type, artifact_type, "
+                             "annotations, subject, payload, size, pushed_at) "
+                             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
+      insert.Bind(1, repo).Bind(2, m.digest.str()).Bind(3, m.media_type).Bind(4, m.artifact_type);
+      insert.Bind(5, m.annotations_json);
+      if (m.subject) {
+        insert.Bind(6, m.subject->str());
+      } else {
+        insert.BindNull(6);
+      }
+      insert.BindBlob(7, m.payload).Bind(8, static_cast<int64_t>(m.payload.size())).Bind(9, now);
+      BERTH_TRY(insert.Run());
+      const bool inserted = c.Changes() > 0;
+      BERTH_ASSIGN(int64_t manifest_id, ManifestId(c, repo, m.digest));
+      if (inserted) {
+        BERTH_TRY(InsertRefs(c, manifest_id, m.blobs, kBlobRef));
+        BERTH_TRY(InsertRefs(c, manifest_id, m.foreign_blobs, kForeignRef));
+        BERTH_TRY(InsertRefs(c, manifest_id, m.manifests, kManifestRef));
+      }
+      if (tag != nullptr) {
+        BERTH_ASSIGN(Statement st, c.Prepare(
+                                       "INSERT INTO tags(repo_id, name, manifest_id, updated_at) "
+                                       "VALUES(?, ?, ?, ?) ON CONFLICT(repo_id, name) DO UPDATE "
+                                       "SET manifest_id=excluded.manifest_id, "
+                                       "updated_at=excluded.updated_at"));
+        BERTH_TRY(st.Bind(1, repo).Bind(2, *tag).Bind(3, manifest_id).Bind(4, now).Run());
+      }
+      return {};
+    });
+  }
+
+  Result<bool> DeleteManifest(RepositoryId repo, const oci::Digest& digest) override {
+    return Write([&](Connection& c) -> Result<bool> {
+      BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM manifests WHERE repo_id=? AND digest=?"));
+      BERTH_TRY(st.Bind(1, repo).Bind(2, digest.str()).Run());
+      return c.Changes() > 0;
+    });
+  }
+
+  Result<bool> DeleteTag(RepositoryId repo, std::string_view tag) override {
+    return Write([&](Connection& c) -> Result<bool> {
+      BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM tags WHERE repo_id=? AND name=?"));
+      BERTH_TRY(st.Bind(1, repo).Bind(2, tag).Run());
+      return c.Changes() > 0;
+    });
+  }
+
+  Result<std::vector<std::string>> ListTags(RepositoryId repo, std::string_view after,
+                                            size_t limit) override {
+    return Read([&](Connection& c) -> Result<std::vector<std::string>> {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT name FROM tags WHERE repo_id=? AND name > ? "
+                                           "ORDER BY name LIMIT ?"));
+      st.Bind(1, repo).Bind(2, after).Bind(3, static_cast<int64_t>(limit));
+      return Column0Strings(st);
+    });
+  }
+
+  Result<std::vector<Referrer>> ListReferrers(RepositoryId repo, const oci::Digest& subject,
+                                              std::string_view artifact_type) override {
+    return Read([&](Connection& c) -> Result<std::vector<Referrer>> {
+      BERTH_ASSIGN(Statement st,
+                   c.Prepare("SELECT digest, media_type, artifact_type, annotations, size "
+                             "FROM manifests WHERE repo_id=? AND subject=? "
+                             "AND (?='' OR artifact_type=?) ORDER BY digest LIMIT 10000"));
+      st.Bind(1, repo).Bind(2, subject.str()).Bind(3, artifact_type).Bind(4, artifact_type);
+      std::vector<Referrer> out;
+      while (true) {
+        BERTH_ASSIGN(bool row, st.Step());
+        if (!row) break;
+        BERTH_ASSIGN(oci::Digest digest, oci::Digest::Parse(st.Text(0)));
+        out.push_back(Referrer{.digest = std::move(digest), .media_type = st.Text(1),
+                               .artifact_type = st.Text(2), .annotations_json = st.Text(3),
+                               .size = st.Int(4)});
+      }
+      return out;
+    });
+  }
+
+  // ---- UploadSessions ----
+
+  Status CreateUpload(const UploadRecord& u) override {
+    return Write([&](Connection& c) -> Status {
+      BERTH_ASSIGN(Statement st,
+                   c.Prepare("INSERT INTO uploads(id, repo_id, size, hash_state, started_at, "
+                             "updated_at) VALUES(?, ?, ?, ?, ?, ?)"));
+      st.Bind(1, u.id).Bind(2, u.repository).Bind(3, static_cast<int64_t>(u.size));
+      return st.BindBlob(4, u.hash_state).Bind(5, u.updated_at).Bind(6, u.updated_at).Run();
+    });
+  }
+
+  Result<std::optional<UploadRecord>> GetUpload(std::string_view id) override {
+    return Read([&](Connection& c) -> Result<std::optional<UploadRecord>> {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT repo_id, size, hash_state, updated_at "
+                                           "FROM uploads WHERE id=?"));
+      st.Bind(1, id);
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return std::nullopt;
+      return UploadRecord{.id = std::string(id), .repository = st.Int(0),
+                          .size = static_cast<uint64_t>(st.Int(1)), .hash_state = st.Text(2),
+                          .updated_at = st.Int(3)};
+    });
+  }
+
+  Status SaveUploadProgress(std::string_view id, uint64_t size, std::string_view hash_state,
+                            UnixSeconds now) override {
+    return Write([&](Connection& c) -> Status {
+      BERTH_ASSIGN(Statement st, c.Prepare("UPDATE uploads SET size=?, hash_state=?, "
+                                           "updated_at=? WHERE id=?"));
+      BERTH_TRY(st.Bind(1, static_cast<int64_t>(size)).BindBlob(2, hash_state).Bind(3, now)
+                    .Bind(4, id).Run());
+      if (c.Changes() == 0) return Fail(Code::kNotFound, "upload session gone", "BLOB_UPLOAD_UNKNOWN");
+      return {};
+    });
+  }
+
+  Result<bool> DeleteUpload(std::string_view id) override {
+    return Write([&](Connection& c) -> Result<bool> {
+      BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM uploads WHERE id=?"));
+      BERTH_TRY(st.Bind(1, id).Run());
+      return c.Changes() > 0;
+    });
+  }
+
+  Result<std::vector<std::string>> IdleUploads(UnixSeconds cutoff, size_t limit) override {
+    return Read([&](Connection& c) -> Result<std::vector<std::string>> {
+      BERTH_ASSIGN(Statement st,
+                   c.Prepare("SELECT id FROM uploads WHERE updated_at < ? ORDER BY updated_at LIMIT ?"));
+      st.Bind(1, cutoff).Bind(2, static_cast<int64_t>(limit));
+      return Column0Strings(st);
+    });
+  }
+
+  Result<int64_t> CountUploads() override {
+    return Read([&](Connection& c) -> Result<int64_t> {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT count(*) FROM uploads"));
+      BERTH_TRY(st.Step());
+      return st.Int(0);
+    });
+  }
+
+  // ---- AccessKeys ----
+
+  Result<std::vector<AccessKey>> ListAccessKeys() override {
+    return Read([&](Connection& c) -> Result<std::vector<AccessKey>> {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT id, secret, principal FROM access_keys "
+                                           "ORDER BY id LIMIT 100000"));
+      std::vector<AccessKey> out;
+      while (true) {
+        BERTH_ASSIGN(bool row, st.Step());
+        if (!row) break;
+        out.push_back(AccessKey{.id = st.Text(0), .secret = st.Text(1), .principal = st.Text(2)});
+      }
+      return out;
+    });
+  }
+
+  Status CreateAccessKey(const AccessKey& key, UnixSeconds now) override {
+    return Write([&](Connection& c) -> Status {
+      BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO access_keys(id, secret, principal, "
+                                           "created_at) VALUES(?, ?, ?, ?)"));
+      return st.Bind(1, key.id).Bind(2, key.secret).Bind(3, key.principal).Bind(4, now).Run();
+    });
+  }
+
+ private:
+  template <class F>
+  auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
+    std::lock_guard lock(write_mu_);
+    WriteTransaction tx(*writer_);
+    BERTH_TRY(tx.Begin());
+    auto result = body(*writer_);
+    if (!result) return result;
+    BERTH_TRY(tx.Commit());
+    return result;
+  }
+
+  // Runs `body` on a pooled read connection: each statement sees a consistent snapshot and
+  // never waits for the writer (WAL).
+  template <class F>
+  auto Read(F&& body) -> decltype(body(std::declval<Connection&>())) {
+    std::unique_ptr<Connection> conn;
+    {
+      std::lock_guard lock(read_mu_);
+      if (!readers_.empty()) {
+        conn = std::move(readers_.back());
+        readers_.pop_back();
+      }
+    }
+    if (!conn) {
+      BERTH_ASSIGN(conn, Connection::Open(path_, /*read_only=*/true));
+    }
+    auto result = body(*conn);
+    std::lock_guard lock(read_mu_);
+    if (readers_.size() < kMaxIdleReaders) readers_.push_back(std::move(conn));
+    return result;
+  }
+
+  static Result<std::vector<std::string>> Column0Strings(Statement& st) {
+    std::vector<std::string> out;
+    while (true) {
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return out;
+      out.push_back(st.Text(0));
+    }
+  }
+
+  static Result<std::optional<uint64_t>> FindBlobIn(Connection& c, RepositoryId repo,
+                                                    std::string_view digest) {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT b.size FROM repository_blobs rb JOIN blobs b "
+                                         "ON b.digest=rb.digest WHERE rb.repo_id=? AND "
+                                         "rb.digest=?"));
+    st.Bind(1, repo).Bind(2, digest);
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return std::nullopt;
+    return static_cast<uint64_t>(st.Int(0));
+  }
+
+  static Status Link(Connection& c, RepositoryId repo, std::string_view digest, UnixSeconds now) {
+    BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO repository_blobs(repo_id, digest, linked_at) "
+                                         "VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
+    return st.Bind(1, repo).Bind(2, digest).Bind(3, now).Run();
+  }
+
+  static Result<int64_t> ManifestId(Connection& c, RepositoryId repo, const oci::Digest& digest) {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT id FROM manifests WHERE repo_id=? AND digest=?"));
+    st.Bind(1, repo).Bind(2, digest.str());
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return Fail(Code::kInternal, "manifest vanished inside its transaction");
+    return st.Int(0);
+  }
+
+  template <class Refs>
+  static Status InsertRefs(Connection& c, int64_t manifest_id, const Refs& refs, RefKind kind) {
+    for (const auto& ref : refs) {
+      const oci::Digest* digest;
+      if constexpr (std::is_same_v<typename Refs::value_type, oci::Digest>) {
+        digest = &ref;
+      } else {
+        digest = &ref.digest;
+      }
+      BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO manifest_refs(manifest_id, child, kind) "
+                                           "VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
+      BERTH_TRY(st.Bind(1, manifest_id).Bind(2, digest->str()).Bind(3, kind).Run());
+    }
+    return {};
+  }
+
+  static constexpr size_t kMaxIdleReaders = 16;
+  const std::string path_;
+  std::mutex write_mu_;
+  std::unique_ptr<Connection> writer_;  // guarded by write_mu_
+  std::mutex read_mu_;
+  std::vector<std::unique_ptr<Connection>> readers_;  // guarded by read_mu_
+};
+
+Status Migrate(Connection& c) {
+  int64_t current = 0;
+  {
+    BERTH_ASSIGN(Statement version, c.Prepare("PRAGMA user_version"));
+    BERTH_TRY(version.Step());
+    current = version.Int(0);
+  }
+  if (current > static_cast<int64_t>(kMigrations.size())) {
+    return Fail(Code::kFailedPrecondition,
+                "database schema is newer than this build of berth (version " +
+                    std::to_string(current) + ")");
+  }
+  for (size_t i = static_cast<size_t>(current); i < kMigrations.size(); ++i) {
+    BERTH_TRY(c.Exec("BEGIN IMMEDIATE"));
+    std::string sql = std::string(kMigrations[i]) + "; PRAGMA user_version=" + std::to_string(i + 1);
+    if (Status s = c.Exec(sql.c_str()); !s) {
+      (void)c.Exec("ROLLBACK");
+      return s;
+    }
+    BERTH_TRY(c.Exec("COMMIT"));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path) {
+  BERTH_ASSIGN(std::unique_ptr<Connection> writer, Connection::Open(path, /*read_only=*/false));
+  BERTH_TRY(Migrate(*writer));
+  return std::unique_ptr<MetadataStore>(new SqliteStore(path, std::move(writer)));
+}
+
+}  // namespace berth::meta::sqlite

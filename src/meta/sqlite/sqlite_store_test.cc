@@ -1,0 +1,189 @@
+#include "meta/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace berth::meta::sqlite {
+namespace {
+
+oci::Digest D(char c) { return oci::Digest::Sha256Of(std::string(1, c)); }
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("berth-meta-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = *OpenSqliteStore((dir_ / "meta.db").string());
+    repo_ = *store_->CreateRepositoryIfMissing("team/app", 100);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void PushBlob(RepositoryId repo, const oci::Digest& digest, uint64_t size) {
+    std::string id = "u-" + digest.str().substr(7, 12) + std::to_string(repo);
+    ASSERT_TRUE(store_->CreateUpload({.id = id, .repository = repo, .hash_state = "h"}).has_value());
+    ASSERT_TRUE(store_->CommitUpload(id, digest, size, 1).has_value());
+  }
+
+  NewManifest Image(char config, char layer) {
+    return NewManifest{.digest = D('m'),
+                       .media_type = "application/vnd.oci.image.manifest.v1+json",
+                       .payload = "{}",
+                       .blobs = {{D(config), 10}, {D(layer), 20}}};
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<MetadataStore> store_;
+  RepositoryId repo_ = 0;
+};
+
+TEST_F(SqliteStoreTest, RepositoriesAreCreatedOnceAndListedInOrder) {
+  EXPECT_EQ(*store_->CreateRepositoryIfMissing("team/app", 5), repo_);
+  ASSERT_TRUE(store_->CreateRepositoryIfMissing("alpha", 5).has_value());
+  ASSERT_TRUE(store_->CreateRepositoryIfMissing("zeta", 5).has_value());
+  EXPECT_EQ(*store_->ListRepositories("", 10),
+            (std::vector<std::string>{"alpha", "team/app", "zeta"}));
+  EXPECT_EQ(*store_->ListRepositories("alpha", 1), (std::vector<std::string>{"team/app"}));
+  EXPECT_FALSE(store_->FindRepository("nope")->has_value());
+}
+
+TEST_F(SqliteStoreTest, BlobsAreVisibleOnlyInTheirRepositories) {
+  RepositoryId other = *store_->CreateRepositoryIfMissing("other", 1);
+  PushBlob(repo_, D('a'), 10);
+  EXPECT_EQ(*store_->FindBlob(repo_, D('a')), 10u);
+  EXPECT_FALSE(store_->FindBlob(other, D('a'))->has_value());
+  EXPECT_FALSE(*store_->MountBlob(repo_, other, D('a'), 1));  // other lacks it
+  EXPECT_TRUE(*store_->MountBlob(other, repo_, D('a'), 1));
+  EXPECT_EQ(*store_->FindBlob(other, D('a')), 10u);
+  EXPECT_TRUE(*store_->UnlinkBlob(other, D('a')));
+  EXPECT_FALSE(store_->FindBlob(other, D('a'))->has_value());
+  EXPECT_EQ(*store_->FindBlob(repo_, D('a')), 10u);
+}
+
+TEST_F(SqliteStoreTest, CommittingAnUploadEndsItsSession) {
+  ASSERT_TRUE(store_->CreateUpload({.id = "u1", .repository = repo_, .hash_state = "s"}).has_value());
+  ASSERT_TRUE(store_->SaveUploadProgress("u1", 7, "state7", 50).has_value());
+  std::optional<UploadRecord> u = *store_->GetUpload("u1");
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->size, 7u);
+  EXPECT_EQ(u->hash_state, "state7");
+  ASSERT_TRUE(store_->CommitUpload("u1", D('b'), 7, 60).has_value());
+  EXPECT_FALSE(store_->GetUpload("u1")->has_value());
+  EXPECT_EQ(store_->CommitUpload("u1", D('b'), 7, 60).error().code(), Code::kNotFound);
+  EXPECT_EQ(store_->SaveUploadProgress("u1", 8, "x", 1).error().code(), Code::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, IdleUploadsAreFound) {
+  ASSERT_TRUE(store_->CreateUpload({.id = "old", .repository = repo_, .updated_at = 10}).has_value());
+  ASSERT_TRUE(store_->CreateUpload({.id = "new", .repository = repo_, .updated_at = 100}).has_value());
+  EXPECT_EQ(*store_->IdleUploads(50, 10), (std::vector<std::string>{"old"}));
+  EXPECT_EQ(*store_->CountUploads(), 2);
+}
+
+TEST_F(SqliteStoreTest, ManifestPushNeedsEveryBlobAndChangesNothingOtherwise) {
+  PushBlob(repo_, D('c'), 10);
+  std::string tag = "v1";
+  Status missing = store_->PutManifest(repo_, Image('c', 'l'), &tag, 1);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().reason(), "MANIFEST_BLOB_UNKNOWN");
+  EXPECT_TRUE(store_->ListTags(repo_, "", 10)->empty());
+
+  PushBlob(repo_, D('l'), 21);
+  Status wrong_size = store_->PutManifest(repo_, Image('c', 'l'), &tag, 1);
+  ASSERT_FALSE(wrong_size.has_value());
+  EXPECT_EQ(wrong_size.error().reason(), "MANIFEST_INVALID");
+
+  PushBlob(repo_, D('k'), 20);
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'k'), &tag, 1).has_value());
+  std::optional<ManifestRecord> by_tag = *store_->GetManifest(repo_, nullptr, &tag);
+  ASSERT_TRUE(by_tag.has_value());
+  EXPECT_EQ(by_tag->digest, D('m'));
+  oci::Digest m = D('m');
+  EXPECT_TRUE(store_->GetManifest(repo_, &m, nullptr)->has_value());
+}
+
+TEST_F(SqliteStoreTest, IndexesNeedTheirChildManifests) {
+  NewManifest index{.digest = D('i'), .media_type = "application/vnd.oci.image.index.v1+json",
+                    .payload = "{}", .manifests = {D('m')}};
+  EXPECT_EQ(store_->PutManifest(repo_, index, nullptr, 1).error().reason(), "MANIFEST_BLOB_UNKNOWN");
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), nullptr, 1).has_value());
+  EXPECT_TRUE(store_->PutManifest(repo_, index, nullptr, 1).has_value());
+}
+
+TEST_F(SqliteStoreTest, DeletingAManifestRemovesItsTagsButDeletingATagKeepsTheManifest) {
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  std::string a = "a", b = "b";
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), &a, 1).has_value());
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), &b, 1).has_value());
+  EXPECT_EQ(*store_->ListTags(repo_, "", 10), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(*store_->DeleteTag(repo_, "a"));
+  EXPECT_FALSE(*store_->DeleteTag(repo_, "a"));
+  oci::Digest m = D('m');
+  EXPECT_TRUE(store_->GetManifest(repo_, &m, nullptr)->has_value());
+  EXPECT_TRUE(*store_->DeleteManifest(repo_, m));
+  EXPECT_TRUE(store_->ListTags(repo_, "", 10)->empty());
+  EXPECT_FALSE(*store_->DeleteManifest(repo_, m));
+}
+
+TEST_F(SqliteStoreTest, TagsPageInOrder) {
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  for (std::string t : {"c", "a", "b", "d"}) {
+    ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), &t, 1).has_value());
+  }
+  EXPECT_EQ(*store_->ListTags(repo_, "", 2), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(*store_->ListTags(repo_, "b", 2), (std::vector<std::string>{"c", "d"}));
+  EXPECT_TRUE(store_->ListTags(repo_, "d", 2)->empty());
+}
+
+TEST_F(SqliteStoreTest, ReferrersAreFoundBySubjectAndFiltered) {
+  PushBlob(repo_, D('c'), 10);
+  NewManifest sbom{.digest = D('s'), .media_type = "application/vnd.oci.image.manifest.v1+json",
+                   .artifact_type = "application/spdx+json", .subject = D('x'), .payload = "{}",
+                   .blobs = {{D('c'), 10}}};
+  NewManifest sig = sbom;
+  sig.digest = D('t');
+  sig.artifact_type = "application/signature";
+  ASSERT_TRUE(store_->PutManifest(repo_, sbom, nullptr, 1).has_value());
+  ASSERT_TRUE(store_->PutManifest(repo_, sig, nullptr, 1).has_value());
+  EXPECT_EQ(store_->ListReferrers(repo_, D('x'), "")->size(), 2u);
+  std::vector<Referrer> only = *store_->ListReferrers(repo_, D('x'), "application/signature");
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only[0].digest, D('t'));
+  EXPECT_TRUE(store_->ListReferrers(repo_, D('y'), "")->empty());
+}
+
+TEST_F(SqliteStoreTest, SurvivesReopenAndConcurrentWriters) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < 25; ++i) {
+        ASSERT_TRUE(store_->CreateRepositoryIfMissing("r" + std::to_string(t * 100 + i), 1));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  store_.reset();
+  store_ = *OpenSqliteStore((dir_ / "meta.db").string());
+  EXPECT_EQ(store_->ListRepositories("", 1000)->size(), 101u);
+}
+
+TEST_F(SqliteStoreTest, AccessKeysAreUnique) {
+  ASSERT_TRUE(store_->CreateAccessKey({.id = "AK", .secret = "s", .principal = "admin"}, 1));
+  EXPECT_FALSE(store_->CreateAccessKey({.id = "AK", .secret = "t", .principal = "admin"}, 1));
+  EXPECT_EQ(store_->ListAccessKeys()->size(), 1u);
+}
+
+}  // namespace
+}  // namespace berth::meta::sqlite
