@@ -1,0 +1,15 @@
+// api/oci/errors.h
+//
+// The only place where an Error becomes an OCI error response
+// ({"errors":[{"code","message","detail"}]}). Handlers never pick a status for a failure; they
+// return the Error and this table maps its reason (or, failing that, its code).
+#pragma once
+
+#include "base/error.h"
+#include "http/message.h"
+
+namespace berth::api::oci {
+
+http::Response ErrorResponse(const Error& error);
+
+}  // namespace berth::api::oci

@@ -1,0 +1,131 @@
+#include "api/oci/oci_api.h"
+#include "async/blocking.h"
+#include "base/strings.h"
+#include "oci/digest.h"
+#include "oci/manifest.h"
+#include "oci/names.h"
+
+namespace berth::api::oci {
+namespace {
+
+namespace o = berth::oci;
+
+// Whether an Accept header (all values, comma-joined) admits `media_type`. No Accept header, or
+// a wildcard, admits everything.
+bool Accepts(std::optional<std::string_view> accept, std::string_view media_type) {
+  if (!accept || Trim(*accept).empty()) return true;
+  std::string_view rest = *accept;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view item = Trim(rest.substr(0, comma));
+    item = Trim(item.substr(0, item.find(';')));
+    if (item == media_type || item == "*/*" || item == "application/*") return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+meta::NewManifest ToNewManifest(const o::Manifest& m, o::Digest digest, std::string payload) {
+  meta::NewManifest out{.digest = std::move(digest), .media_type = m.media_type,
+                        .artifact_type = m.artifact_type, .annotations_json = m.annotations_json,
+                        .payload = std::move(payload)};
+  if (m.subject) out.subject = m.subject->digest;
+  for (const o::Descriptor& d : m.blobs) {
+    // Foreign layers live elsewhere (their urls); they need not be in the repository.
+    if (d.has_urls) {
+      out.foreign_blobs.push_back(d.digest);
+    } else {
+      out.blobs.push_back({d.digest, d.size});
+    }
+  }
+  for (const o::Descriptor& d : m.manifests) out.manifests.push_back(d.digest);
+  return out;
+}
+
+}  // namespace
+
+http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const Route& route) {
+  BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
+  BERTH_CO_ASSIGN(o::Reference ref, o::Reference::Parse(route.ref));
+  BERTH_CO_ASSIGN(std::optional<meta::ManifestRecord> manifest,
+                  meta_.GetManifest(repo, ref.is_digest() ? &ref.digest() : nullptr,
+                                    ref.is_digest() ? nullptr : &ref.tag()));
+  if (!manifest) {
+    co_return Fail(Code::kNotFound,
+                   "manifest " + ref.str() + " is not in " + std::string(route.name),
+                   "MANIFEST_UNKNOWN");
+  }
+  std::optional<std::string> accept = req.HeaderAll("Accept");
+  if (!ref.is_digest() && !Accepts(accept, manifest->media_type)) {
+    co_return Fail(Code::kNotFound,
+                   "manifest " + ref.str() + " is a " + manifest->media_type +
+                       ", which the request's Accept header does not allow",
+                   "MANIFEST_UNKNOWN");
+  }
+  Response r{.status = 200};
+  r.Set("Content-Type", manifest->media_type);
+  r.Set("Docker-Content-Digest", manifest->digest.str());
+  r.Set("ETag", "\"" + manifest->digest.str() + "\"");
+  if (req.method() == http::Method::kHead) {
+    r.head_length = manifest->payload.size();
+  } else {
+    r.body = std::move(manifest->payload);
+  }
+  co_return r;
+}
+
+http::Task<Result<http::Response>> OciApi::PutManifest(http::Request& req, const Route& route) {
+  BERTH_CO_TRY(o::ValidateRepositoryName(route.name));
+  BERTH_CO_ASSIGN(o::Reference ref, o::Reference::Parse(route.ref));
+  auto too_large = [] {
+    return Fail(Code::kResourceExhausted, "manifests are limited to 4 MiB", "MANIFEST_TOO_LARGE");
+  };
+  if (std::optional<uint64_t> length = req.content_length(); length && *length > o::kMaxManifestBytes) {
+    co_return too_large();
+  }
+  std::string body;
+  std::vector<char> chunk(64 * 1024);
+  while (true) {
+    BERTH_CO_ASSIGN(size_t n, co_await req.ReadBody(chunk));
+    if (n == 0) break;
+    if (body.size() + n > o::kMaxManifestBytes) co_return too_large();
+    body.append(chunk.data(), n);
+  }
+  BERTH_CO_ASSIGN(o::Manifest manifest,
+                  o::ParseManifest(req.Header("Content-Type").value_or(""), body));
+  o::Digest digest = o::Digest::Sha256Of(body);
+  if (ref.is_digest() && ref.digest() != digest) {
+    co_return Fail(Code::kInvalidArgument,
+                   "manifest hashes to " + digest.str() + ", not " + ref.digest().str(),
+                   "DIGEST_INVALID");
+  }
+  BERTH_CO_ASSIGN(meta::RepositoryId repo, co_await RepositoryForPush(route.name));
+  meta::NewManifest record = ToNewManifest(manifest, digest, std::move(body));
+  const std::string* tag = ref.is_digest() ? nullptr : &ref.tag();
+  const int64_t now = clock_();
+  BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] {
+    return meta_.PutManifest(repo, record, tag, now);
+  }));
+  Response r{.status = 201};
+  r.Set("Location", "/v2/" + std::string(route.name) + "/manifests/" + digest.str());
+  r.Set("Docker-Content-Digest", digest.str());
+  if (manifest.subject) r.Set("OCI-Subject", manifest.subject->digest.str());
+  co_return r;
+}
+
+http::Task<Result<http::Response>> OciApi::DeleteManifest(const Route& route) {
+  BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
+  BERTH_CO_ASSIGN(o::Reference ref, o::Reference::Parse(route.ref));
+  // By digest the manifest goes (with its tags); by tag only the tag goes.
+  BERTH_CO_ASSIGN(bool removed, co_await async::RunBlocking(blocking_, [&] {
+    return ref.is_digest() ? meta_.DeleteManifest(repo, ref.digest()) : meta_.DeleteTag(repo, ref.tag());
+  }));
+  if (!removed) {
+    co_return Fail(Code::kNotFound, "manifest " + ref.str() + " is not in " + std::string(route.name),
+                   "MANIFEST_UNKNOWN");
+  }
+  co_return Response{.status = 202};
+}
+
+}  // namespace berth::api::oci

@@ -1,0 +1,105 @@
+// api/oci/oci_api.h
+//
+// The OCI Distribution Spec v1.1 (and Docker Registry HTTP API v2) under /v2/, plus /healthz
+// and /metrics: routes a request, authenticates it before any body byte is read, runs the
+// endpoint against the metadata and blob stores, and turns failures into OCI errors (errors.h).
+//
+// One endpoint group per file: router.cc (dispatch, base, catalog, tags, referrers), blobs.cc,
+// uploads.cc, manifests.cc.
+//
+// Thread-safe: handlers run concurrently on any I/O thread. Writes to the metadata store and
+// fsyncs run on the blocking pool.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+#include "api/oci/paths.h"
+#include "auth/authenticator.h"
+#include "blob/blob_store.h"
+#include "http/message.h"
+#include "meta/metadata_store.h"
+#include "telemetry/metrics.h"
+
+namespace berth::api::oci {
+
+struct OciApiOptions {
+  bool delete_enabled = true;
+  std::chrono::seconds upload_idle_timeout{24 * 3600};
+  size_t upload_chunk_bytes = 1024 * 1024;  // request-body buffer per streaming upload
+};
+
+class OciApi {
+ public:
+  // Every reference must outlive this object.
+  OciApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
+         boost::asio::thread_pool& blocking, telemetry::Metrics& metrics, OciApiOptions options,
+         std::function<int64_t()> clock);
+
+  http::Task<http::Response> Handle(http::Request& request);
+
+  // Deletes upload sessions idle past the timeout and their partial files. Blocking.
+  Result<size_t> PurgeIdleUploads();
+
+ private:
+  template <class T>
+  using Task = http::Task<Result<T>>;
+  using Response = http::Response;
+
+  Task<Response> Dispatch(http::Request& req, const Route& route);
+  Task<Response> Catalog(http::Request& req);
+  Task<Response> Tags(http::Request& req, const Route& route);
+  Task<Response> Referrers(http::Request& req, const Route& route);
+  Task<Response> GetBlob(http::Request& req, const Route& route);
+  Task<Response> DeleteBlob(const Route& route);
+  Task<Response> StartUpload(http::Request& req, const Route& route);
+  Task<Response> UploadStatus(const Route& route);
+  Task<Response> PatchUpload(http::Request& req, const Route& route);
+  Task<Response> FinishUpload(http::Request& req, const Route& route);
+  Task<Response> CancelUpload(const Route& route);
+  Task<Response> GetManifest(http::Request& req, const Route& route);
+  Task<Response> PutManifest(http::Request& req, const Route& route);
+  Task<Response> DeleteManifest(const Route& route);
+
+  // The repository named by the route: NAME_INVALID if off-grammar, NAME_UNKNOWN if absent.
+  Result<meta::RepositoryId> ExistingRepository(std::string_view name);
+  Task<meta::RepositoryId> RepositoryForPush(std::string_view name);
+  // Streams the rest of the request body into `writer`.
+  Task<uint64_t> StreamBody(http::Request& req, blob::BlobWriter& writer);
+  // Appends the body to the session (checking Content-Range) and checkpoints it.
+  Task<std::unique_ptr<blob::BlobWriter>> AppendToUpload(http::Request& req,
+                                                          const meta::UploadRecord& upload);
+  Task<Response> CommitUpload(const std::string& name, const std::string& upload_id,
+                              blob::BlobWriter& writer, std::optional<std::string> digest_param);
+  Task<meta::UploadRecord> NewUploadSession(meta::RepositoryId repo);
+  Result<meta::UploadRecord> FindUpload(const Route& route);
+
+  // An upload may be written by one request at a time.
+  bool TryLockUpload(const std::string& id);
+  void UnlockUpload(const std::string& id);
+
+  Response Metrics() const;
+
+  meta::MetadataStore& meta_;
+  blob::BlobStore& blobs_;
+  auth::Authenticator& authenticator_;
+  boost::asio::thread_pool& blocking_;
+  telemetry::Metrics& metrics_;
+  const OciApiOptions options_;
+  std::function<int64_t()> clock_;
+
+  std::mutex uploads_mu_;
+  std::unordered_set<std::string> uploads_busy_;  // guarded by uploads_mu_
+};
+
+// Helpers shared by the endpoint files.
+std::string UploadLocation(std::string_view name, std::string_view id);
+std::string UploadRange(uint64_t size);
+
+}  // namespace berth::api::oci

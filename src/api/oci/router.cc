@@ -1,0 +1,222 @@
+#include "api/oci/errors.h"
+#include "api/oci/oci_api.h"
+#include "async/blocking.h"
+#include "oci/digest.h"
+#include "oci/manifest.h"
+#include "oci/names.h"
+#include "telemetry/log.h"
+
+namespace berth::api::oci {
+
+OciApi::OciApi(meta::MetadataStore& meta, blob::BlobStore& blobs,
+               auth::Authenticator& authenticator, boost::asio::thread_pool& blocking,
+               telemetry::Metrics& metrics, OciApiOptions options, std::function<int64_t()> clock)
+    : meta_(meta), blobs_(blobs), authenticator_(authenticator), blocking_(blocking),
+      metrics_(metrics), options_(options), clock_(std::move(clock)) {}
+
+http::Task<http::Response> OciApi::Handle(http::Request& req) {
+  std::string_view path = req.path();
+  if (path == "/healthz") {
+    Response r{.status = 200, .body = "ok\n", .route = "healthz"};
+    r.Set("Content-Type", "text/plain");
+    co_return r;
+  }
+  if (path == "/metrics") co_return Metrics();
+  if (!(path == "/v2" || path.starts_with("/v2/"))) {
+    Response r = ErrorResponse(Error(Code::kNotFound, "no such endpoint", "NOT_FOUND"));
+    co_return r;
+  }
+  const Route route = ParseRoute(path);
+  Result<Response> result = co_await Dispatch(req, route);
+  Response response = result ? std::move(*result) : ErrorResponse(result.error());
+  if (!result && result.error().code() == Code::kUnauthenticated) {
+    response.Set("WWW-Authenticate", std::string(auth::Authenticator::kChallenge));
+  }
+  if (response.route == std::string_view("unmatched")) {
+    static constexpr std::array<std::string_view, 9> kRouteNames = {
+        "base", "catalog", "tags", "manifest", "blob", "upload_start", "upload", "referrers",
+        "unknown"};
+    response.route = kRouteNames[static_cast<size_t>(route.endpoint)];
+  }
+  response.Set("Docker-Distribution-API-Version", "registry/2.0");
+  co_return response;
+}
+
+http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Route& route) {
+  // Authenticate before anything else, so an unauthenticated client never sends body bytes.
+  BERTH_CO_TRY(authenticator_.Authenticate(req.Header("Authorization")));
+  const http::Method m = req.method();
+  const bool read = m == http::Method::kGet || m == http::Method::kHead;
+  auto unsupported = [&]() -> Result<Response> {
+    return Fail(Code::kUnimplemented,
+                std::string(http::MethodName(m)) + " is not supported on this endpoint",
+                "UNSUPPORTED");
+  };
+  auto deletes_off = [&]() -> Result<Response> {
+    return Fail(Code::kUnimplemented, "deletes are disabled on this registry", "UNSUPPORTED");
+  };
+  switch (route.endpoint) {
+    case Endpoint::kBase: {
+      if (!read) co_return unsupported();
+      Response r{.status = 200, .body = "{}"};
+      r.Set("Content-Type", "application/json");
+      co_return r;
+    }
+    case Endpoint::kCatalog:
+      if (!read) co_return unsupported();
+      co_return co_await Catalog(req);
+    case Endpoint::kTags:
+      if (!read) co_return unsupported();
+      co_return co_await Tags(req, route);
+    case Endpoint::kReferrers:
+      if (!read) co_return unsupported();
+      co_return co_await Referrers(req, route);
+    case Endpoint::kBlob:
+      if (read) co_return co_await GetBlob(req, route);
+      if (m != http::Method::kDelete) co_return unsupported();
+      if (!options_.delete_enabled) co_return deletes_off();
+      co_return co_await DeleteBlob(route);
+    case Endpoint::kUploadStart:
+      if (m != http::Method::kPost) co_return unsupported();
+      co_return co_await StartUpload(req, route);
+    case Endpoint::kUpload:
+      switch (m) {
+        case http::Method::kGet: co_return co_await UploadStatus(route);
+        case http::Method::kPatch: co_return co_await PatchUpload(req, route);
+        case http::Method::kPut: co_return co_await FinishUpload(req, route);
+        case http::Method::kDelete: co_return co_await CancelUpload(route);
+        default: co_return unsupported();
+      }
+    case Endpoint::kManifest:
+      if (read) co_return co_await GetManifest(req, route);
+      if (m == http::Method::kPut) co_return co_await PutManifest(req, route);
+      if (m != http::Method::kDelete) co_return unsupported();
+      if (!options_.delete_enabled) co_return deletes_off();
+      co_return co_await DeleteManifest(route);
+    case Endpoint::kUnknown:
+      break;
+  }
+  co_return Fail(Code::kNotFound, "no such endpoint", "NOT_FOUND");
+}
+
+Result<meta::RepositoryId> OciApi::ExistingRepository(std::string_view name) {
+  BERTH_TRY(berth::oci::ValidateRepositoryName(name));
+  BERTH_ASSIGN(std::optional<meta::RepositoryId> repo, meta_.FindRepository(name));
+  if (!repo) {
+    return Fail(Code::kNotFound, "repository " + std::string(name) + " is not known to this registry",
+                "NAME_UNKNOWN");
+  }
+  return *repo;
+}
+
+http::Task<Result<meta::RepositoryId>> OciApi::RepositoryForPush(std::string_view name) {
+  BERTH_CO_TRY(berth::oci::ValidateRepositoryName(name));
+  BERTH_CO_ASSIGN(std::optional<meta::RepositoryId> repo, meta_.FindRepository(name));
+  if (repo) co_return *repo;
+  // Repositories are created on first push.
+  const int64_t now = clock_();
+  co_return co_await async::RunBlocking(blocking_, [&] { return meta_.CreateRepositoryIfMissing(name, now); });
+}
+
+namespace {
+
+// The Link header for the next page, or empty when this page is the last.
+std::string NextLink(std::string_view path, size_t limit, const std::string& last) {
+  // Tags and repository names are drawn from characters that need no escaping in a query.
+  return "<" + std::string(path) + "?n=" + std::to_string(limit) + "&last=" + last +
+         ">; rel=\"next\"";
+}
+
+http::Response JsonList(std::string_view prefix, const std::vector<std::string>& items,
+                        std::string_view key) {
+  http::Response r{.status = 200};
+  r.body = std::string(prefix);
+  r.body += "\"";
+  r.body += key;
+  r.body += "\":[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) r.body += ',';
+    telemetry::AppendJsonString(r.body, items[i]);
+  }
+  r.body += "]}";
+  r.Set("Content-Type", "application/json");
+  return r;
+}
+
+}  // namespace
+
+http::Task<Result<http::Response>> OciApi::Catalog(http::Request& req) {
+  BERTH_CO_ASSIGN(PageRequest page, ParsePage(req.query()));
+  std::vector<std::string> names;
+  if (page.limit > 0) {
+    BERTH_CO_ASSIGN(names, meta_.ListRepositories(page.last, page.limit + 1));
+  }
+  const bool more = names.size() > page.limit;
+  if (more) names.resize(page.limit);
+  Response r = JsonList("{", names, "repositories");
+  if (more) r.Set("Link", NextLink("/v2/_catalog", page.limit, names.back()));
+  co_return r;
+}
+
+http::Task<Result<http::Response>> OciApi::Tags(http::Request& req, const Route& route) {
+  BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
+  BERTH_CO_ASSIGN(PageRequest page, ParsePage(req.query()));
+  std::vector<std::string> tags;
+  if (page.limit > 0) {
+    BERTH_CO_ASSIGN(tags, meta_.ListTags(repo, page.last, page.limit + 1));
+  }
+  const bool more = tags.size() > page.limit;
+  if (more) tags.resize(page.limit);
+  std::string prefix = "{\"name\":";
+  telemetry::AppendJsonString(prefix, route.name);
+  prefix += ',';
+  Response r = JsonList(prefix, tags, "tags");
+  if (more) {
+    r.Set("Link", NextLink("/v2/" + std::string(route.name) + "/tags/list", page.limit, tags.back()));
+  }
+  co_return r;
+}
+
+http::Task<Result<http::Response>> OciApi::Referrers(http::Request& req, const Route& route) {
+  BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
+  BERTH_CO_ASSIGN(berth::oci::Digest subject, berth::oci::Digest::Parse(route.ref));
+  std::string artifact_type = QueryParam(req.query(), "artifactType").value_or("");
+  BERTH_CO_ASSIGN(std::vector<meta::Referrer> referrers,
+                  meta_.ListReferrers(repo, subject, artifact_type));
+  Response r{.status = 200};
+  r.body = "{\"schemaVersion\":2,\"mediaType\":\"" + std::string(berth::oci::kOciIndex) +
+           "\",\"manifests\":[";
+  for (size_t i = 0; i < referrers.size(); ++i) {
+    const meta::Referrer& ref = referrers[i];
+    if (i > 0) r.body += ',';
+    r.body += "{\"mediaType\":";
+    telemetry::AppendJsonString(r.body, ref.media_type);
+    r.body += ",\"digest\":\"" + ref.digest.str() + "\",\"size\":" + std::to_string(ref.size);
+    if (!ref.artifact_type.empty()) {
+      r.body += ",\"artifactType\":";
+      telemetry::AppendJsonString(r.body, ref.artifact_type);
+    }
+    if (!ref.annotations_json.empty()) r.body += ",\"annotations\":" + ref.annotations_json;
+    r.body += '}';
+  }
+  r.body += "]}";
+  r.Set("Content-Type", std::string(berth::oci::kOciIndex));
+  if (!artifact_type.empty()) r.Set("OCI-Filters-Applied", "artifactType");
+  co_return r;
+}
+
+http::Response OciApi::Metrics() const {
+  Response r{.status = 200, .body = metrics_.Render(), .route = "metrics"};
+  r.Set("Content-Type", "text/plain; version=0.0.4");
+  return r;
+}
+
+std::string UploadLocation(std::string_view name, std::string_view id) {
+  return "/v2/" + std::string(name) + "/blobs/uploads/" + std::string(id);
+}
+
+std::string UploadRange(uint64_t size) {
+  return "0-" + std::to_string(size == 0 ? 0 : size - 1);
+}
+
+}  // namespace berth::api::oci

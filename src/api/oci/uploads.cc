@@ -1,0 +1,254 @@
+#include <vector>
+
+#include "api/oci/oci_api.h"
+#include "async/blocking.h"
+#include "crypto/random.h"
+#include "crypto/sha256.h"
+#include "oci/digest.h"
+#include "oci/names.h"
+#include "oci/range.h"
+#include "telemetry/log.h"
+
+namespace berth::api::oci {
+namespace {
+
+std::string NewUploadId() {
+  std::string hex = crypto::RandomHex(16);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+http::Response Accepted(std::string_view name, std::string_view id, uint64_t size, int status) {
+  http::Response r{.status = status};
+  r.Set("Location", UploadLocation(name, id));
+  r.Set("Range", UploadRange(size));
+  r.Set("Docker-Upload-UUID", std::string(id));
+  return r;
+}
+
+// Releases an upload's write lock when the request ends, however it ends.
+class UploadLockGuard {
+ public:
+  UploadLockGuard(std::function<void()> release) : release_(std::move(release)) {}
+  UploadLockGuard(const UploadLockGuard&) = delete;
+  UploadLockGuard& operator=(const UploadLockGuard&) = delete;
+  ~UploadLockGuard() { release_(); }
+
+ private:
+  std::function<void()> release_;
+};
+
+}  // namespace
+
+bool OciApi::TryLockUpload(const std::string& id) {
+  std::lock_guard lock(uploads_mu_);
+  return uploads_busy_.insert(id).second;
+}
+
+void OciApi::UnlockUpload(const std::string& id) {
+  std::lock_guard lock(uploads_mu_);
+  uploads_busy_.erase(id);
+}
+
+http::Task<Result<meta::UploadRecord>> OciApi::NewUploadSession(meta::RepositoryId repo) {
+  meta::UploadRecord upload{.id = NewUploadId(), .repository = repo, .size = 0,
+                            .hash_state = crypto::Sha256().SaveState(), .updated_at = clock_()};
+  BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return meta_.CreateUpload(upload); }));
+  co_return upload;
+}
+
+Result<meta::UploadRecord> OciApi::FindUpload(const Route& route) {
+  BERTH_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
+  BERTH_ASSIGN(std::optional<meta::UploadRecord> upload, meta_.GetUpload(route.ref));
+  // A session belongs to its repository: from any other it does not exist.
+  if (!upload || upload->repository != repo) {
+    return Fail(Code::kNotFound, "upload " + std::string(route.ref).substr(0, 64) + " is not known",
+                "BLOB_UPLOAD_UNKNOWN");
+  }
+  return *std::move(upload);
+}
+
+http::Task<Result<uint64_t>> OciApi::StreamBody(http::Request& req, blob::BlobWriter& writer) {
+  std::vector<char> buffer(options_.upload_chunk_bytes);
+  uint64_t total = 0;
+  metrics_.UploadStarted();
+  Status status;
+  while (true) {
+    Result<size_t> n = co_await req.ReadBody(buffer);
+    if (!n) {
+      status = std::unexpected(std::move(n).error());
+      break;
+    }
+    if (*n == 0) break;
+    status = writer.Append(std::string_view(buffer.data(), *n));
+    if (!status) break;
+    total += *n;
+  }
+  metrics_.UploadFinished();
+  if (!status) co_return std::unexpected(std::move(status).error());
+  co_return total;
+}
+
+http::Task<Result<std::unique_ptr<blob::BlobWriter>>> OciApi::AppendToUpload(
+    http::Request& req, const meta::UploadRecord& upload) {
+  BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobWriter> writer,
+                  blobs_.ResumeWriter(upload.id, upload.size, upload.hash_state));
+  if (std::optional<std::string_view> header = req.Header("Content-Range")) {
+    BERTH_CO_ASSIGN(berth::oci::ByteSpan range, berth::oci::ParseContentRange(*header));
+    // Chunks arrive in order, without gaps or overlaps.
+    if (range.first != upload.size) {
+      co_return Fail(Code::kFailedPrecondition,
+                     "chunk starts at byte " + std::to_string(range.first) +
+                         " but the upload has " + std::to_string(upload.size) + " bytes",
+                     "RANGE_INVALID");
+    }
+    std::optional<uint64_t> length = req.content_length();
+    if (length && *length != range.length()) {
+      co_return Fail(Code::kInvalidArgument,
+                     "Content-Range covers " + std::to_string(range.length()) +
+                         " bytes but Content-Length is " + std::to_string(*length),
+                     "RANGE_INVALID");
+    }
+  }
+  BERTH_CO_ASSIGN(uint64_t received, co_await StreamBody(req, *writer));
+  if (received == 0) co_return writer;
+  const int64_t now = clock_();
+  BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&]() -> Status {
+    BERTH_TRY(writer->Checkpoint());
+    return meta_.SaveUploadProgress(upload.id, writer->size(), writer->hash_state(), now);
+  }));
+  co_return writer;
+}
+
+http::Task<Result<http::Response>> OciApi::CommitUpload(const std::string& name,
+                                                        const std::string& upload_id,
+                                                        blob::BlobWriter& writer,
+                                                        std::optional<std::string> digest_param) {
+  if (!digest_param) {
+    co_return Fail(Code::kInvalidArgument, "the digest query parameter is required",
+                   "DIGEST_INVALID");
+  }
+  BERTH_CO_ASSIGN(berth::oci::Digest digest, berth::oci::Digest::Parse(*digest_param));
+  const int64_t now = clock_();
+  Status committed = co_await async::RunBlocking(blocking_, [&]() -> Status {
+    Result<berth::oci::Digest> stored = writer.Commit(digest);
+    if (!stored) return std::unexpected(std::move(stored).error());
+    return meta_.CommitUpload(upload_id, digest, writer.size(), now);
+  });
+  if (!committed) {
+    if (committed.error().reason() == "DIGEST_INVALID") {
+      // The bytes can never become this blob: end the session so nothing lingers.
+      (void)co_await async::RunBlocking(blocking_, [&]() -> Status {
+        BERTH_TRY(meta_.DeleteUpload(upload_id));
+        return blobs_.DeleteUpload(upload_id);
+      });
+    }
+    co_return std::unexpected(std::move(committed).error());
+  }
+  Response r{.status = 201};
+  r.Set("Location", "/v2/" + name + "/blobs/" + digest.str());
+  r.Set("Docker-Content-Digest", digest.str());
+  co_return r;
+}
+
+http::Task<Result<http::Response>> OciApi::StartUpload(http::Request& req, const Route& route) {
+  BERTH_CO_ASSIGN(meta::RepositoryId repo, co_await RepositoryForPush(route.name));
+  const std::string name(route.name);
+  std::string_view query = req.query();
+
+  if (std::optional<std::string> mount = QueryParam(query, "mount")) {
+    BERTH_CO_ASSIGN(berth::oci::Digest digest, berth::oci::Digest::Parse(*mount));
+    std::optional<std::string> from = QueryParam(query, "from");
+    if (from && berth::oci::ValidateRepositoryName(*from)) {
+      BERTH_CO_ASSIGN(std::optional<meta::RepositoryId> source, meta_.FindRepository(*from));
+      if (source) {
+        const int64_t now = clock_();
+        BERTH_CO_ASSIGN(bool mounted, co_await async::RunBlocking(blocking_, [&] {
+          return meta_.MountBlob(repo, *source, digest, now);
+        }));
+        if (mounted) {
+          Response r{.status = 201};
+          r.Set("Location", "/v2/" + name + "/blobs/" + digest.str());
+          r.Set("Docker-Content-Digest", digest.str());
+          co_return r;
+        }
+      }
+    }
+    // The source cannot provide it: fall back to an ordinary upload, as the spec asks.
+  }
+
+  BERTH_CO_ASSIGN(meta::UploadRecord upload, co_await NewUploadSession(repo));
+  if (std::optional<std::string> digest = QueryParam(query, "digest")) {
+    // Monolithic upload: the whole blob is this request's body.
+    BERTH_CO_TRY(berth::oci::Digest::Parse(*digest));
+    if (!TryLockUpload(upload.id)) co_return Fail(Code::kInternal, "fresh upload id is busy");
+    UploadLockGuard guard([this, id = upload.id] { UnlockUpload(id); });
+    BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobWriter> writer, blobs_.NewWriter(upload.id));
+    BERTH_CO_TRY(co_await StreamBody(req, *writer));
+    co_return co_await CommitUpload(name, upload.id, *writer, digest);
+  }
+  Response r = Accepted(name, upload.id, 0, 202);
+  co_return r;
+}
+
+http::Task<Result<http::Response>> OciApi::UploadStatus(const Route& route) {
+  BERTH_CO_ASSIGN(meta::UploadRecord upload, FindUpload(route));
+  co_return Accepted(route.name, upload.id, upload.size, 204);
+}
+
+http::Task<Result<http::Response>> OciApi::PatchUpload(http::Request& req, const Route& route) {
+  BERTH_CO_ASSIGN(meta::UploadRecord upload, FindUpload(route));
+  if (!TryLockUpload(upload.id)) {
+    co_return Fail(Code::kFailedPrecondition, "another request is writing this upload",
+                   "RANGE_INVALID");
+  }
+  UploadLockGuard guard([this, id = upload.id] { UnlockUpload(id); });
+  // Re-read under the lock: a request that finished just before may have moved the offset.
+  BERTH_CO_ASSIGN(upload, FindUpload(route));
+  BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobWriter> writer, co_await AppendToUpload(req, upload));
+  co_return Accepted(route.name, upload.id, writer->size(), 202);
+}
+
+http::Task<Result<http::Response>> OciApi::FinishUpload(http::Request& req, const Route& route) {
+  BERTH_CO_ASSIGN(meta::UploadRecord upload, FindUpload(route));
+  if (!TryLockUpload(upload.id)) {
+    co_return Fail(Code::kFailedPrecondition, "another request is writing this upload",
+                   "RANGE_INVALID");
+  }
+  UploadLockGuard guard([this, id = upload.id] { UnlockUpload(id); });
+  BERTH_CO_ASSIGN(upload, FindUpload(route));
+  std::optional<std::string> digest = QueryParam(req.query(), "digest");
+  if (!digest) {
+    co_return Fail(Code::kInvalidArgument, "the digest query parameter is required",
+                   "DIGEST_INVALID");
+  }
+  BERTH_CO_TRY(berth::oci::Digest::Parse(*digest));
+  BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobWriter> writer, co_await AppendToUpload(req, upload));
+  co_return co_await CommitUpload(std::string(route.name), upload.id, *writer, digest);
+}
+
+http::Task<Result<http::Response>> OciApi::CancelUpload(const Route& route) {
+  BERTH_CO_ASSIGN(meta::UploadRecord upload, FindUpload(route));
+  BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&]() -> Status {
+    BERTH_TRY(meta_.DeleteUpload(upload.id));
+    return blobs_.DeleteUpload(upload.id);
+  }));
+  co_return Response{.status = 204};
+}
+
+Result<size_t> OciApi::PurgeIdleUploads() {
+  const int64_t cutoff = clock_() - options_.upload_idle_timeout.count();
+  BERTH_ASSIGN(std::vector<std::string> idle, meta_.IdleUploads(cutoff, 1000));
+  size_t purged = 0;
+  for (const std::string& id : idle) {
+    if (!TryLockUpload(id)) continue;  // being written right now: not idle after all
+    Result<bool> deleted = meta_.DeleteUpload(id);
+    Status s = deleted ? blobs_.DeleteUpload(id) : Status(std::unexpected(deleted.error()));
+    UnlockUpload(id);
+    if (!s) return std::unexpected(std::move(s).error());
+    ++purged;
+  }
+  return purged;
+}
+
+}  // namespace berth::api::oci

@@ -1,0 +1,80 @@
+// blob/blob_store.h
+//
+// BlobStore maps a Digest to immutable bytes. It is the only module that touches layer bytes, and
+// it knows nothing about repositories, tags or access: "may repository R serve blob D" is a row
+// in meta/. One copy per digest, whatever the number of repositories.
+//
+// Uploads are written under an upload id, hashed while written, and published under their
+// digest by Commit() only if the bytes hash to it. A writer can be resumed from (size, hash
+// state) after the process restarts, so an upload session survives a restart.
+//
+// Implementations: blob/fs (local disk: fsync + atomic rename). An S3 implementation slots in
+// behind the same interface.
+//
+// Thread safety: every BlobStore method may be called concurrently. A BlobReader or BlobWriter
+// is used by one thread at a time. Methods block on disk I/O; Commit() and Checkpoint() wait for
+// fsync, so async callers run them on the blocking pool.
+//
+// Errors: kNotFound if a blob or upload is absent; kInvalidArgument (reason DIGEST_INVALID) if
+// committed bytes do not hash to the expected digest; kInternal for I/O failures.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "oci/digest.h"
+
+namespace berth::blob {
+
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  virtual uint64_t size() const = 0;
+  // Reads up to out.size() bytes at `offset`; returns 0 only at the end of the blob.
+  virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) = 0;
+  // A descriptor the server may sendfile() from, or -1 if the bytes are not in a local file.
+  virtual int native_fd() const { return -1; }
+};
+
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+
+  // Hashes and stores `data` after what was written so far.
+  virtual Status Append(std::string_view data) = 0;
+  virtual uint64_t size() const = 0;
+  // The hash state after size() bytes (crypto::Sha256::SaveState()).
+  virtual std::string hash_state() const = 0;
+  // Makes everything appended so far durable, so the session row may record size().
+  virtual Status Checkpoint() = 0;
+  // Publishes the bytes under `expected` if and only if they hash to it; then the writer is done.
+  // On a mismatch nothing is published and the partial upload is kept.
+  virtual Result<oci::Digest> Commit(const oci::Digest& expected) = 0;
+};
+
+class BlobStore {
+ public:
+  BlobStore() = default;
+  BlobStore(const BlobStore&) = delete;
+  BlobStore& operator=(const BlobStore&) = delete;
+  virtual ~BlobStore() = default;
+
+  virtual Result<std::unique_ptr<BlobReader>> Open(const oci::Digest& digest) = 0;
+
+  virtual Result<std::unique_ptr<BlobWriter>> NewWriter(std::string_view upload_id) = 0;
+  // Continues an upload whose first `size` bytes were checkpointed with `hash_state`. Bytes past
+  // `size` (written after the last checkpoint) are discarded.
+  virtual Result<std::unique_ptr<BlobWriter>> ResumeWriter(std::string_view upload_id,
+                                                           uint64_t size,
+                                                           std::string_view hash_state) = 0;
+  // Discards an unfinished upload. Deleting an absent upload succeeds.
+  virtual Status DeleteUpload(std::string_view upload_id) = 0;
+  // Deleting an absent blob succeeds, so a retried garbage-collection step is harmless.
+  virtual Status Delete(const oci::Digest& digest) = 0;
+};
+
+}  // namespace berth::blob

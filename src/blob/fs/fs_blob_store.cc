@@ -1,0 +1,226 @@
+#include "blob/fs/fs_blob_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "crypto/sha256.h"
+
+namespace berth::blob::fs {
+namespace {
+
+// Owns a file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    Reset();
+    fd_ = std::exchange(other.fd_, -1);
+    return *this;
+  }
+  ~Fd() { Reset(); }
+  int get() const { return fd_; }
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+Status FsyncDirectory(const std::string& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return FailErrno("open " + dir, errno);
+  if (::fsync(fd.get()) != 0) return FailErrno("fsync " + dir, errno);
+  return {};
+}
+
+Status MakeDirectory(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return FailErrno("mkdir " + dir, errno);
+  return {};
+}
+
+bool IsSafeUploadId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+class FsReader final : public BlobReader {
+ public:
+  FsReader(Fd fd, uint64_t size) : fd_(std::move(fd)), size_(size) {}
+  uint64_t size() const override { return size_; }
+  int native_fd() const override { return fd_.get(); }
+  Result<size_t> ReadAt(uint64_t offset, std::span<char> out) override {
+    while (true) {
+      ssize_t n = ::pread(fd_.get(), out.data(), out.size(), static_cast<off_t>(offset));
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno != EINTR) return FailErrno("read blob", errno);
+    }
+  }
+
+ private:
+  Fd fd_;
+  uint64_t size_;
+};
+
+class FsStore;
+
+class FsWriter final : public BlobWriter {
+ public:
+  FsWriter(const FsStore& store, std::string path, Fd fd, uint64_t size, crypto::Sha256 hash)
+      : store_(store), path_(std::move(path)), fd_(std::move(fd)), size_(size), hash_(hash) {}
+
+  Status Append(std::string_view data) override {
+    hash_.Update(data);
+    while (!data.empty()) {
+      ssize_t n = ::write(fd_.get(), data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return FailErrno("write upload", errno);
+      }
+      data.remove_prefix(static_cast<size_t>(n));
+      size_ += static_cast<uint64_t>(n);
+    }
+    return {};
+  }
+  uint64_t size() const override { return size_; }
+  std::string hash_state() const override { return hash_.SaveState(); }
+  Status Checkpoint() override {
+    if (::fdatasync(fd_.get()) != 0) return FailErrno("fdatasync upload", errno);
+    return {};
+  }
+  Result<oci::Digest> Commit(const oci::Digest& expected) override;
+
+ private:
+  const FsStore& store_;
+  std::string path_;
+  Fd fd_;
+  uint64_t size_;
+  crypto::Sha256 hash_;
+};
+
+class FsStore final : public BlobStore {
+ public:
+  explicit FsStore(std::string root) : root_(std::move(root)) {}
+
+  std::string BlobDir(const oci::Digest& d) const {
+    return root_ + "/blobs/sha256/" + std::string(d.hex().substr(0, 2));
+  }
+  std::string BlobPath(const oci::Digest& d) const { return BlobDir(d) + "/" + std::string(d.hex()); }
+  std::string UploadPath(std::string_view id) const { return root_ + "/uploads/" + std::string(id); }
+
+  Result<std::unique_ptr<BlobReader>> Open(const oci::Digest& digest) override {
+    if (digest.algorithm() != oci::DigestAlgorithm::kSha256) {
+      return Fail(Code::kNotFound, "only sha256 blobs are stored", "BLOB_UNKNOWN");
+    }
+    Fd fd(::open(BlobPath(digest).c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+      if (errno == ENOENT) return Fail(Code::kNotFound, "blob file missing", "BLOB_UNKNOWN");
+      return FailErrno("open blob", errno);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return FailErrno("stat blob", errno);
+    return std::unique_ptr<BlobReader>(new FsReader(std::move(fd), static_cast<uint64_t>(st.st_size)));
+  }
+
+  Result<std::unique_ptr<BlobWriter>> NewWriter(std::string_view upload_id) override {
+    if (!IsSafeUploadId(upload_id)) return Fail(Code::kInvalidArgument, "bad upload id");
+    std::string path = UploadPath(upload_id);
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
+    if (fd.get() < 0) return FailErrno("create " + path, errno);
+    return std::unique_ptr<BlobWriter>(new FsWriter(*this, path, std::move(fd), 0, crypto::Sha256()));
+  }
+
+  Result<std::unique_ptr<BlobWriter>> ResumeWriter(std::string_view upload_id, uint64_t size,
+                                                   std::string_view hash_state) override {
+    if (!IsSafeUploadId(upload_id)) return Fail(Code::kInvalidArgument, "bad upload id");
+    std::optional<crypto::Sha256> hash = crypto::Sha256::RestoreState(hash_state);
+    if (!hash) return Fail(Code::kInternal, "upload has an unreadable hash state");
+    std::string path = UploadPath(upload_id);
+    // Created lazily: a session whose first bytes never arrived may have no file yet.
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
+    if (fd.get() < 0) return FailErrno("open " + path, errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return FailErrno("stat upload", errno);
+    if (static_cast<uint64_t>(st.st_size) < size) {
+      return Fail(Code::kInternal, "upload file is shorter than its checkpoint");
+    }
+    // Bytes after the checkpoint belong to a request that did not finish; drop them.
+    if (static_cast<uint64_t>(st.st_size) > size &&
+        ::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
+      return FailErrno("truncate upload", errno);
+    }
+    if (::lseek(fd.get(), static_cast<off_t>(size), SEEK_SET) < 0) return FailErrno("seek", errno);
+    return std::unique_ptr<BlobWriter>(new FsWriter(*this, path, std::move(fd), size, *hash));
+  }
+
+  Status DeleteUpload(std::string_view upload_id) override {
+    if (!IsSafeUploadId(upload_id)) return Fail(Code::kInvalidArgument, "bad upload id");
+    if (::unlink(UploadPath(upload_id).c_str()) != 0 && errno != ENOENT) {
+      return FailErrno("delete upload", errno);
+    }
+    return {};
+  }
+
+  Status Delete(const oci::Digest& digest) override {
+    if (::unlink(BlobPath(digest).c_str()) != 0 && errno != ENOENT) {
+      return FailErrno("delete blob", errno);
+    }
+    return {};
+  }
+
+  Status Publish(const std::string& upload_path, const oci::Digest& digest) const {
+    std::string dir = BlobDir(digest);
+    std::string target = BlobPath(digest);
+    if (::access(target.c_str(), F_OK) == 0) {
+      // Same digest, same bytes: keep the copy that is already there.
+      if (::unlink(upload_path.c_str()) != 0 && errno != ENOENT) return FailErrno("unlink", errno);
+      return {};
+    }
+    bool new_dir = ::mkdir(dir.c_str(), 0750) == 0;
+    if (!new_dir && errno != EEXIST) return FailErrno("mkdir " + dir, errno);
+    if (new_dir) BERTH_TRY(FsyncDirectory(root_ + "/blobs/sha256"));
+    if (::rename(upload_path.c_str(), target.c_str()) != 0) return FailErrno("rename blob", errno);
+    BERTH_TRY(FsyncDirectory(dir));
+    return {};
+  }
+
+ private:
+  std::string root_;
+};
+
+Result<oci::Digest> FsWriter::Commit(const oci::Digest& expected) {
+  if (expected.algorithm() != oci::DigestAlgorithm::kSha256) {
+    return Fail(Code::kInvalidArgument, "uploads must be committed with a sha256 digest",
+                "DIGEST_INVALID");
+  }
+  oci::Digest actual = oci::Digest::FromSha256Hex(hash_.FinishHex());
+  if (actual != expected) {
+    return Fail(Code::kInvalidArgument,
+                "uploaded content hashes to " + actual.str() + ", not " + expected.str(),
+                "DIGEST_INVALID");
+  }
+  if (::fsync(fd_.get()) != 0) return FailErrno("fsync upload", errno);
+  fd_.Reset();
+  BERTH_TRY(store_.Publish(path_, actual));
+  return actual;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const std::string& root) {
+  for (const std::string& dir : {root, root + "/blobs", root + "/blobs/sha256", root + "/uploads"}) {
+    BERTH_TRY(MakeDirectory(dir));
+  }
+  return std::unique_ptr<BlobStore>(new FsStore(root));
+}
+
+}  // namespace berth::blob::fs

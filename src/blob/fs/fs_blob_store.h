@@ -1,0 +1,20 @@
+// blob/fs/fs_blob_store.h
+//
+// BlobStore on a local directory:
+//   <root>/blobs/sha256/<first two hex>/<hex>   published blobs, read-only once renamed in
+//   <root>/uploads/<upload id>                  unfinished uploads
+// A blob appears only by rename() after fsync, and its directory is fsynced after the rename, so
+// a crash never exposes a half-written blob and never loses a committed one.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "blob/blob_store.h"
+
+namespace berth::blob::fs {
+
+// Creates the directories if needed.
+Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const std::string& root);
+
+}  // namespace berth::blob::fs

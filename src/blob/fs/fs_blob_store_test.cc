@@ -1,0 +1,113 @@
+#include "blob/fs/fs_blob_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace berth::blob::fs {
+namespace {
+
+class FsBlobStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() /
+            ("berth-blob-" + std::to_string(getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(root_);
+    store_ = *OpenFsBlobStore(root_.string());
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  std::string ReadAll(const oci::Digest& d) {
+    std::unique_ptr<BlobReader> r = *store_->Open(d);
+    std::string out(r->size(), '\0');
+    size_t got = *r->ReadAt(0, std::span<char>(out.data(), out.size()));
+    out.resize(got);
+    return out;
+  }
+
+  std::filesystem::path root_;
+  std::unique_ptr<BlobStore> store_;
+};
+
+TEST_F(FsBlobStoreTest, CommitPublishesUnderTheDigest) {
+  std::unique_ptr<BlobWriter> w = *store_->NewWriter("u1");
+  ASSERT_TRUE(w->Append("hello ").has_value());
+  ASSERT_TRUE(w->Append("world").has_value());
+  EXPECT_EQ(w->size(), 11u);
+  oci::Digest d = oci::Digest::Sha256Of("hello world");
+  ASSERT_TRUE(w->Commit(d).has_value());
+  EXPECT_EQ(ReadAll(d), "hello world");
+  EXPECT_FALSE(std::filesystem::exists(root_ / "uploads/u1"));
+  EXPECT_TRUE(std::filesystem::exists(root_ / "blobs/sha256" / std::string(d.hex().substr(0, 2)) /
+                                      std::string(d.hex())));
+}
+
+TEST_F(FsBlobStoreTest, CommitWithWrongDigestPublishesNothing) {
+  std::unique_ptr<BlobWriter> w = *store_->NewWriter("u2");
+  ASSERT_TRUE(w->Append("hello").has_value());
+  oci::Digest other = oci::Digest::Sha256Of("goodbye");
+  Result<oci::Digest> r = w->Commit(other);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().reason(), "DIGEST_INVALID");
+  EXPECT_EQ(store_->Open(other).error().code(), Code::kNotFound);
+}
+
+TEST_F(FsBlobStoreTest, ResumedWriterDropsBytesAfterTheCheckpoint) {
+  std::string state;
+  {
+    std::unique_ptr<BlobWriter> w = *store_->NewWriter("u3");
+    ASSERT_TRUE(w->Append("hello ").has_value());
+    ASSERT_TRUE(w->Checkpoint().has_value());
+    state = w->hash_state();
+    ASSERT_TRUE(w->Append("garbage from a request that died").has_value());
+  }
+  std::unique_ptr<BlobWriter> resumed = *store_->ResumeWriter("u3", 6, state);
+  ASSERT_TRUE(resumed->Append("world").has_value());
+  oci::Digest d = oci::Digest::Sha256Of("hello world");
+  ASSERT_TRUE(resumed->Commit(d).has_value());
+  EXPECT_EQ(ReadAll(d), "hello world");
+}
+
+TEST_F(FsBlobStoreTest, ResumeRefusesAFileShorterThanItsCheckpoint) {
+  std::unique_ptr<BlobWriter> w = *store_->NewWriter("u4");
+  ASSERT_TRUE(w->Append("abc").has_value());
+  EXPECT_FALSE(store_->ResumeWriter("u4", 10, w->hash_state()).has_value());
+}
+
+TEST_F(FsBlobStoreTest, SameContentTwiceIsStoredOnce) {
+  oci::Digest d = oci::Digest::Sha256Of("same");
+  for (std::string id : {"a1", "a2"}) {
+    std::unique_ptr<BlobWriter> w = *store_->NewWriter(id);
+    ASSERT_TRUE(w->Append("same").has_value());
+    ASSERT_TRUE(w->Commit(d).has_value());
+  }
+  EXPECT_EQ(ReadAll(d), "same");
+  EXPECT_TRUE(std::filesystem::is_empty(root_ / "uploads"));
+}
+
+TEST_F(FsBlobStoreTest, DeletesAreIdempotentAndUploadIdsAreChecked) {
+  oci::Digest d = oci::Digest::Sha256Of("x");
+  EXPECT_TRUE(store_->Delete(d).has_value());
+  EXPECT_TRUE(store_->DeleteUpload("nope").has_value());
+  EXPECT_FALSE(store_->NewWriter("../escape").has_value());
+  EXPECT_FALSE(store_->DeleteUpload("a/b").has_value());
+}
+
+TEST_F(FsBlobStoreTest, ReadAtHonoursOffsets) {
+  std::unique_ptr<BlobWriter> w = *store_->NewWriter("r1");
+  ASSERT_TRUE(w->Append("0123456789").has_value());
+  oci::Digest d = oci::Digest::Sha256Of("0123456789");
+  ASSERT_TRUE(w->Commit(d).has_value());
+  std::unique_ptr<BlobReader> r = *store_->Open(d);
+  char buf[4];
+  EXPECT_EQ(*r->ReadAt(8, buf), 2u);
+  EXPECT_EQ(std::string_view(buf, 2), "89");
+  EXPECT_EQ(*r->ReadAt(10, buf), 0u);
+  EXPECT_GE(r->native_fd(), 0);
+}
+
+}  // namespace
+}  // namespace berth::blob::fs

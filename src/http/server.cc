@@ -1,0 +1,477 @@
+#include "http/server.h"
+
+#include <sys/sendfile.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <list>
+#include <mutex>
+
+#include "telemetry/log.h"
+
+namespace berth::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kFileChunk = 256 * 1024;    // pread size when sendfile cannot be used
+constexpr uint64_t kDrainLimit = 64 * 1024;  // unread body bytes we read and drop to keep alive
+
+Method FromBeast(bhttp::verb v) {
+  switch (v) {
+    case bhttp::verb::get: return Method::kGet;
+    case bhttp::verb::head: return Method::kHead;
+    case bhttp::verb::post: return Method::kPost;
+    case bhttp::verb::put: return Method::kPut;
+    case bhttp::verb::patch: return Method::kPatch;
+    case bhttp::verb::delete_: return Method::kDelete;
+    default: return Method::kOther;
+  }
+}
+
+// What the drain needs to reach a connection: its strand and, while it waits for the next
+// request, the socket to close. Both are touched only on the connection's strand.
+struct Connection {
+  asio::any_io_executor executor;
+  tcp::socket* idle_socket = nullptr;
+};
+
+template <class Stream>
+tcp::socket& Socket(Stream& s) {
+  return beast::get_lowest_layer(s).socket();
+}
+
+template <class Stream>
+class BeastRequest final : public Request {
+ public:
+  BeastRequest(Stream& stream, beast::flat_buffer& buffer,
+               bhttp::request_parser<bhttp::buffer_body>& parser, std::string_view remote,
+               std::chrono::seconds io_timeout)
+      : stream_(stream), buffer_(buffer), parser_(parser), remote_(remote), io_timeout_(io_timeout) {
+    target_ = parser_.get().target();
+  }
+
+  Method method() const override { return FromBeast(parser_.get().method()); }
+  std::string_view target() const override { return target_; }
+  std::optional<std::string_view> Header(std::string_view name) const override {
+    auto it = parser_.get().find(name);
+    if (it == parser_.get().end()) return std::nullopt;
+    return it->value();
+  }
+  std::optional<std::string> HeaderAll(std::string_view name) const override {
+    auto [first, last] = parser_.get().equal_range(name);
+    if (first == last) return std::nullopt;
+    std::string joined;
+    for (auto it = first; it != last; ++it) {
+      if (!joined.empty()) joined += ", ";
+      joined += it->value();
+    }
+    return joined;
+  }
+  std::optional<uint64_t> content_length() const override {
+    auto len = parser_.content_length();
+    if (!len) return std::nullopt;
+    return *len;
+  }
+  uint64_t body_bytes_read() const override { return body_read_; }
+  std::string_view remote_address() const override { return remote_; }
+  bool body_done() const { return parser_.is_done(); }
+
+  Task<Result<size_t>> ReadBody(std::span<char> out) override {
+    if (out.empty()) co_return size_t{0};
+    while (!parser_.is_done()) {
+      if (!sent_continue_) {
+        sent_continue_ = true;
+        auto expect = parser_.get().find(bhttp::field::expect);
+        if (expect != parser_.get().end() && beast::iequals(expect->value(), "100-continue")) {
+          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          beast::get_lowest_layer(stream_).expires_after(io_timeout_);
+          auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kContinue), kTuple);
+          if (ec) co_return Fail(Code::kUnavailable, "client went away: " + ec.message());
+        }
+      }
+      auto& body = parser_.get().body();
+      body.data = out.data();
+      body.size = out.size();
+      beast::get_lowest_layer(stream_).expires_after(io_timeout_);
+      auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser_, kTuple);
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) {
+        co_return Fail(Code::kUnavailable, "reading request body: " + ec.message());
+      }
+      size_t got = out.size() - body.size;
+      body.data = nullptr;
+      if (got > 0) {
+        body_read_ += got;
+        co_return got;
+      }
+    }
+    co_return size_t{0};
+  }
+
+ private:
+  Stream& stream_;
+  beast::flat_buffer& buffer_;
+  bhttp::request_parser<bhttp::buffer_body>& parser_;
+  std::string_view remote_;
+  std::chrono::seconds io_timeout_;
+  std::string_view target_;
+  uint64_t body_read_ = 0;
+  bool sent_continue_ = false;
+};
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(asio::io_context& io_, ServerOptions options_, Handler handler_, telemetry::Metrics& m)
+      : io(io_), options(std::move(options_)), handler(std::move(handler_)), metrics(m),
+        acceptor(asio::make_strand(io_)) {}
+
+  asio::io_context& io;
+  ServerOptions options;
+  Handler handler;
+  telemetry::Metrics& metrics;
+  tcp::acceptor acceptor;
+  std::unique_ptr<asio::ssl::context> tls;
+
+  std::mutex mu;
+  std::list<std::shared_ptr<Connection>> connections;  // guarded by mu
+  std::atomic<bool> draining{false};
+  std::function<void()> on_drained;  // guarded by mu
+
+  asio::awaitable<void> AcceptLoop() {
+    while (true) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
+      if (ec) {
+        if (draining || ec == asio::error::operation_aborted) co_return;
+        telemetry::LogWarn("accept failed", {{"error", ec.message()}});
+        // Out of descriptors or similar: back off instead of spinning.
+        asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+        co_await t.async_wait(kTuple);
+        continue;
+      }
+      size_t open;
+      {
+        std::lock_guard lock(mu);
+        open = connections.size();
+      }
+      if (open >= options.max_connections) {
+        error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, RunConnection(shared_from_this(), std::move(socket)), asio::detached);
+    }
+  }
+
+  static asio::awaitable<void> RunConnection(std::shared_ptr<Impl> self, tcp::socket socket) {
+    auto conn = std::make_shared<Connection>();
+    conn->executor = socket.get_executor();
+    std::list<std::shared_ptr<Connection>>::iterator registration;
+    {
+      std::lock_guard lock(self->mu);
+      registration = self->connections.insert(self->connections.end(), conn);
+    }
+    self->metrics.ConnectionOpened();
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::string remote;
+    if (auto ep = socket.remote_endpoint(ignored); !ignored) remote = ep.address().to_string();
+    try {
+      if (self->tls) {
+        beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *self->tls);
+        beast::get_lowest_layer(stream).expires_after(self->options.idle_timeout);
+        auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+        if (!ec) co_await self->Serve(stream, *conn, remote);
+      } else {
+        beast::tcp_stream stream(std::move(socket));
+        co_await self->Serve(stream, *conn, remote);
+      }
+    } catch (const std::exception& e) {
+      self->metrics.CountBug();
+      telemetry::LogError("connection failed", {{"error", e.what()}});
+    }
+    self->metrics.ConnectionClosed();
+    std::function<void()> drained;
+    {
+      std::lock_guard lock(self->mu);
+      self->connections.erase(registration);
+      if (self->draining && self->connections.empty()) drained = std::move(self->on_drained);
+    }
+    if (drained) drained();
+  }
+
+  template <class Stream>
+  asio::awaitable<void> Serve(Stream& stream, Connection& conn, const std::string& remote) {
+    beast::flat_buffer buffer(options.header_limit_bytes + 64 * 1024);
+    while (!draining) {
+      bhttp::request_parser<bhttp::buffer_body> parser;
+      parser.header_limit(static_cast<uint32_t>(options.header_limit_bytes));
+      parser.body_limit(boost::none);  // bodies are streamed; handlers enforce their own limits
+      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+      conn.idle_socket = &Socket(stream);
+      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+      conn.idle_socket = nullptr;
+      if (ec) {
+        if (ec == bhttp::error::header_limit) {
+          co_await WriteSimple(stream, 431, "request header fields too large\n");
+        } else if (ec.category() == bhttp::make_error_code(bhttp::error::header_limit).category() &&
+                   ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+          co_await WriteSimple(stream, 400, "malformed HTTP request\n");
+        }
+        break;
+      }
+      const auto started = std::chrono::steady_clock::now();
+      BeastRequest<Stream> request(stream, buffer, parser, remote, options.io_timeout);
+      Response response;
+      try {
+        response = co_await handler(request);
+      } catch (const std::exception& e) {
+        metrics.CountBug();
+        telemetry::LogError("handler threw", {{"error", e.what()}, {"target", request.target()}});
+        response = Response{.status = 500, .body = "{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"internal error\"}]}"};
+        response.Set("Content-Type", "application/json");
+      }
+      bool keep_alive = parser.get().keep_alive() && !draining;
+      if (!request.body_done()) keep_alive = keep_alive && co_await Drain(request);
+      uint64_t sent = 0;
+      bool ok = co_await WriteResponse(stream, request, response, keep_alive, sent);
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      metrics.ObserveRequest(response.route, MethodName(request.method()), response.status,
+                             request.body_bytes_read(), sent, seconds);
+      if (telemetry::LogEnabled(telemetry::Level::kInfo)) {
+        telemetry::LogInfo("request", {{"method", MethodName(request.method())},
+                                       {"target", request.target().substr(0, 512)},
+                                       {"status", response.status},
+                                       {"bytes_in", request.body_bytes_read()},
+                                       {"bytes_out", sent},
+                                       {"seconds", seconds},
+                                       {"remote", remote}});
+      }
+      if (!ok || !keep_alive) break;
+    }
+    error_code ignored;
+    Socket(stream).shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  // Reads and drops a small unread body so the connection can be reused; a large one is not
+  // worth receiving, so the connection is closed instead.
+  template <class Stream>
+  static asio::awaitable<bool> Drain(BeastRequest<Stream>& request) {
+    std::optional<uint64_t> len = request.content_length();
+    if (!len || *len - request.body_bytes_read() > kDrainLimit) co_return false;
+    char scratch[8192];
+    while (true) {
+      Result<size_t> n = co_await request.ReadBody(scratch);
+      if (!n) co_return false;
+      if (*n == 0) co_return true;
+    }
+  }
+
+  template <class Stream>
+  asio::awaitable<void> WriteSimple(Stream& stream, unsigned status, std::string_view text) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
+    res.set(bhttp::field::content_type, "text/plain");
+    res.keep_alive(false);
+    res.body() = text;
+    res.prepare_payload();
+    beast::get_lowest_layer(stream).expires_after(options.io_timeout);
+    co_await bhttp::async_write(stream, res, kTuple);
+  }
+
+  template <class Stream>
+  asio::awaitable<bool> WriteResponse(Stream& stream, Request& request, Response& response,
+                                      bool keep_alive, uint64_t& sent) {
+    const bool head = request.method() == Method::kHead;
+    beast::get_lowest_layer(stream).expires_after(options.io_timeout);
+    if (!response.stream) {
+      bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), 11};
+      for (auto& [name, value] : response.headers) res.insert(name, value);
+      res.keep_alive(keep_alive);
+      const bool no_body = response.status == 204 || response.status == 304 ||
+                           (response.status >= 100 && response.status < 200);
+      if (head) {
+        if (!no_body) res.content_length(response.head_length.value_or(response.body.size()));
+      } else if (!no_body) {
+        res.body() = std::move(response.body);
+        res.content_length(res.body().size());
+        sent = res.body().size();
+      }
+      auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+      co_return !ec;
+    }
+
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(response.status), 11};
+    for (auto& [name, value] : response.headers) res.insert(name, value);
+    res.keep_alive(keep_alive);
+    res.content_length(response.stream_length);
+    bhttp::response_serializer<bhttp::empty_body> serializer{res};
+    auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, kTuple);
+    if (ec) co_return false;
+    if (head) co_return true;
+    bool ok;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      ok = response.stream->native_fd() >= 0 ? co_await SendFile(stream, response, sent)
+                                             : co_await CopyBody(stream, response, sent);
+    } else {
+      ok = co_await CopyBody(stream, response, sent);
+    }
+    co_return ok;
+  }
+
+  // Zero-copy: the kernel moves file pages to the socket.
+  asio::awaitable<bool> SendFile(beast::tcp_stream& stream, Response& response, uint64_t& sent) {
+    tcp::socket& socket = stream.socket();
+    error_code ec;
+    socket.native_non_blocking(true, ec);
+    if (ec) co_return false;
+    off_t offset = static_cast<off_t>(response.stream_offset);
+    uint64_t remaining = response.stream_length;
+    asio::steady_timer deadline(socket.get_executor());
+    while (remaining > 0) {
+      size_t chunk = static_cast<size_t>(std::min<uint64_t>(remaining, 1u << 30));
+      ssize_t n = ::sendfile(socket.native_handle(), response.stream->native_fd(), &offset, chunk);
+      if (n > 0) {
+        remaining -= static_cast<uint64_t>(n);
+        sent += static_cast<uint64_t>(n);
+        continue;
+      }
+      if (n == 0) co_return false;  // file shorter than promised
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) co_return false;
+      // The socket buffer is full: wait until writable, but not forever.
+      bool timed_out = false;
+      deadline.expires_after(options.io_timeout);
+      deadline.async_wait([&socket, &timed_out](error_code e) {
+        if (!e) {
+          timed_out = true;
+          error_code ignored;
+          socket.cancel(ignored);
+        }
+      });
+      auto [wait_ec] = co_await socket.async_wait(tcp::socket::wait_write, kTuple);
+      deadline.cancel();
+      if (wait_ec || timed_out) co_return false;
+    }
+    co_return true;
+  }
+
+  template <class Stream>
+  asio::awaitable<bool> CopyBody(Stream& stream, Response& response, uint64_t& sent) {
+    std::vector<char> chunk(kFileChunk);
+    uint64_t offset = response.stream_offset;
+    uint64_t remaining = response.stream_length;
+    while (remaining > 0) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, chunk.size()));
+      Result<size_t> got = response.stream->ReadAt(offset, std::span<char>(chunk.data(), want));
+      if (!got || *got == 0) co_return false;
+      beast::get_lowest_layer(stream).expires_after(options.io_timeout);
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(chunk.data(), *got), kTuple);
+      if (ec) co_return false;
+      offset += *got;
+      remaining -= *got;
+      sent += *got;
+    }
+    co_return true;
+  }
+};
+
+std::string_view MethodName(Method method) {
+  switch (method) {
+    case Method::kGet: return "GET";
+    case Method::kHead: return "HEAD";
+    case Method::kPost: return "POST";
+    case Method::kPut: return "PUT";
+    case Method::kPatch: return "PATCH";
+    case Method::kDelete: return "DELETE";
+    case Method::kOther: return "OTHER";
+  }
+  return "OTHER";
+}
+
+Server::Server(asio::io_context& io, ServerOptions options, Handler handler,
+               telemetry::Metrics& metrics)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler), metrics)) {}
+
+Server::~Server() = default;
+
+Result<uint16_t> Server::Listen() {
+  Impl& s = *impl_;
+  if (!s.options.tls_cert_file.empty() || !s.options.tls_key_file.empty()) {
+    s.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    error_code ec;
+    s.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+    s.tls->use_certificate_chain_file(s.options.tls_cert_file, ec);
+    if (!ec) s.tls->use_private_key_file(s.options.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) return Fail(Code::kInvalidArgument, "loading TLS certificate or key: " + ec.message());
+  }
+  error_code ec;
+  auto address = asio::ip::make_address(s.options.host, ec);
+  if (ec) return Fail(Code::kInvalidArgument, "bad listen address " + s.options.host);
+  tcp::endpoint endpoint(address, s.options.port);
+  s.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(endpoint, ec);
+  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Fail(Code::kUnavailable, "listen on " + s.options.host + ":" +
+                                        std::to_string(s.options.port) + ": " + ec.message());
+  }
+  return s.acceptor.local_endpoint().port();
+}
+
+void Server::Start() {
+  asio::co_spawn(impl_->acceptor.get_executor(), impl_->AcceptLoop(), asio::detached);
+}
+
+void Server::BeginShutdown(std::function<void()> drained) {
+  std::shared_ptr<Impl> s = impl_;
+  asio::post(s->acceptor.get_executor(), [s] {
+    error_code ignored;
+    s->acceptor.close(ignored);
+  });
+  std::function<void()> call_now;
+  {
+    std::lock_guard lock(s->mu);
+    s->draining = true;
+    if (s->connections.empty()) {
+      call_now = std::move(drained);
+    } else {
+      s->on_drained = std::move(drained);
+      for (const std::shared_ptr<Connection>& c : s->connections) {
+        // Only a connection waiting for its next request is closed; one mid-request finishes.
+        asio::post(c->executor, [c] {
+          if (c->idle_socket != nullptr) {
+            error_code ignored;
+            c->idle_socket->cancel(ignored);
+          }
+        });
+      }
+    }
+  }
+  if (call_now) call_now();
+}
+
+}  // namespace berth::http

@@ -1,0 +1,155 @@
+#include "server/app.h"
+
+#include <sys/stat.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "api/oci/oci_api.h"
+#include "auth/authenticator.h"
+#include "blob/fs/fs_blob_store.h"
+#include "http/server.h"
+#include "meta/sqlite/sqlite_store.h"
+#include "telemetry/log.h"
+#include "telemetry/metrics.h"
+
+namespace berth::server {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr auto kPurgeInterval = std::chrono::minutes(1);
+constexpr auto kDrainDeadline = std::chrono::seconds(30);
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int Die(std::string_view what, const Error& error) {
+  telemetry::LogError(what, {{"error", error.message()}});
+  std::fprintf(stderr, "berth: %.*s: %s\n", static_cast<int>(what.size()), what.data(),
+               error.message().c_str());
+  return 1;
+}
+
+// Purges idle upload sessions every minute, on the blocking pool.
+void SchedulePurge(asio::steady_timer& timer, asio::thread_pool& pool, api::oci::OciApi& api) {
+  timer.expires_after(kPurgeInterval);
+  timer.async_wait([&timer, &pool, &api](boost::system::error_code ec) {
+    if (ec) return;
+    asio::post(pool, [&api] {
+      Result<size_t> purged = api.PurgeIdleUploads();
+      if (!purged) {
+        telemetry::LogWarn("purging idle uploads failed", {{"error", purged.error().message()}});
+      } else if (*purged > 0) {
+        telemetry::LogInfo("purged idle uploads", {{"count", *purged}});
+      }
+    });
+    SchedulePurge(timer, pool, api);
+  });
+}
+
+}  // namespace
+
+int Run(const Config& config) {
+  telemetry::Level level;
+  if (telemetry::ParseLevel(config.log_level, level)) telemetry::SetLogLevel(level);
+
+  std::error_code fs_error;
+  std::filesystem::create_directories(config.data_dir, fs_error);
+  if (fs_error) return Die("creating data directory", Error(Code::kInternal, fs_error.message()));
+  ::chmod(config.data_dir.c_str(), 0750);
+
+  Result<std::unique_ptr<meta::MetadataStore>> meta =
+      meta::sqlite::OpenSqliteStore(config.data_dir + "/meta.db");
+  if (!meta) return Die("opening metadata store", meta.error());
+  Result<std::unique_ptr<blob::BlobStore>> blobs = blob::fs::OpenFsBlobStore(config.data_dir);
+  if (!blobs) return Die("opening blob store", blobs.error());
+
+  Result<auth::BootstrapResult> admin = auth::BootstrapAdmin(**meta, config.data_dir, NowSeconds());
+  if (!admin) return Die("creating the admin identity", admin.error());
+  Result<std::unique_ptr<auth::Authenticator>> authenticator =
+      auth::Authenticator::Create(**meta, config.anonymous);
+  if (!authenticator) return Die("loading access keys", authenticator.error());
+
+  const unsigned io_threads =
+      config.io_threads != 0 ? config.io_threads : std::max(2u, std::thread::hardware_concurrency());
+  asio::io_context io(static_cast<int>(io_threads));
+  asio::thread_pool blocking(8);
+  telemetry::Metrics metrics;
+  meta::MetadataStore& store = **meta;
+  metrics.AddGaugeCallback("berth_upload_sessions", "Upload sessions in progress (not yet committed).",
+                           [&store] {
+                             Result<int64_t> n = store.CountUploads();
+                             return n ? static_cast<double>(*n) : -1.0;
+                           });
+
+  api::oci::OciApi api(store, **blobs, **authenticator, blocking, metrics,
+                       api::oci::OciApiOptions{.delete_enabled = config.delete_enabled,
+                                               .upload_idle_timeout = config.upload_idle_timeout},
+                       NowSeconds);
+  http::Server server(io,
+                      http::ServerOptions{.host = config.listen_host,
+                                          .port = config.listen_port,
+                                          .tls_cert_file = config.tls_cert,
+                                          .tls_key_file = config.tls_key},
+                      [&api](http::Request& req) { return api.Handle(req); }, metrics);
+  Result<uint16_t> port = server.Listen();
+  if (!port) return Die("starting the listener", port.error());
+  server.Start();
+
+  const std::string scheme = config.tls_cert.empty() ? "http" : "https";
+  telemetry::LogInfo("berth listening", {{"address", config.listen_host},
+                                         {"port", static_cast<int64_t>(*port)},
+                                         {"data", config.data_dir},
+                                         {"anonymous", config.anonymous ? "true" : "false"}});
+  std::printf("berth listening on %s://%s:%u (data in %s)\n", scheme.c_str(),
+              config.listen_host.c_str(), static_cast<unsigned>(*port), config.data_dir.c_str());
+  if (config.anonymous) {
+    std::printf("authentication is OFF (--anonymous)\n");
+  } else if (!admin->credentials_file.empty()) {
+    std::printf("admin credentials: %s (access key %s)\n", admin->credentials_file.c_str(),
+                admin->access_key_id.c_str());
+  } else {
+    std::printf("admin access key: %s\n", admin->access_key_id.c_str());
+  }
+  std::fflush(stdout);
+
+  asio::steady_timer purge_timer(io);
+  SchedulePurge(purge_timer, blocking, api);
+
+  asio::steady_timer drain_deadline(io);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    telemetry::LogInfo("shutting down: draining in-flight requests", {{"signal", signal}});
+    purge_timer.cancel();
+    server.BeginShutdown([&io] { io.stop(); });
+    drain_deadline.expires_after(kDrainDeadline);
+    drain_deadline.async_wait([&io](boost::system::error_code e) {
+      if (!e) {
+        telemetry::LogWarn("drain deadline passed; stopping with requests in flight");
+        io.stop();
+      }
+    });
+  });
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (std::thread& t : threads) t.join();
+  blocking.join();
+  telemetry::LogInfo("berth stopped");
+  return 0;
+}
+
+}  // namespace berth::server

@@ -1,0 +1,135 @@
+#include "server/config.h"
+
+#include <fstream>
+#include <optional>
+
+#include "base/strings.h"
+
+namespace berth::server {
+namespace {
+
+std::unexpected<Error> Bad(std::string message) {
+  return Fail(Code::kInvalidArgument, std::move(message));
+}
+
+Status ApplyListen(Config& c, std::string_view value) {
+  size_t colon = value.rfind(':');
+  if (colon == std::string_view::npos) return Bad("--listen wants HOST:PORT, got " + std::string(value));
+  std::optional<uint64_t> port = ParseUint64(value.substr(colon + 1));
+  if (!port || *port > 65535) return Bad("--listen has a bad port: " + std::string(value));
+  std::string_view host = value.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  c.listen_host = host.empty() ? "0.0.0.0" : std::string(host);
+  c.listen_port = static_cast<uint16_t>(*port);
+  return {};
+}
+
+// Applies one setting; `value` is nullopt for a bare boolean flag.
+Status Apply(Config& c, std::string_view key, std::optional<std::string_view> value) {
+  auto need = [&]() -> Result<std::string_view> {
+    if (!value) return Bad("--" + std::string(key) + " needs a value");
+    return *value;
+  };
+  auto boolean = [&]() -> Result<bool> {
+    if (!value || *value == "true" || *value == "1") return true;
+    if (*value == "false" || *value == "0") return false;
+    return Bad("--" + std::string(key) + " wants true or false");
+  };
+  if (key == "listen") {
+    BERTH_ASSIGN(std::string_view v, need());
+    return ApplyListen(c, v);
+  }
+  if (key == "data") {
+    BERTH_ASSIGN(std::string_view v, need());
+    c.data_dir = v;
+  } else if (key == "tls-cert") {
+    BERTH_ASSIGN(std::string_view v, need());
+    c.tls_cert = v;
+  } else if (key == "tls-key") {
+    BERTH_ASSIGN(std::string_view v, need());
+    c.tls_key = v;
+  } else if (key == "anonymous") {
+    BERTH_ASSIGN(c.anonymous, boolean());
+  } else if (key == "no-delete") {
+    BERTH_ASSIGN(bool off, boolean());
+    c.delete_enabled = !off;
+  } else if (key == "log-level") {
+    BERTH_ASSIGN(std::string_view v, need());
+    if (v != "debug" && v != "info" && v != "warn" && v != "error") {
+      return Bad("--log-level must be debug, info, warn or error");
+    }
+    c.log_level = v;
+  } else if (key == "upload-idle-timeout") {
+    BERTH_ASSIGN(std::string_view v, need());
+    std::optional<uint64_t> secs = ParseUint64(v);
+    if (!secs || *secs == 0 || *secs > 365 * 24 * 3600) {
+      return Bad("--upload-idle-timeout wants seconds between 1 and a year");
+    }
+    c.upload_idle_timeout = std::chrono::seconds(*secs);
+  } else if (key == "io-threads") {
+    BERTH_ASSIGN(std::string_view v, need());
+    std::optional<uint64_t> n = ParseUint64(v);
+    if (!n || *n > 256) return Bad("--io-threads wants a number from 0 to 256");
+    c.io_threads = static_cast<unsigned>(*n);
+  } else {
+    return Bad("unknown setting --" + std::string(key));
+  }
+  return {};
+}
+
+bool IsBoolean(std::string_view key) { return key == "anonymous" || key == "no-delete"; }
+
+Status ApplyFile(Config& c, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Bad("cannot read config file " + path);
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string_view text = Trim(line);
+    if (text.empty() || text.front() == '#') continue;
+    size_t eq = text.find('=');
+    std::string_view key = Trim(text.substr(0, eq));
+    std::optional<std::string_view> value;
+    if (eq != std::string_view::npos) value = Trim(text.substr(eq + 1));
+    if (Status s = Apply(c, key, value); !s) {
+      return Bad(path + ":" + std::to_string(number) + ": " + s.error().message());
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Config> ParseServeArgs(const std::vector<std::string>& args) {
+  Config c;
+  // The config file is applied first so that flags override it, wherever --config appears.
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" || args[i].starts_with("--config=")) {
+      std::string path = args[i] == "--config" ? (i + 1 < args.size() ? args[i + 1] : "")
+                                               : args[i].substr(9);
+      if (path.empty()) return Bad("--config needs a file");
+      BERTH_TRY(ApplyFile(c, path));
+    }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (!arg.starts_with("--")) return Bad("unexpected argument " + std::string(arg));
+    arg.remove_prefix(2);
+    size_t eq = arg.find('=');
+    std::string_view key = arg.substr(0, eq);
+    std::optional<std::string_view> value;
+    if (eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+    } else if (!IsBoolean(key)) {
+      if (i + 1 >= args.size()) return Bad("--" + std::string(key) + " needs a value");
+      value = args[++i];
+    }
+    if (key == "config") continue;
+    BERTH_TRY(Apply(c, key, value));
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) return Bad("--tls-cert and --tls-key go together");
+  return c;
+}
+
+}  // namespace berth::server

@@ -1,0 +1,39 @@
+// server/config.h
+//
+// Berth's configuration: command-line flags, optionally on top of a config file of
+// "key = value" lines using the same names as the flags (without "--"). Pure parsing, no I/O but
+// reading the named file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+
+namespace berth::server {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 5000;
+  std::string data_dir = "./data";
+  std::string tls_cert;
+  std::string tls_key;
+  bool anonymous = false;
+  bool delete_enabled = true;
+  std::string log_level = "info";
+  std::chrono::seconds upload_idle_timeout{24 * 3600};
+  unsigned io_threads = 0;  // 0: one per core
+};
+
+// Parses the arguments after "serve". kInvalidArgument with a message naming the bad flag.
+Result<Config> ParseServeArgs(const std::vector<std::string>& args);
+
+inline constexpr std::string_view kServeUsage =
+    "usage: berth serve [--listen HOST:PORT] [--data DIR] [--config FILE]\n"
+    "                   [--tls-cert FILE --tls-key FILE] [--anonymous] [--no-delete]\n"
+    "                   [--log-level debug|info|warn|error] [--upload-idle-timeout SECONDS]\n"
+    "                   [--io-threads N]\n";
+
+}  // namespace berth::server

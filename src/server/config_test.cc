@@ -1,0 +1,54 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace berth::server {
+namespace {
+
+TEST(Config, DefaultsAreTheEmbeddedSetup) {
+  Config c = *ParseServeArgs({});
+  EXPECT_EQ(c.listen_host, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 5000);
+  EXPECT_EQ(c.data_dir, "./data");
+  EXPECT_FALSE(c.anonymous);
+}
+
+TEST(Config, ParsesFlagsInBothForms) {
+  Config c = *ParseServeArgs({"--listen", "0.0.0.0:8080", "--data=/srv/berth", "--anonymous",
+                              "--upload-idle-timeout", "60", "--no-delete"});
+  EXPECT_EQ(c.listen_host, "0.0.0.0");
+  EXPECT_EQ(c.listen_port, 8080);
+  EXPECT_EQ(c.data_dir, "/srv/berth");
+  EXPECT_TRUE(c.anonymous);
+  EXPECT_FALSE(c.delete_enabled);
+  EXPECT_EQ(c.upload_idle_timeout.count(), 60);
+}
+
+TEST(Config, RejectsNonsenseWithTheFlagNamed) {
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"--listen", "nope"}, {"--listen", "a:99999"}, {"--bogus", "1"},
+        {"--data"}, {"--tls-cert", "x"}, {"--log-level", "loud"}, {"--upload-idle-timeout", "0"},
+        {"stray"}}) {
+    Result<Config> c = ParseServeArgs(bad);
+    ASSERT_FALSE(c.has_value()) << bad[0];
+    EXPECT_FALSE(c.error().message().empty());
+  }
+}
+
+TEST(Config, FlagsOverrideTheConfigFile) {
+  std::string path = "/tmp/berth-config-test-" + std::to_string(getpid());
+  std::ofstream(path) << "# comment\nlisten = 127.0.0.1:6000\ndata = /var/lib/berth\nanonymous\n";
+  Config c = *ParseServeArgs({"--config", path, "--listen", "127.0.0.1:7000"});
+  EXPECT_EQ(c.listen_port, 7000);
+  EXPECT_EQ(c.data_dir, "/var/lib/berth");
+  EXPECT_TRUE(c.anonymous);
+  std::ofstream(path) << "nonsense = 1\n";
+  EXPECT_NE(ParseServeArgs({"--config", path}).error().message().find(":1:"), std::string::npos);
+  unlink(path.c_str());
+}
+
+}  // namespace
+}  // namespace berth::server

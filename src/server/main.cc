@@ -1,0 +1,34 @@
+// berth: an OCI registry with the ECR control plane. See README.md.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "server/app.h"
+#include "server/config.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs("berth: a container registry\n\ncommands:\n  serve    run the registry\n"
+               "  version  print the version\n\n",
+               stdout);
+    std::fputs(berth::server::kServeUsage.data(), stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "version" || args[0] == "--version") {
+    std::puts("berth 0.1.0");
+    return 0;
+  }
+  if (args[0] != "serve") {
+    std::fprintf(stderr, "berth: unknown command %s\n", args[0].c_str());
+    return 2;
+  }
+  args.erase(args.begin());
+  berth::Result<berth::server::Config> config = berth::server::ParseServeArgs(args);
+  if (!config) {
+    std::fprintf(stderr, "berth: %s\n%s", config.error().message().c_str(),
+                 berth::server::kServeUsage.data());
+    return 2;
+  }
+  return berth::server::Run(*config);
+}
