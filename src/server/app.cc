@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,7 +26,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr auto kPurgeInterval = std::chrono::minutes(1);
 constexpr auto kDrainDeadline = std::chrono::seconds(30);
 
 int64_t NowSeconds() {
@@ -41,10 +41,13 @@ int Die(std::string_view what, const Error& error) {
   return 1;
 }
 
-// Purges idle upload sessions every minute, on the blocking pool.
-void SchedulePurge(asio::steady_timer& timer, asio::thread_pool& pool, api::oci::OciApi& api) {
-  timer.expires_after(kPurgeInterval);
-  timer.async_wait([&timer, &pool, &api](boost::system::error_code ec) {
+// Purges idle upload sessions on the blocking pool, a few times per idle timeout (at most every
+// minute), so a session outlives its timeout by at most a quarter of it.
+void SchedulePurge(asio::steady_timer& timer, asio::thread_pool& pool, api::oci::OciApi& api,
+                   std::chrono::seconds idle_timeout) {
+  timer.expires_after(std::clamp<std::chrono::seconds>(idle_timeout / 4, std::chrono::seconds(1),
+                                                       std::chrono::seconds(60)));
+  timer.async_wait([&timer, &pool, &api, idle_timeout](boost::system::error_code ec) {
     if (ec) return;
     asio::post(pool, [&api] {
       Result<size_t> purged = api.PurgeIdleUploads();
@@ -54,7 +57,7 @@ void SchedulePurge(asio::steady_timer& timer, asio::thread_pool& pool, api::oci:
         telemetry::LogInfo("purged idle uploads", {{"count", *purged}});
       }
     });
-    SchedulePurge(timer, pool, api);
+    SchedulePurge(timer, pool, api, idle_timeout);
   });
 }
 
@@ -125,7 +128,7 @@ int Run(const Config& config) {
   std::fflush(stdout);
 
   asio::steady_timer purge_timer(io);
-  SchedulePurge(purge_timer, blocking, api);
+  SchedulePurge(purge_timer, blocking, api, config.upload_idle_timeout);
 
   asio::steady_timer drain_deadline(io);
   asio::signal_set signals(io, SIGINT, SIGTERM);

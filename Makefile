@@ -1,0 +1,42 @@
+# Berth: `make run` and `make test` install what they need on Debian 12, build, and go.
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= 2
+LISTEN ?= 127.0.0.1:5000
+DATA ?= ./data
+
+BUILD_PACKAGES := g++ cmake make pkg-config ccache libboost1.81-dev libboost-json1.81-dev \
+	libssl-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
+TEST_PACKAGES := curl jq python3 skopeo podman buildah containers-common util-linux openssl
+
+.PHONY: all deps test-deps configure build run test unit-test e2e-test clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh $(BUILD_PACKAGES)
+
+test-deps:
+	@scripts/install-deps.sh $(TEST_PACKAGES)
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) > /dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS)
+
+run: build
+	./$(BUILD_DIR)/berth serve --listen $(LISTEN) --data $(DATA)
+
+# Every test: unit tests beside the code, then end-to-end tests with real clients.
+test: build test-deps
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 1200
+
+unit-test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+e2e-test: build test-deps
+	cd $(BUILD_DIR) && ctest --output-on-failure -L e2e --timeout 1200
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,126 @@
+# Shared helpers for the end-to-end tests. Source it; it sets `set -euo pipefail`.
+#
+# berth_start [args]   start build/berth on a free port with a fresh data dir: sets BERTH_PORT,
+#                      BERTH_HOST (host:port), BERTH_URL, AK, SK, BERTH_PID
+# req METHOD PATH [curl args]   one request with the admin's credentials: sets STATUS, and the
+#                      files $HDRS and $BODY
+# expect_status N / expect_header NAME VALUE / expect_body_json JQ VALUE / check NAME COND
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BERTH_BIN="${BERTH_BIN:-$ROOT/build/berth}"
+WORK="$(mktemp -d /tmp/berth-e2e.XXXXXX)"
+HDRS="$WORK/headers"
+BODY="$WORK/body"
+FAILURES=0
+CHECKS=0
+TEST_NAME="$(basename "$0" .sh)"
+
+cleanup() {
+  berth_stop || true
+  if [ "$FAILURES" -eq 0 ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+BERTH_DATA="$WORK/data"
+berth_start() {
+  BERTH_PORT="${BERTH_PORT:-$(free_port)}"
+  BERTH_HOST="127.0.0.1:$BERTH_PORT"
+  BERTH_URL="http://$BERTH_HOST"
+  "$BERTH_BIN" serve --listen "$BERTH_HOST" --data "$BERTH_DATA" "$@" \
+    >>"$WORK/berth.out" 2>>"$WORK/berth.log" &
+  BERTH_PID=$!
+  for _ in $(seq 1 200); do
+    curl -sf "$BERTH_URL/healthz" >/dev/null 2>&1 && break
+    kill -0 "$BERTH_PID" 2>/dev/null || { cat "$WORK/berth.log" >&2; echo "berth died" >&2; exit 1; }
+    sleep 0.05
+  done
+  if [ -f "$BERTH_DATA/admin-credentials" ]; then
+    AK=$(sed -n 's/^aws_access_key_id = //p' "$BERTH_DATA/admin-credentials")
+    SK=$(sed -n 's/^aws_secret_access_key = //p' "$BERTH_DATA/admin-credentials")
+  fi
+}
+
+berth_stop() {
+  if [ -n "${BERTH_PID:-}" ] && kill -0 "$BERTH_PID" 2>/dev/null; then
+    kill -TERM "$BERTH_PID"
+    wait "$BERTH_PID" 2>/dev/null || true
+  fi
+  BERTH_PID=""
+}
+
+berth_kill9() {
+  kill -9 "$BERTH_PID"
+  wait "$BERTH_PID" 2>/dev/null || true
+  BERTH_PID=""
+}
+
+req() {
+  local method="$1" path="$2"
+  shift 2
+  STATUS=$(curl -s -o "$BODY" -D "$HDRS" -w '%{http_code}' -X "$method" -u "$AK:$SK" "$@" \
+    "$BERTH_URL$path")
+}
+
+# A request without credentials.
+req_anon() {
+  local method="$1" path="$2"
+  shift 2
+  STATUS=$(curl -s -o "$BODY" -D "$HDRS" -w '%{http_code}' -X "$method" "$@" "$BERTH_URL$path")
+}
+
+pass() { CHECKS=$((CHECKS + 1)); }
+fail() {
+  CHECKS=$((CHECKS + 1))
+  FAILURES=$((FAILURES + 1))
+  echo "FAIL: $*" >&2
+  if [ -s "$BODY" ]; then echo "  body: $(head -c 400 "$BODY")" >&2; fi
+}
+
+check() {  # check DESCRIPTION COMMAND...
+  local what="$1"
+  shift
+  if "$@"; then pass; else fail "$what"; fi
+}
+
+expect_status() {
+  if [ "$STATUS" = "$1" ]; then pass; else fail "${2:-request}: status $STATUS, want $1"; fi
+}
+
+header() {  # header NAME: prints the value of the last response's header
+  tr -d '\r' <"$HDRS" | awk -v n="$(echo "$1" | tr 'A-Z' 'a-z')" \
+    'BEGIN{FS=": "} {k=tolower($1)} k==n {sub(/^[^:]*: /,""); print; exit}'
+}
+
+expect_header() {
+  local got
+  got=$(header "$1")
+  if [ "$got" = "$2" ]; then pass; else fail "header $1 is '$got', want '$2'"; fi
+}
+
+expect_json() {  # expect_json JQ_FILTER EXPECTED
+  local got
+  got=$(jq -c "$1" <"$BODY" 2>/dev/null || echo "<not json>")
+  if [ "$got" = "$2" ]; then pass; else fail "json $1 is $got, want $2"; fi
+}
+
+expect_error() {  # expect_error STATUS CODE [description]
+  expect_status "$1" "${3:-$2}"
+  expect_json '.errors[0].code' "\"$2\""
+}
+
+sha256_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
+
+finish() {
+  if [ "$FAILURES" -gt 0 ]; then
+    echo "$TEST_NAME: $FAILURES of $CHECKS checks failed (work dir $WORK kept)" >&2
+    echo "--- last lines of berth's log ---" >&2
+    tail -20 "$WORK/berth.log" >&2 || true
+    exit 1
+  fi
+  echo "$TEST_NAME: all $CHECKS checks passed"
+}
