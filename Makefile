@@ -7,7 +7,7 @@ DATA ?= ./data
 
 BUILD_PACKAGES := g++ cmake make pkg-config ccache libboost1.81-dev libboost-json1.81-dev \
 	libssl-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
-TEST_PACKAGES := curl jq python3 skopeo podman buildah containers-common util-linux openssl
+TEST_PACKAGES := curl jq python3 skopeo podman buildah golang-github-containers-common util-linux openssl
 
 .PHONY: all deps test-deps configure build run test unit-test e2e-test clean
 

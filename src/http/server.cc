@@ -33,6 +33,7 @@ using boost::system::error_code;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kFileChunk = 256 * 1024;    // pread size when sendfile cannot be used
+constexpr size_t kReadBufferBytes = 256 * 1024;  // per connection: bounds reads and memory
 constexpr uint64_t kDrainLimit = 64 * 1024;  // unread body bytes we read and drop to keep alive
 
 Method FromBeast(bhttp::verb v) {
@@ -222,7 +223,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   template <class Stream>
   asio::awaitable<void> Serve(Stream& stream, Connection& conn, const std::string& remote) {
-    beast::flat_buffer buffer(options.header_limit_bytes + 64 * 1024);
+    // The argument is the limit; reserve the capacity too, or Beast reads 512 bytes at a time.
+    beast::flat_buffer buffer(options.header_limit_bytes + kReadBufferBytes);
+    buffer.reserve(kReadBufferBytes);
     while (!draining) {
       bhttp::request_parser<bhttp::buffer_body> parser;
       parser.header_limit(static_cast<uint32_t>(options.header_limit_bytes));

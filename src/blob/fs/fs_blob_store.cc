@@ -89,6 +89,13 @@ class FsWriter final : public BlobWriter {
       data.remove_prefix(static_cast<size_t>(n));
       size_ += static_cast<uint64_t>(n);
     }
+    // Start writeback as the bytes arrive, so the fsync at commit has little left to do and
+    // dirty pages do not pile up in memory.
+    if (size_ - flushed_ >= kWritebackBytes) {
+      ::sync_file_range(fd_.get(), static_cast<off_t>(flushed_),
+                        static_cast<off_t>(size_ - flushed_), SYNC_FILE_RANGE_WRITE);
+      flushed_ = size_;
+    }
     return {};
   }
   uint64_t size() const override { return size_; }
@@ -103,7 +110,9 @@ class FsWriter final : public BlobWriter {
   const FsStore& store_;
   std::string path_;
   Fd fd_;
+  static constexpr uint64_t kWritebackBytes = 8 << 20;
   uint64_t size_;
+  uint64_t flushed_ = size_;  // writeback has been started for bytes before this offset
   crypto::Sha256 hash_;
 };
 
