@@ -104,7 +104,9 @@ int Run(const Config& config) {
                       http::ServerOptions{.host = config.listen_host,
                                           .port = config.listen_port,
                                           .tls_cert_file = config.tls_cert,
-                                          .tls_key_file = config.tls_key},
+                                          .tls_key_file = config.tls_key,
+                                          .idle_timeout = config.idle_timeout,
+                                          .io_timeout = config.io_timeout},
                       [&api](http::Request& req) { return api.Handle(req); }, metrics);
   Result<uint16_t> port = server.Listen();
   if (!port) return Die("starting the listener", port.error());

@@ -24,6 +24,15 @@ Status ApplyListen(Config& c, std::string_view value) {
   return {};
 }
 
+Result<std::chrono::seconds> Seconds(std::string_view key, std::optional<std::string_view> value,
+                                     uint64_t max) {
+  std::optional<uint64_t> secs = value ? ParseUint64(*value) : std::nullopt;
+  if (!secs || *secs == 0 || *secs > max) {
+    return Bad("--" + std::string(key) + " wants seconds between 1 and " + std::to_string(max));
+  }
+  return std::chrono::seconds(*secs);
+}
+
 // Applies one setting; `value` is nullopt for a bare boolean flag.
 Status Apply(Config& c, std::string_view key, std::optional<std::string_view> value) {
   auto need = [&]() -> Result<std::string_view> {
@@ -60,12 +69,11 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
     }
     c.log_level = v;
   } else if (key == "upload-idle-timeout") {
-    BERTH_ASSIGN(std::string_view v, need());
-    std::optional<uint64_t> secs = ParseUint64(v);
-    if (!secs || *secs == 0 || *secs > 365 * 24 * 3600) {
-      return Bad("--upload-idle-timeout wants seconds between 1 and a year");
-    }
-    c.upload_idle_timeout = std::chrono::seconds(*secs);
+    BERTH_ASSIGN(c.upload_idle_timeout, Seconds(key, value, 365 * 24 * 3600));
+  } else if (key == "idle-timeout") {
+    BERTH_ASSIGN(c.idle_timeout, Seconds(key, value, 3600));
+  } else if (key == "io-timeout") {
+    BERTH_ASSIGN(c.io_timeout, Seconds(key, value, 3600));
   } else if (key == "io-threads") {
     BERTH_ASSIGN(std::string_view v, need());
     std::optional<uint64_t> n = ParseUint64(v);

@@ -25,6 +25,8 @@ struct Config {
   std::string log_level = "info";
   std::chrono::seconds upload_idle_timeout{24 * 3600};
   unsigned io_threads = 0;  // 0: one per core
+  std::chrono::seconds idle_timeout{60};  // a connection waiting for its next request
+  std::chrono::seconds io_timeout{120};   // a body read or write making no progress
 };
 
 // Parses the arguments after "serve". kInvalidArgument with a message naming the bad flag.
@@ -34,6 +36,6 @@ inline constexpr std::string_view kServeUsage =
     "usage: berth serve [--listen HOST:PORT] [--data DIR] [--config FILE]\n"
     "                   [--tls-cert FILE --tls-key FILE] [--anonymous] [--no-delete]\n"
     "                   [--log-level debug|info|warn|error] [--upload-idle-timeout SECONDS]\n"
-    "                   [--io-threads N]\n";
+    "                   [--io-threads N] [--idle-timeout SECONDS] [--io-timeout SECONDS]\n";
 
 }  // namespace berth::server

@@ -31,11 +31,12 @@ berth_start() {
   BERTH_PORT="${BERTH_PORT:-$(free_port)}"
   BERTH_HOST="127.0.0.1:$BERTH_PORT"
   BERTH_URL="http://$BERTH_HOST"
+  case " $* " in *" --tls-cert "*) BERTH_URL="https://$BERTH_HOST" ;; esac
   "$BERTH_BIN" serve --listen "$BERTH_HOST" --data "$BERTH_DATA" "$@" \
     >>"$WORK/berth.out" 2>>"$WORK/berth.log" &
   BERTH_PID=$!
   for _ in $(seq 1 200); do
-    curl -sf "$BERTH_URL/healthz" >/dev/null 2>&1 && break
+    curl -sfk "$BERTH_URL/healthz" >/dev/null 2>&1 && break
     kill -0 "$BERTH_PID" 2>/dev/null || { cat "$WORK/berth.log" >&2; echo "berth died" >&2; exit 1; }
     sleep 0.05
   done
