@@ -9,7 +9,9 @@ BUILD_PACKAGES := g++ cmake make pkg-config ccache libboost1.81-dev libboost-jso
 	libssl-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
 TEST_PACKAGES := curl jq python3 skopeo podman buildah golang-github-containers-common util-linux openssl
 
-.PHONY: all deps test-deps configure build run test unit-test e2e-test clean
+BENCH_PACKAGES := $(TEST_PACKAGES) docker-registry wrk hey nginx-light
+
+.PHONY: all deps test-deps bench-deps configure build run test unit-test e2e-test bench bench-micro clean
 
 all: build
 
@@ -37,6 +39,17 @@ unit-test: build
 
 e2e-test: build test-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -L e2e --timeout 1200
+
+bench-deps:
+	@scripts/install-deps.sh $(BENCH_PACKAGES)
+
+# Berth and CNCF distribution side by side, with the machine's limits; see bench/run.py.
+bench: build bench-deps
+	bench/bench.sh
+
+# Google Benchmark micro-benchmarks of the hot paths.
+bench-micro: build
+	./$(BUILD_DIR)/bench/berth_micro_bench
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -2,6 +2,7 @@
 """Writes a small OCI image layout for the end-to-end tests, from random data.
 
 usage: make_oci_layout.py DIR TAG [--layers SIZE,SIZE...] [--platforms linux/amd64,linux/arm64]
+                          [--uncompressed]
 
 With one platform the tag names an image manifest; with several it names an OCI index over one
 image per platform. Layer contents are random files packed as gzip tarballs, so every run makes
@@ -24,7 +25,7 @@ def write_blob(root, data):
     return {"digest": "sha256:" + digest, "size": len(data)}
 
 
-def layer(size, name):
+def layer(size, name, compress):
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
         info = tarfile.TarInfo(name)
@@ -32,15 +33,17 @@ def layer(size, name):
         info.mode = 0o644
         tar.addfile(info, io.BytesIO(os.urandom(size)))
     diff_id = "sha256:" + hashlib.sha256(raw.getvalue()).hexdigest()
+    if not compress:
+        return raw.getvalue(), diff_id
     return gzip.compress(raw.getvalue(), compresslevel=1, mtime=0), diff_id
 
 
-def image(root, sizes, os_name, arch, variant):
+def image(root, sizes, os_name, arch, variant, compress=True):
     layers, diff_ids = [], []
     for i, size in enumerate(sizes):
-        data, diff_id = layer(size, f"data/{arch}-{i}.bin")
+        data, diff_id = layer(size, f"data/{arch}-{i}.bin", compress)
         desc = write_blob(root, data)
-        desc["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"
+        desc["mediaType"] = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if compress else "")
         layers.append(desc)
         diff_ids.append(diff_id)
     config = {"architecture": arch, "os": os_name,
@@ -66,6 +69,7 @@ def main():
     p.add_argument("tag")
     p.add_argument("--layers", default="4096,65536")
     p.add_argument("--platforms", default="linux/amd64")
+    p.add_argument("--uncompressed", action="store_true", help="plain tar layers (faster to make)")
     a = p.parse_args()
     os.makedirs(os.path.join(a.dir, "blobs", "sha256"), exist_ok=True)
     with open(os.path.join(a.dir, "oci-layout"), "w") as f:
@@ -75,7 +79,8 @@ def main():
     entries = []
     for plat in platforms:
         parts = plat.split("/")
-        entries.append(image(a.dir, sizes, parts[0], parts[1], parts[2] if len(parts) > 2 else None))
+        entries.append(image(a.dir, sizes, parts[0], parts[1], parts[2] if len(parts) > 2 else None,
+                             compress=not a.uncompressed))
     if len(entries) == 1:
         top = entries[0][0]
     else:

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# make bench: runs bench/run.py in a private mount namespace (as root), where each skopeo push
+# gets an empty blob-info cache bind-mounted over /var/lib/containers/cache.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${BERTH_BENCH_ISOLATED:-}" ] && [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+  mkdir -p /var/lib/containers/cache
+  exec unshare -m --propagation private env BERTH_BENCH_ISOLATED=1 "$0" "$@"
+fi
+[ -n "${BERTH_BENCH_ISOLATED:-}" ] || echo "warning: not isolated; skopeo may mount blobs instead of uploading" >&2
+exec python3 bench/run.py "$@"

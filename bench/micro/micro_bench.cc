@@ -1,0 +1,79 @@
+// Micro-benchmarks of the hot paths: digest parsing, manifest parsing, streaming SHA-256, routing.
+// make bench-micro
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "api/oci/paths.h"
+#include "crypto/sha256.h"
+#include "oci/digest.h"
+#include "oci/manifest.h"
+#include "oci/names.h"
+
+namespace {
+
+using namespace berth;
+
+const std::string kDigest = "sha256:" + std::string(64, 'a');
+
+void BM_DigestParse(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(oci::Digest::Parse(kDigest));
+}
+BENCHMARK(BM_DigestParse);
+
+void BM_RepositoryNameValidate(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(oci::ValidateRepositoryName("team/platform/api-server"));
+}
+BENCHMARK(BM_RepositoryNameValidate);
+
+std::string Manifest(int layers) {
+  std::string m = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+                  kDigest + R"(","size":1234},"layers":[)";
+  for (int i = 0; i < layers; ++i) {
+    if (i > 0) m += ',';
+    m += R"({"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":")" + kDigest +
+         R"(","size":123456789,"annotations":{"a":"b"}})";
+  }
+  return m + "]}";
+}
+
+void BM_ManifestParse(benchmark::State& state) {
+  const std::string body = Manifest(static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(oci::ParseManifest(oci::kOciManifest, body));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_ManifestParse)->Arg(1)->Arg(10)->Arg(100);
+
+void BM_Sha256Stream(benchmark::State& state) {
+  const std::string chunk(static_cast<size_t>(state.range(0)), 'x');
+  crypto::Sha256 h;
+  for (auto _ : state) h.Update(chunk);
+  benchmark::DoNotOptimize(h.FinishHex());
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * chunk.size()));
+}
+BENCHMARK(BM_Sha256Stream)->Arg(16 << 10)->Arg(1 << 20);
+
+void BM_Sha256SaveRestore(benchmark::State& state) {
+  crypto::Sha256 h;
+  h.Update("some bytes");
+  for (auto _ : state) benchmark::DoNotOptimize(crypto::Sha256::RestoreState(h.SaveState()));
+}
+BENCHMARK(BM_Sha256SaveRestore);
+
+void BM_Route(benchmark::State& state) {
+  const std::string path = "/v2/team/platform/api-server/manifests/" + kDigest;
+  for (auto _ : state) {
+    api::oci::Route r = api::oci::ParseRoute(path);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_Route);
+
+void BM_QueryPage(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(api::oci::ParsePage("n=100&last=tag05000"));
+}
+BENCHMARK(BM_QueryPage);
+
+}  // namespace
+
+BENCHMARK_MAIN();
