@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/strings.h"
+#include "crypto/aead.h"
 #include "crypto/random.h"
 
 namespace berth::auth {
@@ -16,23 +17,135 @@ std::unexpected<Error> Unauthenticated(std::string message) {
   return Fail(Code::kUnauthenticated, std::move(message), "UNAUTHORIZED");
 }
 
+std::string Base64Url(std::string_view data) {
+  std::string s = crypto::Base64Encode(data);
+  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  return s;
+}
+
+std::optional<std::string> FromBase64Url(std::string_view text) {
+  std::string s(text);
+  for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (s.size() % 4 != 0) s.push_back('=');
+  return crypto::Base64Decode(s);
+}
+
+std::string HexOf(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 0xf]);
+  }
+  return out;
+}
+
+std::string PresignPayload(std::string_view repository, std::string_view digest,
+                           std::string_view key_id, int64_t expires_at) {
+  return std::string(repository) + "\n" + std::string(digest) + "\n" + std::string(key_id) + "\n" +
+         std::to_string(expires_at);
+}
+
+std::optional<std::string_view> Param(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.size() > key.size() && pair.substr(0, key.size()) == key && pair[key.size()] == '=') {
+      return pair.substr(key.size() + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+constexpr std::string_view kTokenPrefix = "berth1.";
+
 }  // namespace
 
-Result<std::unique_ptr<Authenticator>> Authenticator::Create(meta::AccessKeys& keys,
+Result<std::unique_ptr<Authenticator>> Authenticator::Create(meta::AccessKeys& keys, KeyRing keyring,
                                                              bool anonymous) {
   BERTH_ASSIGN(std::vector<meta::AccessKey> all, keys.ListAccessKeys());
-  return std::unique_ptr<Authenticator>(new Authenticator(std::move(all), anonymous));
-}
-
-Authenticator::Authenticator(std::vector<meta::AccessKey> keys, bool anonymous)
-    : anonymous_(anonymous) {
-  for (meta::AccessKey& k : keys) {
+  std::unordered_map<std::string, meta::AccessKey> opened;
+  for (meta::AccessKey& k : all) {
+    BERTH_ASSIGN(k.secret, keyring.OpenSecret(k.id, k.secret));
     std::string id = k.id;
-    keys_.emplace(std::move(id), std::move(k));
+    opened.emplace(std::move(id), std::move(k));
   }
+  return std::unique_ptr<Authenticator>(new Authenticator(std::move(opened), std::move(keyring), anonymous));
 }
 
-Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> authorization) const {
+Authenticator::Authenticator(std::unordered_map<std::string, meta::AccessKey> keys, KeyRing keyring,
+                             bool anonymous)
+    : keys_(std::move(keys)), keyring_(std::move(keyring)),
+      token_key_(keyring_.Derive("registry-token")), url_key_(keyring_.Derive("download-url")),
+      anonymous_(anonymous) {}
+
+std::optional<std::string> Authenticator::SecretFor(std::string_view access_key_id) const {
+  auto it = keys_.find(std::string(access_key_id));
+  if (it == keys_.end()) return std::nullopt;
+  return it->second.secret;
+}
+
+Result<Principal> Authenticator::PrincipalFor(std::string_view access_key_id) const {
+  auto it = keys_.find(std::string(access_key_id));
+  if (it == keys_.end()) return Unauthenticated("unknown access key");
+  return Principal{.name = it->second.principal, .access_key_id = it->second.id};
+}
+
+std::string Authenticator::IssueToken(const Principal& principal, int64_t expires_at) const {
+  std::string payload = principal.access_key_id + "\n" + std::to_string(expires_at);
+  return std::string(kTokenPrefix) + Base64Url(payload) + "." +
+         Base64Url(crypto::HmacSha256(token_key_, payload));
+}
+
+Result<Principal> Authenticator::VerifyToken(std::string_view password, int64_t now) const {
+  if (!password.starts_with(kTokenPrefix)) return Unauthenticated("not a registry token");
+  password.remove_prefix(kTokenPrefix.size());
+  size_t dot = password.find('.');
+  if (dot == std::string_view::npos) return Unauthenticated("malformed registry token");
+  std::optional<std::string> payload = FromBase64Url(password.substr(0, dot));
+  std::optional<std::string> mac = FromBase64Url(password.substr(dot + 1));
+  if (!payload || !mac || !crypto::ConstantTimeEquals(*mac, crypto::HmacSha256(token_key_, *payload))) {
+    return Unauthenticated("invalid registry token");
+  }
+  size_t nl = payload->find('\n');
+  std::optional<uint64_t> expires = ParseUint64(std::string_view(*payload).substr(nl + 1));
+  if (nl == std::string::npos || !expires) return Unauthenticated("malformed registry token");
+  if (static_cast<int64_t>(*expires) <= now) {
+    return Unauthenticated("registry token expired; run aws ecr get-login-password again");
+  }
+  // A token dies with its access key.
+  return PrincipalFor(std::string_view(*payload).substr(0, nl));
+}
+
+std::string Authenticator::PresignBlob(std::string_view repository, std::string_view digest,
+                                       const Principal& principal, int64_t expires_at) const {
+  const std::string& key_id = principal.access_key_id;
+  return "X-Berth-Credential=" + key_id + "&X-Berth-Expires=" + std::to_string(expires_at) +
+         "&X-Berth-Signature=" +
+         HexOf(crypto::HmacSha256(url_key_, PresignPayload(repository, digest, key_id, expires_at)));
+}
+
+Result<Principal> Authenticator::VerifyPresignedBlob(std::string_view repository,
+                                                     std::string_view digest,
+                                                     std::string_view query, int64_t now) const {
+  std::optional<std::string_view> key_id = Param(query, "X-Berth-Credential");
+  std::optional<std::string_view> expires_text = Param(query, "X-Berth-Expires");
+  std::optional<std::string_view> signature = Param(query, "X-Berth-Signature");
+  if (!key_id || !expires_text || !signature) return Unauthenticated("authentication required");
+  std::optional<uint64_t> expires = ParseUint64(*expires_text);
+  if (!expires) return Unauthenticated("malformed presigned URL");
+  std::string expected = HexOf(crypto::HmacSha256(
+      url_key_, PresignPayload(repository, digest, *key_id, static_cast<int64_t>(*expires))));
+  if (!crypto::ConstantTimeEquals(expected, *signature)) return Unauthenticated("invalid presigned URL");
+  if (static_cast<int64_t>(*expires) <= now) return Unauthenticated("presigned URL expired");
+  if (anonymous_) return Principal{.name = "anonymous", .access_key_id = ""};
+  return PrincipalFor(*key_id);
+}
+
+Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> authorization,
+                                              int64_t now) const {
   if (anonymous_) return Principal{.name = "anonymous", .access_key_id = ""};
   if (!authorization) return Unauthenticated("authentication required");
   std::string_view value = Trim(*authorization);
@@ -45,6 +158,7 @@ Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> au
   if (colon == std::string::npos) return Unauthenticated("malformed Basic credentials");
   std::string_view user = std::string_view(*decoded).substr(0, colon);
   std::string_view password = std::string_view(*decoded).substr(colon + 1);
+  if (user == "AWS") return VerifyToken(password, now);
   auto it = keys_.find(std::string(user));
   // Compare against something even for an unknown key, so timing does not reveal which keys exist.
   static const std::string kDummy(40, 'x');
@@ -54,8 +168,8 @@ Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> au
   return Principal{.name = it->second.principal, .access_key_id = it->second.id};
 }
 
-Result<BootstrapResult> BootstrapAdmin(meta::AccessKeys& keys, const std::string& data_dir,
-                                       int64_t now) {
+Result<BootstrapResult> BootstrapAdmin(meta::AccessKeys& keys, const KeyRing& keyring,
+                                       const std::string& data_dir, int64_t now) {
   BERTH_ASSIGN(std::vector<meta::AccessKey> existing, keys.ListAccessKeys());
   BootstrapResult result;
   result.credentials_file = data_dir + "/admin-credentials";
@@ -88,7 +202,9 @@ Result<BootstrapResult> BootstrapAdmin(meta::AccessKeys& keys, const std::string
       return FailErrno("write " + result.credentials_file, errno);
     }
   }
-  BERTH_TRY(keys.CreateAccessKey(key, now));
+  meta::AccessKey sealed = key;
+  sealed.secret = keyring.SealSecret(key.id, key.secret);
+  BERTH_TRY(keys.CreateAccessKey(sealed, now));
   result.access_key_id = key.id;
   result.created = true;
   return result;

@@ -60,3 +60,28 @@ TEST(ConstantTimeEquals, ComparesContentAndLength) {
 
 }  // namespace
 }  // namespace berth::crypto
+
+#include "crypto/aead.h"
+
+namespace berth::crypto {
+namespace {
+
+TEST(Aead, SealsAndOpensAndDetectsTampering) {
+  std::string key = RandomBytes(kKeyBytes);
+  std::string box = Seal(key, "secret", "access-key-id");
+  EXPECT_EQ(Open(key, box, "access-key-id"), "secret");
+  EXPECT_FALSE(Open(key, box, "other-id").has_value());
+  EXPECT_FALSE(Open(RandomBytes(kKeyBytes), box, "access-key-id").has_value());
+  box[14] ^= 1;
+  EXPECT_FALSE(Open(key, box, "access-key-id").has_value());
+  EXPECT_NE(Seal(key, "secret", ""), Seal(key, "secret", ""));  // fresh nonce each time
+}
+
+TEST(Hmac, MatchesRfc4231Case2) {
+  EXPECT_EQ(Base64Encode(HmacSha256("Jefe", "what do ya want for nothing?")),
+            Base64Encode(std::string("\x5b\xdc\xc1\x46\xbf\x60\x75\x4e\x6a\x04\x24\x26\x08\x95\x75\xc7"
+                                     "\x5a\x00\x3f\x08\x9d\x27\x39\x83\x9d\xec\x58\xb9\x64\xec\x38\x43", 32)));
+}
+
+}  // namespace
+}  // namespace berth::crypto

@@ -40,7 +40,7 @@ class Request {
   virtual std::string_view target() const = 0;
   // Case-insensitive lookup; nullopt if absent.
   virtual std::optional<std::string_view> Header(std::string_view name) const = 0;
-  // Every value of a repeatable header, joined with ", "; nullopt if absent.
+  // Every value of a repeatable header, in order, joined with ","; nullopt if absent.
   virtual std::optional<std::string> HeaderAll(std::string_view name) const = 0;
   // The declared Content-Length, or nullopt (chunked or no body).
   virtual std::optional<uint64_t> content_length() const = 0;

@@ -82,7 +82,7 @@ class BeastRequest final : public Request {
     if (first == last) return std::nullopt;
     std::string joined;
     for (auto it = first; it != last; ++it) {
-      if (!joined.empty()) joined += ", ";
+      if (!joined.empty()) joined += ",";
       joined += it->value();
     }
     return joined;

@@ -56,6 +56,11 @@ struct NewManifest {
   std::vector<oci::Digest> manifests;    // must be manifests of the repository
 };
 
+// What PutManifest did, for ECR's ImageAlreadyExistsException.
+struct PutManifestOutcome {
+  bool unchanged = false;  // the manifest was there and the tag (if any) already pointed at it
+};
+
 struct Referrer {
   oci::Digest digest;
   std::string media_type;
@@ -94,11 +99,13 @@ class RegistryIndex {
   virtual Result<std::optional<ManifestRecord>> GetManifest(RepositoryId repo,
                                                             const oci::Digest* digest,
                                                             const std::string* tag) = 0;
-  // Stores the manifest (idempotent per digest) and points `tag` at it if given. Fails with
-  // kFailedPrecondition, reason MANIFEST_BLOB_UNKNOWN, naming the first missing reference, and
-  // changes nothing.
-  virtual Status PutManifest(RepositoryId repo, const NewManifest& manifest,
-                             const std::string* tag, UnixSeconds now) = 0;
+  // Stores the manifest (idempotent per digest) and points `tag` at it if given. Fails, changing
+  // nothing, with kFailedPrecondition and reason MANIFEST_BLOB_UNKNOWN (a blob is missing) or
+  // MANIFEST_CHILD_UNKNOWN (a child manifest is missing), naming it; kInvalidArgument
+  // (MANIFEST_INVALID) when a descriptor's size is wrong; kAlreadyExists (IMAGE_TAG_IMMUTABLE)
+  // when the repository's tag mutability forbids moving `tag`.
+  virtual Result<PutManifestOutcome> PutManifest(RepositoryId repo, const NewManifest& manifest,
+                                                 const std::string* tag, UnixSeconds now) = 0;
   // Removes the manifest and every tag pointing at it. Returns false if it was absent.
   virtual Result<bool> DeleteManifest(RepositoryId repo, const oci::Digest& digest) = 0;
   virtual Result<bool> DeleteTag(RepositoryId repo, std::string_view tag) = 0;
@@ -154,7 +161,80 @@ class AccessKeys {
   virtual Status CreateAccessKey(const AccessKey& key, UnixSeconds now) = 0;
 };
 
-// One object serving all three roles; the composition root hands out the facets.
-class MetadataStore : public RegistryIndex, public UploadSessions, public AccessKeys {};
+// A repository's ECR settings.
+struct RepositoryRecord {
+  RepositoryId id = 0;
+  std::string name;
+  UnixSeconds created_at = 0;
+  std::string tag_mutability = "MUTABLE";
+  std::vector<std::string> mutability_filters;  // wildcard tag patterns
+  bool scan_on_push = false;
+  std::string encryption_type = "AES256";
+  std::string kms_key;
+};
+
+using ResourceTags = std::vector<std::pair<std::string, std::string>>;
+
+// The ECR control plane's view of repositories. Errors as above; CreateRepository returns
+// kAlreadyExists for a taken name, DeleteRepository kFailedPrecondition for a repository with
+// images unless forced.
+class RepositoryAdmin {
+ public:
+  RepositoryAdmin() = default;
+  RepositoryAdmin(const RepositoryAdmin&) = delete;
+  RepositoryAdmin& operator=(const RepositoryAdmin&) = delete;
+  virtual ~RepositoryAdmin() = default;
+
+  virtual Result<std::optional<RepositoryRecord>> GetRepository(std::string_view name) = 0;
+  virtual Result<RepositoryRecord> CreateRepository(RepositoryRecord record,
+                                                    const ResourceTags& tags) = 0;
+  virtual Result<std::vector<RepositoryRecord>> ListRepositoryRecords(std::string_view after,
+                                                                      size_t limit) = 0;
+  virtual Status DeleteRepository(RepositoryId repo, bool force) = 0;
+  // Writes mutability, filters and scan_on_push of `record.id`.
+  virtual Status UpdateRepository(const RepositoryRecord& record) = 0;
+  virtual Result<ResourceTags> GetResourceTags(RepositoryId repo) = 0;
+  // Adds or overwrites tags; kResourceExhausted if the result would exceed `max_tags`.
+  virtual Status TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) = 0;
+  virtual Status UntagResource(RepositoryId repo, const std::vector<std::string>& keys) = 0;
+};
+
+struct ImageRecord {
+  oci::Digest digest;
+  std::string media_type;
+  std::string artifact_type;
+  int64_t size = 0;  // bytes of the blobs it references; for an index, its largest child's
+  UnixSeconds pushed_at = 0;
+  std::optional<UnixSeconds> last_pulled_at;
+  std::optional<oci::Digest> subject;
+  std::vector<std::string> tags;  // sorted
+};
+
+// Images (manifests with their tags) of a repository, and registry settings.
+class ImageCatalog {
+ public:
+  ImageCatalog() = default;
+  ImageCatalog(const ImageCatalog&) = delete;
+  ImageCatalog& operator=(const ImageCatalog&) = delete;
+  virtual ~ImageCatalog() = default;
+
+  // In digest order, strictly after `after_digest`, at most `limit`.
+  virtual Result<std::vector<ImageRecord>> ListImages(RepositoryId repo, std::string_view after_digest,
+                                                      size_t limit) = 0;
+  virtual Result<std::optional<ImageRecord>> FindImage(RepositoryId repo,
+                                                       const oci::Digest& digest) = 0;
+  // Whether an index in the repository lists `digest` as a child.
+  virtual Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) = 0;
+  virtual Status RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) = 0;
+  virtual Result<std::optional<std::string>> GetSetting(std::string_view name) = 0;
+  virtual Status PutSetting(std::string_view name, std::string_view value) = 0;
+};
+
+// One object serving every role; the composition root hands out the facets.
+class MetadataStore : public RegistryIndex,
+                      public UploadSessions,
+                      public AccessKeys,
+                      public RepositoryAdmin,
+                      public ImageCatalog {};
 
 }  // namespace berth::meta

@@ -13,9 +13,13 @@
 #include <filesystem>
 #include <thread>
 
+#include "api/ecr/ecr_api.h"
 #include "api/oci/oci_api.h"
+#include "api/pull_recorder.h"
+#include "auth/keyring.h"
 #include "auth/authenticator.h"
 #include "blob/fs/fs_blob_store.h"
+#include "crypto/random.h"
 #include "http/server.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "telemetry/log.h"
@@ -61,6 +65,32 @@ void SchedulePurge(asio::steady_timer& timer, asio::thread_pool& pool, api::oci:
   });
 }
 
+// Writes recorded pulls (lastRecordedPullTime) every few seconds, off the request path.
+void ScheduleFlush(asio::steady_timer& timer, asio::thread_pool& pool, api::PullRecorder& pulls,
+                   meta::MetadataStore& store) {
+  timer.expires_after(std::chrono::seconds(5));
+  timer.async_wait([&timer, &pool, &pulls, &store](boost::system::error_code ec) {
+    if (ec) return;
+    asio::post(pool, [&pulls, &store] {
+      if (Status s = pulls.Flush(store); !s) {
+        telemetry::LogWarn("recording pull times failed", {{"error", s.error().message()}});
+      }
+    });
+    ScheduleFlush(timer, pool, pulls, store);
+  });
+}
+
+// The account ID: configured, or chosen at random on first start and kept in the store.
+Result<std::string> AccountId(const Config& config, meta::MetadataStore& store) {
+  if (!config.account_id.empty()) return config.account_id;
+  BERTH_ASSIGN(std::optional<std::string> stored, store.GetSetting("account_id"));
+  if (stored) return *stored;
+  std::string id = crypto::RandomString(12, "0123456789");
+  if (id[0] == '0') id[0] = '1';
+  BERTH_TRY(store.PutSetting("account_id", id));
+  return id;
+}
+
 }  // namespace
 
 int Run(const Config& config) {
@@ -78,10 +108,13 @@ int Run(const Config& config) {
   Result<std::unique_ptr<blob::BlobStore>> blobs = blob::fs::OpenFsBlobStore(config.data_dir);
   if (!blobs) return Die("opening blob store", blobs.error());
 
-  Result<auth::BootstrapResult> admin = auth::BootstrapAdmin(**meta, config.data_dir, NowSeconds());
+  Result<auth::KeyRing> keyring = auth::KeyRing::Load(config.data_dir);
+  if (!keyring) return Die("loading the secret key", keyring.error());
+  Result<auth::BootstrapResult> admin =
+      auth::BootstrapAdmin(**meta, *keyring, config.data_dir, NowSeconds());
   if (!admin) return Die("creating the admin identity", admin.error());
   Result<std::unique_ptr<auth::Authenticator>> authenticator =
-      auth::Authenticator::Create(**meta, config.anonymous);
+      auth::Authenticator::Create(**meta, *keyring, config.anonymous);
   if (!authenticator) return Die("loading access keys", authenticator.error());
 
   const unsigned io_threads =
@@ -96,10 +129,31 @@ int Run(const Config& config) {
                              return n ? static_cast<double>(*n) : -1.0;
                            });
 
-  api::oci::OciApi api(store, **blobs, **authenticator, blocking, metrics,
+  Result<std::string> account_id = AccountId(config, store);
+  if (!account_id) return Die("choosing the account ID", account_id.error());
+  const std::string scheme = config.tls_cert.empty() ? "http" : "https";
+  const std::string external_url =
+      !config.external_url.empty()
+          ? config.external_url
+          : scheme + "://" + (config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
+                                                                                 : config.listen_host) +
+                ":" + std::to_string(config.listen_port);
+
+  api::PullRecorder pulls;
+  api::oci::OciApi api(store, **blobs, **authenticator, blocking, metrics, pulls,
                        api::oci::OciApiOptions{.delete_enabled = config.delete_enabled,
                                                .upload_idle_timeout = config.upload_idle_timeout},
                        NowSeconds);
+  api::ecr::EcrApi ecr(store, **blobs, **authenticator, blocking, pulls,
+                       api::ecr::EcrApiOptions{.region = config.region,
+                                               .account_id = *account_id,
+                                               .external_url = external_url},
+                       NowSeconds);
+  // The ECR JSON API is POST / with X-Amz-Target; everything else is the registry API.
+  auto route = [&api, &ecr](http::Request& req) {
+    if (req.path() == "/" && req.Header("X-Amz-Target")) return ecr.Handle(req);
+    return api.Handle(req);
+  };
   http::Server server(io,
                       http::ServerOptions{.host = config.listen_host,
                                           .port = config.listen_port,
@@ -107,18 +161,19 @@ int Run(const Config& config) {
                                           .tls_key_file = config.tls_key,
                                           .idle_timeout = config.idle_timeout,
                                           .io_timeout = config.io_timeout},
-                      [&api](http::Request& req) { return api.Handle(req); }, metrics);
+                      route, metrics);
   Result<uint16_t> port = server.Listen();
   if (!port) return Die("starting the listener", port.error());
   server.Start();
 
-  const std::string scheme = config.tls_cert.empty() ? "http" : "https";
   telemetry::LogInfo("berth listening", {{"address", config.listen_host},
                                          {"port", static_cast<int64_t>(*port)},
                                          {"data", config.data_dir},
                                          {"anonymous", config.anonymous ? "true" : "false"}});
   std::printf("berth listening on %s://%s:%u (data in %s)\n", scheme.c_str(),
               config.listen_host.c_str(), static_cast<unsigned>(*port), config.data_dir.c_str());
+  std::printf("ECR API: aws ecr --endpoint-url %s --region %s (account %s)\n", external_url.c_str(),
+              config.region.c_str(), account_id->c_str());
   if (config.anonymous) {
     std::printf("authentication is OFF (--anonymous)\n");
   } else if (!admin->credentials_file.empty()) {
@@ -131,6 +186,8 @@ int Run(const Config& config) {
 
   asio::steady_timer purge_timer(io);
   SchedulePurge(purge_timer, blocking, api, config.upload_idle_timeout);
+  asio::steady_timer flush_timer(io);
+  ScheduleFlush(flush_timer, blocking, pulls, store);
 
   asio::steady_timer drain_deadline(io);
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -138,6 +195,7 @@ int Run(const Config& config) {
     if (ec) return;
     telemetry::LogInfo("shutting down: draining in-flight requests", {{"signal", signal}});
     purge_timer.cancel();
+    flush_timer.cancel();
     server.BeginShutdown([&io] { io.stop(); });
     drain_deadline.expires_after(kDrainDeadline);
     drain_deadline.async_wait([&io](boost::system::error_code e) {
@@ -153,6 +211,7 @@ int Run(const Config& config) {
   io.run();
   for (std::thread& t : threads) t.join();
   blocking.join();
+  if (Status s = pulls.Flush(store); !s) telemetry::LogWarn("recording pull times failed");
   telemetry::LogInfo("berth stopped");
   return 0;
 }

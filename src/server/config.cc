@@ -74,6 +74,25 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
     BERTH_ASSIGN(c.idle_timeout, Seconds(key, value, 3600));
   } else if (key == "io-timeout") {
     BERTH_ASSIGN(c.io_timeout, Seconds(key, value, 3600));
+  } else if (key == "region") {
+    BERTH_ASSIGN(std::string_view v, need());
+    bool ok = !v.empty() && v.size() <= 32;
+    for (char ch : v) ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-');
+    if (!ok) return Bad("--region wants a region name such as us-east-1");
+    c.region = v;
+  } else if (key == "account-id") {
+    BERTH_ASSIGN(std::string_view v, need());
+    if (v.size() != 12 || v.find_first_not_of("0123456789") != std::string_view::npos) {
+      return Bad("--account-id wants 12 digits");
+    }
+    c.account_id = v;
+  } else if (key == "external-url") {
+    BERTH_ASSIGN(std::string_view v, need());
+    if (!(v.starts_with("http://") || v.starts_with("https://")) || v.size() > 256) {
+      return Bad("--external-url wants http://HOST[:PORT] or https://HOST[:PORT]");
+    }
+    c.external_url = v;
+    while (c.external_url.ends_with("/")) c.external_url.pop_back();
   } else if (key == "io-threads") {
     BERTH_ASSIGN(std::string_view v, need());
     std::optional<uint64_t> n = ParseUint64(v);

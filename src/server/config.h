@@ -27,6 +27,9 @@ struct Config {
   unsigned io_threads = 0;  // 0: one per core
   std::chrono::seconds idle_timeout{60};  // a connection waiting for its next request
   std::chrono::seconds io_timeout{120};   // a body read or write making no progress
+  std::string region = "us-east-1";
+  std::string account_id;    // 12 digits; empty: the one chosen on first start
+  std::string external_url;  // how clients reach Berth; empty: from --listen
 };
 
 // Parses the arguments after "serve". kInvalidArgument with a message naming the bad flag.
@@ -36,6 +39,7 @@ inline constexpr std::string_view kServeUsage =
     "usage: berth serve [--listen HOST:PORT] [--data DIR] [--config FILE]\n"
     "                   [--tls-cert FILE --tls-key FILE] [--anonymous] [--no-delete]\n"
     "                   [--log-level debug|info|warn|error] [--upload-idle-timeout SECONDS]\n"
-    "                   [--io-threads N] [--idle-timeout SECONDS] [--io-timeout SECONDS]\n";
+    "                   [--io-threads N] [--idle-timeout SECONDS] [--io-timeout SECONDS]\n"
+    "                   [--region REGION] [--account-id 12DIGITS] [--external-url URL]\n";
 
 }  // namespace berth::server

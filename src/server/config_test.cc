@@ -31,7 +31,7 @@ TEST(Config, RejectsNonsenseWithTheFlagNamed) {
   for (const std::vector<std::string>& bad :
        {std::vector<std::string>{"--listen", "nope"}, {"--listen", "a:99999"}, {"--bogus", "1"},
         {"--data"}, {"--tls-cert", "x"}, {"--log-level", "loud"}, {"--upload-idle-timeout", "0"},
-        {"stray"}}) {
+        {"stray"}, {"--account-id", "12345"}, {"--region", "US East"}, {"--external-url", "ftp://x"}}) {
     Result<Config> c = ParseServeArgs(bad);
     ASSERT_FALSE(c.has_value()) << bad[0];
     EXPECT_FALSE(c.error().message().empty());

@@ -26,6 +26,8 @@ bool Accepts(std::optional<std::string_view> accept, std::string_view media_type
   return false;
 }
 
+}  // namespace
+
 meta::NewManifest ToNewManifest(const o::Manifest& m, o::Digest digest, std::string payload) {
   meta::NewManifest out{.digest = std::move(digest), .media_type = m.media_type,
                         .artifact_type = m.artifact_type, .annotations_json = m.annotations_json,
@@ -42,8 +44,6 @@ meta::NewManifest ToNewManifest(const o::Manifest& m, o::Digest digest, std::str
   for (const o::Descriptor& d : m.manifests) out.manifests.push_back(d.digest);
   return out;
 }
-
-}  // namespace
 
 http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const Route& route) {
   BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
@@ -70,6 +70,7 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
   if (req.method() == http::Method::kHead) {
     r.head_length = manifest->payload.size();
   } else {
+    pulls_.Record(repo, manifest->digest, clock_());
     r.body = std::move(manifest->payload);
   }
   co_return r;
@@ -106,7 +107,7 @@ http::Task<Result<http::Response>> OciApi::PutManifest(http::Request& req, const
   const int64_t now = clock_();
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] {
     return meta_.PutManifest(repo, record, tag, now);
-  }));
+  }));  // re-pushing an identical manifest is a success on /v2/
   Response r{.status = 201};
   r.Set("Location", "/v2/" + std::string(route.name) + "/manifests/" + digest.str());
   r.Set("Docker-Content-Digest", digest.str());

@@ -24,7 +24,9 @@
 #include "auth/authenticator.h"
 #include "blob/blob_store.h"
 #include "http/message.h"
+#include "api/pull_recorder.h"
 #include "meta/metadata_store.h"
+#include "oci/manifest.h"
 #include "telemetry/metrics.h"
 
 namespace berth::api::oci {
@@ -39,8 +41,8 @@ class OciApi {
  public:
   // Every reference must outlive this object.
   OciApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
-         boost::asio::thread_pool& blocking, telemetry::Metrics& metrics, OciApiOptions options,
-         std::function<int64_t()> clock);
+         boost::asio::thread_pool& blocking, telemetry::Metrics& metrics, PullRecorder& pulls,
+         OciApiOptions options, std::function<int64_t()> clock);
 
   http::Task<http::Response> Handle(http::Request& request);
 
@@ -91,12 +93,17 @@ class OciApi {
   auth::Authenticator& authenticator_;
   boost::asio::thread_pool& blocking_;
   telemetry::Metrics& metrics_;
+  PullRecorder& pulls_;
   const OciApiOptions options_;
   std::function<int64_t()> clock_;
 
   std::mutex uploads_mu_;
   std::unordered_set<std::string> uploads_busy_;  // guarded by uploads_mu_
 };
+
+// Converts a parsed manifest into what the metadata store records. Shared with the ECR API.
+meta::NewManifest ToNewManifest(const berth::oci::Manifest& m, berth::oci::Digest digest,
+                                std::string payload);
 
 // Helpers shared by the endpoint files.
 std::string UploadLocation(std::string_view name, std::string_view id);

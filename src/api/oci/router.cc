@@ -10,9 +10,10 @@ namespace berth::api::oci {
 
 OciApi::OciApi(meta::MetadataStore& meta, blob::BlobStore& blobs,
                auth::Authenticator& authenticator, boost::asio::thread_pool& blocking,
-               telemetry::Metrics& metrics, OciApiOptions options, std::function<int64_t()> clock)
+               telemetry::Metrics& metrics, PullRecorder& pulls, OciApiOptions options,
+               std::function<int64_t()> clock)
     : meta_(meta), blobs_(blobs), authenticator_(authenticator), blocking_(blocking),
-      metrics_(metrics), options_(options), clock_(std::move(clock)) {}
+      metrics_(metrics), pulls_(pulls), options_(options), clock_(std::move(clock)) {}
 
 http::Task<http::Response> OciApi::Handle(http::Request& req) {
   std::string_view path = req.path();
@@ -43,8 +44,14 @@ http::Task<http::Response> OciApi::Handle(http::Request& req) {
 }
 
 http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Route& route) {
-  // Authenticate before anything else, so an unauthenticated client never sends body bytes.
-  BERTH_CO_TRY(authenticator_.Authenticate(req.Header("Authorization")));
+  // Authenticate before anything else, so an unauthenticated client never sends body bytes. A
+  // presigned blob URL (GetDownloadUrlForLayer) stands in for credentials on that one blob.
+  if (route.endpoint == Endpoint::kBlob && req.method() == http::Method::kGet &&
+      !req.Header("Authorization") && req.query().find("X-Berth-Signature=") != std::string_view::npos) {
+    BERTH_CO_TRY(authenticator_.VerifyPresignedBlob(route.name, route.ref, req.query(), clock_()));
+  } else {
+    BERTH_CO_TRY(authenticator_.Authenticate(req.Header("Authorization"), clock_()));
+  }
   const http::Method m = req.method();
   const bool read = m == http::Method::kGet || m == http::Method::kHead;
   auto unsupported = [&]() -> Result<Response> {

@@ -156,7 +156,14 @@ http::Task<Result<http::Response>> OciApi::StartUpload(http::Request& req, const
   const std::string name(route.name);
   std::string_view query = req.query();
 
-  if (std::optional<std::string> mount = QueryParam(query, "mount")) {
+  std::optional<std::string> mount = QueryParam(query, "mount");
+  if (mount) {
+    // Cross-repository mounts can be turned off registry-wide (ECR's BLOB_MOUNTING setting);
+    // then the request is an ordinary upload.
+    BERTH_CO_ASSIGN(std::optional<std::string> setting, meta_.GetSetting("BLOB_MOUNTING"));
+    if (setting && *setting == "DISABLED") mount.reset();
+  }
+  if (mount) {
     BERTH_CO_ASSIGN(berth::oci::Digest digest, berth::oci::Digest::Parse(*mount));
     std::optional<std::string> from = QueryParam(query, "from");
     if (from && berth::oci::ValidateRepositoryName(*from)) {

@@ -8,7 +8,7 @@
 
 namespace berth::meta::sqlite {
 
-inline constexpr std::array<const char*, 1> kMigrations = {
+inline constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
@@ -66,6 +66,24 @@ CREATE TABLE access_keys(
   secret TEXT NOT NULL,
   principal TEXT NOT NULL,
   created_at INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
+    // ECR control plane: repository settings, resource tags, image size and pull time, settings.
+    R"sql(
+ALTER TABLE repositories ADD COLUMN tag_mutability TEXT NOT NULL DEFAULT 'MUTABLE';
+ALTER TABLE repositories ADD COLUMN mutability_filters TEXT NOT NULL DEFAULT '';
+ALTER TABLE repositories ADD COLUMN scan_on_push INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE repositories ADD COLUMN encryption_type TEXT NOT NULL DEFAULT 'AES256';
+ALTER TABLE repositories ADD COLUMN kms_key TEXT NOT NULL DEFAULT '';
+CREATE TABLE repository_tags(
+  repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY(repo_id, key)) WITHOUT ROWID;
+ALTER TABLE manifests ADD COLUMN image_size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE manifests ADD COLUMN last_pulled_at INTEGER;
+CREATE TABLE settings(
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL) WITHOUT ROWID;
 )sql",
 };
 

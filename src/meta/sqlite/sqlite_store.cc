@@ -1,10 +1,16 @@
 #include "meta/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
 #include "meta/sqlite/connection.h"
 #include "meta/sqlite/schema.h"
+#include "meta/tag_mutability.h"
+
+// The columns RepositoryFromRow() reads, in its order.
+#define BERTH_REPOSITORY_COLUMNS \
+  "id, name, created_at, tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key"
 
 namespace berth::meta::sqlite {
 namespace {
@@ -138,9 +144,10 @@ class SqliteStore final : public MetadataStore {
     });
   }
 
-  Status PutManifest(RepositoryId repo, const NewManifest& m, const std::string* tag,
-                     UnixSeconds now) override {
-    return Write([&](Connection& c) -> Status {
+  Result<PutManifestOutcome> PutManifest(RepositoryId repo, const NewManifest& m,
+                                         const std::string* tag, UnixSeconds now) override {
+    return Write([&](Connection& c) -> Result<PutManifestOutcome> {
+      int64_t image_size = 0;
       for (const NewManifest::BlobRef& blob : m.blobs) {
         BERTH_ASSIGN(std::optional<uint64_t> size, FindBlobIn(c, repo, blob.digest.str()));
         if (!size) {
@@ -154,22 +161,40 @@ class SqliteStore final : public MetadataStore {
                           " bytes but the blob has " + std::to_string(*size),
                       "MANIFEST_INVALID");
         }
+        image_size += blob.size;
       }
       for (const oci::Digest& child : m.manifests) {
         BERTH_ASSIGN(Statement st,
-                     c.Prepare("SELECT 1 FROM manifests WHERE repo_id=? AND digest=?"));
+                     c.Prepare("SELECT image_size FROM manifests WHERE repo_id=? AND digest=?"));
         st.Bind(1, repo).Bind(2, child.str());
         BERTH_ASSIGN(bool found, st.Step());
         if (!found) {
           return Fail(Code::kFailedPrecondition,
                       "manifest " + child.str() + " is not in this repository",
-                      "MANIFEST_BLOB_UNKNOWN");
+                      "MANIFEST_CHILD_UNKNOWN");
+        }
+        image_size = std::max(image_size, st.Int(0));
+      }
+      BERTH_ASSIGN(std::optional<int64_t> existing_id, FindManifestId(c, repo, m.digest));
+      std::optional<int64_t> tagged_id;
+      if (tag != nullptr) {
+        BERTH_ASSIGN(tagged_id, TaggedManifestId(c, repo, *tag));
+        if (tagged_id && (!existing_id || *tagged_id != *existing_id)) {
+          BERTH_ASSIGN(RepositoryRecord settings, RepositoryById(c, repo));
+          if (TagIsImmutable(settings.tag_mutability, settings.mutability_filters, *tag)) {
+            return Fail(Code::kAlreadyExists,
+                        "tag " + *tag + " already exists in this repository and it is immutable (" +
+                            settings.tag_mutability + ")",
+                        "IMAGE_TAG_IMMUTABLE");
+          }
         }
       }
+      PutManifestOutcome outcome;
+      outcome.unchanged = existing_id.has_value() && (tag == nullptr || tagged_id == existing_id);
       BERTH_ASSIGN(Statement insert,
                    c.Prepare("INSERT INTO manifests(repo_id, digest, media_type, artifact_type, "
-                             "annotations, subject, payload, size, pushed_at) "
-                             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
+                             "annotations, subject, payload, size, pushed_at, image_size) "
+                             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
       insert.Bind(1, repo).Bind(2, m.digest.str()).Bind(3, m.media_type).Bind(4, m.artifact_type);
       insert.Bind(5, m.annotations_json);
       if (m.subject) {
@@ -178,6 +203,7 @@ class SqliteStore final : public MetadataStore {
         insert.BindNull(6);
       }
       insert.BindBlob(7, m.payload).Bind(8, static_cast<int64_t>(m.payload.size())).Bind(9, now);
+      insert.Bind(10, image_size);
       BERTH_TRY(insert.Run());
       const bool inserted = c.Changes() > 0;
       BERTH_ASSIGN(int64_t manifest_id, ManifestId(c, repo, m.digest));
@@ -194,7 +220,7 @@ class SqliteStore final : public MetadataStore {
                                        "updated_at=excluded.updated_at"));
         BERTH_TRY(st.Bind(1, repo).Bind(2, *tag).Bind(3, manifest_id).Bind(4, now).Run());
       }
-      return {};
+      return outcome;
     });
   }
 
@@ -242,6 +268,196 @@ class SqliteStore final : public MetadataStore {
                                .size = st.Int(4)});
       }
       return out;
+    });
+  }
+
+  // ---- RepositoryAdmin ----
+
+  Result<std::optional<RepositoryRecord>> GetRepository(std::string_view name) override {
+    return Read([&](Connection& c) -> Result<std::optional<RepositoryRecord>> {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT " BERTH_REPOSITORY_COLUMNS " FROM repositories WHERE name=?"));
+      st.Bind(1, name);
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return std::nullopt;
+      return RepositoryFromRow(st);
+    });
+  }
+
+  Result<RepositoryRecord> CreateRepository(RepositoryRecord r, const ResourceTags& tags) override {
+    return Write([&](Connection& c) -> Result<RepositoryRecord> {
+      BERTH_ASSIGN(Statement st, c.Prepare(
+          "INSERT INTO repositories(name, created_at, tag_mutability, mutability_filters, "
+          "scan_on_push, encryption_type, kms_key) VALUES(?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT(name) DO NOTHING"));
+      std::string filters = JoinLines(r.mutability_filters);
+      st.Bind(1, r.name).Bind(2, r.created_at).Bind(3, r.tag_mutability).Bind(4, filters);
+      st.Bind(5, int64_t{r.scan_on_push}).Bind(6, r.encryption_type).Bind(7, r.kms_key);
+      BERTH_TRY(st.Run());
+      if (c.Changes() == 0) {
+        return Fail(Code::kAlreadyExists, "The repository with name '" + r.name +
+                                              "' already exists in the registry",
+                    "RepositoryAlreadyExistsException");
+      }
+      BERTH_ASSIGN(Statement id, c.Prepare("SELECT id FROM repositories WHERE name=?"));
+      id.Bind(1, r.name);
+      BERTH_TRY(id.Step());
+      r.id = id.Int(0);
+      BERTH_TRY(PutTags(c, r.id, tags));
+      return r;
+    });
+  }
+
+  Result<std::vector<RepositoryRecord>> ListRepositoryRecords(std::string_view after,
+                                                              size_t limit) override {
+    return Read([&](Connection& c) -> Result<std::vector<RepositoryRecord>> {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT " BERTH_REPOSITORY_COLUMNS " FROM repositories "
+                                           "WHERE name > ? ORDER BY name LIMIT ?"));
+      st.Bind(1, after).Bind(2, static_cast<int64_t>(limit));
+      std::vector<RepositoryRecord> out;
+      while (true) {
+        BERTH_ASSIGN(bool row, st.Step());
+        if (!row) return out;
+        out.push_back(RepositoryFromRow(st));
+      }
+    });
+  }
+
+  Status DeleteRepository(RepositoryId repo, bool force) override {
+    return Write([&](Connection& c) -> Status {
+      if (!force) {
+        BERTH_ASSIGN(Statement st, c.Prepare("SELECT 1 FROM manifests WHERE repo_id=? LIMIT 1"));
+        st.Bind(1, repo);
+        BERTH_ASSIGN(bool has_images, st.Step());
+        if (has_images) {
+          return Fail(Code::kFailedPrecondition,
+                      "The repository cannot be deleted because it still contains images",
+                      "RepositoryNotEmptyException");
+        }
+      }
+      // Cascades to blob links, manifests, tags, uploads and resource tags.
+      BERTH_ASSIGN(Statement del, c.Prepare("DELETE FROM repositories WHERE id=?"));
+      return del.Bind(1, repo).Run();
+    });
+  }
+
+  Status UpdateRepository(const RepositoryRecord& r) override {
+    return Write([&](Connection& c) -> Status {
+      BERTH_ASSIGN(Statement st, c.Prepare("UPDATE repositories SET tag_mutability=?, "
+                                           "mutability_filters=?, scan_on_push=? WHERE id=?"));
+      std::string filters = JoinLines(r.mutability_filters);
+      return st.Bind(1, r.tag_mutability).Bind(2, filters).Bind(3, int64_t{r.scan_on_push})
+          .Bind(4, r.id).Run();
+    });
+  }
+
+  Result<ResourceTags> GetResourceTags(RepositoryId repo) override {
+    return Read([&](Connection& c) -> Result<ResourceTags> {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT key, value FROM repository_tags WHERE repo_id=? "
+                                           "ORDER BY key"));
+      st.Bind(1, repo);
+      ResourceTags out;
+      while (true) {
+        BERTH_ASSIGN(bool row, st.Step());
+        if (!row) return out;
+        out.emplace_back(st.Text(0), st.Text(1));
+      }
+    });
+  }
+
+  Status TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) override {
+    return Write([&](Connection& c) -> Status {
+      BERTH_TRY(PutTags(c, repo, tags));
+      BERTH_ASSIGN(Statement count, c.Prepare("SELECT count(*) FROM repository_tags WHERE repo_id=?"));
+      count.Bind(1, repo);
+      BERTH_TRY(count.Step());
+      if (static_cast<size_t>(count.Int(0)) > max_tags) {
+        return Fail(Code::kResourceExhausted,
+                    "a resource may have at most " + std::to_string(max_tags) + " tags",
+                    "TooManyTagsException");
+      }
+      return {};
+    });
+  }
+
+  Status UntagResource(RepositoryId repo, const std::vector<std::string>& keys) override {
+    return Write([&](Connection& c) -> Status {
+      for (const std::string& key : keys) {
+        BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM repository_tags WHERE repo_id=? AND key=?"));
+        BERTH_TRY(st.Bind(1, repo).Bind(2, key).Run());
+      }
+      return {};
+    });
+  }
+
+  // ---- ImageCatalog ----
+
+  Result<std::vector<ImageRecord>> ListImages(RepositoryId repo, std::string_view after_digest,
+                                              size_t limit) override {
+    return Read([&](Connection& c) -> Result<std::vector<ImageRecord>> {
+      BERTH_ASSIGN(Statement st, c.Prepare(
+          "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, "
+          "m.last_pulled_at, m.subject, (SELECT group_concat(name, char(10)) FROM "
+          "(SELECT name FROM tags WHERE manifest_id=m.id ORDER BY name)) "
+          "FROM manifests m WHERE m.repo_id=? AND m.digest > ? ORDER BY m.digest LIMIT ?"));
+      st.Bind(1, repo).Bind(2, after_digest).Bind(3, static_cast<int64_t>(limit));
+      std::vector<ImageRecord> out;
+      while (true) {
+        BERTH_ASSIGN(bool row, st.Step());
+        if (!row) return out;
+        BERTH_ASSIGN(ImageRecord image, ImageFromRow(st));
+        out.push_back(std::move(image));
+      }
+    });
+  }
+
+  Result<std::optional<ImageRecord>> FindImage(RepositoryId repo, const oci::Digest& digest) override {
+    return Read([&](Connection& c) -> Result<std::optional<ImageRecord>> {
+      BERTH_ASSIGN(Statement st, c.Prepare(
+          "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, "
+          "m.last_pulled_at, m.subject, (SELECT group_concat(name, char(10)) FROM "
+          "(SELECT name FROM tags WHERE manifest_id=m.id ORDER BY name)) "
+          "FROM manifests m WHERE m.repo_id=? AND m.digest=?"));
+      st.Bind(1, repo).Bind(2, digest.str());
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return std::nullopt;
+      BERTH_ASSIGN(ImageRecord image, ImageFromRow(st));
+      return image;
+    });
+  }
+
+  Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) override {
+    return Read([&](Connection& c) -> Result<bool> {
+      BERTH_ASSIGN(Statement st, c.Prepare(
+          "SELECT 1 FROM manifest_refs r JOIN manifests m ON m.id=r.manifest_id "
+          "WHERE r.child=? AND r.kind=1 AND m.repo_id=? LIMIT 1"));
+      st.Bind(1, digest.str()).Bind(2, repo);
+      return st.Step();
+    });
+  }
+
+  Status RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) override {
+    return Write([&](Connection& c) -> Status {
+      BERTH_ASSIGN(Statement st, c.Prepare("UPDATE manifests SET last_pulled_at=? "
+                                           "WHERE repo_id=? AND digest=?"));
+      return st.Bind(1, now).Bind(2, repo).Bind(3, digest.str()).Run();
+    });
+  }
+
+  Result<std::optional<std::string>> GetSetting(std::string_view name) override {
+    return Read([&](Connection& c) -> Result<std::optional<std::string>> {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT value FROM settings WHERE name=?"));
+      st.Bind(1, name);
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return std::nullopt;
+      return st.Text(0);
+    });
+  }
+
+  Status PutSetting(std::string_view name, std::string_view value) override {
+    return Write([&](Connection& c) -> Status {
+      BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO settings(name, value) VALUES(?, ?) "
+                                           "ON CONFLICT(name) DO UPDATE SET value=excluded.value"));
+      return st.Bind(1, name).Bind(2, value).Run();
     });
   }
 
@@ -391,11 +607,9 @@ class SqliteStore final : public MetadataStore {
   }
 
   static Result<int64_t> ManifestId(Connection& c, RepositoryId repo, const oci::Digest& digest) {
-    BERTH_ASSIGN(Statement st, c.Prepare("SELECT id FROM manifests WHERE repo_id=? AND digest=?"));
-    st.Bind(1, repo).Bind(2, digest.str());
-    BERTH_ASSIGN(bool row, st.Step());
-    if (!row) return Fail(Code::kInternal, "manifest vanished inside its transaction");
-    return st.Int(0);
+    BERTH_ASSIGN(std::optional<int64_t> id, FindManifestId(c, repo, digest));
+    if (!id) return Fail(Code::kInternal, "manifest vanished inside its transaction");
+    return *id;
   }
 
   template <class Refs>
@@ -412,6 +626,80 @@ class SqliteStore final : public MetadataStore {
       BERTH_TRY(st.Bind(1, manifest_id).Bind(2, digest->str()).Bind(3, kind).Run());
     }
     return {};
+  }
+
+  static std::string JoinLines(const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& item : items) out += (out.empty() ? "" : "\n") + item;
+    return out;
+  }
+
+  static std::vector<std::string> SplitLines(const std::string& text) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t nl = text.find('\n', start);
+      out.push_back(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+    return out;
+  }
+
+  static RepositoryRecord RepositoryFromRow(const Statement& st) {
+    return RepositoryRecord{.id = st.Int(0), .name = st.Text(1), .created_at = st.Int(2),
+                            .tag_mutability = st.Text(3), .mutability_filters = SplitLines(st.Text(4)),
+                            .scan_on_push = st.Int(5) != 0, .encryption_type = st.Text(6),
+                            .kms_key = st.Text(7)};
+  }
+
+  static Result<ImageRecord> ImageFromRow(const Statement& st) {
+    BERTH_ASSIGN(oci::Digest digest, oci::Digest::Parse(st.Text(0)));
+    ImageRecord image{.digest = std::move(digest), .media_type = st.Text(1),
+                      .artifact_type = st.Text(2), .size = st.Int(3), .pushed_at = st.Int(4)};
+    if (!st.IsNull(5)) image.last_pulled_at = st.Int(5);
+    if (!st.IsNull(6)) {
+      BERTH_ASSIGN(oci::Digest subject, oci::Digest::Parse(st.Text(6)));
+      image.subject = std::move(subject);
+    }
+    image.tags = SplitLines(st.Text(7));
+    return image;
+  }
+
+  static Result<RepositoryRecord> RepositoryById(Connection& c, RepositoryId repo) {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT " BERTH_REPOSITORY_COLUMNS " FROM repositories WHERE id=?"));
+    st.Bind(1, repo);
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return Fail(Code::kNotFound, "repository gone", "NAME_UNKNOWN");
+    return RepositoryFromRow(st);
+  }
+
+  static Status PutTags(Connection& c, RepositoryId repo, const ResourceTags& tags) {
+    for (const auto& [key, value] : tags) {
+      BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO repository_tags(repo_id, key, value) "
+                                           "VALUES(?, ?, ?) ON CONFLICT(repo_id, key) DO UPDATE "
+                                           "SET value=excluded.value"));
+      BERTH_TRY(st.Bind(1, repo).Bind(2, key).Bind(3, value).Run());
+    }
+    return {};
+  }
+
+  static Result<std::optional<int64_t>> FindManifestId(Connection& c, RepositoryId repo,
+                                                       const oci::Digest& digest) {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT id FROM manifests WHERE repo_id=? AND digest=?"));
+    st.Bind(1, repo).Bind(2, digest.str());
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return std::nullopt;
+    return st.Int(0);
+  }
+
+  static Result<std::optional<int64_t>> TaggedManifestId(Connection& c, RepositoryId repo,
+                                                         std::string_view tag) {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT manifest_id FROM tags WHERE repo_id=? AND name=?"));
+    st.Bind(1, repo).Bind(2, tag);
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return std::nullopt;
+    return st.Int(0);
   }
 
   static constexpr size_t kMaxIdleReaders = 16;

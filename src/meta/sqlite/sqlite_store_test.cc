@@ -91,13 +91,13 @@ TEST_F(SqliteStoreTest, IdleUploadsAreFound) {
 TEST_F(SqliteStoreTest, ManifestPushNeedsEveryBlobAndChangesNothingOtherwise) {
   PushBlob(repo_, D('c'), 10);
   std::string tag = "v1";
-  Status missing = store_->PutManifest(repo_, Image('c', 'l'), &tag, 1);
+  Result<PutManifestOutcome> missing = store_->PutManifest(repo_, Image('c', 'l'), &tag, 1);
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().reason(), "MANIFEST_BLOB_UNKNOWN");
   EXPECT_TRUE(store_->ListTags(repo_, "", 10)->empty());
 
   PushBlob(repo_, D('l'), 21);
-  Status wrong_size = store_->PutManifest(repo_, Image('c', 'l'), &tag, 1);
+  Result<PutManifestOutcome> wrong_size = store_->PutManifest(repo_, Image('c', 'l'), &tag, 1);
   ASSERT_FALSE(wrong_size.has_value());
   EXPECT_EQ(wrong_size.error().reason(), "MANIFEST_INVALID");
 
@@ -113,7 +113,7 @@ TEST_F(SqliteStoreTest, ManifestPushNeedsEveryBlobAndChangesNothingOtherwise) {
 TEST_F(SqliteStoreTest, IndexesNeedTheirChildManifests) {
   NewManifest index{.digest = D('i'), .media_type = "application/vnd.oci.image.index.v1+json",
                     .payload = "{}", .manifests = {D('m')}};
-  EXPECT_EQ(store_->PutManifest(repo_, index, nullptr, 1).error().reason(), "MANIFEST_BLOB_UNKNOWN");
+  EXPECT_EQ(store_->PutManifest(repo_, index, nullptr, 1).error().reason(), "MANIFEST_CHILD_UNKNOWN");
   PushBlob(repo_, D('c'), 10);
   PushBlob(repo_, D('l'), 20);
   ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), nullptr, 1).has_value());
@@ -183,6 +183,51 @@ TEST_F(SqliteStoreTest, AccessKeysAreUnique) {
   ASSERT_TRUE(store_->CreateAccessKey({.id = "AK", .secret = "s", .principal = "admin"}, 1));
   EXPECT_FALSE(store_->CreateAccessKey({.id = "AK", .secret = "t", .principal = "admin"}, 1));
   EXPECT_EQ(store_->ListAccessKeys()->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, ImmutableTagsCannotMoveButRepushingTheSameImageIsFine) {
+  RepositoryRecord r = *store_->CreateRepository({.name = "locked", .created_at = 1,
+                                                  .tag_mutability = "IMMUTABLE_WITH_EXCLUSION",
+                                                  .mutability_filters = {"latest"}}, {});
+  PushBlob(r.id, D('c'), 10);
+  PushBlob(r.id, D('l'), 20);
+  PushBlob(r.id, D('k'), 20);
+  std::string v1 = "v1", latest = "latest";
+  EXPECT_FALSE(store_->PutManifest(r.id, Image('c', 'l'), &v1, 1)->unchanged);
+  EXPECT_TRUE(store_->PutManifest(r.id, Image('c', 'l'), &v1, 1)->unchanged);
+  NewManifest other = Image('c', 'k');
+  other.digest = D('o');
+  EXPECT_EQ(store_->PutManifest(r.id, other, &v1, 1).error().reason(), "IMAGE_TAG_IMMUTABLE");
+  ASSERT_TRUE(store_->PutManifest(r.id, Image('c', 'l'), &latest, 1).has_value());
+  EXPECT_TRUE(store_->PutManifest(r.id, other, &latest, 1).has_value());  // excluded tag moves
+}
+
+TEST_F(SqliteStoreTest, RepositoryAdminAndImageCatalog) {
+  RepositoryRecord r = *store_->CreateRepository({.name = "ecr/repo", .created_at = 7}, {{"team", "a"}});
+  EXPECT_EQ(store_->CreateRepository({.name = "ecr/repo"}, {}).error().reason(),
+            "RepositoryAlreadyExistsException");
+  ASSERT_TRUE(store_->TagResource(r.id, {{"env", "prod"}, {"team", "b"}}, 50).has_value());
+  EXPECT_EQ(*store_->GetResourceTags(r.id), (ResourceTags{{"env", "prod"}, {"team", "b"}}));
+  EXPECT_EQ(store_->TagResource(r.id, {{"x", "1"}}, 2).error().reason(), "TooManyTagsException");
+  ASSERT_TRUE(store_->UntagResource(r.id, {"team"}).has_value());
+  EXPECT_EQ(store_->GetResourceTags(r.id)->size(), 1u);
+  PushBlob(r.id, D('c'), 10);
+  PushBlob(r.id, D('l'), 20);
+  std::string a = "a", b = "b";
+  ASSERT_TRUE(store_->PutManifest(r.id, Image('c', 'l'), &b, 100).has_value());
+  ASSERT_TRUE(store_->PutManifest(r.id, Image('c', 'l'), &a, 100).has_value());
+  std::vector<ImageRecord> images = *store_->ListImages(r.id, "", 10);
+  ASSERT_EQ(images.size(), 1u);
+  EXPECT_EQ(images[0].tags, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(images[0].size, 30);
+  EXPECT_FALSE(images[0].last_pulled_at.has_value());
+  ASSERT_TRUE(store_->RecordPull(r.id, D('m'), 200).has_value());
+  EXPECT_EQ(store_->FindImage(r.id, D('m'))->value().last_pulled_at, 200);
+  EXPECT_EQ(store_->DeleteRepository(r.id, false).error().reason(), "RepositoryNotEmptyException");
+  ASSERT_TRUE(store_->DeleteRepository(r.id, true).has_value());
+  EXPECT_FALSE(store_->GetRepository("ecr/repo")->has_value());
+  ASSERT_TRUE(store_->PutSetting("BLOB_MOUNTING", "DISABLED").has_value());
+  EXPECT_EQ(*store_->GetSetting("BLOB_MOUNTING"), "DISABLED");
 }
 
 }  // namespace

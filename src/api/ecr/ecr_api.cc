@@ -1,0 +1,221 @@
+#include "api/ecr/ecr_api.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "api/ecr/model.h"
+#include "aws/sigv4.h"
+#include "oci/names.h"
+#include "telemetry/log.h"
+
+namespace berth::api::ecr {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kTargetPrefix = "AmazonEC2ContainerRegistry_V20150921.";
+
+// HTTP status for an exception name: authentication failures are 403 as AWS sends them, the
+// model's one server fault is 500, every other declared exception is a 400.
+int StatusFor(std::string_view type) {
+  if (type == "ServerException") return 500;
+  if (type == "UnrecognizedClientException" || type == "InvalidSignatureException" ||
+      type == "MissingAuthenticationTokenException" || type == "AccessDeniedException" ||
+      type == "ExpiredTokenException") {
+    return 403;
+  }
+  return 400;
+}
+
+http::Response ErrorResponse(const Error& error) {
+  std::string type(error.reason());
+  std::string message = error.message();
+  if (type.empty()) {
+    // An error without an ECR exception name is a fault of ours, never the client's.
+    if (error.code() == Code::kUnavailable) {
+      type = "ServerException";
+      message = "the registry is busy: " + message;
+    } else {
+      telemetry::LogError("ecr request failed", {{"code", ToString(error.code())}, {"error", message}});
+      type = "ServerException";
+      message = "internal error";
+    }
+  }
+  json::object body{{"__type", type}, {"message", message}};
+  http::Response r{.status = StatusFor(type), .body = json::serialize(body), .route = "ecr"};
+  r.Set("Content-Type", "application/x-amz-json-1.1");
+  r.Set("x-amzn-ErrorType", type);
+  return r;
+}
+
+}  // namespace
+
+std::string_view StringMember(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+EcrApi::EcrApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
+               boost::asio::thread_pool& blocking, PullRecorder& pulls, EcrApiOptions options,
+               std::function<int64_t()> clock)
+    : meta_(meta), blobs_(blobs), authenticator_(authenticator), blocking_(blocking), pulls_(pulls),
+      options_(std::move(options)), clock_(std::move(clock)) {}
+
+http::Task<http::Response> EcrApi::Handle(http::Request& req) {
+  if (req.method() != http::Method::kPost) {
+    co_return ErrorResponse(Error(Code::kInvalidArgument, "the ECR API takes POST /", "UnknownOperationException"));
+  }
+  std::string_view target = req.Header("X-Amz-Target").value_or("");
+  if (!target.starts_with(kTargetPrefix) || !Model::Get().HasOperation(target.substr(kTargetPrefix.size()))) {
+    co_return ErrorResponse(Error(Code::kInvalidArgument, "unknown operation " + std::string(target.substr(0, 200)),
+                                  "UnknownOperationException"));
+  }
+  const std::string operation(target.substr(kTargetPrefix.size()));
+
+  // The body is signed, so it is read (bounded) before the signature can be checked.
+  if (std::optional<uint64_t> len = req.content_length(); len && *len > options_.max_request_bytes) {
+    co_return ErrorResponse(Error(Code::kInvalidArgument, "request body too large", "SerializationException"));
+  }
+  std::string body;
+  std::vector<char> chunk(256 * 1024);
+  while (true) {
+    Result<size_t> n = co_await req.ReadBody(chunk);
+    if (!n) co_return ErrorResponse(Error(Code::kInvalidArgument, n.error().message(), "SerializationException"));
+    if (*n == 0) break;
+    if (body.size() + *n > options_.max_request_bytes) {
+      co_return ErrorResponse(Error(Code::kInvalidArgument, "request body too large", "SerializationException"));
+    }
+    body.append(chunk.data(), *n);
+  }
+
+  auth::Principal principal{.name = "anonymous", .access_key_id = ""};
+  if (!authenticator_.anonymous()) {
+    aws::VerifyRequest verify{.method = "POST", .path = req.path(), .query = req.query(), .body = body};
+    // Only the headers the client signed take part in the canonical request.
+    std::optional<std::string_view> authorization = req.Header("Authorization");
+    if (authorization) {
+      verify.headers.push_back({"authorization", std::string(*authorization)});
+      if (Result<aws::ParsedAuthorization> parsed = aws::ParseAuthorization(*authorization); parsed) {
+        for (const std::string& name : parsed->signed_headers) {
+          if (std::optional<std::string> value = req.HeaderAll(name)) verify.headers.push_back({name, *value});
+        }
+      }
+    }
+    aws::VerifyPolicy policy{.region = options_.region, .service = "ecr",
+                             .required_signed_headers = {"host", "x-amz-date", "x-amz-target"}};
+    Result<aws::Verified> verified = aws::Verify(
+        verify, policy, [this](std::string_view id) { return authenticator_.SecretFor(id); },
+        std::chrono::system_clock::from_time_t(clock_()));
+    if (!verified) co_return ErrorResponse(verified.error());
+    Result<auth::Principal> who = authenticator_.PrincipalFor(verified->access_key_id);
+    if (!who) co_return ErrorResponse(Error(Code::kUnauthenticated, "unknown access key", "UnrecognizedClientException"));
+    principal = *who;
+  }
+
+  boost::system::error_code ec;
+  json::value input = body.empty() ? json::value(json::object()) : json::parse(body, ec);
+  if (ec || !input.is_object()) {
+    co_return ErrorResponse(Error(Code::kInvalidArgument, "the body is not a JSON object", "SerializationException"));
+  }
+  if (Status valid = Model::Get().ValidateInput(operation, input); !valid) co_return ErrorResponse(valid.error());
+  if (Status registry = CheckRegistryId(input.as_object()); !registry) co_return ErrorResponse(registry.error());
+
+  Output out = co_await Dispatch(operation, Call{input.as_object(), principal});
+  if (!out) co_return ErrorResponse(out.error());
+  http::Response r{.status = 200, .body = json::serialize(*out), .route = "ecr"};
+  r.Set("Content-Type", "application/x-amz-json-1.1");
+  co_return r;
+}
+
+http::Task<EcrApi::Output> EcrApi::Dispatch(std::string_view op, const Call& call) {
+  if (op == "CreateRepository") co_return co_await CreateRepository(call);
+  if (op == "DescribeRepositories") co_return co_await DescribeRepositories(call);
+  if (op == "DeleteRepository") co_return co_await DeleteRepository(call);
+  if (op == "PutImageTagMutability") co_return co_await PutImageTagMutability(call);
+  if (op == "PutImageScanningConfiguration") co_return co_await PutImageScanningConfiguration(call);
+  if (op == "TagResource") co_return co_await TagResource(call);
+  if (op == "UntagResource") co_return co_await UntagResource(call);
+  if (op == "ListTagsForResource") co_return co_await ListTagsForResource(call);
+  if (op == "ListImages") co_return co_await ListImages(call);
+  if (op == "DescribeImages") co_return co_await DescribeImages(call);
+  if (op == "BatchGetImage") co_return co_await BatchGetImage(call);
+  if (op == "BatchDeleteImage") co_return co_await BatchDeleteImage(call);
+  if (op == "PutImage") co_return co_await PutImage(call);
+  if (op == "InitiateLayerUpload") co_return co_await InitiateLayerUpload(call);
+  if (op == "UploadLayerPart") co_return co_await UploadLayerPart(call);
+  if (op == "CompleteLayerUpload") co_return co_await CompleteLayerUpload(call);
+  if (op == "BatchCheckLayerAvailability") co_return co_await BatchCheckLayerAvailability(call);
+  if (op == "GetDownloadUrlForLayer") co_return co_await GetDownloadUrlForLayer(call);
+  if (op == "GetAuthorizationToken") co_return co_await GetAuthorizationToken(call);
+  if (op == "DescribeRegistry") co_return co_await DescribeRegistry(call);
+  if (op == "GetAccountSetting") co_return co_await GetAccountSetting(call);
+  if (op == "PutAccountSetting") co_return co_await PutAccountSetting(call);
+  if (op == "ListImageReferrers") co_return co_await ListImageReferrers(call);
+  co_return Fail(Code::kUnimplemented,
+                 std::string(op) + " is not supported by this registry yet", "UnsupportedOperationException");
+}
+
+Status EcrApi::CheckRegistryId(const json::object& input) const {
+  std::string_view id = StringMember(input, "registryId");
+  if (!id.empty() && id != options_.account_id) {
+    return Fail(Code::kInvalidArgument,
+                "registryId " + std::string(id) + " is not this registry (" + options_.account_id + ")",
+                "InvalidParameterException");
+  }
+  return {};
+}
+
+Result<meta::RepositoryRecord> EcrApi::Repository(const json::object& input) {
+  std::string_view name = StringMember(input, "repositoryName");
+  BERTH_ASSIGN(std::optional<meta::RepositoryRecord> repo, meta_.GetRepository(name));
+  if (!repo) {
+    return Fail(Code::kNotFound,
+                "The repository with name '" + std::string(name) + "' does not exist in the registry with id '" +
+                    options_.account_id + "'",
+                "RepositoryNotFoundException");
+  }
+  return *repo;
+}
+
+std::string EcrApi::RepositoryArn(std::string_view name) const {
+  return "arn:aws:ecr:" + options_.region + ":" + options_.account_id + ":repository/" + std::string(name);
+}
+
+std::string EcrApi::RepositoryUri(std::string_view name) const {
+  std::string_view host = options_.external_url;
+  if (size_t scheme = host.find("://"); scheme != std::string_view::npos) host.remove_prefix(scheme + 3);
+  while (host.ends_with("/")) host.remove_suffix(1);
+  return std::string(host) + "/" + std::string(name);
+}
+
+Result<meta::RepositoryRecord> EcrApi::RepositoryFromArn(std::string_view arn) {
+  const std::string prefix = "arn:aws:ecr:" + options_.region + ":" + options_.account_id + ":repository/";
+  if (!arn.starts_with(prefix) || !berth::oci::ValidateRepositoryName(arn.substr(prefix.size()))) {
+    return Fail(Code::kInvalidArgument, "Invalid parameter at 'resourceArn': " + std::string(arn.substr(0, 300)) +
+                                            " is not a repository ARN of this registry",
+                "InvalidParameterException");
+  }
+  json::object fake{{"repositoryName", arn.substr(prefix.size())}};
+  return Repository(fake);
+}
+
+json::object EcrApi::RepositoryJson(const meta::RepositoryRecord& r) const {
+  json::array filters;
+  for (const std::string& f : r.mutability_filters) {
+    filters.push_back(json::object{{"filterType", "WILDCARD"}, {"filter", f}});
+  }
+  json::object encryption{{"encryptionType", r.encryption_type}};
+  if (!r.kms_key.empty()) encryption["kmsKey"] = r.kms_key;
+  json::object out{{"repositoryArn", RepositoryArn(r.name)},
+                   {"registryId", options_.account_id},
+                   {"repositoryName", r.name},
+                   {"repositoryUri", RepositoryUri(r.name)},
+                   {"createdAt", r.created_at},
+                   {"imageTagMutability", r.tag_mutability},
+                   {"imageScanningConfiguration", json::object{{"scanOnPush", r.scan_on_push}}},
+                   {"encryptionConfiguration", encryption}};
+  if (!filters.empty()) out["imageTagMutabilityExclusionFilters"] = filters;
+  return out;
+}
+
+}  // namespace berth::api::ecr

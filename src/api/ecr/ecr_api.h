@@ -1,0 +1,109 @@
+// api/ecr/ecr_api.h
+//
+// Amazon ECR's JSON API (awsJson1_1: POST / with X-Amz-Target:
+// AmazonEC2ContainerRegistry_V20150921.<Operation>), so the aws CLI, boto3 and Terraform manage
+// Berth. Every request is SigV4-verified (aws/sigv4) and validated against the botocore model
+// (model.h) before its handler runs; failures become {"__type": "<Exception>", "message": ...}.
+//
+// One operation group per file: repositories.cc, images.cc, layers.cc, registry.cc (tokens,
+// registry, settings, referrers); ecr_api.cc holds the protocol.
+//
+// Thread-safe: handlers run concurrently. Writes and fsyncs run on the blocking pool.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "api/pull_recorder.h"
+#include "auth/authenticator.h"
+#include "blob/blob_store.h"
+#include "http/message.h"
+#include "meta/metadata_store.h"
+
+namespace berth::api::ecr {
+
+struct EcrApiOptions {
+  std::string region = "us-east-1";
+  std::string account_id;    // 12 digits
+  std::string external_url;  // scheme://host:port that clients use to reach Berth
+  size_t max_request_bytes = 32 * 1024 * 1024;  // UploadLayerPart carries up to 20 MiB in base64
+  int64_t token_ttl_seconds = 12 * 3600;
+  int64_t download_url_ttl_seconds = 3600;
+  int64_t layer_part_size = 10 * 1024 * 1024;
+};
+
+class EcrApi {
+ public:
+  // Every reference must outlive this object.
+  EcrApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
+         boost::asio::thread_pool& blocking, PullRecorder& pulls, EcrApiOptions options,
+         std::function<int64_t()> clock);
+
+  http::Task<http::Response> Handle(http::Request& request);
+
+  // What a handler gets: the validated input and who is calling.
+  struct Call {
+    const boost::json::object& input;
+    const auth::Principal& principal;
+  };
+  using Output = Result<boost::json::object>;
+
+ private:
+  template <class T>
+  using Task = http::Task<T>;
+
+  Task<Output> Dispatch(std::string_view operation, const Call& call);
+
+  // repositories.cc
+  Task<Output> CreateRepository(const Call& call);
+  Task<Output> DescribeRepositories(const Call& call);
+  Task<Output> DeleteRepository(const Call& call);
+  Task<Output> PutImageTagMutability(const Call& call);
+  Task<Output> PutImageScanningConfiguration(const Call& call);
+  Task<Output> TagResource(const Call& call);
+  Task<Output> UntagResource(const Call& call);
+  Task<Output> ListTagsForResource(const Call& call);
+  // images.cc
+  Task<Output> ListImages(const Call& call);
+  Task<Output> DescribeImages(const Call& call);
+  Task<Output> BatchGetImage(const Call& call);
+  Task<Output> BatchDeleteImage(const Call& call);
+  Task<Output> PutImage(const Call& call);
+  // layers.cc
+  Task<Output> InitiateLayerUpload(const Call& call);
+  Task<Output> UploadLayerPart(const Call& call);
+  Task<Output> CompleteLayerUpload(const Call& call);
+  Task<Output> BatchCheckLayerAvailability(const Call& call);
+  Task<Output> GetDownloadUrlForLayer(const Call& call);
+  // registry.cc
+  Task<Output> GetAuthorizationToken(const Call& call);
+  Task<Output> DescribeRegistry(const Call& call);
+  Task<Output> GetAccountSetting(const Call& call);
+  Task<Output> PutAccountSetting(const Call& call);
+  Task<Output> ListImageReferrers(const Call& call);
+
+  // Shared helpers (ecr_api.cc).
+  Result<meta::RepositoryRecord> Repository(const boost::json::object& input);
+  Status CheckRegistryId(const boost::json::object& input) const;
+  boost::json::object RepositoryJson(const meta::RepositoryRecord& r) const;
+  std::string RepositoryArn(std::string_view name) const;
+  std::string RepositoryUri(std::string_view name) const;
+  Result<meta::RepositoryRecord> RepositoryFromArn(std::string_view arn);
+
+  meta::MetadataStore& meta_;
+  blob::BlobStore& blobs_;
+  auth::Authenticator& authenticator_;
+  boost::asio::thread_pool& blocking_;
+  PullRecorder& pulls_;
+  const EcrApiOptions options_;
+  std::function<int64_t()> clock_;
+};
+
+// Reads an optional string member ("" when absent).
+std::string_view StringMember(const boost::json::object& o, std::string_view key);
+
+}  // namespace berth::api::ecr

@@ -1,0 +1,323 @@
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "api/ecr/ecr_api.h"
+#include "api/ecr/paging.h"
+#include "api/oci/oci_api.h"
+#include "async/blocking.h"
+#include "oci/digest.h"
+#include "oci/manifest.h"
+#include "oci/names.h"
+
+namespace berth::api::ecr {
+namespace {
+
+namespace json = boost::json;
+
+std::unexpected<Error> InvalidParameter(std::string message) {
+  return Fail(Code::kInvalidArgument, std::move(message), "InvalidParameterException");
+}
+
+json::object ImageId(std::string_view digest, std::string_view tag) {
+  json::object id{{"imageDigest", digest}};
+  if (!tag.empty()) id["imageTag"] = tag;
+  return id;
+}
+
+json::object Failure(const json::value& id, std::string_view code, std::string reason) {
+  return json::object{{"imageId", id}, {"failureCode", code}, {"failureReason", std::move(reason)}};
+}
+
+// Renames the store's failures to the exceptions PutImage declares.
+Error ToPutImageError(Error e) {
+  std::string_view reason = e.reason();
+  if (reason == "MANIFEST_BLOB_UNKNOWN") return Error(e.code(), e.message(), "LayersNotFoundException");
+  if (reason == "MANIFEST_CHILD_UNKNOWN") return Error(e.code(), e.message(), "ReferencedImagesNotFoundException");
+  if (reason == "IMAGE_TAG_IMMUTABLE") return Error(e.code(), e.message(), "ImageTagAlreadyExistsException");
+  if (reason == "MANIFEST_INVALID" || reason == "DIGEST_INVALID" || reason == "TAG_INVALID") {
+    return Error(e.code(), "Invalid parameter at 'imageManifest': " + e.message(), "InvalidParameterException");
+  }
+  return e;
+}
+
+}  // namespace
+
+// Resolves an ImageIdentifier to a digest, or says which ImageFailureCode applies.
+struct Resolved {
+  std::optional<berth::oci::Digest> digest;
+  std::string failure_code;
+  std::string failure_reason;
+};
+
+static Resolved Resolve(meta::MetadataStore& meta, meta::RepositoryId repo, const json::object& id) {
+  std::string_view digest_text = StringMember(id, "imageDigest");
+  std::string_view tag = StringMember(id, "imageTag");
+  if (digest_text.empty() && tag.empty()) {
+    return {std::nullopt, "MissingDigestAndTag", "Requested image has no digest or tag"};
+  }
+  std::optional<berth::oci::Digest> by_digest;
+  if (!digest_text.empty()) {
+    Result<berth::oci::Digest> d = berth::oci::Digest::Parse(digest_text);
+    if (!d) return {std::nullopt, "InvalidImageDigest", "Invalid request parameters: image digest should satisfy the regex 'sha256:[a-f0-9]{64}'"};
+    by_digest = *d;
+  }
+  if (!tag.empty()) {
+    std::string t(tag);
+    Result<std::optional<meta::ManifestRecord>> m = meta.GetManifest(repo, nullptr, &t);
+    if (!m || !*m) return {std::nullopt, "ImageNotFound", "Requested image not found"};
+    if (by_digest && (*m)->digest != *by_digest) {
+      return {std::nullopt, "ImageTagDoesNotMatchDigest", "Invalid request parameters: given tag does not map to the given digest"};
+    }
+    return {(*m)->digest, "", ""};
+  }
+  Result<std::optional<meta::ImageRecord>> image = meta.FindImage(repo, *by_digest);
+  if (!image || !*image) return {std::nullopt, "ImageNotFound", "Requested image not found"};
+  return {by_digest, "", ""};
+}
+
+http::Task<EcrApi::Output> EcrApi::ListImages(const Call& call) {
+  BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
+  BERTH_CO_ASSIGN(Page page, ParsePage(call.input, 100));
+  std::string_view tag_status = "ANY";
+  if (const json::value* f = call.input.if_contains("filter")) {
+    if (std::string_view s = StringMember(f->as_object(), "tagStatus"); !s.empty()) tag_status = s;
+  }
+  // The token is "<digest>\n<last tag>": the listing resumes inside an image's tags.
+  std::string after_digest = page.after.substr(0, page.after.find('\n'));
+  std::string after_tag = page.after.find('\n') == std::string::npos ? "" : page.after.substr(page.after.find('\n') + 1);
+  json::array ids;
+  std::string last_key;
+  bool more = false;
+  auto emit = [&](const meta::ImageRecord& image, bool resume) {
+    std::string digest = image.digest.str();
+    if (image.tags.empty()) {
+      if (resume || tag_status == "TAGGED") return true;
+      if (ids.size() == page.limit) return false;
+      ids.push_back(ImageId(digest, ""));
+      last_key = digest + "\n";
+      return true;
+    }
+    if (tag_status == "UNTAGGED") return true;
+    for (const std::string& tag : image.tags) {
+      if (resume && tag <= after_tag) continue;
+      if (ids.size() == page.limit) return false;
+      ids.push_back(ImageId(digest, tag));
+      last_key = digest + "\n" + tag;
+    }
+    return true;
+  };
+  if (!after_digest.empty()) {
+    BERTH_CO_ASSIGN(berth::oci::Digest d, berth::oci::Digest::Parse(after_digest));
+    BERTH_CO_ASSIGN(std::optional<meta::ImageRecord> current, meta_.FindImage(repo.id, d));
+    if (current && !after_tag.empty() && !emit(*current, true)) more = true;
+  }
+  std::string cursor = after_digest;
+  while (!more && ids.size() < page.limit) {
+    BERTH_CO_ASSIGN(std::vector<meta::ImageRecord> images, meta_.ListImages(repo.id, cursor, 100));
+    if (images.empty()) break;
+    for (const meta::ImageRecord& image : images) {
+      if (!emit(image, false)) {
+        more = true;
+        break;
+      }
+      cursor = image.digest.str();
+    }
+  }
+  if (!more && ids.size() == page.limit) {
+    // Full page: there is more only if a later image would emit something.
+    BERTH_CO_ASSIGN(std::vector<meta::ImageRecord> rest, meta_.ListImages(repo.id, cursor, 1000));
+    for (const meta::ImageRecord& image : rest) {
+      bool contributes = image.tags.empty() ? tag_status != "TAGGED" : tag_status != "UNTAGGED";
+      if (contributes) {
+        more = true;
+        break;
+      }
+    }
+  }
+  json::object out{{"imageIds", ids}};
+  if (more) out["nextToken"] = EncodeToken(last_key);
+  co_return out;
+}
+
+http::Task<EcrApi::Output> EcrApi::DescribeImages(const Call& call) {
+  BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
+  auto detail = [&](const meta::ImageRecord& image) {
+    json::object d{{"registryId", options_.account_id},
+                   {"repositoryName", repo.name},
+                   {"imageDigest", image.digest.str()},
+                   {"imageSizeInBytes", image.size},
+                   {"imagePushedAt", image.pushed_at},
+                   {"imageManifestMediaType", image.media_type},
+                   {"imageStatus", "ACTIVE"}};
+    if (!image.artifact_type.empty()) d["artifactMediaType"] = image.artifact_type;
+    if (!image.tags.empty()) {
+      json::array tags;
+      for (const std::string& t : image.tags) tags.push_back(json::value(t));
+      d["imageTags"] = tags;
+    }
+    if (image.last_pulled_at) d["lastRecordedPullTime"] = *image.last_pulled_at;
+    if (image.subject) d["subjectManifestDigest"] = image.subject->str();
+    return d;
+  };
+  json::array details;
+  if (const json::value* ids = call.input.if_contains("imageIds")) {
+    if (call.input.contains("nextToken") || call.input.contains("maxResults") || call.input.contains("filter")) {
+      co_return InvalidParameter("imageIds cannot be combined with nextToken, maxResults or filter");
+    }
+    std::set<std::string> seen;
+    for (const json::value& id : ids->as_array()) {
+      Resolved r = Resolve(meta_, repo.id, id.as_object());
+      if (!r.digest) {
+        if (r.failure_code == "ImageNotFound") {
+          co_return Fail(Code::kNotFound,
+                         "The image with imageId " + json::serialize(id) + " does not exist within the repository with name '" +
+                             repo.name + "' in the registry with id '" + options_.account_id + "'",
+                         "ImageNotFoundException");
+        }
+        co_return InvalidParameter(r.failure_reason);
+      }
+      if (!seen.insert(r.digest->str()).second) continue;
+      BERTH_CO_ASSIGN(std::optional<meta::ImageRecord> image, meta_.FindImage(repo.id, *r.digest));
+      if (image) details.push_back(detail(*image));
+    }
+    co_return json::object{{"imageDetails", details}};
+  }
+  BERTH_CO_ASSIGN(Page page, ParsePage(call.input, 100));
+  std::string_view tag_status = "ANY";
+  if (const json::value* f = call.input.if_contains("filter")) {
+    if (std::string_view s = StringMember(f->as_object(), "tagStatus"); !s.empty()) tag_status = s;
+  }
+  std::string cursor = page.after;
+  bool more = false;
+  while (!more) {
+    BERTH_CO_ASSIGN(std::vector<meta::ImageRecord> images, meta_.ListImages(repo.id, cursor, 100));
+    if (images.empty()) break;
+    for (const meta::ImageRecord& image : images) {
+      bool wanted = tag_status == "ANY" || (tag_status == "TAGGED") == !image.tags.empty();
+      if (!wanted) {
+        cursor = image.digest.str();
+        continue;
+      }
+      if (details.size() == page.limit) {
+        more = true;
+        break;
+      }
+      details.push_back(detail(image));
+      cursor = image.digest.str();
+    }
+  }
+  json::object out{{"imageDetails", details}};
+  if (more) out["nextToken"] = EncodeToken(cursor);
+  co_return out;
+}
+
+http::Task<EcrApi::Output> EcrApi::BatchGetImage(const Call& call) {
+  BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
+  std::vector<std::string> accepted;
+  if (const json::value* types = call.input.if_contains("acceptedMediaTypes")) {
+    for (const json::value& t : types->as_array()) accepted.emplace_back(t.as_string());
+  }
+  json::array images, failures;
+  for (const json::value& id : call.input.at("imageIds").as_array()) {
+    Resolved r = Resolve(meta_, repo.id, id.as_object());
+    if (!r.digest) {
+      failures.push_back(Failure(id, r.failure_code, r.failure_reason));
+      continue;
+    }
+    BERTH_CO_ASSIGN(std::optional<meta::ManifestRecord> m, meta_.GetManifest(repo.id, &*r.digest, nullptr));
+    if (!m) {
+      failures.push_back(Failure(id, "ImageNotFound", "Requested image not found"));
+      continue;
+    }
+    if (!accepted.empty() && std::find(accepted.begin(), accepted.end(), m->media_type) == accepted.end()) {
+      // Berth serves manifests byte-exact and does not convert between formats.
+      failures.push_back(Failure(id, "ImageNotFound",
+                                 "the image is stored as " + m->media_type + ", which is not in acceptedMediaTypes"));
+      continue;
+    }
+    pulls_.Record(repo.id, m->digest, clock_());
+    images.push_back(json::object{{"registryId", options_.account_id},
+                                  {"repositoryName", repo.name},
+                                  {"imageId", ImageId(m->digest.str(), StringMember(id.as_object(), "imageTag"))},
+                                  {"imageManifest", m->payload},
+                                  {"imageManifestMediaType", m->media_type}});
+  }
+  co_return json::object{{"images", images}, {"failures", failures}};
+}
+
+http::Task<EcrApi::Output> EcrApi::BatchDeleteImage(const Call& call) {
+  BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
+  json::array deleted, failures;
+  for (const json::value& id : call.input.at("imageIds").as_array()) {
+    Resolved r = Resolve(meta_, repo.id, id.as_object());
+    if (!r.digest) {
+      failures.push_back(Failure(id, r.failure_code, r.failure_reason));
+      continue;
+    }
+    std::string_view tag = StringMember(id.as_object(), "imageTag");
+    std::string_view digest_given = StringMember(id.as_object(), "imageDigest");
+    BERTH_CO_ASSIGN(std::optional<meta::ImageRecord> image, meta_.FindImage(repo.id, *r.digest));
+    if (!image) {
+      failures.push_back(Failure(id, "ImageNotFound", "Requested image not found"));
+      continue;
+    }
+    // By tag: only the tag goes, unless it was the image's last one (ECR deletes the image then).
+    const bool whole_image = !digest_given.empty() || image->tags.size() <= 1;
+    if (whole_image) {
+      BERTH_CO_ASSIGN(bool in_index, meta_.IsReferencedByIndex(repo.id, *r.digest));
+      if (in_index) {
+        failures.push_back(Failure(id, "ImageReferencedByManifestList",
+                                   "Requested image is referenced by an image index"));
+        continue;
+      }
+      BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return meta_.DeleteManifest(repo.id, *r.digest); }));
+      if (image->tags.empty()) deleted.push_back(ImageId(r.digest->str(), ""));
+      for (const std::string& t : image->tags) deleted.push_back(ImageId(r.digest->str(), t));
+    } else {
+      BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return meta_.DeleteTag(repo.id, tag); }));
+      deleted.push_back(ImageId(r.digest->str(), tag));
+    }
+  }
+  co_return json::object{{"imageIds", deleted}, {"failures", failures}};
+}
+
+http::Task<EcrApi::Output> EcrApi::PutImage(const Call& call) {
+  BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
+  std::string payload(StringMember(call.input, "imageManifest"));
+  std::string_view media_type = StringMember(call.input, "imageManifestMediaType");
+  std::string tag(StringMember(call.input, "imageTag"));
+  if (!tag.empty()) {
+    if (Status t = berth::oci::ValidateTag(tag); !t) co_return InvalidParameter("Invalid parameter at 'imageTag': " + t.error().message());
+  }
+  Result<berth::oci::Manifest> manifest = berth::oci::ParseManifest(media_type, payload);
+  if (!manifest) co_return std::unexpected(ToPutImageError(manifest.error()));
+  berth::oci::Digest digest = berth::oci::Digest::Sha256Of(payload);
+  if (std::string_view given = StringMember(call.input, "imageDigest"); !given.empty() && given != digest.str()) {
+    co_return Fail(Code::kInvalidArgument,
+                   "The provided digest " + std::string(given) + " does not match the manifest's digest " + digest.str(),
+                   "ImageDigestDoesNotMatchException");
+  }
+  meta::NewManifest record = api::oci::ToNewManifest(*manifest, digest, payload);
+  const int64_t now = clock_();
+  Result<meta::PutManifestOutcome> outcome = co_await async::RunBlocking(blocking_, [&] {
+    return meta_.PutManifest(repo.id, record, tag.empty() ? nullptr : &tag, now);
+  });
+  if (!outcome) co_return std::unexpected(ToPutImageError(outcome.error()));
+  if (outcome->unchanged) {
+    co_return Fail(Code::kAlreadyExists,
+                   "Image with digest '" + digest.str() + "'" + (tag.empty() ? "" : " and tag '" + tag + "'") +
+                       " already exists in the repository with name '" + repo.name + "'",
+                   "ImageAlreadyExistsException");
+  }
+  co_return json::object{{"image", json::object{{"registryId", options_.account_id},
+                                                {"repositoryName", repo.name},
+                                                {"imageId", ImageId(digest.str(), tag)},
+                                                {"imageManifest", payload},
+                                                {"imageManifestMediaType", manifest->media_type}}}};
+}
+
+}  // namespace berth::api::ecr
