@@ -7,7 +7,8 @@ DATA ?= ./data
 
 BUILD_PACKAGES := g++ cmake make pkg-config ccache libboost1.81-dev libboost-json1.81-dev \
 	libssl-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
-TEST_PACKAGES := curl jq python3 skopeo podman buildah golang-github-containers-common util-linux openssl
+TEST_PACKAGES := curl jq python3 python3-boto3 skopeo podman buildah golang-github-containers-common \
+	util-linux openssl
 
 BENCH_PACKAGES := $(TEST_PACKAGES) docker-registry wrk hey nginx-light
 
@@ -20,6 +21,7 @@ deps:
 
 test-deps:
 	@scripts/install-deps.sh $(TEST_PACKAGES)
+	@command -v aws > /dev/null || scripts/install-deps.sh awscli
 
 configure: deps
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) > /dev/null

@@ -147,7 +147,8 @@ int Run(const Config& config) {
   api::ecr::EcrApi ecr(store, **blobs, **authenticator, blocking, pulls,
                        api::ecr::EcrApiOptions{.region = config.region,
                                                .account_id = *account_id,
-                                               .external_url = external_url},
+                                               .external_url = external_url,
+                                               .token_ttl_seconds = config.token_ttl.count()},
                        NowSeconds);
   // The ECR JSON API is POST / with X-Amz-Target; everything else is the registry API.
   auto route = [&api, &ecr](http::Request& req) {

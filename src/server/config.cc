@@ -70,6 +70,8 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
     c.log_level = v;
   } else if (key == "upload-idle-timeout") {
     BERTH_ASSIGN(c.upload_idle_timeout, Seconds(key, value, 365 * 24 * 3600));
+  } else if (key == "token-ttl") {
+    BERTH_ASSIGN(c.token_ttl, Seconds(key, value, 12 * 3600));
   } else if (key == "idle-timeout") {
     BERTH_ASSIGN(c.idle_timeout, Seconds(key, value, 3600));
   } else if (key == "io-timeout") {

@@ -30,6 +30,7 @@ struct Config {
   std::string region = "us-east-1";
   std::string account_id;    // 12 digits; empty: the one chosen on first start
   std::string external_url;  // how clients reach Berth; empty: from --listen
+  std::chrono::seconds token_ttl{12 * 3600};  // registry logins from GetAuthorizationToken
 };
 
 // Parses the arguments after "serve". kInvalidArgument with a message naming the bad flag.
@@ -40,6 +41,7 @@ inline constexpr std::string_view kServeUsage =
     "                   [--tls-cert FILE --tls-key FILE] [--anonymous] [--no-delete]\n"
     "                   [--log-level debug|info|warn|error] [--upload-idle-timeout SECONDS]\n"
     "                   [--io-threads N] [--idle-timeout SECONDS] [--io-timeout SECONDS]\n"
-    "                   [--region REGION] [--account-id 12DIGITS] [--external-url URL]\n";
+    "                   [--region REGION] [--account-id 12DIGITS] [--external-url URL]\n"
+    "                   [--token-ttl SECONDS]\n";
 
 }  // namespace berth::server
