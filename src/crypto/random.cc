@@ -57,7 +57,7 @@ std::string Base64Encode(std::string_view data) {
 }
 
 std::optional<std::string> Base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0 || text.size() > (1u << 20)) return std::nullopt;
+  if (text.size() % 4 != 0 || text.size() > (64u << 20)) return std::nullopt;
   for (char c : text) {
     bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '+' || c == '/' || c == '=';

@@ -18,7 +18,7 @@ std::string RandomString(size_t length, std::string_view alphabet);
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 std::string Base64Encode(std::string_view data);
-// nullopt for malformed input.
+// nullopt for malformed input or more than 64 MiB of text.
 std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace berth::crypto
