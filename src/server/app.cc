@@ -140,11 +140,12 @@ int Run(const Config& config) {
                 ":" + std::to_string(config.listen_port);
 
   api::PullRecorder pulls;
-  api::oci::OciApi api(store, **blobs, **authenticator, blocking, metrics, pulls,
+  api::UploadLocks upload_locks;
+  api::oci::OciApi api(store, **blobs, **authenticator, blocking, metrics, pulls, upload_locks,
                        api::oci::OciApiOptions{.delete_enabled = config.delete_enabled,
                                                .upload_idle_timeout = config.upload_idle_timeout},
                        NowSeconds);
-  api::ecr::EcrApi ecr(store, **blobs, **authenticator, blocking, pulls,
+  api::ecr::EcrApi ecr(store, **blobs, **authenticator, blocking, pulls, upload_locks,
                        api::ecr::EcrApiOptions{.region = config.region,
                                                .account_id = *account_id,
                                                .external_url = external_url,

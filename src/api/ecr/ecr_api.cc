@@ -56,10 +56,10 @@ std::string_view StringMember(const json::object& o, std::string_view key) {
 }
 
 EcrApi::EcrApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
-               boost::asio::thread_pool& blocking, PullRecorder& pulls, EcrApiOptions options,
-               std::function<int64_t()> clock)
+               boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
+               EcrApiOptions options, std::function<int64_t()> clock)
     : meta_(meta), blobs_(blobs), authenticator_(authenticator), blocking_(blocking), pulls_(pulls),
-      options_(std::move(options)), clock_(std::move(clock)) {}
+      upload_locks_(upload_locks), options_(std::move(options)), clock_(std::move(clock)) {}
 
 http::Task<http::Response> EcrApi::Handle(http::Request& req) {
   if (req.method() != http::Method::kPost) {

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "api/pull_recorder.h"
+#include "api/upload_locks.h"
 #include "auth/authenticator.h"
 #include "blob/blob_store.h"
 #include "http/message.h"
@@ -40,8 +41,8 @@ class EcrApi {
  public:
   // Every reference must outlive this object.
   EcrApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
-         boost::asio::thread_pool& blocking, PullRecorder& pulls, EcrApiOptions options,
-         std::function<int64_t()> clock);
+         boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
+         EcrApiOptions options, std::function<int64_t()> clock);
 
   http::Task<http::Response> Handle(http::Request& request);
 
@@ -99,6 +100,7 @@ class EcrApi {
   auth::Authenticator& authenticator_;
   boost::asio::thread_pool& blocking_;
   PullRecorder& pulls_;
+  UploadLocks& upload_locks_;
   const EcrApiOptions options_;
   std::function<int64_t()> clock_;
 };

@@ -30,6 +30,11 @@ http::Task<EcrApi::Output> EcrApi::InitiateLayerUpload(const Call& call) {
 http::Task<EcrApi::Output> EcrApi::UploadLayerPart(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
   const std::string upload_id(StringMember(call.input, "uploadId"));
+  std::optional<UploadLocks::Guard> guard = upload_locks_.TryLock(upload_id);
+  if (!guard) {
+    co_return Fail(Code::kInvalidArgument, "another request is writing upload " + upload_id,
+                   "InvalidLayerPartException");
+  }
   BERTH_CO_ASSIGN(std::optional<meta::UploadRecord> upload, meta_.GetUpload(upload_id));
   if (!upload || upload->repository != repo.id) {
     co_return Fail(Code::kNotFound, "The upload with id '" + upload_id + "' does not exist", "UploadNotFoundException");
@@ -70,6 +75,11 @@ http::Task<EcrApi::Output> EcrApi::UploadLayerPart(const Call& call) {
 http::Task<EcrApi::Output> EcrApi::CompleteLayerUpload(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
   const std::string upload_id(StringMember(call.input, "uploadId"));
+  std::optional<UploadLocks::Guard> guard = upload_locks_.TryLock(upload_id);
+  if (!guard) {
+    co_return Fail(Code::kInvalidArgument, "another request is writing upload " + upload_id,
+                   "InvalidLayerPartException");
+  }
   BERTH_CO_ASSIGN(std::optional<meta::UploadRecord> upload, meta_.GetUpload(upload_id));
   if (!upload || upload->repository != repo.id) {
     co_return Fail(Code::kNotFound, "The upload with id '" + upload_id + "' does not exist", "UploadNotFoundException");

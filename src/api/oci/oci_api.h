@@ -16,15 +16,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <unordered_set>
 
 #include "api/oci/paths.h"
 #include "auth/authenticator.h"
 #include "blob/blob_store.h"
 #include "http/message.h"
 #include "api/pull_recorder.h"
+#include "api/upload_locks.h"
 #include "meta/metadata_store.h"
 #include "oci/manifest.h"
 #include "telemetry/metrics.h"
@@ -42,7 +41,7 @@ class OciApi {
   // Every reference must outlive this object.
   OciApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
          boost::asio::thread_pool& blocking, telemetry::Metrics& metrics, PullRecorder& pulls,
-         OciApiOptions options, std::function<int64_t()> clock);
+         UploadLocks& upload_locks, OciApiOptions options, std::function<int64_t()> clock);
 
   http::Task<http::Response> Handle(http::Request& request);
 
@@ -82,9 +81,8 @@ class OciApi {
   Task<meta::UploadRecord> NewUploadSession(meta::RepositoryId repo);
   Result<meta::UploadRecord> FindUpload(const Route& route);
 
-  // An upload may be written by one request at a time.
-  bool TryLockUpload(const std::string& id);
-  void UnlockUpload(const std::string& id);
+  // The write lock on an upload, or RANGE_INVALID when another request holds it.
+  Result<UploadLocks::Guard> LockUpload(const std::string& id);
 
   Response Metrics() const;
 
@@ -97,8 +95,7 @@ class OciApi {
   const OciApiOptions options_;
   std::function<int64_t()> clock_;
 
-  std::mutex uploads_mu_;
-  std::unordered_set<std::string> uploads_busy_;  // guarded by uploads_mu_
+  UploadLocks& upload_locks_;
 };
 
 // Converts a parsed manifest into what the metadata store records. Shared with the ECR API.

@@ -10,10 +10,11 @@ namespace berth::api::oci {
 
 OciApi::OciApi(meta::MetadataStore& meta, blob::BlobStore& blobs,
                auth::Authenticator& authenticator, boost::asio::thread_pool& blocking,
-               telemetry::Metrics& metrics, PullRecorder& pulls, OciApiOptions options,
-               std::function<int64_t()> clock)
+               telemetry::Metrics& metrics, PullRecorder& pulls, UploadLocks& upload_locks,
+               OciApiOptions options, std::function<int64_t()> clock)
     : meta_(meta), blobs_(blobs), authenticator_(authenticator), blocking_(blocking),
-      metrics_(metrics), pulls_(pulls), options_(options), clock_(std::move(clock)) {}
+      metrics_(metrics), pulls_(pulls), options_(options), clock_(std::move(clock)),
+      upload_locks_(upload_locks) {}
 
 http::Task<http::Response> OciApi::Handle(http::Request& req) {
   std::string_view path = req.path();

@@ -26,28 +26,14 @@ http::Response Accepted(std::string_view name, std::string_view id, uint64_t siz
   return r;
 }
 
-// Releases an upload's write lock when the request ends, however it ends.
-class UploadLockGuard {
- public:
-  UploadLockGuard(std::function<void()> release) : release_(std::move(release)) {}
-  UploadLockGuard(const UploadLockGuard&) = delete;
-  UploadLockGuard& operator=(const UploadLockGuard&) = delete;
-  ~UploadLockGuard() { release_(); }
-
- private:
-  std::function<void()> release_;
-};
-
 }  // namespace
 
-bool OciApi::TryLockUpload(const std::string& id) {
-  std::lock_guard lock(uploads_mu_);
-  return uploads_busy_.insert(id).second;
-}
-
-void OciApi::UnlockUpload(const std::string& id) {
-  std::lock_guard lock(uploads_mu_);
-  uploads_busy_.erase(id);
+Result<UploadLocks::Guard> OciApi::LockUpload(const std::string& id) {
+  std::optional<UploadLocks::Guard> guard = upload_locks_.TryLock(id);
+  if (!guard) {
+    return Fail(Code::kFailedPrecondition, "another request is writing this upload", "RANGE_INVALID");
+  }
+  return std::move(*guard);
 }
 
 http::Task<Result<meta::UploadRecord>> OciApi::NewUploadSession(meta::RepositoryId repo) {
@@ -188,8 +174,7 @@ http::Task<Result<http::Response>> OciApi::StartUpload(http::Request& req, const
   if (std::optional<std::string> digest = QueryParam(query, "digest")) {
     // Monolithic upload: the whole blob is this request's body.
     BERTH_CO_TRY(berth::oci::Digest::Parse(*digest));
-    if (!TryLockUpload(upload.id)) co_return Fail(Code::kInternal, "fresh upload id is busy");
-    UploadLockGuard guard([this, id = upload.id] { UnlockUpload(id); });
+    BERTH_CO_ASSIGN(UploadLocks::Guard guard, LockUpload(upload.id));
     BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobWriter> writer, blobs_.NewWriter(upload.id));
     BERTH_CO_TRY(co_await StreamBody(req, *writer));
     co_return co_await CommitUpload(name, upload.id, *writer, digest);
@@ -205,11 +190,7 @@ http::Task<Result<http::Response>> OciApi::UploadStatus(const Route& route) {
 
 http::Task<Result<http::Response>> OciApi::PatchUpload(http::Request& req, const Route& route) {
   BERTH_CO_ASSIGN(meta::UploadRecord upload, FindUpload(route));
-  if (!TryLockUpload(upload.id)) {
-    co_return Fail(Code::kFailedPrecondition, "another request is writing this upload",
-                   "RANGE_INVALID");
-  }
-  UploadLockGuard guard([this, id = upload.id] { UnlockUpload(id); });
+  BERTH_CO_ASSIGN(UploadLocks::Guard guard, LockUpload(upload.id));
   // Re-read under the lock: a request that finished just before may have moved the offset.
   BERTH_CO_ASSIGN(upload, FindUpload(route));
   BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobWriter> writer, co_await AppendToUpload(req, upload));
@@ -218,11 +199,7 @@ http::Task<Result<http::Response>> OciApi::PatchUpload(http::Request& req, const
 
 http::Task<Result<http::Response>> OciApi::FinishUpload(http::Request& req, const Route& route) {
   BERTH_CO_ASSIGN(meta::UploadRecord upload, FindUpload(route));
-  if (!TryLockUpload(upload.id)) {
-    co_return Fail(Code::kFailedPrecondition, "another request is writing this upload",
-                   "RANGE_INVALID");
-  }
-  UploadLockGuard guard([this, id = upload.id] { UnlockUpload(id); });
+  BERTH_CO_ASSIGN(UploadLocks::Guard guard, LockUpload(upload.id));
   BERTH_CO_ASSIGN(upload, FindUpload(route));
   std::optional<std::string> digest = QueryParam(req.query(), "digest");
   if (!digest) {
@@ -248,10 +225,10 @@ Result<size_t> OciApi::PurgeIdleUploads() {
   BERTH_ASSIGN(std::vector<std::string> idle, meta_.IdleUploads(cutoff, 1000));
   size_t purged = 0;
   for (const std::string& id : idle) {
-    if (!TryLockUpload(id)) continue;  // being written right now: not idle after all
+    std::optional<UploadLocks::Guard> guard = upload_locks_.TryLock(id);
+    if (!guard) continue;  // being written right now: not idle after all
     Result<bool> deleted = meta_.DeleteUpload(id);
     Status s = deleted ? blobs_.DeleteUpload(id) : Status(std::unexpected(deleted.error()));
-    UnlockUpload(id);
     if (!s) return std::unexpected(std::move(s).error());
     ++purged;
   }
