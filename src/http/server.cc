@@ -8,7 +8,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -48,8 +47,8 @@ Method FromBeast(bhttp::verb v) {
   }
 }
 
-// What the drain needs to reach a connection: its strand and, while it waits for the next
-// request, the socket to close. Both are touched only on the connection's strand.
+// What the drain needs to reach a connection: its executor and, while it waits for the next
+// request, the socket to close. Both are touched only on the connection's (single) thread.
 struct Connection {
   asio::any_io_executor executor;
   tcp::socket* idle_socket = nullptr;
@@ -142,11 +141,13 @@ class BeastRequest final : public Request {
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-  Impl(asio::io_context& io_, ServerOptions options_, Handler handler_, telemetry::Metrics& m)
-      : io(io_), options(std::move(options_)), handler(std::move(handler_)), metrics(m),
-        acceptor(asio::make_strand(io_)) {}
+  Impl(std::vector<asio::io_context*> ios_, ServerOptions options_, Handler handler_,
+       telemetry::Metrics& m)
+      : ios(std::move(ios_)), options(std::move(options_)), handler(std::move(handler_)), metrics(m),
+        acceptor(*ios.front()) {}
 
-  asio::io_context& io;
+  std::vector<asio::io_context*> ios;
+  size_t next_io = 0;  // only touched by the accept loop
   ServerOptions options;
   Handler handler;
   telemetry::Metrics& metrics;
@@ -160,7 +161,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   asio::awaitable<void> AcceptLoop() {
     while (true) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
+      asio::io_context& target = *ios[next_io++ % ios.size()];
+      auto [ec, socket] = co_await acceptor.async_accept(target.get_executor(), kTuple);
       if (ec) {
         if (draining || ec == asio::error::operation_aborted) co_return;
         telemetry::LogWarn("accept failed", {{"error", ec.message()}});
@@ -412,9 +414,9 @@ std::string_view MethodName(Method method) {
   return "OTHER";
 }
 
-Server::Server(asio::io_context& io, ServerOptions options, Handler handler,
+Server::Server(std::vector<asio::io_context*> ios, ServerOptions options, Handler handler,
                telemetry::Metrics& metrics)
-    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler), metrics)) {}
+    : impl_(std::make_shared<Impl>(std::move(ios), std::move(options), std::move(handler), metrics)) {}
 
 Server::~Server() = default;
 

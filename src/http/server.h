@@ -1,13 +1,14 @@
 // http/server.h
 //
-// The HTTP/1.1 front door: Boost.Beast over Asio, one C++20 coroutine per connection on its own
-// strand, keep-alive, optional TLS, bounded headers, read/write timeouts against slow clients,
+// The HTTP/1.1 front door: Boost.Beast over Asio, one C++20 coroutine per connection, keep-alive, optional TLS, bounded headers, read/write timeouts against slow clients,
 // sendfile() for blob bodies, an access log line and metrics per request, and a graceful drain.
 //
 // It is not a router: every request goes to the one Handler.
 //
-// Thread safety: Start() and BeginShutdown() may be called from any thread; the io_context may
-// be run by several threads.
+// Threading: one io_context per I/O thread, each run by exactly one thread. Connections are
+// dealt round-robin to them and stay there, so a connection's coroutine never needs a strand and
+// threads never hand completions to each other (on small requests that hand-off cost more than
+// the request). Start() and BeginShutdown() may be called from any thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -17,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "http/message.h"
@@ -37,8 +39,9 @@ struct ServerOptions {
 
 class Server {
  public:
-  // `handler` and `metrics` must outlive the server.
-  Server(boost::asio::io_context& io, ServerOptions options, Handler handler,
+  // `ios` (the acceptor runs on the first), `handler` and `metrics` must outlive the server.
+  // REQUIRES: !ios.empty().
+  Server(std::vector<boost::asio::io_context*> ios, ServerOptions options, Handler handler,
          telemetry::Metrics& metrics);
   ~Server();
   Server(const Server&) = delete;

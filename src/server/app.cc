@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -119,7 +120,17 @@ int Run(const Config& config) {
 
   const unsigned io_threads =
       config.io_threads != 0 ? config.io_threads : std::max(2u, std::thread::hardware_concurrency());
-  asio::io_context io(static_cast<int>(io_threads));
+  // One io_context per I/O thread (see http/server.h); the first also runs timers and signals.
+  std::vector<std::unique_ptr<asio::io_context>> io_contexts;
+  std::vector<asio::io_context*> ios;
+  for (unsigned i = 0; i < io_threads; ++i) {
+    io_contexts.push_back(std::make_unique<asio::io_context>(1));
+    ios.push_back(io_contexts.back().get());
+  }
+  asio::io_context& io = *ios.front();
+  auto stop_all = [&ios] {
+    for (asio::io_context* c : ios) c->stop();
+  };
   asio::thread_pool blocking(8);
   telemetry::Metrics metrics;
   meta::MetadataStore& store = **meta;
@@ -156,7 +167,7 @@ int Run(const Config& config) {
     if (req.path() == "/" && req.Header("X-Amz-Target")) return ecr.Handle(req);
     return api.Handle(req);
   };
-  http::Server server(io,
+  http::Server server(ios,
                       http::ServerOptions{.host = config.listen_host,
                                           .port = config.listen_port,
                                           .tls_cert_file = config.tls_cert,
@@ -198,18 +209,21 @@ int Run(const Config& config) {
     telemetry::LogInfo("shutting down: draining in-flight requests", {{"signal", signal}});
     purge_timer.cancel();
     flush_timer.cancel();
-    server.BeginShutdown([&io] { io.stop(); });
+    server.BeginShutdown(stop_all);
     drain_deadline.expires_after(kDrainDeadline);
-    drain_deadline.async_wait([&io](boost::system::error_code e) {
+    drain_deadline.async_wait([&stop_all](boost::system::error_code e) {
       if (!e) {
         telemetry::LogWarn("drain deadline passed; stopping with requests in flight");
-        io.stop();
+        stop_all();
       }
     });
   });
 
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+  // Each context runs until stop_all(), even while it has no connections.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  for (asio::io_context* c : ios) keep_running.push_back(asio::make_work_guard(*c));
+  for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([c = ios[i]] { c->run(); });
   io.run();
   for (std::thread& t : threads) t.join();
   blocking.join();
