@@ -31,16 +31,6 @@ std::optional<std::string> FromBase64Url(std::string_view text) {
   return crypto::Base64Decode(s);
 }
 
-std::string HexOf(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0xf]);
-  }
-  return out;
-}
-
 std::string PresignPayload(std::string_view repository, std::string_view digest,
                            std::string_view key_id, int64_t expires_at) {
   return std::string(repository) + "\n" + std::string(digest) + "\n" + std::string(key_id) + "\n" +
@@ -124,7 +114,7 @@ std::string Authenticator::PresignBlob(std::string_view repository, std::string_
   const std::string& key_id = principal.access_key_id;
   return "X-Berth-Credential=" + key_id + "&X-Berth-Expires=" + std::to_string(expires_at) +
          "&X-Berth-Signature=" +
-         HexOf(crypto::HmacSha256(url_key_, PresignPayload(repository, digest, key_id, expires_at)));
+         crypto::HexEncode(crypto::HmacSha256(url_key_, PresignPayload(repository, digest, key_id, expires_at)));
 }
 
 Result<Principal> Authenticator::VerifyPresignedBlob(std::string_view repository,
@@ -136,7 +126,7 @@ Result<Principal> Authenticator::VerifyPresignedBlob(std::string_view repository
   if (!key_id || !expires_text || !signature) return Unauthenticated("authentication required");
   std::optional<uint64_t> expires = ParseUint64(*expires_text);
   if (!expires) return Unauthenticated("malformed presigned URL");
-  std::string expected = HexOf(crypto::HmacSha256(
+  std::string expected = crypto::HexEncode(crypto::HmacSha256(
       url_key_, PresignPayload(repository, digest, *key_id, static_cast<int64_t>(*expires))));
   if (!crypto::ConstantTimeEquals(expected, *signature)) return Unauthenticated("invalid presigned URL");
   if (static_cast<int64_t>(*expires) <= now) return Unauthenticated("presigned URL expired");

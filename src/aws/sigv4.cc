@@ -1,13 +1,11 @@
 #include "aws/sigv4.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
 
 #include "base/strings.h"
+#include "crypto/aead.h"
 #include "crypto/random.h"
 #include "crypto/sha256.h"
 
@@ -125,24 +123,6 @@ std::string CanonicalValue(std::string_view v) {
   return out;
 }
 
-std::string Hmac(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
-}
-
-std::string ToHex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0xf]);
-  }
-  return out;
-}
-
 std::unexpected<Error> Incomplete(std::string message) {
   return Fail(Code::kUnauthenticated, std::move(message), "IncompleteSignatureException");
 }
@@ -150,7 +130,9 @@ std::unexpected<Error> Incomplete(std::string message) {
 }  // namespace
 
 std::string HexSha256(std::string_view data) { return crypto::Sha256::HexOf(data); }
-std::string HexHmacSha256(std::string_view key, std::string_view data) { return ToHex(Hmac(key, data)); }
+std::string HexHmacSha256(std::string_view key, std::string_view data) {
+  return crypto::HexEncode(crypto::HmacSha256(key, data));
+}
 
 std::string CanonicalRequest(const CanonicalInput& in) {
   std::string out;
@@ -189,10 +171,10 @@ std::string StringToSign(std::string_view amz_date, std::string_view scope,
 
 std::string SigningKey(std::string_view secret, std::string_view date, std::string_view region,
                        std::string_view service) {
-  std::string k = Hmac("AWS4" + std::string(secret), date);
-  k = Hmac(k, region);
-  k = Hmac(k, service);
-  return Hmac(k, "aws4_request");
+  std::string k = crypto::HmacSha256("AWS4" + std::string(secret), date);
+  k = crypto::HmacSha256(k, region);
+  k = crypto::HmacSha256(k, service);
+  return crypto::HmacSha256(k, "aws4_request");
 }
 
 Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {

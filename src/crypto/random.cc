@@ -16,17 +16,27 @@ void Fill(unsigned char* out, size_t n) {
 }
 }  // namespace
 
-std::string RandomHex(size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  Fill(raw.data(), raw.size());
+std::string HexEncode(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(bytes * 2);
-  for (unsigned char b : raw) {
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
     out.push_back(kDigits[b >> 4]);
     out.push_back(kDigits[b & 0xf]);
   }
   return out;
+}
+
+std::string RandomHex(size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  Fill(raw.data(), raw.size());
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+}
+
+std::string RandomUuid() {
+  std::string hex = RandomHex(16);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
+         "-" + hex.substr(20);
 }
 
 std::string RandomString(size_t length, std::string_view alphabet) {

@@ -11,6 +11,10 @@ namespace berth::crypto {
 
 // `bytes` random bytes as lowercase hex.
 std::string RandomHex(size_t bytes);
+// A random (version 4 style) UUID in lowercase: upload session IDs.
+std::string RandomUuid();
+// Lowercase hex of arbitrary bytes.
+std::string HexEncode(std::string_view bytes);
 // `length` characters drawn uniformly from `alphabet` (size <= 256).
 std::string RandomString(size_t length, std::string_view alphabet);
 

@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "crypto/random.h"
+
 namespace berth::crypto {
 namespace {
 
@@ -14,16 +16,6 @@ static_assert(sizeof(SHA256_CTX) <= 112, "Sha256::ctx_ too small for SHA256_CTX"
 constexpr std::string_view kStateTag = "berth-sha256-v1:";
 
 SHA256_CTX* Ctx(std::array<unsigned char, 112>& raw) { return reinterpret_cast<SHA256_CTX*>(raw.data()); }
-
-std::string Hex(const unsigned char* bytes, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(n * 2, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -37,7 +29,7 @@ std::string Sha256::FinishHex() const {
   std::array<unsigned char, 112> copy = ctx_;
   unsigned char out[SHA256_DIGEST_LENGTH];
   SHA256_Final(out, Ctx(copy));
-  return Hex(out, sizeof out);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
 }
 
 std::string Sha256::SaveState() const {

@@ -87,6 +87,13 @@ class EcrApi {
   Task<Output> PutAccountSetting(const Call& call);
   Task<Output> ListImageReferrers(const Call& call);
 
+  // An upload of `repo`, locked for writing (UploadNotFoundException otherwise).
+  struct LockedUpload {
+    UploadLocks::Guard guard;
+    std::optional<meta::UploadRecord> record;  // always set
+  };
+  Result<LockedUpload> LockUpload(const meta::RepositoryRecord& repo, const std::string& upload_id);
+
   // Shared helpers (ecr_api.cc).
   Result<meta::RepositoryRecord> Repository(const boost::json::object& input);
   Status CheckRegistryId(const boost::json::object& input) const;

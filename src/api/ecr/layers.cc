@@ -11,17 +11,27 @@ namespace {
 
 namespace json = boost::json;
 
-std::string NewUploadId() {
-  std::string hex = crypto::RandomHex(16);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-         hex.substr(20);
-}
-
 }  // namespace
+
+Result<EcrApi::LockedUpload> EcrApi::LockUpload(const meta::RepositoryRecord& repo,
+                                                const std::string& upload_id) {
+  std::optional<UploadLocks::Guard> guard = upload_locks_.TryLock(upload_id);
+  if (!guard) {
+    return Fail(Code::kInvalidArgument, "another request is writing upload " + upload_id,
+                "InvalidLayerPartException");
+  }
+  BERTH_ASSIGN(std::optional<meta::UploadRecord> upload, meta_.GetUpload(upload_id));
+  // A session belongs to its repository: from any other it does not exist.
+  if (!upload || upload->repository != repo.id) {
+    return Fail(Code::kNotFound, "The upload with id '" + upload_id + "' does not exist",
+                "UploadNotFoundException");
+  }
+  return LockedUpload{std::move(*guard), std::move(*upload)};
+}
 
 http::Task<EcrApi::Output> EcrApi::InitiateLayerUpload(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
-  meta::UploadRecord upload{.id = NewUploadId(), .repository = repo.id, .size = 0,
+  meta::UploadRecord upload{.id = crypto::RandomUuid(), .repository = repo.id, .size = 0,
                             .hash_state = crypto::Sha256().SaveState(), .updated_at = clock_()};
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return meta_.CreateUpload(upload); }));
   co_return json::object{{"uploadId", upload.id}, {"partSize", options_.layer_part_size}};
@@ -30,15 +40,8 @@ http::Task<EcrApi::Output> EcrApi::InitiateLayerUpload(const Call& call) {
 http::Task<EcrApi::Output> EcrApi::UploadLayerPart(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
   const std::string upload_id(StringMember(call.input, "uploadId"));
-  std::optional<UploadLocks::Guard> guard = upload_locks_.TryLock(upload_id);
-  if (!guard) {
-    co_return Fail(Code::kInvalidArgument, "another request is writing upload " + upload_id,
-                   "InvalidLayerPartException");
-  }
-  BERTH_CO_ASSIGN(std::optional<meta::UploadRecord> upload, meta_.GetUpload(upload_id));
-  if (!upload || upload->repository != repo.id) {
-    co_return Fail(Code::kNotFound, "The upload with id '" + upload_id + "' does not exist", "UploadNotFoundException");
-  }
+  BERTH_CO_ASSIGN(LockedUpload locked, LockUpload(repo, upload_id));
+  const std::optional<meta::UploadRecord> upload = std::move(locked.record);
   std::optional<std::string> part = crypto::Base64Decode(StringMember(call.input, "layerPartBlob"));
   if (!part) co_return Fail(Code::kInvalidArgument, "layerPartBlob is not valid base64", "InvalidParameterException");
   const int64_t first = call.input.at("partFirstByte").to_number<int64_t>();
@@ -75,15 +78,8 @@ http::Task<EcrApi::Output> EcrApi::UploadLayerPart(const Call& call) {
 http::Task<EcrApi::Output> EcrApi::CompleteLayerUpload(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
   const std::string upload_id(StringMember(call.input, "uploadId"));
-  std::optional<UploadLocks::Guard> guard = upload_locks_.TryLock(upload_id);
-  if (!guard) {
-    co_return Fail(Code::kInvalidArgument, "another request is writing upload " + upload_id,
-                   "InvalidLayerPartException");
-  }
-  BERTH_CO_ASSIGN(std::optional<meta::UploadRecord> upload, meta_.GetUpload(upload_id));
-  if (!upload || upload->repository != repo.id) {
-    co_return Fail(Code::kNotFound, "The upload with id '" + upload_id + "' does not exist", "UploadNotFoundException");
-  }
+  BERTH_CO_ASSIGN(LockedUpload locked, LockUpload(repo, upload_id));
+  const std::optional<meta::UploadRecord> upload = std::move(locked.record);
   const json::array& digests = call.input.at("layerDigests").as_array();
   if (digests.empty()) co_return Fail(Code::kInvalidArgument, "layerDigests is empty", "InvalidParameterException");
   Result<berth::oci::Digest> digest = berth::oci::Digest::Parse(digests[0].as_string());

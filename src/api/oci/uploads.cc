@@ -12,12 +12,6 @@
 namespace berth::api::oci {
 namespace {
 
-std::string NewUploadId() {
-  std::string hex = crypto::RandomHex(16);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
-}
-
 http::Response Accepted(std::string_view name, std::string_view id, uint64_t size, int status) {
   http::Response r{.status = status};
   r.Set("Location", UploadLocation(name, id));
@@ -37,7 +31,7 @@ Result<UploadLocks::Guard> OciApi::LockUpload(const std::string& id) {
 }
 
 http::Task<Result<meta::UploadRecord>> OciApi::NewUploadSession(meta::RepositoryId repo) {
-  meta::UploadRecord upload{.id = NewUploadId(), .repository = repo, .size = 0,
+  meta::UploadRecord upload{.id = crypto::RandomUuid(), .repository = repo, .size = 0,
                             .hash_state = crypto::Sha256().SaveState(), .updated_at = clock_()};
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return meta_.CreateUpload(upload); }));
   co_return upload;

@@ -12,6 +12,12 @@
 #define BERTH_REPOSITORY_COLUMNS \
   "id, name, created_at, tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key"
 
+// The columns ImageFromRow() reads, in its order, from manifests m.
+#define BERTH_IMAGE_SELECT                                                                   \
+  "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, "             \
+  "m.last_pulled_at, m.subject, (SELECT group_concat(name, char(10)) FROM "                \
+  "(SELECT name FROM tags WHERE manifest_id=m.id ORDER BY name)) "
+
 namespace berth::meta::sqlite {
 namespace {
 
@@ -395,9 +401,7 @@ class SqliteStore final : public MetadataStore {
                                               size_t limit) override {
     return Read([&](Connection& c) -> Result<std::vector<ImageRecord>> {
       BERTH_ASSIGN(Statement st, c.Prepare(
-          "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, "
-          "m.last_pulled_at, m.subject, (SELECT group_concat(name, char(10)) FROM "
-          "(SELECT name FROM tags WHERE manifest_id=m.id ORDER BY name)) "
+          BERTH_IMAGE_SELECT
           "FROM manifests m WHERE m.repo_id=? AND m.digest > ? ORDER BY m.digest LIMIT ?"));
       st.Bind(1, repo).Bind(2, after_digest).Bind(3, static_cast<int64_t>(limit));
       std::vector<ImageRecord> out;
@@ -413,9 +417,7 @@ class SqliteStore final : public MetadataStore {
   Result<std::optional<ImageRecord>> FindImage(RepositoryId repo, const oci::Digest& digest) override {
     return Read([&](Connection& c) -> Result<std::optional<ImageRecord>> {
       BERTH_ASSIGN(Statement st, c.Prepare(
-          "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, "
-          "m.last_pulled_at, m.subject, (SELECT group_concat(name, char(10)) FROM "
-          "(SELECT name FROM tags WHERE manifest_id=m.id ORDER BY name)) "
+          BERTH_IMAGE_SELECT
           "FROM manifests m WHERE m.repo_id=? AND m.digest=?"));
       st.Bind(1, repo).Bind(2, digest.str());
       BERTH_ASSIGN(bool row, st.Step());
