@@ -4,11 +4,24 @@
 source "$(dirname "$0")/lib.sh"
 berth_start --token-ttl 4
 
+AWS="${AWS:-aws}"
+# Timestamps as sent on the wire (epoch seconds) and no pager, on aws CLI v1 ("none") and v2
+# ("wire", which otherwise prints ISO 8601) alike.
+TS_FORMAT=none
+case "$("$AWS" --version 2>&1)" in aws-cli/2*) TS_FORMAT=wire ;; esac
+cat >"$WORK/aws-config" <<CONF
+[default]
+cli_timestamp_format = $TS_FORMAT
+cli_pager =
+[profile berth]
+cli_timestamp_format = $TS_FORMAT
+cli_pager =
+CONF
 export AWS_SHARED_CREDENTIALS_FILE="$BERTH_DATA/admin-credentials" AWS_PROFILE=berth
-export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true
+export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE="$WORK/aws-config" AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true
 # The botocore ECR model Berth implements (newer than Debian's), so every operation is known.
 export AWS_DATA_PATH="$ROOT/tests/aws-data"
-ecr() { aws ecr --endpoint-url "$BERTH_URL" --output json "$@"; }
+ecr() { "$AWS" ecr --endpoint-url "$BERTH_URL" --output json "$@"; }
 OUT="$WORK/aws.out"
 ERR="$WORK/aws.err"
 
