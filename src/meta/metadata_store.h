@@ -190,7 +190,9 @@ class RepositoryAdmin {
                                                     const ResourceTags& tags) = 0;
   virtual Result<std::vector<RepositoryRecord>> ListRepositoryRecords(std::string_view after,
                                                                       size_t limit) = 0;
-  virtual Status DeleteRepository(RepositoryId repo, bool force) = 0;
+  // Returns the IDs of the upload sessions that ended with it, whose partial files the caller
+  // removes from the blob store.
+  virtual Result<std::vector<std::string>> DeleteRepository(RepositoryId repo, bool force) = 0;
   // Writes mutability, filters and scan_on_push of `record.id`.
   virtual Status UpdateRepository(const RepositoryRecord& record) = 0;
   virtual Result<ResourceTags> GetResourceTags(RepositoryId repo) = 0;

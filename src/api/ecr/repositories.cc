@@ -111,7 +111,11 @@ http::Task<EcrApi::Output> EcrApi::DeleteRepository(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord r, Repository(call.input));
   const json::value* force = call.input.if_contains("force");
   const bool forced = force != nullptr && force->as_bool();
-  BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return meta_.DeleteRepository(r.id, forced); }));
+  BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&]() -> Status {
+    BERTH_ASSIGN(std::vector<std::string> ended, meta_.DeleteRepository(r.id, forced));
+    for (const std::string& upload : ended) BERTH_TRY(blobs_.DeleteUpload(upload));
+    return {};
+  }));
   co_return json::object{{"repository", RepositoryJson(r)}};
 }
 

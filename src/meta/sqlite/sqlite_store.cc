@@ -328,8 +328,8 @@ class SqliteStore final : public MetadataStore {
     });
   }
 
-  Status DeleteRepository(RepositoryId repo, bool force) override {
-    return Write([&](Connection& c) -> Status {
+  Result<std::vector<std::string>> DeleteRepository(RepositoryId repo, bool force) override {
+    return Write([&](Connection& c) -> Result<std::vector<std::string>> {
       if (!force) {
         BERTH_ASSIGN(Statement st, c.Prepare("SELECT 1 FROM manifests WHERE repo_id=? LIMIT 1"));
         st.Bind(1, repo);
@@ -340,9 +340,16 @@ class SqliteStore final : public MetadataStore {
                       "RepositoryNotEmptyException");
         }
       }
+      std::vector<std::string> uploads;
+      {
+        BERTH_ASSIGN(Statement st, c.Prepare("SELECT id FROM uploads WHERE repo_id=?"));
+        st.Bind(1, repo);
+        BERTH_ASSIGN(uploads, Column0Strings(st));
+      }
       // Cascades to blob links, manifests, tags, uploads and resource tags.
       BERTH_ASSIGN(Statement del, c.Prepare("DELETE FROM repositories WHERE id=?"));
-      return del.Bind(1, repo).Run();
+      BERTH_TRY(del.Bind(1, repo).Run());
+      return uploads;
     });
   }
 

@@ -224,7 +224,9 @@ TEST_F(SqliteStoreTest, RepositoryAdminAndImageCatalog) {
   ASSERT_TRUE(store_->RecordPull(r.id, D('m'), 200).has_value());
   EXPECT_EQ(store_->FindImage(r.id, D('m'))->value().last_pulled_at, 200);
   EXPECT_EQ(store_->DeleteRepository(r.id, false).error().reason(), "RepositoryNotEmptyException");
-  ASSERT_TRUE(store_->DeleteRepository(r.id, true).has_value());
+  ASSERT_TRUE(store_->CreateUpload({.id = "pending", .repository = r.id, .hash_state = "h"}).has_value());
+  EXPECT_EQ(*store_->DeleteRepository(r.id, true), (std::vector<std::string>{"pending"}));
+  EXPECT_FALSE(store_->GetUpload("pending")->has_value());
   EXPECT_FALSE(store_->GetRepository("ecr/repo")->has_value());
   ASSERT_TRUE(store_->PutSetting("BLOB_MOUNTING", "DISABLED").has_value());
   EXPECT_EQ(*store_->GetSetting("BLOB_MOUNTING"), "DISABLED");
