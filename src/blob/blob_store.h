@@ -20,6 +20,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <memory>
 #include <span>
 #include <string>
@@ -40,11 +42,32 @@ class BlobReader {
   virtual int native_fd() const { return -1; }
 };
 
+// A heap buffer aligned for direct I/O.
+class AlignedBuffer {
+ public:
+  static constexpr size_t kAlignment = 4096;
+  // REQUIRES: size is a multiple of kAlignment.
+  explicit AlignedBuffer(size_t size)
+      : data_(static_cast<char*>(std::aligned_alloc(kAlignment, size))), size_(size) {
+    if (data_ == nullptr) throw std::bad_alloc();
+  }
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+  ~AlignedBuffer() { std::free(data_); }
+  std::span<char> span() { return {data_, size_}; }
+
+ private:
+  char* data_;
+  size_t size_;
+};
+
 class BlobWriter {
  public:
   virtual ~BlobWriter() = default;
 
-  // Hashes and stores `data` after what was written so far.
+  // Hashes and stores `data` after what was written so far. Callers streaming large bodies
+  // should pass buffers aligned to 4096 bytes in multiples of 4096 (see AlignedBuffer): the fs
+  // store then writes them without copying them into the page cache.
   virtual Status Append(std::string_view data) = 0;
   virtual uint64_t size() const = 0;
   // The hash state after size() bytes (crypto::Sha256::SaveState()).

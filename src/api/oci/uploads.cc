@@ -49,7 +49,8 @@ Result<meta::UploadRecord> OciApi::FindUpload(const Route& route) {
 }
 
 http::Task<Result<uint64_t>> OciApi::StreamBody(http::Request& req, blob::BlobWriter& writer) {
-  std::vector<char> buffer(options_.upload_chunk_bytes);
+  blob::AlignedBuffer aligned(options_.upload_chunk_bytes);
+  std::span<char> buffer = aligned.span();
   uint64_t total = 0;
   metrics_.UploadStarted();
   Status status;

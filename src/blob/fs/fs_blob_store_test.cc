@@ -96,6 +96,29 @@ TEST_F(FsBlobStoreTest, DeletesAreIdempotentAndUploadIdsAreChecked) {
   EXPECT_FALSE(store_->DeleteUpload("a/b").has_value());
 }
 
+TEST_F(FsBlobStoreTest, AlignedBlocksAndOddTailsMakeTheSameBlob) {
+  // Aligned whole blocks take the O_DIRECT path, the rest the page cache; the bytes must not care.
+  AlignedBuffer buffer(64 * 1024);
+  std::span<char> block = buffer.span();
+  for (size_t i = 0; i < block.size(); ++i) block[i] = static_cast<char>(i * 7);
+  std::string expected;
+  std::unique_ptr<BlobWriter> w = *store_->NewWriter("direct");
+  for (size_t part : {block.size(), size_t{100}, block.size(), size_t{4096}}) {
+    ASSERT_TRUE(w->Append(std::string_view(block.data(), part)).has_value());
+    expected.append(block.data(), part);
+  }
+  ASSERT_TRUE(w->Checkpoint().has_value());
+  const std::string state = w->hash_state();
+  const uint64_t size = w->size();
+  w.reset();
+  std::unique_ptr<BlobWriter> resumed = *store_->ResumeWriter("direct", size, state);
+  ASSERT_TRUE(resumed->Append(std::string_view(block.data(), block.size())).has_value());
+  expected.append(block.data(), block.size());
+  oci::Digest d = oci::Digest::Sha256Of(expected);
+  ASSERT_TRUE(resumed->Commit(d).has_value());
+  EXPECT_EQ(ReadAll(d), expected);
+}
+
 TEST_F(FsBlobStoreTest, ReadAtHonoursOffsets) {
   std::unique_ptr<BlobWriter> w = *store_->NewWriter("r1");
   ASSERT_TRUE(w->Append("0123456789").has_value());
