@@ -1,0 +1,129 @@
+// SqliteStore's RepositoryAdmin: ECR repository settings and resource tags.
+#include "meta/sqlite/store.h"
+
+namespace berth::meta::sqlite {
+
+Result<std::optional<RepositoryRecord>> SqliteStore::GetRepository(std::string_view name) {
+  return Read([&](Connection& c) -> Result<std::optional<RepositoryRecord>> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT " BERTH_REPOSITORY_COLUMNS " FROM repositories WHERE name=?"));
+    st.Bind(1, name);
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return std::nullopt;
+    return RepositoryFromRow(st);
+  });
+}
+
+Result<RepositoryRecord> SqliteStore::CreateRepository(RepositoryRecord r, const ResourceTags& tags) {
+  return Write([&](Connection& c) -> Result<RepositoryRecord> {
+    BERTH_ASSIGN(Statement st, c.Prepare(
+        "INSERT INTO repositories(name, created_at, tag_mutability, mutability_filters, "
+        "scan_on_push, encryption_type, kms_key) VALUES(?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(name) DO NOTHING"));
+    std::string filters = JoinLines(r.mutability_filters);
+    st.Bind(1, r.name).Bind(2, r.created_at).Bind(3, r.tag_mutability).Bind(4, filters);
+    st.Bind(5, int64_t{r.scan_on_push}).Bind(6, r.encryption_type).Bind(7, r.kms_key);
+    BERTH_TRY(st.Run());
+    if (c.Changes() == 0) {
+      return Fail(Code::kAlreadyExists, "The repository with name '" + r.name +
+                                            "' already exists in the registry",
+                  "RepositoryAlreadyExistsException");
+    }
+    BERTH_ASSIGN(Statement id, c.Prepare("SELECT id FROM repositories WHERE name=?"));
+    id.Bind(1, r.name);
+    BERTH_TRY(id.Step());
+    r.id = id.Int(0);
+    BERTH_TRY(PutTags(c, r.id, tags));
+    return r;
+  });
+}
+
+Result<std::vector<RepositoryRecord>> SqliteStore::ListRepositoryRecords(std::string_view after,
+                                                            size_t limit) {
+  return Read([&](Connection& c) -> Result<std::vector<RepositoryRecord>> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT " BERTH_REPOSITORY_COLUMNS " FROM repositories "
+                                         "WHERE name > ? ORDER BY name LIMIT ?"));
+    st.Bind(1, after).Bind(2, static_cast<int64_t>(limit));
+    std::vector<RepositoryRecord> out;
+    while (true) {
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return out;
+      out.push_back(RepositoryFromRow(st));
+    }
+  });
+}
+
+Result<std::vector<std::string>> SqliteStore::DeleteRepository(RepositoryId repo, bool force) {
+  return Write([&](Connection& c) -> Result<std::vector<std::string>> {
+    if (!force) {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT 1 FROM manifests WHERE repo_id=? LIMIT 1"));
+      st.Bind(1, repo);
+      BERTH_ASSIGN(bool has_images, st.Step());
+      if (has_images) {
+        return Fail(Code::kFailedPrecondition,
+                    "The repository cannot be deleted because it still contains images",
+                    "RepositoryNotEmptyException");
+      }
+    }
+    std::vector<std::string> uploads;
+    {
+      BERTH_ASSIGN(Statement st, c.Prepare("SELECT id FROM uploads WHERE repo_id=?"));
+      st.Bind(1, repo);
+      BERTH_ASSIGN(uploads, Column0Strings(st));
+    }
+    // Cascades to blob links, manifests, tags, uploads and resource tags.
+    BERTH_ASSIGN(Statement del, c.Prepare("DELETE FROM repositories WHERE id=?"));
+    BERTH_TRY(del.Bind(1, repo).Run());
+    return uploads;
+  });
+}
+
+Status SqliteStore::UpdateRepository(const RepositoryRecord& r) {
+  return Write([&](Connection& c) -> Status {
+    BERTH_ASSIGN(Statement st, c.Prepare("UPDATE repositories SET tag_mutability=?, "
+                                         "mutability_filters=?, scan_on_push=? WHERE id=?"));
+    std::string filters = JoinLines(r.mutability_filters);
+    return st.Bind(1, r.tag_mutability).Bind(2, filters).Bind(3, int64_t{r.scan_on_push})
+        .Bind(4, r.id).Run();
+  });
+}
+
+Result<ResourceTags> SqliteStore::GetResourceTags(RepositoryId repo) {
+  return Read([&](Connection& c) -> Result<ResourceTags> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT key, value FROM repository_tags WHERE repo_id=? "
+                                         "ORDER BY key"));
+    st.Bind(1, repo);
+    ResourceTags out;
+    while (true) {
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return out;
+      out.emplace_back(st.Text(0), st.Text(1));
+    }
+  });
+}
+
+Status SqliteStore::TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) {
+  return Write([&](Connection& c) -> Status {
+    BERTH_TRY(PutTags(c, repo, tags));
+    BERTH_ASSIGN(Statement count, c.Prepare("SELECT count(*) FROM repository_tags WHERE repo_id=?"));
+    count.Bind(1, repo);
+    BERTH_TRY(count.Step());
+    if (static_cast<size_t>(count.Int(0)) > max_tags) {
+      return Fail(Code::kResourceExhausted,
+                  "a resource may have at most " + std::to_string(max_tags) + " tags",
+                  "TooManyTagsException");
+    }
+    return {};
+  });
+}
+
+Status SqliteStore::UntagResource(RepositoryId repo, const std::vector<std::string>& keys) {
+  return Write([&](Connection& c) -> Status {
+    for (const std::string& key : keys) {
+      BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM repository_tags WHERE repo_id=? AND key=?"));
+      BERTH_TRY(st.Bind(1, repo).Bind(2, key).Run());
+    }
+    return {};
+  });
+}
+
+}  // namespace berth::meta::sqlite

@@ -1,0 +1,280 @@
+// meta/sqlite/store.h
+//
+// The SqliteStore class shared by the files that implement its facets (registry_index.cc,
+// repository_admin.cc, image_catalog.cc, uploads.cc, access_keys.cc). Internal to meta/sqlite;
+// everyone else opens the store through sqlite_store.h.
+#pragma once
+
+#include <algorithm>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "meta/metadata_store.h"
+#include "meta/sqlite/connection.h"
+
+// The columns RepositoryFromRow() reads, in its order.
+#define BERTH_REPOSITORY_COLUMNS \
+  "id, name, created_at, tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key"
+
+// The columns ImageFromRow() reads, in its order, from manifests m.
+#define BERTH_IMAGE_SELECT                                                                   \
+  "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, "             \
+  "m.last_pulled_at, m.subject, (SELECT group_concat(name, char(10)) FROM "                \
+  "(SELECT name FROM tags WHERE manifest_id=m.id ORDER BY name)) "
+
+namespace berth::meta::sqlite {
+
+enum RefKind : int64_t { kBlobRef = 0, kManifestRef = 1, kForeignRef = 2 };
+
+// Rolls back unless Commit() was called, so every early return leaves the database unchanged.
+class WriteTransaction {
+ public:
+  explicit WriteTransaction(Connection& conn) : conn_(conn) {}
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+  ~WriteTransaction() {
+    if (open_) (void)conn_.Exec("ROLLBACK");
+  }
+  Status Begin() {
+    BERTH_TRY(conn_.Exec("BEGIN IMMEDIATE"));
+    open_ = true;
+    return {};
+  }
+  Status Commit() {
+    BERTH_TRY(conn_.Exec("COMMIT"));
+    open_ = false;
+    return {};
+  }
+
+ private:
+  Connection& conn_;
+  bool open_ = false;
+};
+
+// One SQLite database in WAL mode; see sqlite_store.h for the contract.
+class SqliteStore final : public MetadataStore {
+ public:
+  SqliteStore(std::string path, std::unique_ptr<Connection> writer)
+      : path_(std::move(path)), writer_(std::move(writer)) {}
+
+  // registry index
+  Result<std::optional<RepositoryId>> FindRepository(std::string_view name) override;
+  Result<RepositoryId> CreateRepositoryIfMissing(std::string_view name, UnixSeconds now) override;
+  Result<std::vector<std::string>> ListRepositories(std::string_view after,
+                                                    size_t limit) override;
+  Result<std::optional<uint64_t>> FindBlob(RepositoryId repo, const oci::Digest& digest) override;
+  Result<bool> MountBlob(RepositoryId repo, RepositoryId from, const oci::Digest& digest,
+                         UnixSeconds now) override;
+  Status CommitUpload(std::string_view upload_id, const oci::Digest& digest, uint64_t size,
+                      UnixSeconds now) override;
+  Result<bool> UnlinkBlob(RepositoryId repo, const oci::Digest& digest) override;
+  Result<std::optional<ManifestRecord>> GetManifest(RepositoryId repo, const oci::Digest* digest,
+                                                    const std::string* tag) override;
+  Result<PutManifestOutcome> PutManifest(RepositoryId repo, const NewManifest& m,
+                                         const std::string* tag, UnixSeconds now) override;
+  Result<bool> DeleteManifest(RepositoryId repo, const oci::Digest& digest) override;
+  Result<bool> DeleteTag(RepositoryId repo, std::string_view tag) override;
+  Result<std::vector<std::string>> ListTags(RepositoryId repo, std::string_view after,
+                                            size_t limit) override;
+  Result<std::vector<Referrer>> ListReferrers(RepositoryId repo, const oci::Digest& subject,
+                                              std::string_view artifact_type) override;
+
+  // repository admin
+  Result<std::optional<RepositoryRecord>> GetRepository(std::string_view name) override;
+  Result<RepositoryRecord> CreateRepository(RepositoryRecord r, const ResourceTags& tags) override;
+  Result<std::vector<RepositoryRecord>> ListRepositoryRecords(std::string_view after,
+                                                              size_t limit) override;
+  Result<std::vector<std::string>> DeleteRepository(RepositoryId repo, bool force) override;
+  Status UpdateRepository(const RepositoryRecord& r) override;
+  Result<ResourceTags> GetResourceTags(RepositoryId repo) override;
+  Status TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) override;
+  Status UntagResource(RepositoryId repo, const std::vector<std::string>& keys) override;
+
+  // image catalog
+  Result<std::vector<ImageRecord>> ListImages(RepositoryId repo, std::string_view after_digest,
+                                              size_t limit) override;
+  Result<std::optional<ImageRecord>> FindImage(RepositoryId repo, const oci::Digest& digest) override;
+  Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) override;
+  Status RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) override;
+  Result<std::optional<std::string>> GetSetting(std::string_view name) override;
+  Status PutSetting(std::string_view name, std::string_view value) override;
+
+  // uploads
+  Status CreateUpload(const UploadRecord& u) override;
+  Result<std::optional<UploadRecord>> GetUpload(std::string_view id) override;
+  Status SaveUploadProgress(std::string_view id, uint64_t size, std::string_view hash_state,
+                            UnixSeconds now) override;
+  Result<bool> DeleteUpload(std::string_view id) override;
+  Result<std::vector<std::string>> IdleUploads(UnixSeconds cutoff, size_t limit) override;
+  Result<int64_t> CountUploads() override;
+
+  // access keys
+  Result<std::vector<AccessKey>> ListAccessKeys() override;
+  Status CreateAccessKey(const AccessKey& key, UnixSeconds now) override;
+
+ private:
+  template <class F>
+  auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
+    std::lock_guard lock(write_mu_);
+    WriteTransaction tx(*writer_);
+    BERTH_TRY(tx.Begin());
+    auto result = body(*writer_);
+    if (!result) return result;
+    BERTH_TRY(tx.Commit());
+    return result;
+  }
+
+  // Runs `body` on a pooled read connection: each statement sees a consistent snapshot and
+  // never waits for the writer (WAL).
+  template <class F>
+  auto Read(F&& body) -> decltype(body(std::declval<Connection&>())) {
+    std::unique_ptr<Connection> conn;
+    {
+      std::lock_guard lock(read_mu_);
+      if (!readers_.empty()) {
+        conn = std::move(readers_.back());
+        readers_.pop_back();
+      }
+    }
+    if (!conn) {
+      BERTH_ASSIGN(conn, Connection::Open(path_, /*read_only=*/true));
+    }
+    auto result = body(*conn);
+    std::lock_guard lock(read_mu_);
+    if (readers_.size() < kMaxIdleReaders) readers_.push_back(std::move(conn));
+    return result;
+  }
+
+  static Result<std::vector<std::string>> Column0Strings(Statement& st) {
+    std::vector<std::string> out;
+    while (true) {
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return out;
+      out.push_back(st.Text(0));
+    }
+  }
+
+  static Result<std::optional<uint64_t>> FindBlobIn(Connection& c, RepositoryId repo,
+                                                    std::string_view digest) {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT b.size FROM repository_blobs rb JOIN blobs b "
+                                         "ON b.digest=rb.digest WHERE rb.repo_id=? AND "
+                                         "rb.digest=?"));
+    st.Bind(1, repo).Bind(2, digest);
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return std::nullopt;
+    return static_cast<uint64_t>(st.Int(0));
+  }
+
+  static Status Link(Connection& c, RepositoryId repo, std::string_view digest, UnixSeconds now) {
+    BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO repository_blobs(repo_id, digest, linked_at) "
+                                         "VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
+    return st.Bind(1, repo).Bind(2, digest).Bind(3, now).Run();
+  }
+
+  static Result<int64_t> ManifestId(Connection& c, RepositoryId repo, const oci::Digest& digest) {
+    BERTH_ASSIGN(std::optional<int64_t> id, FindManifestId(c, repo, digest));
+    if (!id) return Fail(Code::kInternal, "manifest vanished inside its transaction");
+    return *id;
+  }
+
+  template <class Refs>
+  static Status InsertRefs(Connection& c, int64_t manifest_id, const Refs& refs, RefKind kind) {
+    for (const auto& ref : refs) {
+      const oci::Digest* digest;
+      if constexpr (std::is_same_v<typename Refs::value_type, oci::Digest>) {
+        digest = &ref;
+      } else {
+        digest = &ref.digest;
+      }
+      BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO manifest_refs(manifest_id, child, kind) "
+                                           "VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
+      BERTH_TRY(st.Bind(1, manifest_id).Bind(2, digest->str()).Bind(3, kind).Run());
+    }
+    return {};
+  }
+
+  static std::string JoinLines(const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& item : items) out += (out.empty() ? "" : "\n") + item;
+    return out;
+  }
+
+  static std::vector<std::string> SplitLines(const std::string& text) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t nl = text.find('\n', start);
+      out.push_back(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+    return out;
+  }
+
+  static RepositoryRecord RepositoryFromRow(const Statement& st) {
+    return RepositoryRecord{.id = st.Int(0), .name = st.Text(1), .created_at = st.Int(2),
+                            .tag_mutability = st.Text(3), .mutability_filters = SplitLines(st.Text(4)),
+                            .scan_on_push = st.Int(5) != 0, .encryption_type = st.Text(6),
+                            .kms_key = st.Text(7)};
+  }
+
+  static Result<ImageRecord> ImageFromRow(const Statement& st) {
+    BERTH_ASSIGN(oci::Digest digest, oci::Digest::Parse(st.Text(0)));
+    ImageRecord image{.digest = std::move(digest), .media_type = st.Text(1),
+                      .artifact_type = st.Text(2), .size = st.Int(3), .pushed_at = st.Int(4)};
+    if (!st.IsNull(5)) image.last_pulled_at = st.Int(5);
+    if (!st.IsNull(6)) {
+      BERTH_ASSIGN(oci::Digest subject, oci::Digest::Parse(st.Text(6)));
+      image.subject = std::move(subject);
+    }
+    image.tags = SplitLines(st.Text(7));
+    return image;
+  }
+
+  static Result<RepositoryRecord> RepositoryById(Connection& c, RepositoryId repo) {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT " BERTH_REPOSITORY_COLUMNS " FROM repositories WHERE id=?"));
+    st.Bind(1, repo);
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return Fail(Code::kNotFound, "repository gone", "NAME_UNKNOWN");
+    return RepositoryFromRow(st);
+  }
+
+  static Status PutTags(Connection& c, RepositoryId repo, const ResourceTags& tags) {
+    for (const auto& [key, value] : tags) {
+      BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO repository_tags(repo_id, key, value) "
+                                           "VALUES(?, ?, ?) ON CONFLICT(repo_id, key) DO UPDATE "
+                                           "SET value=excluded.value"));
+      BERTH_TRY(st.Bind(1, repo).Bind(2, key).Bind(3, value).Run());
+    }
+    return {};
+  }
+
+  static Result<std::optional<int64_t>> FindManifestId(Connection& c, RepositoryId repo,
+                                                       const oci::Digest& digest) {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT id FROM manifests WHERE repo_id=? AND digest=?"));
+    st.Bind(1, repo).Bind(2, digest.str());
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return std::nullopt;
+    return st.Int(0);
+  }
+
+  static Result<std::optional<int64_t>> TaggedManifestId(Connection& c, RepositoryId repo,
+                                                         std::string_view tag) {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT manifest_id FROM tags WHERE repo_id=? AND name=?"));
+    st.Bind(1, repo).Bind(2, tag);
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return std::nullopt;
+    return st.Int(0);
+  }
+
+  static constexpr size_t kMaxIdleReaders = 16;
+  const std::string path_;
+  std::mutex write_mu_;
+  std::unique_ptr<Connection> writer_;  // guarded by write_mu_
+  std::mutex read_mu_;
+  std::vector<std::unique_ptr<Connection>> readers_;  // guarded by read_mu_
+};
+
+}  // namespace berth::meta::sqlite

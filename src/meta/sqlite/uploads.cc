@@ -1,0 +1,66 @@
+// SqliteStore's UploadSessions: upload sessions that survive restarts.
+#include "meta/sqlite/store.h"
+
+namespace berth::meta::sqlite {
+
+Status SqliteStore::CreateUpload(const UploadRecord& u) {
+  return Write([&](Connection& c) -> Status {
+    BERTH_ASSIGN(Statement st,
+                 c.Prepare("INSERT INTO uploads(id, repo_id, size, hash_state, started_at, "
+                           "updated_at) VALUES(?, ?, ?, ?, ?, ?)"));
+    st.Bind(1, u.id).Bind(2, u.repository).Bind(3, static_cast<int64_t>(u.size));
+    return st.BindBlob(4, u.hash_state).Bind(5, u.updated_at).Bind(6, u.updated_at).Run();
+  });
+}
+
+Result<std::optional<UploadRecord>> SqliteStore::GetUpload(std::string_view id) {
+  return Read([&](Connection& c) -> Result<std::optional<UploadRecord>> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT repo_id, size, hash_state, updated_at "
+                                         "FROM uploads WHERE id=?"));
+    st.Bind(1, id);
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return std::nullopt;
+    return UploadRecord{.id = std::string(id), .repository = st.Int(0),
+                        .size = static_cast<uint64_t>(st.Int(1)), .hash_state = st.Text(2),
+                        .updated_at = st.Int(3)};
+  });
+}
+
+Status SqliteStore::SaveUploadProgress(std::string_view id, uint64_t size, std::string_view hash_state,
+                          UnixSeconds now) {
+  return Write([&](Connection& c) -> Status {
+    BERTH_ASSIGN(Statement st, c.Prepare("UPDATE uploads SET size=?, hash_state=?, "
+                                         "updated_at=? WHERE id=?"));
+    BERTH_TRY(st.Bind(1, static_cast<int64_t>(size)).BindBlob(2, hash_state).Bind(3, now)
+                  .Bind(4, id).Run());
+    if (c.Changes() == 0) return Fail(Code::kNotFound, "upload session gone", "BLOB_UPLOAD_UNKNOWN");
+    return {};
+  });
+}
+
+Result<bool> SqliteStore::DeleteUpload(std::string_view id) {
+  return Write([&](Connection& c) -> Result<bool> {
+    BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM uploads WHERE id=?"));
+    BERTH_TRY(st.Bind(1, id).Run());
+    return c.Changes() > 0;
+  });
+}
+
+Result<std::vector<std::string>> SqliteStore::IdleUploads(UnixSeconds cutoff, size_t limit) {
+  return Read([&](Connection& c) -> Result<std::vector<std::string>> {
+    BERTH_ASSIGN(Statement st,
+                 c.Prepare("SELECT id FROM uploads WHERE updated_at < ? ORDER BY updated_at LIMIT ?"));
+    st.Bind(1, cutoff).Bind(2, static_cast<int64_t>(limit));
+    return Column0Strings(st);
+  });
+}
+
+Result<int64_t> SqliteStore::CountUploads() {
+  return Read([&](Connection& c) -> Result<int64_t> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT count(*) FROM uploads"));
+    BERTH_TRY(st.Step());
+    return st.Int(0);
+  });
+}
+
+}  // namespace berth::meta::sqlite
