@@ -292,6 +292,11 @@ echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$WORK/policy.json"
 check "push with the token" skopeo --policy "$WORK/policy.json" copy -q --authfile "$WORK/auth.json" \
   --dest-tls-verify=false "oci:$WORK/img:v1" "docker://$BERTH_HOST/login/app:v1"
 check "podman pulls with the token" "${PODMAN[@]}" pull -q --authfile "$WORK/auth.json" --tls-verify=false "$BERTH_HOST/login/app:v1"
+BUILDAH=(buildah --root "$WORK/storage" --runroot "$WORK/run" --storage-driver vfs)
+check "buildah pushes with the token" "${BUILDAH[@]}" push -q --authfile "$WORK/auth.json" --tls-verify=false \
+  "$BERTH_HOST/login/app:v1" "docker://$BERTH_HOST/login/buildah:v1"
+check "buildah pulls with the token" "${BUILDAH[@]}" pull -q --authfile "$WORK/auth.json" --tls-verify=false \
+  "$BERTH_HOST/login/buildah:v1"
 PASSWORD=$(cat "$WORK/password")
 LAST=${PASSWORD: -1}
 STATUS=$(curl -s -o "$BODY" -w '%{http_code}' -u "AWS:${PASSWORD%?}$([ "$LAST" = x ] && echo y || echo x)" "$BERTH_URL/v2/")
