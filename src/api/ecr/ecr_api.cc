@@ -166,7 +166,10 @@ Status EcrApi::CheckRegistryId(const json::object& input) const {
 }
 
 Result<meta::RepositoryRecord> EcrApi::Repository(const json::object& input) {
-  std::string_view name = StringMember(input, "repositoryName");
+  return RepositoryNamed(StringMember(input, "repositoryName"));
+}
+
+Result<meta::RepositoryRecord> EcrApi::RepositoryNamed(std::string_view name) {
   BERTH_ASSIGN(std::optional<meta::RepositoryRecord> repo, meta_.GetRepository(name));
   if (!repo) {
     return Fail(Code::kNotFound,
@@ -189,14 +192,13 @@ std::string EcrApi::RepositoryUri(std::string_view name) const {
 }
 
 Result<meta::RepositoryRecord> EcrApi::RepositoryFromArn(std::string_view arn) {
-  const std::string prefix = "arn:aws:ecr:" + options_.region + ":" + options_.account_id + ":repository/";
+  const std::string prefix = RepositoryArn("");
   if (!arn.starts_with(prefix) || !berth::oci::ValidateRepositoryName(arn.substr(prefix.size()))) {
     return Fail(Code::kInvalidArgument, "Invalid parameter at 'resourceArn': " + std::string(arn.substr(0, 300)) +
                                             " is not a repository ARN of this registry",
                 "InvalidParameterException");
   }
-  json::object fake{{"repositoryName", arn.substr(prefix.size())}};
-  return Repository(fake);
+  return RepositoryNamed(arn.substr(prefix.size()));
 }
 
 json::object EcrApi::RepositoryJson(const meta::RepositoryRecord& r) const {

@@ -95,7 +95,9 @@ class EcrApi {
   Result<LockedUpload> LockUpload(const meta::RepositoryRecord& repo, const std::string& upload_id);
 
   // Shared helpers (ecr_api.cc).
+  // The repository named by the input's repositoryName (RepositoryNotFoundException if absent).
   Result<meta::RepositoryRecord> Repository(const boost::json::object& input);
+  Result<meta::RepositoryRecord> RepositoryNamed(std::string_view name);
   Status CheckRegistryId(const boost::json::object& input) const;
   boost::json::object RepositoryJson(const meta::RepositoryRecord& r) const;
   std::string RepositoryArn(std::string_view name) const;

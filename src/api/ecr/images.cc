@@ -22,6 +22,14 @@ std::unexpected<Error> InvalidParameter(std::string message) {
   return Fail(Code::kInvalidArgument, std::move(message), "InvalidParameterException");
 }
 
+// filter.tagStatus of ListImages and DescribeImages: TAGGED, UNTAGGED or (default) ANY.
+std::string_view TagStatusFilter(const json::object& input) {
+  if (const json::value* f = input.if_contains("filter")) {
+    if (std::string_view s = StringMember(f->as_object(), "tagStatus"); !s.empty()) return s;
+  }
+  return "ANY";
+}
+
 json::object ImageId(std::string_view digest, std::string_view tag) {
   json::object id{{"imageDigest", digest}};
   if (!tag.empty()) id["imageTag"] = tag;
@@ -82,10 +90,7 @@ static Resolved Resolve(meta::MetadataStore& meta, meta::RepositoryId repo, cons
 http::Task<EcrApi::Output> EcrApi::ListImages(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
   BERTH_CO_ASSIGN(Page page, ParsePage(call.input, 100));
-  std::string_view tag_status = "ANY";
-  if (const json::value* f = call.input.if_contains("filter")) {
-    if (std::string_view s = StringMember(f->as_object(), "tagStatus"); !s.empty()) tag_status = s;
-  }
+  const std::string_view tag_status = TagStatusFilter(call.input);
   // The token is "<digest>\n<last tag>": the listing resumes inside an image's tags.
   std::string after_digest = page.after.substr(0, page.after.find('\n'));
   std::string after_tag = page.after.find('\n') == std::string::npos ? "" : page.after.substr(page.after.find('\n') + 1);
@@ -187,10 +192,7 @@ http::Task<EcrApi::Output> EcrApi::DescribeImages(const Call& call) {
     co_return json::object{{"imageDetails", details}};
   }
   BERTH_CO_ASSIGN(Page page, ParsePage(call.input, 100));
-  std::string_view tag_status = "ANY";
-  if (const json::value* f = call.input.if_contains("filter")) {
-    if (std::string_view s = StringMember(f->as_object(), "tagStatus"); !s.empty()) tag_status = s;
-  }
+  const std::string_view tag_status = TagStatusFilter(call.input);
   std::string cursor = page.after;
   bool more = false;
   while (!more) {

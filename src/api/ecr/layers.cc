@@ -1,6 +1,7 @@
 #include <boost/json/array.hpp>
 
 #include "api/ecr/ecr_api.h"
+#include "api/upload_sessions.h"
 #include "async/blocking.h"
 #include "crypto/random.h"
 #include "crypto/sha256.h"
@@ -91,10 +92,7 @@ http::Task<EcrApi::Output> EcrApi::CompleteLayerUpload(const Call& call) {
     co_return Fail(Code::kInvalidArgument, "The upload with id '" + upload_id + "' has no parts", "EmptyUploadException");
   }
   BERTH_CO_ASSIGN(std::optional<uint64_t> existing, meta_.FindBlob(repo.id, *digest));
-  auto end_session = [&]() -> Status {
-    BERTH_TRY(meta_.DeleteUpload(upload_id));
-    return blobs_.DeleteUpload(upload_id);
-  };
+  auto end_session = [&] { return EndUploadSession(meta_, blobs_, upload_id); };
   if (existing) {
     BERTH_CO_TRY(co_await async::RunBlocking(blocking_, end_session));
     co_return Fail(Code::kAlreadyExists,

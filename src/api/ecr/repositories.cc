@@ -89,7 +89,7 @@ http::Task<EcrApi::Output> EcrApi::DescribeRepositories(const Call& call) {
       co_return InvalidParameter("repositoryNames cannot be combined with nextToken or maxResults");
     }
     for (const json::value& name : names->as_array()) {
-      BERTH_CO_ASSIGN(meta::RepositoryRecord r, Repository(json::object{{"repositoryName", name}}));
+      BERTH_CO_ASSIGN(meta::RepositoryRecord r, RepositoryNamed(name.as_string()));
       out.push_back(RepositoryJson(r));
     }
     co_return json::object{{"repositories", out}};

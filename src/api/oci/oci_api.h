@@ -77,7 +77,7 @@ class OciApi {
   Task<std::unique_ptr<blob::BlobWriter>> AppendToUpload(http::Request& req,
                                                           const meta::UploadRecord& upload);
   Task<Response> CommitUpload(const std::string& name, const std::string& upload_id,
-                              blob::BlobWriter& writer, std::optional<std::string> digest_param);
+                              blob::BlobWriter& writer, const berth::oci::Digest& digest);
   Task<meta::UploadRecord> NewUploadSession(meta::RepositoryId repo);
   Result<meta::UploadRecord> FindUpload(const Route& route);
 

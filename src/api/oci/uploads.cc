@@ -1,6 +1,7 @@
 #include <vector>
 
 #include "api/oci/oci_api.h"
+#include "api/upload_sessions.h"
 #include "async/blocking.h"
 #include "crypto/random.h"
 #include "crypto/sha256.h"
@@ -104,12 +105,7 @@ http::Task<Result<std::unique_ptr<blob::BlobWriter>>> OciApi::AppendToUpload(
 http::Task<Result<http::Response>> OciApi::CommitUpload(const std::string& name,
                                                         const std::string& upload_id,
                                                         blob::BlobWriter& writer,
-                                                        std::optional<std::string> digest_param) {
-  if (!digest_param) {
-    co_return Fail(Code::kInvalidArgument, "the digest query parameter is required",
-                   "DIGEST_INVALID");
-  }
-  BERTH_CO_ASSIGN(berth::oci::Digest digest, berth::oci::Digest::Parse(*digest_param));
+                                                        const berth::oci::Digest& digest) {
   const int64_t now = clock_();
   Status committed = co_await async::RunBlocking(blocking_, [&]() -> Status {
     Result<berth::oci::Digest> stored = writer.Commit(digest);
@@ -119,10 +115,7 @@ http::Task<Result<http::Response>> OciApi::CommitUpload(const std::string& name,
   if (!committed) {
     if (committed.error().reason() == "DIGEST_INVALID") {
       // The bytes can never become this blob: end the session so nothing lingers.
-      (void)co_await async::RunBlocking(blocking_, [&]() -> Status {
-        BERTH_TRY(meta_.DeleteUpload(upload_id));
-        return blobs_.DeleteUpload(upload_id);
-      });
+      (void)co_await async::RunBlocking(blocking_, [&] { return EndUploadSession(meta_, blobs_, upload_id); });
     }
     co_return std::unexpected(std::move(committed).error());
   }
@@ -166,9 +159,9 @@ http::Task<Result<http::Response>> OciApi::StartUpload(http::Request& req, const
   }
 
   BERTH_CO_ASSIGN(meta::UploadRecord upload, co_await NewUploadSession(repo));
-  if (std::optional<std::string> digest = QueryParam(query, "digest")) {
+  if (std::optional<std::string> digest_param = QueryParam(query, "digest")) {
     // Monolithic upload: the whole blob is this request's body.
-    BERTH_CO_TRY(berth::oci::Digest::Parse(*digest));
+    BERTH_CO_ASSIGN(berth::oci::Digest digest, berth::oci::Digest::Parse(*digest_param));
     BERTH_CO_ASSIGN(UploadLocks::Guard guard, LockUpload(upload.id));
     BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobWriter> writer, blobs_.NewWriter(upload.id));
     BERTH_CO_TRY(co_await StreamBody(req, *writer));
@@ -196,22 +189,20 @@ http::Task<Result<http::Response>> OciApi::FinishUpload(http::Request& req, cons
   BERTH_CO_ASSIGN(meta::UploadRecord upload, FindUpload(route));
   BERTH_CO_ASSIGN(UploadLocks::Guard guard, LockUpload(upload.id));
   BERTH_CO_ASSIGN(upload, FindUpload(route));
-  std::optional<std::string> digest = QueryParam(req.query(), "digest");
-  if (!digest) {
+  std::optional<std::string> digest_param = QueryParam(req.query(), "digest");
+  if (!digest_param) {
     co_return Fail(Code::kInvalidArgument, "the digest query parameter is required",
                    "DIGEST_INVALID");
   }
-  BERTH_CO_TRY(berth::oci::Digest::Parse(*digest));
+  // Checked before any body byte is taken, so a bad digest wastes no upload.
+  BERTH_CO_ASSIGN(berth::oci::Digest digest, berth::oci::Digest::Parse(*digest_param));
   BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobWriter> writer, co_await AppendToUpload(req, upload));
   co_return co_await CommitUpload(std::string(route.name), upload.id, *writer, digest);
 }
 
 http::Task<Result<http::Response>> OciApi::CancelUpload(const Route& route) {
   BERTH_CO_ASSIGN(meta::UploadRecord upload, FindUpload(route));
-  BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&]() -> Status {
-    BERTH_TRY(meta_.DeleteUpload(upload.id));
-    return blobs_.DeleteUpload(upload.id);
-  }));
+  BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return EndUploadSession(meta_, blobs_, upload.id); }));
   co_return Response{.status = 204};
 }
 
@@ -222,9 +213,7 @@ Result<size_t> OciApi::PurgeIdleUploads() {
   for (const std::string& id : idle) {
     std::optional<UploadLocks::Guard> guard = upload_locks_.TryLock(id);
     if (!guard) continue;  // being written right now: not idle after all
-    Result<bool> deleted = meta_.DeleteUpload(id);
-    Status s = deleted ? blobs_.DeleteUpload(id) : Status(std::unexpected(deleted.error()));
-    if (!s) return std::unexpected(std::move(s).error());
+    BERTH_TRY(EndUploadSession(meta_, blobs_, id));
     ++purged;
   }
   return purged;
