@@ -95,8 +95,10 @@ Result<Principal> Authenticator::VerifyToken(std::string_view password, int64_t 
   size_t dot = password.find('.');
   if (dot == std::string_view::npos) return Unauthenticated("malformed registry token");
   std::optional<std::string> payload = FromBase64Url(password.substr(0, dot));
-  std::optional<std::string> mac = FromBase64Url(password.substr(dot + 1));
-  if (!payload || !mac || !crypto::ConstantTimeEquals(*mac, crypto::HmacSha256(token_key_, *payload))) {
+  // Compared as text, not as decoded bytes: the last base64 character carries unused bits, so
+  // several spellings decode to the same MAC and a changed character could otherwise still pass.
+  if (!payload ||
+      !crypto::ConstantTimeEquals(password.substr(dot + 1), Base64Url(crypto::HmacSha256(token_key_, *payload)))) {
     return Unauthenticated("invalid registry token");
   }
   size_t nl = payload->find('\n');

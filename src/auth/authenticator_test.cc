@@ -103,6 +103,12 @@ TEST_F(AuthTest, RegistryTokensWorkUntilTheyExpireAndCannotBeForged) {
   std::string forged = token;
   forged[10] = forged[10] == 'A' ? 'B' : 'A';
   EXPECT_FALSE(auth->Authenticate(Basic("AWS", forged), 10).has_value());
+  // The MAC's last base64 character carries two unused bits; flipping one spells the same bytes
+  // differently, and that spelling is refused too.
+  constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string respelled = token;
+  respelled.back() = kAlphabet[kAlphabet.find(token.back()) ^ 1];
+  EXPECT_FALSE(auth->Authenticate(Basic("AWS", respelled), 10).has_value()) << respelled;
   std::unique_ptr<Authenticator> other =
       *Authenticator::Create(*store_, keyring_, false);
   EXPECT_TRUE(other->Authenticate(Basic("AWS", token), 10).has_value());  // no lookup needed
