@@ -266,15 +266,9 @@ std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_vi
 
 Result<Verified> Verify(const VerifyRequest& request, const VerifyPolicy& policy,
                         const SecretLookup& lookup, std::chrono::system_clock::time_point now) {
-  std::optional<std::string> authorization;
-  std::optional<std::string> amz_date;
-  std::optional<std::string> content_sha;
-  for (const Header& h : request.headers) {
-    std::string name = Lower(h.name);
-    if (name == "authorization") authorization = h.value;
-    if (name == "x-amz-date") amz_date = h.value;
-    if (name == "x-amz-content-sha256") content_sha = h.value;
-  }
+  const std::optional<std::string> authorization = request.header("authorization");
+  const std::optional<std::string> amz_date = request.header("x-amz-date");
+  const std::optional<std::string> content_sha = request.header("x-amz-content-sha256");
   if (!authorization) {
     return Fail(Code::kUnauthenticated, "Missing Authentication Token", "MissingAuthenticationTokenException");
   }
@@ -317,8 +311,11 @@ Result<Verified> Verify(const VerifyRequest& request, const VerifyPolicy& policy
                 "InvalidSignatureException");
   }
   CanonicalInput in{.method = request.method, .path = request.path, .query = request.query,
-                    .headers = request.headers, .signed_headers = auth.signed_headers,
+                    .headers = {}, .signed_headers = auth.signed_headers,
                     .payload_sha256_hex = payload_hash};
+  for (const std::string& name : auth.signed_headers) {
+    if (std::optional<std::string> value = request.header(name)) in.headers.push_back({name, *std::move(value)});
+  }
   const std::string scope = auth.date + "/" + auth.region + "/" + auth.service + "/aws4_request";
   const std::string expected =
       HexHmacSha256(SigningKey(*secret, auth.date, auth.region, auth.service),

@@ -56,11 +56,16 @@ struct ParsedAuthorization {
 // Errors: kUnauthenticated with reason "IncompleteSignatureException" when malformed.
 Result<ParsedAuthorization> ParseAuthorization(std::string_view header);
 
+// A request header by its lowercase name: every value of a repeated header joined with ",", or
+// nullopt when the request lacks it.
+using HeaderLookup = std::function<std::optional<std::string>(std::string_view lowercase_name)>;
+
 struct VerifyRequest {
   std::string_view method;
   std::string_view path;
   std::string_view query;
-  std::vector<Header> headers;  // every header of the request
+  // Verify asks only for authorization, x-amz-date, x-amz-content-sha256 and the signed headers.
+  HeaderLookup header;
   std::string_view body;
 };
 

@@ -114,7 +114,19 @@ class VerifyTest : public ::testing::Test {
     for (const std::string& h : signed_headers) joined += (joined.empty() ? "" : ";") + h;
     headers_.push_back({"Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/" + scope +
                                              ", SignedHeaders=" + joined + ", Signature=" + sig});
-    return VerifyRequest{.method = "POST", .path = "/", .query = "", .headers = headers_, .body = body_};
+    return VerifyRequest{.method = "POST", .path = "/", .query = "", .header = Lookup(), .body = body_};
+  }
+  // Looks headers up in headers_ as they are when the lookup runs, joining repeated ones.
+  HeaderLookup Lookup() {
+    return [this](std::string_view name) -> std::optional<std::string> {
+      std::optional<std::string> joined;
+      for (const Header& h : headers_) {
+        std::string lower = h.name;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower == name) joined = joined ? *joined + "," + h.value : h.value;
+      }
+      return joined;
+    };
   }
   Result<Verified> Check(VerifyRequest r, std::chrono::seconds clock_offset = std::chrono::seconds(0)) {
     VerifyPolicy policy{.region = "us-east-1", .service = "ecr",
@@ -157,12 +169,26 @@ TEST_F(VerifyTest, AllowsFifteenMinutesOfSkewEitherWay) {
 
 TEST_F(VerifyTest, UnknownKeyIsUnrecognized) {
   VerifyRequest r = Signed("{}");
-  for (Header& h : r.headers) {
+  for (Header& h : headers_) {
     if (h.name == "Authorization") {
       h.value.replace(h.value.find("AKIDEXAMPLE"), 11, "AKIDUNKNOWN");
     }
   }
   EXPECT_EQ(Check(r).error().reason(), "UnrecognizedClientException");
+}
+
+TEST_F(VerifyTest, WithoutAuthorizationTheTokenIsMissing) {
+  VerifyRequest r = Signed("{}");
+  std::erase_if(headers_, [](const Header& h) { return h.name == "Authorization"; });
+  EXPECT_EQ(Check(r).error().reason(), "MissingAuthenticationTokenException");
+}
+
+TEST_F(VerifyTest, OnlySignedHeadersCountAndEveryValueOfOneIsSigned) {
+  VerifyRequest r = Signed("{}");
+  headers_.push_back({"User-Agent", "changes nothing"});
+  EXPECT_TRUE(Check(r).has_value());
+  headers_.push_back({"Content-Type", "application/json"});  // a second value of a signed header
+  EXPECT_EQ(Check(r).error().reason(), "InvalidSignatureException");
 }
 
 TEST(AmzDate, RoundTrips) {

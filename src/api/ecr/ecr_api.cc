@@ -90,17 +90,9 @@ http::Task<http::Response> EcrApi::Handle(http::Request& req) {
 
   auth::Principal principal{.name = "anonymous", .access_key_id = ""};
   if (!authenticator_.anonymous()) {
-    aws::VerifyRequest verify{.method = "POST", .path = req.path(), .query = req.query(), .body = body};
-    // Only the headers the client signed take part in the canonical request.
-    std::optional<std::string_view> authorization = req.Header("Authorization");
-    if (authorization) {
-      verify.headers.push_back({"authorization", std::string(*authorization)});
-      if (Result<aws::ParsedAuthorization> parsed = aws::ParseAuthorization(*authorization); parsed) {
-        for (const std::string& name : parsed->signed_headers) {
-          if (std::optional<std::string> value = req.HeaderAll(name)) verify.headers.push_back({name, *value});
-        }
-      }
-    }
+    aws::VerifyRequest verify{.method = "POST", .path = req.path(), .query = req.query(),
+                              .header = [&req](std::string_view name) { return req.HeaderAll(name); },
+                              .body = body};
     aws::VerifyPolicy policy{.region = options_.region, .service = "ecr",
                              .required_signed_headers = {"host", "x-amz-date", "x-amz-target"}};
     Result<aws::Verified> verified = aws::Verify(
