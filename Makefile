@@ -12,7 +12,7 @@ TEST_PACKAGES := curl jq python3 python3-boto3 skopeo podman buildah golang-gith
 
 BENCH_PACKAGES := $(TEST_PACKAGES) docker-registry wrk hey nginx-light
 
-.PHONY: all deps test-deps bench-deps configure build run test unit-test e2e-test bench bench-micro clean
+.PHONY: all deps test-deps bench-deps configure build run test unit-test e2e-test sanitize bench bench-micro clean
 
 all: build
 
@@ -41,6 +41,14 @@ unit-test: build
 
 e2e-test: build test-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -L e2e --timeout 1200
+
+# Every test again on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
+SANITIZE_DIR ?= build-sanitize
+sanitize: deps test-deps
+	@cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_SANITIZE=address,undefined > /dev/null
+	@cmake --build $(SANITIZE_DIR) -j$(JOBS)
+	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure --timeout 2400
 
 bench-deps:
 	@scripts/install-deps.sh $(BENCH_PACKAGES)

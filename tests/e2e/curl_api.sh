@@ -378,8 +378,10 @@ sleep 1
 kill -TERM "$BERTH_PID"
 wait "$CURL_PID" || true
 check "in-flight upload finished during shutdown" test "$(cat "$WORK/slow.status")" = 201
-wait "$BERTH_PID" 2>/dev/null || true
+SHUTDOWN=0
+wait "$BERTH_PID" 2>/dev/null || SHUTDOWN=$?
 BERTH_PID=""
+check "berth exits 0 after draining" test "$SHUTDOWN" -eq 0
 berth_start --no-delete
 req HEAD "/v2/team/app/blobs/$DSLOW" -I
 expect_status 200 "blob acknowledged during shutdown is there"

@@ -46,12 +46,15 @@ berth_start() {
   fi
 }
 
+# Stops berth with SIGTERM; a crash before or during shutdown, or a sanitizer's report at exit,
+# shows as a non-zero exit status and fails a check.
 berth_stop() {
-  if [ -n "${BERTH_PID:-}" ] && kill -0 "$BERTH_PID" 2>/dev/null; then
-    kill -TERM "$BERTH_PID"
-    wait "$BERTH_PID" 2>/dev/null || true
-  fi
+  [ -n "${BERTH_PID:-}" ] || return 0
+  kill -TERM "$BERTH_PID" 2>/dev/null || true
+  local rc=0
+  wait "$BERTH_PID" 2>/dev/null || rc=$?
   BERTH_PID=""
+  check "berth shut down cleanly (exit status $rc)" test "$rc" -eq 0
 }
 
 berth_kill9() {
@@ -117,6 +120,7 @@ expect_error() {  # expect_error STATUS CODE [description]
 sha256_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
 
 finish() {
+  berth_stop
   if [ "$FAILURES" -gt 0 ]; then
     echo "$TEST_NAME: $FAILURES of $CHECKS checks failed (work dir $WORK kept)" >&2
     echo "--- last lines of berth's log ---" >&2
