@@ -174,8 +174,25 @@ req PUT "/v2/team/app/manifests/$DM" -H "Content-Type: $OCI_MANIFEST" --data-bin
 expect_status 201 "manifest PUT by digest"
 req PUT "/v2/team/app/manifests/$D1" -H "Content-Type: $OCI_MANIFEST" --data-binary @"$WORK/manifest"
 expect_error 400 DIGEST_INVALID "manifest PUT under the wrong digest"
+# A client that accepts only the other image format gets the manifest converted (ECR's rule):
+# new bytes with their own digest, over the same blobs; by digest the stored bytes are pinned.
 req GET /v2/team/app/manifests/v1 -H "Accept: $DOCKER_MANIFEST"
-expect_error 404 MANIFEST_UNKNOWN "Accept excluding the stored type"
+expect_status 200 "OCI manifest converted for a Docker-only client"
+expect_header Content-Type "$DOCKER_MANIFEST"
+expect_header Docker-Content-Digest "$(sha256_of "$BODY")"
+check "converted manifest names Docker media types" test \
+  "$(jq -r '[.mediaType, .config.mediaType, .layers[0].mediaType, .layers[0].digest] | join(" ")' "$BODY")" = \
+  "$DOCKER_MANIFEST application/vnd.docker.container.image.v1+json application/vnd.docker.image.rootfs.diff.tar.gzip $D1"
+cp "$BODY" "$WORK/converted"
+req HEAD /v2/team/app/manifests/v1 -I -H "Accept: $DOCKER_MANIFEST"
+expect_header Content-Length "$(stat -c %s "$WORK/converted")"
+expect_header Docker-Content-Digest "$(sha256_of "$WORK/converted")"
+req PUT /v2/team/app/manifests/v1-docker -H "Content-Type: $DOCKER_MANIFEST" --data-binary @"$WORK/converted"
+expect_status 201 "the converted manifest is a valid Docker manifest"
+req GET "/v2/team/app/manifests/$DM" -H "Accept: $DOCKER_MANIFEST"
+check "by digest the stored bytes are served" cmp -s "$BODY" "$WORK/manifest"
+req GET /v2/team/app/manifests/v1 -H "Accept: $DOCKER_LIST"
+expect_error 404 MANIFEST_UNKNOWN "Accept admitting neither the stored nor a convertible type"
 req GET /v2/team/app/manifests/v1 -H "Accept: $DOCKER_MANIFEST" -H "Accept: $OCI_MANIFEST"
 expect_status 200 "Accept over several header lines"
 req GET /v2/team/app/manifests/nosuchtag
@@ -206,6 +223,9 @@ printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/v
 DDM=$(sha256_of "$WORK/docker-manifest")
 req PUT /v2/team/app/manifests/docker -H "Content-Type: $DOCKER_MANIFEST" --data-binary @"$WORK/docker-manifest"
 expect_status 201 "Docker schema 2 manifest"
+req GET /v2/team/app/manifests/docker -H "Accept: $OCI_MANIFEST"
+expect_header Content-Type "$OCI_MANIFEST"
+check "Docker manifest converted to OCI" test "$(cat "$BODY")" = "$(jq -c . "$WORK/manifest")"
 printf '{"schemaVersion":2,"mediaType":"%s","manifests":[{"mediaType":"%s","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"}}]}' \
   "$DOCKER_LIST" "$DOCKER_MANIFEST" "$DDM" "$(stat -c %s "$WORK/docker-manifest")" >"$WORK/docker-list"
 req PUT /v2/team/app/manifests/dockerlist -H "Content-Type: $DOCKER_LIST" --data-binary @"$WORK/docker-list"

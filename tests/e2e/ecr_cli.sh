@@ -222,9 +222,15 @@ run_ok "batch-get-image" batch-get-image --repository-name team/app --image-ids 
   --accepted-media-types application/vnd.oci.image.manifest.v1+json
 jq_is '.images[0].imageManifest' "$(jq -Rs . "$WORK/manifest")"
 jq_is '[.failures[].failureCode]' '["ImageNotFound"]'
-run_ok "batch-get-image with unaccepted types" batch-get-image --repository-name team/app --image-ids imageTag=v1 \
-  --accepted-media-types application/vnd.docker.distribution.manifest.v2+json
-jq_is '.images | length' 0
+run_ok "batch-get-image converts OCI for a Docker-only client" batch-get-image --repository-name team/app \
+  --image-ids imageTag=v1 --accepted-media-types application/vnd.docker.distribution.manifest.v2+json
+jq_is '.images[0] | {imageId, imageManifestMediaType}' \
+  "{\"imageId\":{\"imageDigest\":\"$DIGEST\",\"imageTag\":\"v1\"},\"imageManifestMediaType\":\"application/vnd.docker.distribution.manifest.v2+json\"}"
+jq_is '.images[0].imageManifest | fromjson | [.mediaType, .config.mediaType, .layers[0].mediaType]' \
+  '["application/vnd.docker.distribution.manifest.v2+json","application/vnd.docker.container.image.v1+json","application/vnd.docker.image.rootfs.diff.tar"]'
+run_ok "batch-get-image with types it cannot convert to" batch-get-image --repository-name team/app \
+  --image-ids imageTag=v1 --accepted-media-types application/vnd.docker.distribution.manifest.v1+json
+jq_is '[(.images | length), .failures[0].failureCode]' '[0,"ImageNotFound"]'
 run_ok "batch-get-image tag/digest mismatch" batch-get-image --repository-name team/app \
   --image-ids "imageTag=v1,imageDigest=$DIGEST2"
 jq_is '[.failures[].failureCode]' '["ImageTagDoesNotMatchDigest"]'

@@ -9,6 +9,7 @@
 #include "api/ecr/paging.h"
 #include "api/oci/oci_api.h"
 #include "async/blocking.h"
+#include "oci/convert.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/names.h"
@@ -235,18 +236,27 @@ http::Task<EcrApi::Output> EcrApi::BatchGetImage(const Call& call) {
       failures.push_back(Failure(id, "ImageNotFound", "Requested image not found"));
       continue;
     }
-    if (!accepted.empty() && std::find(accepted.begin(), accepted.end(), m->media_type) == accepted.end()) {
-      // Berth serves manifests byte-exact and does not convert between formats.
+    auto is_accepted = [&accepted](std::string_view type) {
+      return accepted.empty() || std::find(accepted.begin(), accepted.end(), type) != accepted.end();
+    };
+    std::optional<berth::oci::ConvertedManifest> served;
+    if (is_accepted(m->media_type)) {
+      served = berth::oci::ConvertedManifest{m->media_type, std::move(m->payload)};
+    } else if (std::string_view other = berth::oci::ConvertibleTo(m->media_type); !other.empty() && is_accepted(other)) {
+      served = berth::oci::ConvertImageManifest(m->payload, m->media_type, other);
+    }
+    if (!served) {
       failures.push_back(Failure(id, "ImageNotFound",
-                                 "the image is stored as " + m->media_type + ", which is not in acceptedMediaTypes"));
+                                 "the image is stored as " + m->media_type +
+                                     ", which is not in acceptedMediaTypes and cannot be converted to them"));
       continue;
     }
     pulls_.Record(repo.id, m->digest, clock_());
     images.push_back(json::object{{"registryId", options_.account_id},
                                   {"repositoryName", repo.name},
                                   {"imageId", ImageId(m->digest.str(), StringMember(id.as_object(), "imageTag"))},
-                                  {"imageManifest", m->payload},
-                                  {"imageManifestMediaType", m->media_type}});
+                                  {"imageManifest", std::move(served->payload)},
+                                  {"imageManifestMediaType", std::move(served->media_type)}});
   }
   co_return json::object{{"images", images}, {"failures", failures}};
 }

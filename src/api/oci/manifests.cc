@@ -1,6 +1,7 @@
 #include "api/oci/oci_api.h"
 #include "async/blocking.h"
 #include "base/strings.h"
+#include "oci/convert.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/names.h"
@@ -56,22 +57,35 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
                    "manifest " + ref.str() + " is not in " + std::string(route.name),
                    "MANIFEST_UNKNOWN");
   }
+  // By tag a client that does not accept the stored format gets it converted where the other
+  // image format can say the same (ECR's behaviour); by digest the bytes are pinned.
   std::optional<std::string> accept = req.HeaderAll("Accept");
-  if (!ref.is_digest() && !Accepts(accept, manifest->media_type)) {
-    co_return Fail(Code::kNotFound,
-                   "manifest " + ref.str() + " is a " + manifest->media_type +
-                       ", which the request's Accept header does not allow",
-                   "MANIFEST_UNKNOWN");
+  std::string media_type = std::move(manifest->media_type);
+  std::string payload = std::move(manifest->payload);
+  std::string digest = manifest->digest.str();
+  if (!ref.is_digest() && !Accepts(accept, media_type)) {
+    std::string_view other = o::ConvertibleTo(media_type);
+    std::optional<o::ConvertedManifest> converted;
+    if (!other.empty() && Accepts(accept, other)) converted = o::ConvertImageManifest(payload, media_type, other);
+    if (!converted) {
+      co_return Fail(Code::kNotFound,
+                     "manifest " + ref.str() + " is a " + media_type +
+                         ", which the request's Accept header does not allow",
+                     "MANIFEST_UNKNOWN");
+    }
+    media_type = std::move(converted->media_type);
+    payload = std::move(converted->payload);
+    digest = o::Digest::Sha256Of(payload).str();
   }
   Response r{.status = 200};
-  r.Set("Content-Type", manifest->media_type);
-  r.Set("Docker-Content-Digest", manifest->digest.str());
-  r.Set("ETag", "\"" + manifest->digest.str() + "\"");
+  r.Set("Content-Type", media_type);
+  r.Set("Docker-Content-Digest", digest);
+  r.Set("ETag", "\"" + digest + "\"");
   if (req.method() == http::Method::kHead) {
-    r.head_length = manifest->payload.size();
+    r.head_length = payload.size();
   } else {
     pulls_.Record(repo, manifest->digest, clock_());
-    r.body = std::move(manifest->payload);
+    r.body = std::move(payload);
   }
   co_return r;
 }
