@@ -253,8 +253,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       } catch (const std::exception& e) {
         metrics.CountBug();
         telemetry::LogError("handler threw", {{"error", e.what()}, {"target", request.target()}});
-        response = Response{.status = 500, .body = "{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"internal error\"}]}"};
-        response.Set("Content-Type", "application/json");
+        response = options.internal_error ? options.internal_error(request) : Response{.status = 500};
       }
       bool keep_alive = parser.get().keep_alive() && !draining;
       if (!request.body_done()) keep_alive = keep_alive && co_await Drain(request);

@@ -35,6 +35,9 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};  // waiting for the next request's headers
   std::chrono::seconds io_timeout{120};   // any single read or write of a body making no progress
   size_t max_connections = 4096;
+  // The answer to a request whose handler threw (after the server logs and counts it), in the
+  // request's own protocol; a bare 500 when unset.
+  std::function<Response(const Request&)> internal_error;
 };
 
 class Server {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "api/ecr/ecr_api.h"
+#include "api/oci/errors.h"
 #include "api/oci/oci_api.h"
 #include "api/pull_recorder.h"
 #include "auth/keyring.h"
@@ -163,9 +164,14 @@ int Run(const Config& config) {
                                                .token_ttl_seconds = config.token_ttl.count()},
                        NowSeconds);
   // The ECR JSON API is POST / with X-Amz-Target; everything else is the registry API.
-  auto route = [&api, &ecr](http::Request& req) {
-    if (req.path() == "/" && req.Header("X-Amz-Target")) return ecr.Handle(req);
+  auto is_ecr = [](const http::Request& req) { return req.path() == "/" && req.Header("X-Amz-Target"); };
+  auto route = [&api, &ecr, is_ecr](http::Request& req) {
+    if (is_ecr(req)) return ecr.Handle(req);
     return api.Handle(req);
+  };
+  auto internal_error = [is_ecr](const http::Request& req) {
+    Error fault(Code::kInternal, "internal error");
+    return is_ecr(req) ? api::ecr::ErrorResponse(fault) : api::oci::ErrorResponse(fault);
   };
   http::Server server(ios,
                       http::ServerOptions{.host = config.listen_host,
@@ -173,7 +179,8 @@ int Run(const Config& config) {
                                           .tls_cert_file = config.tls_cert,
                                           .tls_key_file = config.tls_key,
                                           .idle_timeout = config.idle_timeout,
-                                          .io_timeout = config.io_timeout},
+                                          .io_timeout = config.io_timeout,
+                                          .internal_error = internal_error},
                       route, metrics);
   Result<uint16_t> port = server.Listen();
   if (!port) return Die("starting the listener", port.error());

@@ -27,6 +27,9 @@ int StatusFor(std::string_view type) {
   return 400;
 }
 
+
+}  // namespace
+
 http::Response ErrorResponse(const Error& error) {
   std::string type(error.reason());
   std::string message = error.message();
@@ -47,8 +50,6 @@ http::Response ErrorResponse(const Error& error) {
   r.Set("x-amzn-ErrorType", type);
   return r;
 }
-
-}  // namespace
 
 std::string_view StringMember(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -109,6 +110,7 @@ http::Task<http::Response> EcrApi::Handle(http::Request& req) {
   if (ec || !input.is_object()) {
     co_return ErrorResponse(Error(Code::kInvalidArgument, "the body is not a JSON object", "SerializationException"));
   }
+  DropNullMembers(input);  // AWS's JSON protocol reads a null member as an absent one
   if (Status valid = Model::Get().ValidateInput(operation, input); !valid) co_return ErrorResponse(valid.error());
   if (Status registry = CheckRegistryId(input.as_object()); !registry) co_return ErrorResponse(registry.error());
 

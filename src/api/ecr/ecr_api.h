@@ -37,6 +37,10 @@ struct EcrApiOptions {
   int64_t layer_part_size = 10 * 1024 * 1024;
 };
 
+// The awsJson1_1 error answer for `error`: its reason is the exception name (`__type`); an error
+// without one is a fault of Berth's and answers ServerException (500).
+http::Response ErrorResponse(const Error& error);
+
 class EcrApi {
  public:
   // Every reference must outlive this object.

@@ -83,6 +83,21 @@ std::vector<std::string> Model::EnumValues(std::string_view shape) const {
   return out;
 }
 
+void DropNullMembers(json::value& v) {
+  if (json::object* obj = v.if_object()) {
+    for (auto it = obj->begin(); it != obj->end();) {
+      if (it->value().is_null()) {
+        it = obj->erase(it);
+      } else {
+        DropNullMembers(it->value());
+        ++it;
+      }
+    }
+  } else if (json::array* items = v.if_array()) {
+    for (json::value& item : *items) DropNullMembers(item);
+  }
+}
+
 Status Model::ValidateInput(std::string_view operation, const json::value& input) const {
   const json::value* op = operations_->if_contains(operation);
   if (op == nullptr) return Fail(Code::kInvalidArgument, "unknown operation", "UnknownOperationException");

@@ -20,6 +20,10 @@
 
 namespace berth::api::ecr {
 
+// Removes every null member of every object in `v`, at any depth: AWS's JSON protocol reads a
+// null member as an absent one, and handlers then need only ask whether a member is there.
+void DropNullMembers(boost::json::value& v);
+
 class Model {
  public:
   // Parses the embedded model; a broken build fails here, at startup.

@@ -27,6 +27,19 @@ TEST(Model, AcceptsValidRequests) {
   EXPECT_TRUE(Check("DescribeRegistry", "{}"));
 }
 
+TEST(DropNullMembers, NullMembersBecomeAbsentAtAnyDepth) {
+  boost::json::value v = boost::json::parse(
+      R"({"a":null,"b":1,"c":{"d":null,"e":[{"f":null,"g":2},null]},"h":null,"i":null})");
+  DropNullMembers(v);
+  EXPECT_EQ(v, boost::json::parse(R"({"b":1,"c":{"e":[{"g":2},null]}})"));
+  // A required member sent as null is then reported missing, by name.
+  boost::json::value required = boost::json::parse(R"({"repositoryName":null})");
+  DropNullMembers(required);
+  Status s = Model::Get().ValidateInput("CreateRepository", required);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_NE(s.error().message().find("repositoryName"), std::string::npos);
+}
+
 TEST(Model, NamesTheOffendingMember) {
   struct Case {
     std::string_view op, body, member;
