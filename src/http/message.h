@@ -45,7 +45,8 @@ class Request {
   // The declared Content-Length, or nullopt (chunked or no body).
   virtual std::optional<uint64_t> content_length() const = 0;
   // Pulls up to out.size() body bytes; returns 0 at the end of the body. Errors are
-  // kUnavailable for a client that stalls past the read timeout or disconnects.
+  // kInvalidArgument for a body that ends early or is malformed (chunked encoding), and
+  // kUnavailable for a client that stalls past the read timeout or whose connection fails.
   virtual Task<Result<size_t>> ReadBody(std::span<char> out) = 0;
   virtual uint64_t body_bytes_read() const = 0;
   virtual std::string_view remote_address() const = 0;

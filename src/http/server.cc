@@ -114,6 +114,13 @@ class BeastRequest final : public Request {
       beast::get_lowest_layer(stream_).expires_after(io_timeout_);
       auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser_, kTuple);
       if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream) {
+        // The client ended its side before sending what its headers promised: its fault.
+        co_return Fail(Code::kInvalidArgument, "the request body ended before its declared length");
+      }
+      if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_chunk).category()) {
+        co_return Fail(Code::kInvalidArgument, "malformed request body: " + ec.message());
+      }
       if (ec) {
         co_return Fail(Code::kUnavailable, "reading request body: " + ec.message());
       }

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/utf8.h"
+
 namespace berth::telemetry {
 namespace {
 
@@ -38,6 +40,10 @@ void SetLogLevel(Level level) { g_level.store(level, std::memory_order_relaxed);
 bool LogEnabled(Level level) { return level >= g_level.load(std::memory_order_relaxed); }
 
 void AppendJsonString(std::string& out, std::string_view text) {
+  if (!IsValidUtf8(text)) {
+    AppendJsonString(out, ValidUtf8(text));
+    return;
+  }
   out.push_back('"');
   for (char c : text) {
     switch (c) {

@@ -363,8 +363,18 @@ def main():
             failures.add(f"request {i}: {e}", b"", b"")
             break
         key = (kind, status)
-        if kind == "EcrFuzzer" and status == 400:
-            key = (kind, status, json.loads(answer.split(b"\r\n\r\n", 1)[1] or b"{}").get("__type"))
+        head, _, body = answer.partition(b"\r\n\r\n")
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                body = body[:int(line[15:])]  # what follows is the answer to the next request
+        if b"json" in head.lower() and body and not head.startswith(b"HTTP/1.1 100"):
+            try:
+                document = json.loads(body.decode("utf-8"))  # strict: clients fail on anything less
+            except ValueError as e:
+                failures.add(f"request {i}: the answer is not valid JSON in UTF-8 ({e})", raw, answer)
+                document = {}
+            if kind == "EcrFuzzer" and status == 400 and isinstance(document, dict):
+                key = (kind, status, document.get("__type"))
         counts[key] = counts.get(key, 0) + 1
         if status is not None and status >= 500:
             failures.add(f"request {i}: status {status}", raw, answer)

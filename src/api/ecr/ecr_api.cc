@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/ecr/model.h"
+#include "base/utf8.h"
 #include "aws/sigv4.h"
 #include "oci/names.h"
 #include "telemetry/log.h"
@@ -44,7 +45,7 @@ http::Response ErrorResponse(const Error& error) {
       message = "internal error";
     }
   }
-  json::object body{{"__type", type}, {"message", message}};
+  json::object body{{"__type", type}, {"message", ValidUtf8(message)}};
   http::Response r{.status = StatusFor(type), .body = json::serialize(body), .route = "ecr"};
   r.Set("Content-Type", "application/x-amz-json-1.1");
   r.Set("x-amzn-ErrorType", type);

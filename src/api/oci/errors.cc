@@ -67,4 +67,9 @@ http::Response ErrorResponse(const Error& error) {
   return r;
 }
 
+Error WithReason(Error error, std::string_view reason) {
+  if (error.code() != Code::kInvalidArgument || !error.reason().empty()) return error;
+  return Error(error.code(), error.message(), reason);
+}
+
 }  // namespace berth::api::oci

@@ -12,4 +12,9 @@ namespace berth::api::oci {
 
 http::Response ErrorResponse(const Error& error);
 
+// A client's fault (kInvalidArgument) reported by a layer that knows no OCI codes, such as a
+// request body that ends early, gets `reason`, the code of what the client was sending; any
+// other error is returned as it is.
+Error WithReason(Error error, std::string_view reason);
+
 }  // namespace berth::api::oci

@@ -1,3 +1,4 @@
+#include "api/oci/errors.h"
 #include "api/oci/oci_api.h"
 #include "async/blocking.h"
 #include "base/strings.h"
@@ -102,7 +103,9 @@ http::Task<Result<http::Response>> OciApi::PutManifest(http::Request& req, const
   std::string body;
   std::vector<char> chunk(64 * 1024);
   while (true) {
-    BERTH_CO_ASSIGN(size_t n, co_await req.ReadBody(chunk));
+    Result<size_t> read = co_await req.ReadBody(chunk);
+    if (!read) co_return std::unexpected(WithReason(std::move(read).error(), "MANIFEST_INVALID"));
+    const size_t n = *read;
     if (n == 0) break;
     if (body.size() + n > o::kMaxManifestBytes) co_return too_large();
     body.append(chunk.data(), n);

@@ -1,5 +1,6 @@
 #include <vector>
 
+#include "api/oci/errors.h"
 #include "api/oci/oci_api.h"
 #include "api/upload_sessions.h"
 #include "async/blocking.h"
@@ -58,7 +59,7 @@ http::Task<Result<uint64_t>> OciApi::StreamBody(http::Request& req, blob::BlobWr
   while (true) {
     Result<size_t> n = co_await req.ReadBody(buffer);
     if (!n) {
-      status = std::unexpected(std::move(n).error());
+      status = std::unexpected(WithReason(std::move(n).error(), "BLOB_UPLOAD_INVALID"));
       break;
     }
     if (*n == 0) break;
