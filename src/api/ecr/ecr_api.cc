@@ -34,6 +34,9 @@ int StatusFor(std::string_view type) {
 http::Response ErrorResponse(const Error& error) {
   std::string type(error.reason());
   std::string message = error.message();
+  // The stores speak the registry's reasons; those an ECR call can meet have an ECR name.
+  if (type == "NAME_UNKNOWN") type = "RepositoryNotFoundException";
+  if (type == "BLOB_UPLOAD_UNKNOWN") type = "UploadNotFoundException";
   if (type.empty()) {
     // An error without an ECR exception name is a fault of ours, never the client's.
     if (error.code() == Code::kUnavailable) {

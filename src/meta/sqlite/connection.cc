@@ -5,6 +5,12 @@ namespace berth::meta::sqlite {
 std::unexpected<Error> SqliteError(sqlite3* db, int rc, std::string_view what) {
   std::string message = std::string(what) + ": " + sqlite3_errstr(rc);
   if (db != nullptr) message += std::string(" (") + sqlite3_errmsg(db) + ")";
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    // Every foreign key in the schema hangs off a repository row or off a row written earlier in
+    // the same transaction, so a failed one means the repository was deleted after the caller
+    // looked it up (a push racing DeleteRepository).
+    return Fail(Code::kNotFound, "the repository was deleted while the request ran", "NAME_UNKNOWN");
+  }
   int primary = rc & 0xff;
   Code code = (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) ? Code::kUnavailable
               : primary == SQLITE_CONSTRAINT                       ? Code::kAlreadyExists
@@ -44,6 +50,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   }
   std::unique_ptr<Connection> conn(new Connection(db));
   sqlite3_busy_timeout(db, 10000);
+  sqlite3_extended_result_codes(db, 1);  // tells a foreign-key failure from other constraints
   // FULL: a commit is on disk before the client hears success, even across power loss.
   BERTH_TRY(conn->Exec(read_only ? "PRAGMA foreign_keys=ON"
                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
