@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Concurrent clients racing over the same repositories, blobs, manifests and tags through both
 # APIs (tests/e2e/stress.py): no 5xx, nothing served that does not hash to its digest, and
-# afterwards a sound database that agrees with the blob store. BERTH_STRESS_SECONDS varies it.
+# afterwards a sound database that agrees with the blob store. BERTH_STRESS_SECONDS and
+# BERTH_STRESS_SEED vary it.
 source "$(dirname "$0")/lib.sh"
 berth_start --log-level warn
 export AWS_DATA_PATH="$ROOT/tests/aws-data" AWS_CONFIG_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 if python3 "$(dirname "$0")/stress.py" "$BERTH_URL" "$AK" "$SK" --seconds "${BERTH_STRESS_SECONDS:-15}" \
+  --seed "${BERTH_STRESS_SEED:-20261127}" \
   >"$WORK/stress.log" 2>&1; then
   pass
 else
