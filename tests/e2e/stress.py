@@ -184,9 +184,23 @@ class Worker(threading.Thread):
             if status >= 500:
                 self.shared.fail(f"{op} {kwargs}: {status} {e}")
 
+    def ecr_layer_upload(self, repo):
+        blob = self.rng.choice(self.shared.blobs)
+        try:
+            upload = self.client.initiate_layer_upload(repositoryName=repo)["uploadId"]
+            self.client.upload_layer_part(repositoryName=repo, uploadId=upload, partFirstByte=0,
+                                          partLastByte=len(blob) - 1, layerPartBlob=blob)
+            self.client.complete_layer_upload(repositoryName=repo, uploadId=upload, layerDigests=[sha256(blob)])
+            self.shared.note("ecr-layer-upload", 200)
+        except ClientError as e:
+            status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            self.shared.note("ecr-layer-upload", f"{status} {e.response.get('Error', {}).get('Code')}")
+            if status >= 500:
+                self.shared.fail(f"ecr layer upload to {repo}: {status} {e}")
+
     def ecr_operation(self):
         repo = self.rng.choice(REPOS)
-        what = self.rng.randint(0, 8)
+        what = self.rng.randint(0, 9)
         body = self.rng.choice(self.shared.manifests)
         if what == 0:
             self.ecr_call("delete_repository", repositoryName=repo, force=True)
@@ -205,6 +219,8 @@ class Worker(threading.Thread):
         elif what == 6:
             self.ecr_call("batch_get_image", repositoryName=repo,
                           imageIds=[{"imageTag": t} for t in TAGS])
+        elif what == 9:
+            self.ecr_layer_upload(repo)
         elif what == 7:
             self.ecr_call("put_image_tag_mutability", repositoryName=repo,
                           imageTagMutability=self.rng.choice(["MUTABLE", "MUTABLE", "IMMUTABLE"]))
