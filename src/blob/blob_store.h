@@ -90,7 +90,8 @@ class BlobStore {
 
   virtual Result<std::unique_ptr<BlobWriter>> NewWriter(std::string_view upload_id) = 0;
   // Continues an upload whose first `size` bytes were checkpointed with `hash_state`. Bytes past
-  // `size` (written after the last checkpoint) are discarded.
+  // `size` (written after the last checkpoint) are discarded. kNotFound (BLOB_UPLOAD_UNKNOWN)
+  // when the upload was deleted meanwhile; Commit reports the same if it is deleted mid-way.
   virtual Result<std::unique_ptr<BlobWriter>> ResumeWriter(std::string_view upload_id,
                                                            uint64_t size,
                                                            std::string_view hash_state) = 0;

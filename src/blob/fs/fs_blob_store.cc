@@ -191,7 +191,11 @@ class FsStore final : public BlobStore {
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return FailErrno("stat upload", errno);
     if (static_cast<uint64_t>(st.st_size) < size) {
-      return Fail(Code::kInternal, "upload file is shorter than its checkpoint");
+      // Checkpoints are fsynced before they are recorded, so only DeleteUpload (a cancel, an
+      // expiry, a deleted repository) racing this request leaves a shorter file; the open above
+      // may just have recreated it empty.
+      ::unlink(path.c_str());
+      return Fail(Code::kNotFound, "the upload session ended while this request ran", "BLOB_UPLOAD_UNKNOWN");
     }
     // Bytes after the checkpoint belong to a request that did not finish; drop them.
     if (static_cast<uint64_t>(st.st_size) > size &&
@@ -228,7 +232,12 @@ class FsStore final : public BlobStore {
     bool new_dir = ::mkdir(dir.c_str(), 0750) == 0;
     if (!new_dir && errno != EEXIST) return FailErrno("mkdir " + dir, errno);
     if (new_dir) BERTH_TRY(FsyncDirectory(root_ + "/blobs/sha256"));
-    if (::rename(upload_path.c_str(), target.c_str()) != 0) return FailErrno("rename blob", errno);
+    if (::rename(upload_path.c_str(), target.c_str()) != 0) {
+      if (errno == ENOENT) {  // DeleteUpload raced the commit
+        return Fail(Code::kNotFound, "the upload session ended while this request ran", "BLOB_UPLOAD_UNKNOWN");
+      }
+      return FailErrno("rename blob", errno);
+    }
     BERTH_TRY(FsyncDirectory(dir));
     return {};
   }

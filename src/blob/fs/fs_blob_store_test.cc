@@ -74,7 +74,29 @@ TEST_F(FsBlobStoreTest, ResumedWriterDropsBytesAfterTheCheckpoint) {
 TEST_F(FsBlobStoreTest, ResumeRefusesAFileShorterThanItsCheckpoint) {
   std::unique_ptr<BlobWriter> w = *store_->NewWriter("u4");
   ASSERT_TRUE(w->Append("abc").has_value());
-  EXPECT_FALSE(store_->ResumeWriter("u4", 10, w->hash_state()).has_value());
+  Result<std::unique_ptr<BlobWriter>> resumed = store_->ResumeWriter("u4", 10, w->hash_state());
+  ASSERT_FALSE(resumed.has_value());
+  EXPECT_EQ(resumed.error().reason(), "BLOB_UPLOAD_UNKNOWN");
+}
+
+TEST_F(FsBlobStoreTest, AnUploadDeletedDuringItsRequestIsUnknownNotAFault) {
+  std::unique_ptr<BlobWriter> w = *store_->NewWriter("u5");
+  ASSERT_TRUE(w->Append("hello").has_value());
+  ASSERT_TRUE(w->Checkpoint().has_value());
+  const std::string state = w->hash_state();
+  ASSERT_TRUE(store_->DeleteUpload("u5").has_value());
+  // Resuming after the delete: the data is gone.
+  Result<std::unique_ptr<BlobWriter>> resumed = store_->ResumeWriter("u5", 5, state);
+  ASSERT_FALSE(resumed.has_value());
+  EXPECT_EQ(resumed.error().reason(), "BLOB_UPLOAD_UNKNOWN");
+  // Committing a writer whose file was deleted under it publishes nothing.
+  std::unique_ptr<BlobWriter> racing = *store_->NewWriter("u6");
+  ASSERT_TRUE(racing->Append("bytes").has_value());
+  ASSERT_TRUE(store_->DeleteUpload("u6").has_value());
+  Result<oci::Digest> committed = racing->Commit(oci::Digest::Sha256Of("bytes"));
+  ASSERT_FALSE(committed.has_value());
+  EXPECT_EQ(committed.error().reason(), "BLOB_UPLOAD_UNKNOWN");
+  EXPECT_FALSE(store_->Open(oci::Digest::Sha256Of("bytes")).has_value());
 }
 
 TEST_F(FsBlobStoreTest, SameContentTwiceIsStoredOnce) {
