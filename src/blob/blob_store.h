@@ -26,6 +26,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "oci/digest.h"
@@ -97,6 +98,13 @@ class BlobStore {
                                                            std::string_view hash_state) = 0;
   // Discards an unfinished upload. Deleting an absent upload succeeds.
   virtual Status DeleteUpload(std::string_view upload_id) = 0;
+  // Up to `limit` unfinished uploads that hold data, in no particular order, with the time
+  // (epoch seconds) they were last written; for sweeping data whose session is gone.
+  struct UploadData {
+    std::string id;
+    int64_t written_at = 0;
+  };
+  virtual Result<std::vector<UploadData>> ListUploads(size_t limit) = 0;
   // Deleting an absent blob succeeds, so a retried garbage-collection step is harmless.
   virtual Status Delete(const oci::Digest& digest) = 0;
 };

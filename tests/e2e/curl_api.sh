@@ -383,10 +383,13 @@ req PUT "$LOC?digest=$D3" --data-binary @<(tail -c +11 "$WORK/blob3") -H 'Conten
 expect_status 201 "finish upload after restart"
 req POST /v2/team/app/blobs/uploads/
 LOC=$(header Location)
+# Data left by a request that raced its session's end: no session owns it.
+head -c 1000 /dev/urandom >"$BERTH_DATA/uploads/0a0a0a0a-0000-4000-8000-000000000000"
+touch -d '1 hour ago' "$BERTH_DATA/uploads/0a0a0a0a-0000-4000-8000-000000000000"
 sleep 5
 req GET "$LOC"
 expect_error 404 BLOB_UPLOAD_UNKNOWN "idle upload expired"
-check "expired upload's file removed" test -z "$(ls "$BERTH_DATA/uploads")"
+check "expired upload's file and data without a session removed" test -z "$(ls "$BERTH_DATA/uploads")"
 
 # --- graceful shutdown: an upload in flight completes -----------------------------------------
 head -c 1500000 /dev/urandom >"$WORK/slow"

@@ -45,7 +45,8 @@ class OciApi {
 
   http::Task<http::Response> Handle(http::Request& request);
 
-  // Deletes upload sessions idle past the timeout and their partial files. Blocking.
+  // Deletes upload sessions idle past the timeout and their partial files, and upload files
+  // idle as long that no session owns. Blocking.
   Result<size_t> PurgeIdleUploads();
 
  private:

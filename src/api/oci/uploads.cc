@@ -217,6 +217,17 @@ Result<size_t> OciApi::PurgeIdleUploads() {
     BERTH_TRY(EndUploadSession(meta_, blobs_, id));
     ++purged;
   }
+  // Data without a session: written by a request that raced the session's end (a cancel, a
+  // deleted repository). Session ids are never reused, so an idle file without a row is garbage.
+  BERTH_ASSIGN(std::vector<blob::BlobStore::UploadData> files, blobs_.ListUploads(10000));
+  for (const blob::BlobStore::UploadData& file : files) {
+    if (file.written_at >= cutoff) continue;
+    BERTH_ASSIGN(std::optional<meta::UploadRecord> session, meta_.GetUpload(file.id));
+    std::optional<UploadLocks::Guard> guard = upload_locks_.TryLock(file.id);
+    if (session || !guard) continue;
+    BERTH_TRY(blobs_.DeleteUpload(file.id));
+    ++purged;
+  }
   return purged;
 }
 

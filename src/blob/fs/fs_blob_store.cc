@@ -214,6 +214,21 @@ class FsStore final : public BlobStore {
     return {};
   }
 
+  Result<std::vector<UploadData>> ListUploads(size_t limit) override {
+    std::vector<UploadData> out;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(root_ + "/uploads", ec);
+         !ec && it != std::filesystem::directory_iterator() && out.size() < limit; it.increment(ec)) {
+      std::string id = it->path().filename().string();
+      struct stat st {};
+      // Skips what is not an upload's file, and files deleted since the listing.
+      if (!IsSafeUploadId(id) || ::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      out.push_back({std::move(id), static_cast<int64_t>(st.st_mtime)});
+    }
+    if (ec) return Fail(Code::kInternal, "listing uploads: " + ec.message());
+    return out;
+  }
+
   Status Delete(const oci::Digest& digest) override {
     if (::unlink(BlobPath(digest).c_str()) != 0 && errno != ENOENT) {
       return FailErrno("delete blob", errno);

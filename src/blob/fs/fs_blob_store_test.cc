@@ -1,6 +1,8 @@
 #include "blob/fs/fs_blob_store.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include <filesystem>
@@ -97,6 +99,24 @@ TEST_F(FsBlobStoreTest, AnUploadDeletedDuringItsRequestIsUnknownNotAFault) {
   ASSERT_FALSE(committed.has_value());
   EXPECT_EQ(committed.error().reason(), "BLOB_UPLOAD_UNKNOWN");
   EXPECT_FALSE(store_->Open(oci::Digest::Sha256Of("bytes")).has_value());
+}
+
+TEST_F(FsBlobStoreTest, ListsUploadsThatHoldData) {
+  std::unique_ptr<BlobWriter> a = *store_->NewWriter("up-a");
+  ASSERT_TRUE(a->Append("x").has_value());
+  std::unique_ptr<BlobWriter> b = *store_->NewWriter("up-b");
+  ASSERT_TRUE(b->Append("y").has_value());
+  std::vector<BlobStore::UploadData> all = *store_->ListUploads(10);
+  std::vector<std::string> ids;
+  for (const BlobStore::UploadData& u : all) {
+    ids.push_back(u.id);
+    EXPECT_GT(u.written_at, 0);
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"up-a", "up-b"}));
+  EXPECT_EQ(store_->ListUploads(1)->size(), 1u);
+  ASSERT_TRUE(store_->DeleteUpload("up-a").has_value());
+  EXPECT_EQ(store_->ListUploads(10)->size(), 1u);
 }
 
 TEST_F(FsBlobStoreTest, SameContentTwiceIsStoredOnce) {
