@@ -111,9 +111,11 @@ class RegistryIndex {
   virtual Result<bool> DeleteTag(RepositoryId repo, std::string_view tag) = 0;
   virtual Result<std::vector<std::string>> ListTags(RepositoryId repo, std::string_view after,
                                                     size_t limit) = 0;
-  // Manifests of `repo` whose subject is `subject`; only those of `artifact_type` if non-empty.
+  // Manifests of `repo` whose subject is `subject`, in digest order after `after` (empty: from the
+  // first), at most `limit`; only those of `artifact_type` if non-empty.
   virtual Result<std::vector<Referrer>> ListReferrers(RepositoryId repo, const oci::Digest& subject,
-                                                      std::string_view artifact_type) = 0;
+                                                      std::string_view artifact_type, std::string_view after,
+                                                      size_t limit) = 0;
 };
 
 struct UploadRecord {

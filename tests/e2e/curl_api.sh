@@ -268,6 +268,26 @@ expect_status 200 "referrers of a digest without any"
 expect_json '.manifests' '[]'
 req GET "/v2/team/app/referrers/sha256:nothex"
 expect_error 400 DIGEST_INVALID "referrers with a bad digest"
+# Referrers are paged (by count and by bytes): four signatures with 400 KB of annotations each
+# make a first page of three and a Link to the fourth.
+for i in 1 2 3 4; do
+  printf '{"schemaVersion":2,"mediaType":"%s","artifactType":"application/vnd.example.big","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"%s","size":2},"layers":[{"mediaType":"application/vnd.oci.empty.v1+json","digest":"%s","size":2}],"subject":{"mediaType":"%s","digest":"%s","size":%s},"annotations":{"n":"%s","pad":"%s"}}' \
+    "$OCI_MANIFEST" "$DE" "$DE" "$OCI_MANIFEST" "$D1" 100000 "$i" "$(head -c 400000 /dev/zero | tr '\0' a)" >"$WORK/big$i"
+  req PUT "/v2/team/app/manifests/$(sha256_of "$WORK/big$i")" -H "Content-Type: $OCI_MANIFEST" --data-binary @"$WORK/big$i"
+  expect_status 201 "large referrer $i"
+done
+req GET "/v2/team/app/referrers/$D1?artifactType=application/vnd.example.big"
+expect_json '.manifests | length' 3
+NEXT=$(header Link | sed -n 's/^<\(.*\)>; rel="next"$/\1/p')
+check "a Link to the next page of referrers, keeping the filter" \
+  test "$NEXT" = "/v2/team/app/referrers/$D1?last=$(jq -r '.manifests[2].digest' "$BODY")&artifactType=application%2Fvnd.example.big"
+FIRST=$(jq -r '[.manifests[].digest] | join(" ")' "$BODY")
+req GET "$NEXT"
+expect_json '.manifests | length' 1
+check "the last page has no Link" test -z "$(header Link)"
+check "pages do not overlap" test "${FIRST/$(jq -r '.manifests[0].digest' "$BODY")/}" = "$FIRST"
+req GET "/v2/team/app/referrers/$D1?last=nonsense"
+expect_error 400 DIGEST_INVALID "referrers after a bad digest"
 
 # --- tags and catalog pagination --------------------------------------------------------------
 for t in t3 t1 t5 t2 t4; do

@@ -100,7 +100,9 @@ http::Task<EcrApi::Output> EcrApi::ListImageReferrers(const Call& call) {
     }
   }
   BERTH_CO_ASSIGN(Page page, ParsePage(call.input, 50));
-  BERTH_CO_ASSIGN(std::vector<meta::Referrer> all, meta_.ListReferrers(repo.id, *subject, ""));
+  // One artifact type is filtered by the store; several are filtered here, over at most 10,000.
+  BERTH_CO_ASSIGN(std::vector<meta::Referrer> all,
+                  meta_.ListReferrers(repo.id, *subject, types.size() == 1 ? types[0] : "", page.after, 10000));
   json::array out;
   std::string last;
   bool more = false;

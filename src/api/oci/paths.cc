@@ -1,5 +1,7 @@
 #include "api/oci/paths.h"
 
+#include <cctype>
+
 #include "base/strings.h"
 
 namespace berth::api::oci {
@@ -85,6 +87,21 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view k
     return PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
   }
   return std::nullopt;
+}
+
+std::string PercentEncode(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out += {'%', kHex[u >> 4], kHex[u & 15]};
+    }
+  }
+  return out;
 }
 
 Result<PageRequest> ParsePage(std::string_view query) {

@@ -37,6 +37,8 @@ Route ParseRoute(std::string_view path);
 // The first value of `key` in an application/x-www-form-urlencoded query, percent-decoded.
 // nullopt if absent or malformed.
 std::optional<std::string> QueryParam(std::string_view query, std::string_view key);
+// `value` for a query string: every byte but RFC 3986's unreserved characters percent-encoded.
+std::string PercentEncode(std::string_view value);
 
 struct PageRequest {
   size_t limit;

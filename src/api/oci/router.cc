@@ -186,17 +186,23 @@ http::Task<Result<http::Response>> OciApi::Tags(http::Request& req, const Route&
 }
 
 http::Task<Result<http::Response>> OciApi::Referrers(http::Request& req, const Route& route) {
+  // A page stops at whichever comes first; annotations make entries of any size.
+  constexpr size_t kPageEntries = 1000;
+  constexpr size_t kPageBytes = 1024 * 1024;
   BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
   BERTH_CO_ASSIGN(berth::oci::Digest subject, berth::oci::Digest::Parse(route.ref));
   std::string artifact_type = QueryParam(req.query(), "artifactType").value_or("");
+  std::string after = QueryParam(req.query(), "last").value_or("");
+  if (!after.empty()) BERTH_CO_TRY(berth::oci::Digest::Parse(after));
   BERTH_CO_ASSIGN(std::vector<meta::Referrer> referrers,
-                  meta_.ListReferrers(repo, subject, artifact_type));
+                  meta_.ListReferrers(repo, subject, artifact_type, after, kPageEntries));
   Response r{.status = 200};
   r.body = "{\"schemaVersion\":2,\"mediaType\":\"" + std::string(berth::oci::kOciIndex) +
            "\",\"manifests\":[";
-  for (size_t i = 0; i < referrers.size(); ++i) {
-    const meta::Referrer& ref = referrers[i];
-    if (i > 0) r.body += ',';
+  size_t listed = 0;
+  for (; listed < referrers.size() && (listed == 0 || r.body.size() < kPageBytes); ++listed) {
+    const meta::Referrer& ref = referrers[listed];
+    if (listed > 0) r.body += ',';
     r.body += "{\"mediaType\":";
     telemetry::AppendJsonString(r.body, ref.media_type);
     r.body += ",\"digest\":\"" + ref.digest.str() + "\",\"size\":" + std::to_string(ref.size);
@@ -210,6 +216,13 @@ http::Task<Result<http::Response>> OciApi::Referrers(http::Request& req, const R
   r.body += "]}";
   r.Set("Content-Type", std::string(berth::oci::kOciIndex));
   if (!artifact_type.empty()) r.Set("OCI-Filters-Applied", "artifactType");
+  // A full page may have a successor; the client learns it from one more (possibly empty) page.
+  if (listed < referrers.size() || referrers.size() == kPageEntries) {
+    std::string next = "/v2/" + std::string(route.name) + "/referrers/" + subject.str() +
+                       "?last=" + referrers[listed - 1].digest.str();
+    if (!artifact_type.empty()) next += "&artifactType=" + PercentEncode(artifact_type);
+    r.Set("Link", "<" + next + ">; rel=\"next\"");
+  }
   co_return r;
 }
 

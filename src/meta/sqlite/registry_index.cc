@@ -206,13 +206,15 @@ Result<std::vector<std::string>> SqliteStore::ListTags(RepositoryId repo, std::s
 }
 
 Result<std::vector<Referrer>> SqliteStore::ListReferrers(RepositoryId repo, const oci::Digest& subject,
-                                            std::string_view artifact_type) {
+                                                         std::string_view artifact_type, std::string_view after,
+                                                         size_t limit) {
   return Read([&](Connection& c) -> Result<std::vector<Referrer>> {
     BERTH_ASSIGN(Statement st,
                  c.Prepare("SELECT digest, media_type, artifact_type, annotations, size "
-                           "FROM manifests WHERE repo_id=? AND subject=? "
-                           "AND (?='' OR artifact_type=?) ORDER BY digest LIMIT 10000"));
-    st.Bind(1, repo).Bind(2, subject.str()).Bind(3, artifact_type).Bind(4, artifact_type);
+                           "FROM manifests WHERE repo_id=? AND subject=? AND digest>? "
+                           "AND (?='' OR artifact_type=?) ORDER BY digest LIMIT ?"));
+    st.Bind(1, repo).Bind(2, subject.str()).Bind(3, after).Bind(4, artifact_type).Bind(5, artifact_type);
+    st.Bind(6, static_cast<int64_t>(limit));
     std::vector<Referrer> out;
     while (true) {
       BERTH_ASSIGN(bool row, st.Step());

@@ -157,11 +157,19 @@ TEST_F(SqliteStoreTest, ReferrersAreFoundBySubjectAndFiltered) {
   sig.artifact_type = "application/signature";
   ASSERT_TRUE(store_->PutManifest(repo_, sbom, nullptr, 1).has_value());
   ASSERT_TRUE(store_->PutManifest(repo_, sig, nullptr, 1).has_value());
-  EXPECT_EQ(store_->ListReferrers(repo_, D('x'), "")->size(), 2u);
-  std::vector<Referrer> only = *store_->ListReferrers(repo_, D('x'), "application/signature");
+  EXPECT_EQ(store_->ListReferrers(repo_, D('x'), "", "", 10)->size(), 2u);
+  std::vector<Referrer> only = *store_->ListReferrers(repo_, D('x'), "application/signature", "", 10);
   ASSERT_EQ(only.size(), 1u);
   EXPECT_EQ(only[0].digest, D('t'));
-  EXPECT_TRUE(store_->ListReferrers(repo_, D('y'), "")->empty());
+  EXPECT_TRUE(store_->ListReferrers(repo_, D('y'), "", "", 10)->empty());
+  // Pages in digest order.
+  std::vector<Referrer> first = *store_->ListReferrers(repo_, D('x'), "", "", 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].digest, D('s'));
+  std::vector<Referrer> second = *store_->ListReferrers(repo_, D('x'), "", first[0].digest.str(), 1);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].digest, D('t'));
+  EXPECT_TRUE(store_->ListReferrers(repo_, D('x'), "", second[0].digest.str(), 1)->empty());
 }
 
 TEST_F(SqliteStoreTest, SurvivesReopenAndConcurrentWriters) {

@@ -79,7 +79,8 @@ class SqliteStore final : public MetadataStore {
   Result<std::vector<std::string>> ListTags(RepositoryId repo, std::string_view after,
                                             size_t limit) override;
   Result<std::vector<Referrer>> ListReferrers(RepositoryId repo, const oci::Digest& subject,
-                                              std::string_view artifact_type) override;
+                                              std::string_view artifact_type, std::string_view after,
+                                              size_t limit) override;
 
   // repository admin
   Result<std::optional<RepositoryRecord>> GetRepository(std::string_view name) override;
