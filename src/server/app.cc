@@ -119,19 +119,6 @@ int Run(const Config& config) {
       auth::Authenticator::Create(**meta, *keyring, config.anonymous);
   if (!authenticator) return Die("loading access keys", authenticator.error());
 
-  const unsigned io_threads =
-      config.io_threads != 0 ? config.io_threads : std::max(2u, std::thread::hardware_concurrency());
-  // One io_context per I/O thread (see http/server.h); the first also runs timers and signals.
-  std::vector<std::unique_ptr<asio::io_context>> io_contexts;
-  std::vector<asio::io_context*> ios;
-  for (unsigned i = 0; i < io_threads; ++i) {
-    io_contexts.push_back(std::make_unique<asio::io_context>(1));
-    ios.push_back(io_contexts.back().get());
-  }
-  asio::io_context& io = *ios.front();
-  auto stop_all = [&ios] {
-    for (asio::io_context* c : ios) c->stop();
-  };
   asio::thread_pool blocking(8);
   telemetry::Metrics metrics;
   meta::MetadataStore& store = **meta;
@@ -163,6 +150,23 @@ int Run(const Config& config) {
                                                .external_url = external_url,
                                                .token_ttl_seconds = config.token_ttl.count()},
                        NowSeconds);
+  const unsigned io_threads =
+      config.io_threads != 0 ? config.io_threads : std::max(2u, std::thread::hardware_concurrency());
+  // One io_context per I/O thread (see http/server.h); the first also runs timers and signals.
+  // Declared after everything a request's coroutine uses and before the server: a context
+  // stopped with requests in flight (the drain deadline) destroys their coroutine frames when it
+  // is destroyed, and those frames release upload locks and touch the APIs and metrics.
+  std::vector<std::unique_ptr<asio::io_context>> io_contexts;
+  std::vector<asio::io_context*> ios;
+  for (unsigned i = 0; i < io_threads; ++i) {
+    io_contexts.push_back(std::make_unique<asio::io_context>(1));
+    ios.push_back(io_contexts.back().get());
+  }
+  asio::io_context& io = *ios.front();
+  auto stop_all = [&ios] {
+    for (asio::io_context* c : ios) c->stop();
+  };
+
   // The ECR JSON API is POST / with X-Amz-Target; everything else is the registry API.
   auto is_ecr = [](const http::Request& req) { return req.path() == "/" && req.Header("X-Amz-Target"); };
   auto route = [&api, &ecr, is_ecr](http::Request& req) {
