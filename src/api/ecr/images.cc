@@ -224,6 +224,9 @@ http::Task<EcrApi::Output> EcrApi::BatchGetImage(const Call& call) {
   if (const json::value* types = call.input.if_contains("acceptedMediaTypes")) {
     for (const json::value& t : types->as_array()) accepted.emplace_back(t.as_string());
   }
+  auto is_accepted = [&accepted](std::string_view type) {
+    return accepted.empty() || std::find(accepted.begin(), accepted.end(), type) != accepted.end();
+  };
   json::array images, failures;
   for (const json::value& id : call.input.at("imageIds").as_array()) {
     Resolved r = Resolve(meta_, repo.id, id.as_object());
@@ -236,9 +239,6 @@ http::Task<EcrApi::Output> EcrApi::BatchGetImage(const Call& call) {
       failures.push_back(Failure(id, "ImageNotFound", "Requested image not found"));
       continue;
     }
-    auto is_accepted = [&accepted](std::string_view type) {
-      return accepted.empty() || std::find(accepted.begin(), accepted.end(), type) != accepted.end();
-    };
     std::optional<berth::oci::ConvertedManifest> served;
     if (is_accepted(m->media_type)) {
       served = berth::oci::ConvertedManifest{m->media_type, std::move(m->payload)};
