@@ -32,8 +32,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr auto kDrainDeadline = std::chrono::seconds(30);
-
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -221,7 +219,7 @@ int Run(const Config& config) {
     purge_timer.cancel();
     flush_timer.cancel();
     server.BeginShutdown(stop_all);
-    drain_deadline.expires_after(kDrainDeadline);
+    drain_deadline.expires_after(config.drain_timeout);
     drain_deadline.async_wait([&stop_all](boost::system::error_code e) {
       if (!e) {
         telemetry::LogWarn("drain deadline passed; stopping with requests in flight");

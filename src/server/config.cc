@@ -76,6 +76,8 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
     BERTH_ASSIGN(c.idle_timeout, Seconds(key, value, 3600));
   } else if (key == "io-timeout") {
     BERTH_ASSIGN(c.io_timeout, Seconds(key, value, 3600));
+  } else if (key == "drain-timeout") {
+    BERTH_ASSIGN(c.drain_timeout, Seconds(key, value, 3600));
   } else if (key == "region") {
     BERTH_ASSIGN(std::string_view v, need());
     bool ok = !v.empty() && v.size() <= 32;

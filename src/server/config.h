@@ -27,6 +27,7 @@ struct Config {
   unsigned io_threads = 0;  // 0: one per core
   std::chrono::seconds idle_timeout{60};  // a connection waiting for its next request
   std::chrono::seconds io_timeout{120};   // a body read or write making no progress
+  std::chrono::seconds drain_timeout{30};  // on SIGTERM, how long in-flight requests may finish
   std::string region = "us-east-1";
   std::string account_id;    // 12 digits; empty: the one chosen on first start
   std::string external_url;  // how clients reach Berth; empty: from --listen
@@ -42,6 +43,6 @@ inline constexpr std::string_view kServeUsage =
     "                   [--log-level debug|info|warn|error] [--upload-idle-timeout SECONDS]\n"
     "                   [--io-threads N] [--idle-timeout SECONDS] [--io-timeout SECONDS]\n"
     "                   [--region REGION] [--account-id 12DIGITS] [--external-url URL]\n"
-    "                   [--token-ttl SECONDS]\n";
+    "                   [--token-ttl SECONDS] [--drain-timeout SECONDS]\n";
 
 }  // namespace berth::server

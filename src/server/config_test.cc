@@ -18,19 +18,20 @@ TEST(Config, DefaultsAreTheEmbeddedSetup) {
 
 TEST(Config, ParsesFlagsInBothForms) {
   Config c = *ParseServeArgs({"--listen", "0.0.0.0:8080", "--data=/srv/berth", "--anonymous",
-                              "--upload-idle-timeout", "60", "--no-delete"});
+                              "--upload-idle-timeout", "60", "--no-delete", "--drain-timeout=5"});
   EXPECT_EQ(c.listen_host, "0.0.0.0");
   EXPECT_EQ(c.listen_port, 8080);
   EXPECT_EQ(c.data_dir, "/srv/berth");
   EXPECT_TRUE(c.anonymous);
   EXPECT_FALSE(c.delete_enabled);
   EXPECT_EQ(c.upload_idle_timeout.count(), 60);
+  EXPECT_EQ(c.drain_timeout.count(), 5);
 }
 
 TEST(Config, RejectsNonsenseWithTheFlagNamed) {
   for (const std::vector<std::string>& bad :
        {std::vector<std::string>{"--listen", "nope"}, {"--listen", "a:99999"}, {"--bogus", "1"},
-        {"--data"}, {"--tls-cert", "x"}, {"--log-level", "loud"}, {"--upload-idle-timeout", "0"},
+        {"--data"}, {"--tls-cert", "x"}, {"--log-level", "loud"}, {"--upload-idle-timeout", "0"}, {"--drain-timeout", "-1"},
         {"stray"}, {"--account-id", "12345"}, {"--region", "US East"}, {"--external-url", "ftp://x"}}) {
     Result<Config> c = ParseServeArgs(bad);
     ASSERT_FALSE(c.has_value()) << bad[0];

@@ -59,4 +59,23 @@ check "a client that never finishes its headers is cut off" grep -q '^slow-heade
 check "a client that stalls mid-body is cut off" grep -q '^stalled-body closed' "$BODY"
 req GET /v2/
 expect_status 200 "server still serves others"
+berth_stop
+
+# --- SIGTERM with a request that will not finish in time ----------------------------------------
+# Past --drain-timeout Berth stops with the request in flight; tearing down its coroutine (which
+# holds the upload's lock) must be clean: berth_stop checks the exit status, and the sanitizer
+# build (make sanitize) reports any use after free.
+berth_start --drain-timeout 2
+req POST /v2/drain/blobs/uploads/
+LOC=$(header Location)
+head -c 3000000 /dev/urandom >"$WORK/slow"
+curl -s -o /dev/null -u "$AK:$SK" -X PATCH --limit-rate 100k --data-binary @"$WORK/slow" "$BERTH_URL$LOC" &
+CURL_PID=$!
+sleep 1
+STARTED=$(date +%s)
+berth_stop
+check "stopped at the drain deadline, not after the upload" test $(($(date +%s) - STARTED)) -lt 10
+check "the deadline is logged" grep -q 'drain deadline passed' "$WORK/berth.log"
+kill "$CURL_PID" 2>/dev/null || true
+wait "$CURL_PID" 2>/dev/null || true
 finish
