@@ -87,4 +87,12 @@ std::optional<ConvertedManifest> ConvertImageManifest(std::string_view payload, 
   return ConvertedManifest{std::string(to), json::serialize(doc)};
 }
 
+std::optional<ConvertedManifest> ServableForm(std::string_view media_type, std::string payload,
+                                              const std::function<bool(std::string_view)>& accepts) {
+  if (accepts(media_type)) return ConvertedManifest{std::string(media_type), std::move(payload)};
+  std::string_view other = ConvertibleTo(media_type);
+  if (other.empty() || !accepts(other)) return std::nullopt;
+  return ConvertImageManifest(payload, media_type, other);
+}
+
 }  // namespace berth::oci

@@ -11,6 +11,7 @@
 // Pure; thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,5 +33,11 @@ std::string_view ConvertibleTo(std::string_view media_type);
 // input. Converting to the same type returns the payload unchanged.
 std::optional<ConvertedManifest> ConvertImageManifest(std::string_view payload, std::string_view from,
                                                       std::string_view to);
+
+// What to serve a client whose acceptable media types `accepts` admits, for a stored manifest:
+// the stored form if admitted, else its conversion to the other image format if that is admitted
+// and possible; nullopt when neither.
+std::optional<ConvertedManifest> ServableForm(std::string_view media_type, std::string payload,
+                                              const std::function<bool(std::string_view)>& accepts);
 
 }  // namespace berth::oci

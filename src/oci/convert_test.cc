@@ -90,6 +90,20 @@ TEST(ConvertibleTo, PairsTheTwoImageFormats) {
   EXPECT_EQ(ConvertibleTo(kDockerManifestList), "");
 }
 
+TEST(ServableForm, StoredIfAcceptedElseConvertedElseNothing) {
+  std::string oci = Image(kOciManifest, kOciConfig, kOciGzip);
+  auto only = [](std::string_view t) { return [t](std::string_view type) { return type == t; }; };
+  std::optional<ConvertedManifest> stored = ServableForm(kOciManifest, oci, [](std::string_view) { return true; });
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->payload, oci);
+  std::optional<ConvertedManifest> docker = ServableForm(kOciManifest, oci, only(kDockerManifest));
+  ASSERT_TRUE(docker.has_value());
+  EXPECT_EQ(docker->media_type, kDockerManifest);
+  EXPECT_EQ(docker->payload, Image(kDockerManifest, kDockerConfig, kDockerGzip));
+  EXPECT_FALSE(ServableForm(kOciManifest, oci, only(kDockerManifestList)).has_value());
+  EXPECT_FALSE(ServableForm(kOciIndex, R"({"schemaVersion":2,"manifests":[]})", only(kDockerManifestList)));
+}
+
 TEST(ConvertImageManifest, SameTypeIsUnchanged) {
   std::string oci = Image(kOciManifest, kOciConfig, kOciGzip);
   std::optional<ConvertedManifest> same = ConvertImageManifest(oci, kOciManifest, kOciManifest);

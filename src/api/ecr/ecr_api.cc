@@ -5,6 +5,7 @@
 
 #include "api/ecr/model.h"
 #include "base/utf8.h"
+#include "http/body.h"
 #include "aws/sigv4.h"
 #include "oci/names.h"
 #include "telemetry/log.h"
@@ -78,20 +79,13 @@ http::Task<http::Response> EcrApi::Handle(http::Request& req) {
   const std::string operation(target.substr(kTargetPrefix.size()));
 
   // The body is signed, so it is read (bounded) before the signature can be checked.
-  if (std::optional<uint64_t> len = req.content_length(); len && *len > options_.max_request_bytes) {
-    co_return ErrorResponse(Error(Code::kInvalidArgument, "request body too large", "SerializationException"));
+  Result<std::string> read = co_await http::ReadWholeBody(req, options_.max_request_bytes);
+  if (!read) {
+    const bool too_large = read.error().code() == Code::kResourceExhausted;
+    co_return ErrorResponse(Error(Code::kInvalidArgument, too_large ? "request body too large" : read.error().message(),
+                                  "SerializationException"));
   }
-  std::string body;
-  std::vector<char> chunk(256 * 1024);
-  while (true) {
-    Result<size_t> n = co_await req.ReadBody(chunk);
-    if (!n) co_return ErrorResponse(Error(Code::kInvalidArgument, n.error().message(), "SerializationException"));
-    if (*n == 0) break;
-    if (body.size() + *n > options_.max_request_bytes) {
-      co_return ErrorResponse(Error(Code::kInvalidArgument, "request body too large", "SerializationException"));
-    }
-    body.append(chunk.data(), *n);
-  }
+  const std::string body = *std::move(read);
 
   auth::Principal principal{.name = "anonymous", .access_key_id = ""};
   if (!authenticator_.anonymous()) {

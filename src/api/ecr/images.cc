@@ -239,12 +239,8 @@ http::Task<EcrApi::Output> EcrApi::BatchGetImage(const Call& call) {
       failures.push_back(Failure(id, "ImageNotFound", "Requested image not found"));
       continue;
     }
-    std::optional<berth::oci::ConvertedManifest> served;
-    if (is_accepted(m->media_type)) {
-      served = berth::oci::ConvertedManifest{m->media_type, std::move(m->payload)};
-    } else if (std::string_view other = berth::oci::ConvertibleTo(m->media_type); !other.empty() && is_accepted(other)) {
-      served = berth::oci::ConvertImageManifest(m->payload, m->media_type, other);
-    }
+    std::optional<berth::oci::ConvertedManifest> served =
+        berth::oci::ServableForm(m->media_type, std::move(m->payload), is_accepted);
     if (!served) {
       failures.push_back(Failure(id, "ImageNotFound",
                                  "the image is stored as " + m->media_type +

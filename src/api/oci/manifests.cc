@@ -2,6 +2,7 @@
 #include "api/oci/oci_api.h"
 #include "async/blocking.h"
 #include "base/strings.h"
+#include "http/body.h"
 #include "oci/convert.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -60,33 +61,27 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
   }
   // By tag a client that does not accept the stored format gets it converted where the other
   // image format can say the same (ECR's behaviour); by digest the bytes are pinned.
-  std::optional<std::string> accept = req.HeaderAll("Accept");
-  std::string media_type = std::move(manifest->media_type);
-  std::string payload = std::move(manifest->payload);
-  std::string digest = manifest->digest.str();
-  if (!ref.is_digest() && !Accepts(accept, media_type)) {
-    std::string_view other = o::ConvertibleTo(media_type);
-    std::optional<o::ConvertedManifest> converted;
-    if (!other.empty() && Accepts(accept, other)) converted = o::ConvertImageManifest(payload, media_type, other);
-    if (!converted) {
-      co_return Fail(Code::kNotFound,
-                     "manifest " + ref.str() + " is a " + media_type +
-                         ", which the request's Accept header does not allow",
-                     "MANIFEST_UNKNOWN");
-    }
-    media_type = std::move(converted->media_type);
-    payload = std::move(converted->payload);
-    digest = o::Digest::Sha256Of(payload).str();
+  const std::optional<std::string> accept = req.HeaderAll("Accept");
+  std::optional<o::ConvertedManifest> served = o::ServableForm(
+      manifest->media_type, std::move(manifest->payload),
+      [&](std::string_view type) { return ref.is_digest() || Accepts(accept, type); });
+  if (!served) {
+    co_return Fail(Code::kNotFound,
+                   "manifest " + ref.str() + " is a " + manifest->media_type +
+                       ", which the request's Accept header does not allow",
+                   "MANIFEST_UNKNOWN");
   }
+  const bool converted = served->media_type != manifest->media_type;
+  const std::string digest = converted ? o::Digest::Sha256Of(served->payload).str() : manifest->digest.str();
   Response r{.status = 200};
-  r.Set("Content-Type", media_type);
+  r.Set("Content-Type", served->media_type);
   r.Set("Docker-Content-Digest", digest);
   r.Set("ETag", "\"" + digest + "\"");
   if (req.method() == http::Method::kHead) {
-    r.head_length = payload.size();
+    r.head_length = served->payload.size();
   } else {
     pulls_.Record(repo, manifest->digest, clock_());
-    r.body = std::move(payload);
+    r.body = std::move(served->payload);
   }
   co_return r;
 }
@@ -94,22 +89,12 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
 http::Task<Result<http::Response>> OciApi::PutManifest(http::Request& req, const Route& route) {
   BERTH_CO_TRY(o::ValidateRepositoryName(route.name));
   BERTH_CO_ASSIGN(o::Reference ref, o::Reference::Parse(route.ref));
-  auto too_large = [] {
-    return Fail(Code::kResourceExhausted, "manifests are limited to 4 MiB", "MANIFEST_TOO_LARGE");
-  };
-  if (std::optional<uint64_t> length = req.content_length(); length && *length > o::kMaxManifestBytes) {
-    co_return too_large();
+  Result<std::string> read = co_await http::ReadWholeBody(req, o::kMaxManifestBytes);
+  if (!read && read.error().code() == Code::kResourceExhausted) {
+    co_return Fail(Code::kResourceExhausted, "manifests are limited to 4 MiB", "MANIFEST_TOO_LARGE");
   }
-  std::string body;
-  std::vector<char> chunk(64 * 1024);
-  while (true) {
-    Result<size_t> read = co_await req.ReadBody(chunk);
-    if (!read) co_return std::unexpected(WithReason(std::move(read).error(), "MANIFEST_INVALID"));
-    const size_t n = *read;
-    if (n == 0) break;
-    if (body.size() + n > o::kMaxManifestBytes) co_return too_large();
-    body.append(chunk.data(), n);
-  }
+  if (!read) co_return std::unexpected(WithReason(std::move(read).error(), "MANIFEST_INVALID"));
+  std::string body = *std::move(read);
   BERTH_CO_ASSIGN(o::Manifest manifest,
                   o::ParseManifest(req.Header("Content-Type").value_or(""), body));
   o::Digest digest = o::Digest::Sha256Of(body);
