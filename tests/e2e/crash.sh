@@ -15,6 +15,10 @@ for round in $(seq 1 "$ROUNDS"); do
       "$WORK/payloads" "$WORK/acked" &
     pids+=($!)
   done
+  # Each round acknowledges something before the kill, however loaded the machine is; the kill
+  # then lands at a random instant after that.
+  before=$(wc -l <"$WORK/acked")
+  for _ in $(seq 100); do [ "$(wc -l <"$WORK/acked")" -gt "$before" ] && break; sleep 0.1; done
   sleep "0.$((RANDOM % 8 + 2))"
   berth_kill9
   wait "${pids[@]}" || true

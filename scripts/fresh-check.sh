@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Proves the README's commands work on a machine that has nothing but Debian 12's minimal
+# system: builds a bare root with mmdebstrap (make, git, ca-certificates and curl on top of apt,
+# as a new user's machine has), copies this checkout in, runs `make run` there and fails unless
+# `/v2/` answers. With FRESH_TEST=1 it then runs `make test` in the same root.
+#
+# Packages installed by hand on this machine cannot hide from it: the root starts empty.
+#
+# usage: scripts/fresh-check.sh          (as root; needs mmdebstrap, installed if missing)
+# env:   FRESH_TEST=1       also run `make test` inside the root
+#        FRESH_ROOT=DIR     where to build the root (default: a new directory under /var/tmp)
+#        FRESH_KEEP=1       keep the root afterwards (for a look inside)
+#        FRESH_TIMEOUT=SEC  how long `make run` may take to serve (default 1800)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC=$PWD
+
+[ "$(id -u)" -eq 0 ] || { echo "fresh-check: run as root (mmdebstrap and chroot need it)" >&2; exit 2; }
+scripts/install-deps.sh mmdebstrap
+
+ROOT=${FRESH_ROOT:-$(mktemp -d /var/tmp/berth-fresh.XXXXXX)}
+TIMEOUT=${FRESH_TIMEOUT:-1800}
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+  echo $((20000 + RANDOM % 20000)))
+LOG=$ROOT.log
+SERVER_PID=""
+MOUNTS=()
+
+log() { echo "fresh-check: $*"; }
+
+cleanup() {
+  local rc=$?
+  if [ -n "$SERVER_PID" ]; then
+    # Stop `make run` and berth under it, wherever they are in the process tree.
+    kill -TERM -- -"$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- -"$SERVER_PID" 2>/dev/null || true
+  fi
+  # Anything still running inside the root (a test's leftovers) holds its mounts.
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    if [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$ROOT" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
+  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+    umount -l "${MOUNTS[$i]}" 2>/dev/null || true
+  done
+  if [ "${FRESH_KEEP:-0}" != 1 ] && [ -z "${FRESH_ROOT:-}" ]; then rm -rf --one-file-system "$ROOT"; fi
+  [ $rc -eq 0 ] || { log "FAILED; the last lines of $LOG:"; tail -n 40 "$LOG" 2>/dev/null || true; }
+  exit $rc
+}
+trap cleanup EXIT
+
+mount_in() {  # mount_in ARGS... TARGET
+  mount "$@"
+  MOUNTS+=("${!#}")
+}
+
+if [ ! -x "$ROOT/usr/bin/make" ]; then
+  log "making a bare Debian 12 root in $ROOT"
+  rm -rf --one-file-system "$ROOT"
+  start=$SECONDS
+  mmdebstrap --quiet --variant=apt --include=make,git,ca-certificates,curl bookworm "$ROOT" >"$LOG" 2>&1
+  log "root made in $((SECONDS - start)) s"
+fi
+
+# Container tools remount `/`, so the root must be a mount point; they also need proc, sys, dev.
+mount_in --bind "$ROOT" "$ROOT"
+mount_in -t proc proc "$ROOT/proc"
+mount_in --rbind /sys "$ROOT/sys"
+mount_in --make-rslave "$ROOT/sys"
+mount_in --rbind /dev "$ROOT/dev"
+mount_in --make-rslave "$ROOT/dev"
+mkdir -p "$ROOT/run" "$ROOT/tmp"
+mount_in -t tmpfs tmpfs "$ROOT/run"
+cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+
+# The checkout as it is (tracked and new files, not build output), as a user's clone would be.
+rm -rf "$ROOT/berth-run"
+mkdir -p "$ROOT/berth-run"
+git ls-files -z --cached --others --exclude-standard |
+  (while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
+  tar --null -T - -cf - | tar -xf - -C "$ROOT/berth-run"
+git -C "$ROOT/berth-run" init -q 2>/dev/null || true
+
+in_root() {
+  chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    LANG=C.UTF-8 TERM=dumb "$@"
+}
+
+log "make run in the bare root (port $PORT); output in $LOG"
+start=$SECONDS
+setsid chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  LANG=C.UTF-8 /bin/bash -c "cd /berth-run && exec make run LISTEN=127.0.0.1:$PORT" >>"$LOG" 2>&1 &
+SERVER_PID=$!
+served=""
+while [ $((SECONDS - start)) -lt "$TIMEOUT" ]; do
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    log "make run exited before serving"
+    exit 1
+  fi
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/v2/" || true)
+  # 401 with a challenge is the answer of a registry that wants credentials: it serves.
+  if [ "$code" = 401 ] || [ "$code" = 200 ]; then served=$code; break; fi
+  sleep 2
+done
+[ -n "$served" ] || { log "/v2/ did not answer within $TIMEOUT s"; exit 1; }
+log "/v2/ answered $served after $((SECONDS - start)) s of make run"
+grep -q "admin credentials: " "$LOG" || { log "make run did not say where the admin credentials are"; exit 1; }
+creds=$ROOT/berth-run/data/admin-credentials
+ak=$(sed -n 's/^aws_access_key_id = //p' "$creds")
+sk=$(sed -n 's/^aws_secret_access_key = //p' "$creds")
+code=$(curl -s -o /dev/null -w '%{http_code}' -u "$ak:$sk" "http://127.0.0.1:$PORT/v2/")
+[ "$code" = 200 ] || { log "/v2/ with the printed admin credentials answered $code"; exit 1; }
+log "the printed admin credentials are accepted"
+
+kill -TERM -- -"$SERVER_PID" 2>/dev/null || true
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=""
+
+if [ "${FRESH_TEST:-0}" = 1 ]; then
+  log "make test in the bare root"
+  start=$SECONDS
+  if ! in_root /bin/bash -c "cd /berth-run && make test" >>"$LOG" 2>&1; then
+    log "make test failed in the bare root"
+    exit 1
+  fi
+  log "make test passed in the bare root in $((SECONDS - start)) s"
+  grep -E "tests passed|tests failed" "$LOG" | tail -n 1
+fi
+log "OK"
