@@ -323,16 +323,38 @@ expect_json .repositories '["paged/repo"]'
 expect_header Link '</v2/_catalog?n=1&last=paged/repo>; rel="next"'
 
 # --- names and odd requests -------------------------------------------------------------------
+# A read of something that cannot exist is "not found"; only what a client sends is "invalid".
 req GET /v2/UPPER/tags/list
-expect_error 400 NAME_INVALID "upper-case name"
+expect_error 404 NAME_UNKNOWN "tags of an upper-case name"
 req GET /v2/a/../b/tags/list --path-as-is
-expect_error 400 NAME_INVALID "dot-dot in name"
+expect_error 404 NAME_UNKNOWN "dot-dot in name"
 req GET /v2/a//b/tags/list --path-as-is
-expect_error 400 NAME_INVALID "empty component"
+expect_error 404 NAME_UNKNOWN "empty component"
+req POST /v2/UPPER/blobs/uploads/
+expect_error 400 NAME_INVALID "push to an upper-case name"
+req PUT /v2/UPPER/manifests/v1 -H "Content-Type: $OCI_MANIFEST" --data-binary @"$WORK/manifest"
+expect_error 400 NAME_INVALID "manifest PUT to an upper-case name"
 req GET "/v2/team/app/blobs/sha256:XYZ"
-expect_error 400 DIGEST_INVALID "bad blob digest"
+expect_error 404 BLOB_UNKNOWN "blob GET of a malformed digest"
+req HEAD "/v2/team/app/blobs/sha256:XYZ" -I
+expect_status 404 "blob HEAD of a malformed digest"
 req GET "/v2/team/app/blobs/md5:d41d8cd98f00b204e9800998ecf8427e"
-expect_error 400 DIGEST_INVALID "unsupported digest algorithm"
+expect_error 404 BLOB_UNKNOWN "blob GET of an unsupported digest algorithm"
+req DELETE "/v2/team/app/blobs/sha256:XYZ"
+expect_error 404 BLOB_UNKNOWN "blob DELETE of a malformed digest"
+# The OCI conformance suite's unknown manifest reference.
+req GET /v2/team/app/manifests/.INVALID_MANIFEST_NAME
+expect_error 404 MANIFEST_UNKNOWN "manifest GET of a reference that is neither tag nor digest"
+req HEAD /v2/team/app/manifests/.INVALID_MANIFEST_NAME -I
+expect_status 404 "manifest HEAD of a reference that is neither tag nor digest"
+req GET /v2/team/app/manifests/sha256:abc
+expect_error 404 MANIFEST_UNKNOWN "manifest GET of a malformed digest"
+req DELETE /v2/team/app/manifests/.INVALID_MANIFEST_NAME
+expect_error 404 MANIFEST_UNKNOWN "manifest DELETE of a reference that is neither tag nor digest"
+req PUT /v2/team/app/manifests/.INVALID_MANIFEST_NAME -H "Content-Type: $OCI_MANIFEST" --data-binary @"$WORK/manifest"
+expect_error 400 TAG_INVALID "manifest PUT under an invalid tag"
+req PATCH /v2/UPPER/blobs/uploads/abc --data-binary x
+expect_status 404 "upload step under an upper-case name"
 req GET /v2/team/app/nothing/here
 expect_error 404 NOT_FOUND "unknown endpoint"
 req PUT /v2/_catalog --data-binary x

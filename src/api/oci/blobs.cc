@@ -20,11 +20,24 @@ class BlobBody final : public http::StreamBody {
   std::unique_ptr<blob::BlobReader> reader_;
 };
 
+// The digest of a blob read or delete: one that cannot be parsed names nothing stored, so it is
+// BLOB_UNKNOWN (404) rather than DIGEST_INVALID, which is for content a client sends.
+Result<berth::oci::Digest> ReadableDigest(const Route& route) {
+  Result<berth::oci::Digest> digest = berth::oci::Digest::Parse(route.ref);
+  if (!digest) {
+    return Fail(Code::kNotFound,
+                "no blob of " + std::string(route.name) + " can be found under that digest: " +
+                    digest.error().message(),
+                "BLOB_UNKNOWN");
+  }
+  return digest;
+}
+
 }  // namespace
 
 http::Task<Result<http::Response>> OciApi::GetBlob(http::Request& req, const Route& route) {
   BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
-  BERTH_CO_ASSIGN(berth::oci::Digest digest, berth::oci::Digest::Parse(route.ref));
+  BERTH_CO_ASSIGN(berth::oci::Digest digest, ReadableDigest(route));
   BERTH_CO_ASSIGN(std::optional<uint64_t> size, meta_.FindBlob(repo, digest));
   if (!size) {
     co_return Fail(Code::kNotFound, "blob " + digest.str() + " is not in " + std::string(route.name),
@@ -64,7 +77,7 @@ http::Task<Result<http::Response>> OciApi::GetBlob(http::Request& req, const Rou
 
 http::Task<Result<http::Response>> OciApi::DeleteBlob(const Route& route) {
   BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
-  BERTH_CO_ASSIGN(berth::oci::Digest digest, berth::oci::Digest::Parse(route.ref));
+  BERTH_CO_ASSIGN(berth::oci::Digest digest, ReadableDigest(route));
   // Unlinks the blob from this repository; the bytes stay while other repositories hold them.
   BERTH_CO_ASSIGN(bool removed,
                   co_await async::RunBlocking(blocking_, [&] { return meta_.UnlinkBlob(repo, digest); }));

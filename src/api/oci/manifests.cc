@@ -29,6 +29,20 @@ bool Accepts(std::optional<std::string_view> accept, std::string_view media_type
   return false;
 }
 
+// The reference of a manifest read or delete. Nothing can be stored under a reference that is
+// neither a tag nor a digest, so it is MANIFEST_UNKNOWN (404), as the OCI conformance suite
+// expects; only a PUT is told TAG_INVALID or DIGEST_INVALID.
+Result<o::Reference> ReadableReference(const Route& route) {
+  Result<o::Reference> ref = o::Reference::Parse(route.ref);
+  if (!ref) {
+    return Fail(Code::kNotFound,
+                "no manifest of " + std::string(route.name) + " can be found under that reference: " +
+                    ref.error().message(),
+                "MANIFEST_UNKNOWN");
+  }
+  return ref;
+}
+
 }  // namespace
 
 meta::NewManifest ToNewManifest(const o::Manifest& m, o::Digest digest, std::string payload) {
@@ -50,7 +64,7 @@ meta::NewManifest ToNewManifest(const o::Manifest& m, o::Digest digest, std::str
 
 http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const Route& route) {
   BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
-  BERTH_CO_ASSIGN(o::Reference ref, o::Reference::Parse(route.ref));
+  BERTH_CO_ASSIGN(o::Reference ref, ReadableReference(route));
   BERTH_CO_ASSIGN(std::optional<meta::ManifestRecord> manifest,
                   meta_.GetManifest(repo, ref.is_digest() ? &ref.digest() : nullptr,
                                     ref.is_digest() ? nullptr : &ref.tag()));
@@ -119,7 +133,7 @@ http::Task<Result<http::Response>> OciApi::PutManifest(http::Request& req, const
 
 http::Task<Result<http::Response>> OciApi::DeleteManifest(const Route& route) {
   BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
-  BERTH_CO_ASSIGN(o::Reference ref, o::Reference::Parse(route.ref));
+  BERTH_CO_ASSIGN(o::Reference ref, ReadableReference(route));
   // By digest the manifest goes (with its tags); by tag only the tag goes.
   BERTH_CO_ASSIGN(bool removed, co_await async::RunBlocking(blocking_, [&] {
     return ref.is_digest() ? meta_.DeleteManifest(repo, ref.digest()) : meta_.DeleteTag(repo, ref.tag());

@@ -69,7 +69,8 @@ class OciApi {
   Task<Response> PutManifest(http::Request& req, const Route& route);
   Task<Response> DeleteManifest(const Route& route);
 
-  // The repository named by the route: NAME_INVALID if off-grammar, NAME_UNKNOWN if absent.
+  // The repository named by the route, for reads, deletes and upload steps: NAME_UNKNOWN if it
+  // is absent or off-grammar (no repository can have such a name).
   Result<meta::RepositoryId> ExistingRepository(std::string_view name);
   Task<meta::RepositoryId> RepositoryForPush(std::string_view name);
   // Streams the rest of the request body into `writer`.

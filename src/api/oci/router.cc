@@ -108,7 +108,12 @@ http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Ro
 }
 
 Result<meta::RepositoryId> OciApi::ExistingRepository(std::string_view name) {
-  BERTH_TRY(berth::oci::ValidateRepositoryName(name));
+  // Off-grammar names are "not found", as for any other reference that cannot exist: only a
+  // push (RepositoryForPush) is told its name is invalid.
+  if (Status valid = berth::oci::ValidateRepositoryName(name); !valid) {
+    return Fail(Code::kNotFound, valid.error().message() + ", so no repository has it",
+                "NAME_UNKNOWN");
+  }
   BERTH_ASSIGN(std::optional<meta::RepositoryId> repo, meta_.FindRepository(name));
   if (!repo) {
     return Fail(Code::kNotFound, "repository " + std::string(name) + " is not known to this registry",
