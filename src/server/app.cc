@@ -103,7 +103,10 @@ int Run(const Config& config) {
   ::chmod(config.data_dir.c_str(), 0750);
 
   Result<std::unique_ptr<meta::MetadataStore>> meta =
-      meta::sqlite::OpenSqliteStore(config.data_dir + "/meta.db");
+      meta::sqlite::OpenSqliteStore(config.data_dir + "/meta.db", [](int version, std::string_view what) {
+        telemetry::LogInfo("metadata schema migrated", {{"version", static_cast<int64_t>(version)},
+                                                        {"migration", what}});
+      });
   if (!meta) return Die("opening metadata store", meta.error());
   Result<std::unique_ptr<blob::BlobStore>> blobs = blob::fs::OpenFsBlobStore(config.data_dir);
   if (!blobs) return Die("opening blob store", blobs.error());

@@ -1,15 +1,21 @@
 // meta/sqlite/schema.h
 //
 // The schema as an ordered list of migrations; PRAGMA user_version records how many have run.
-// Append only: a released migration is never edited.
+// Append only: a released migration is never edited, and a data directory written by any
+// earlier Berth opens in a later one (tests/e2e/upgrade.sh keeps one as a fixture).
 #pragma once
 
 #include <array>
 
 namespace berth::meta::sqlite {
 
-inline constexpr std::array<const char*, 2> kMigrations = {
-    R"sql(
+struct Migration {
+  const char* description;  // logged when the migration is applied
+  const char* sql;
+};
+
+inline constexpr std::array<Migration, 2> kMigrations = {{
+    {"registry core: repositories, blobs, manifests, tags, uploads, access keys", R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -66,9 +72,9 @@ CREATE TABLE access_keys(
   secret TEXT NOT NULL,
   principal TEXT NOT NULL,
   created_at INTEGER NOT NULL) WITHOUT ROWID;
-)sql",
-    // ECR control plane: repository settings, resource tags, image size and pull time, settings.
-    R"sql(
+)sql"},
+    {"ECR control plane: repository settings, resource tags, image size and pull time, settings",
+     R"sql(
 ALTER TABLE repositories ADD COLUMN tag_mutability TEXT NOT NULL DEFAULT 'MUTABLE';
 ALTER TABLE repositories ADD COLUMN mutability_filters TEXT NOT NULL DEFAULT '';
 ALTER TABLE repositories ADD COLUMN scan_on_push INTEGER NOT NULL DEFAULT 0;
@@ -84,7 +90,7 @@ ALTER TABLE manifests ADD COLUMN last_pulled_at INTEGER;
 CREATE TABLE settings(
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL) WITHOUT ROWID;
-)sql",
-};
+)sql"},
+}};
 
 }  // namespace berth::meta::sqlite

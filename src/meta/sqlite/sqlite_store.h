@@ -7,15 +7,27 @@
 // Thread-safe. Errors as in meta/metadata_store.h.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/error.h"
 #include "meta/metadata_store.h"
 
 namespace berth::meta::sqlite {
 
-// Opens or creates the database at `path` and migrates it to the current schema.
-Result<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path);
+// Called after each schema migration that opening a database applies, with the schema version
+// it brought the database to.
+using MigrationObserver = std::function<void(int version, std::string_view description)>;
+
+// The schema version this build writes; a database at a higher one is refused.
+int CurrentSchemaVersion();
+
+// Opens or creates the database at `path` and migrates it to the current schema, each migration
+// in its own transaction (an interrupted upgrade resumes where it stopped). A database written by
+// a newer Berth is kFailedPrecondition and is left untouched.
+Result<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path,
+                                                       const MigrationObserver& on_migrated = {});
 
 }  // namespace berth::meta::sqlite

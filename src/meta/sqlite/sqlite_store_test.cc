@@ -1,10 +1,14 @@
 #include "meta/sqlite/sqlite_store.h"
 
+#include <sqlite3.h>
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <thread>
+
+#include "meta/sqlite/schema.h"
 
 namespace berth::meta::sqlite {
 namespace {
@@ -238,6 +242,111 @@ TEST_F(SqliteStoreTest, RepositoryAdminAndImageCatalog) {
   EXPECT_FALSE(store_->GetRepository("ecr/repo")->has_value());
   ASSERT_TRUE(store_->PutSetting("BLOB_MOUNTING", "DISABLED").has_value());
   EXPECT_EQ(*store_->GetSetting("BLOB_MOUNTING"), "DISABLED");
+}
+
+
+// Schema migrations: a fresh database gets every one, an old one the missing ones, and one from a
+// newer Berth is refused untouched.
+class SqliteMigrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("berth-migrate-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "meta.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Runs SQL on the database file with SQLite itself, as another program (or an older Berth) would.
+  void Raw(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    const std::string message = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
+  }
+  int64_t RawInt(const std::string& sql) {
+    sqlite3* db = nullptr;
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    const int64_t v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return v;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteMigrationTest, AFreshDatabaseGetsEveryMigrationInOrder) {
+  std::vector<int> applied;
+  Result<std::unique_ptr<MetadataStore>> store =
+      OpenSqliteStore(path_, [&](int version, std::string_view what) {
+        applied.push_back(version);
+        EXPECT_FALSE(what.empty());
+      });
+  ASSERT_TRUE(store.has_value()) << store.error().message();
+  ASSERT_EQ(static_cast<int>(applied.size()), CurrentSchemaVersion());
+  for (size_t i = 0; i < applied.size(); ++i) EXPECT_EQ(applied[i], static_cast<int>(i + 1));
+  store->reset();
+  EXPECT_EQ(RawInt("PRAGMA user_version"), CurrentSchemaVersion());
+
+  // Opening it again applies nothing.
+  applied.clear();
+  store = OpenSqliteStore(path_, [&](int version, std::string_view) { applied.push_back(version); });
+  ASSERT_TRUE(store.has_value());
+  EXPECT_TRUE(applied.empty());
+}
+
+TEST_F(SqliteMigrationTest, AnOldDatabaseIsUpgradedAndKeepsItsRows) {
+  // Version 1 as the first Berth wrote it: only the first migration, with a repository in it.
+  Raw(std::string(kMigrations[0].sql) +
+      "; INSERT INTO repositories(id, name, created_at) VALUES(7, 'old/repo', 42);"
+      " PRAGMA user_version=1;");
+  std::vector<int> applied;
+  Result<std::unique_ptr<MetadataStore>> store =
+      OpenSqliteStore(path_, [&](int version, std::string_view) { applied.push_back(version); });
+  ASSERT_TRUE(store.has_value()) << store.error().message();
+  ASSERT_FALSE(applied.empty());
+  EXPECT_EQ(applied.front(), 2);
+  Result<std::optional<RepositoryId>> repo = (*store)->FindRepository("old/repo");
+  ASSERT_TRUE(repo.has_value() && repo->has_value());
+  EXPECT_EQ(**repo, 7);
+  store->reset();
+  // Columns added later got their defaults on the old row.
+  EXPECT_EQ(RawInt("SELECT scan_on_push FROM repositories WHERE id = 7"), 0);
+}
+
+TEST_F(SqliteMigrationTest, ADatabaseFromANewerBerthIsRefusedUntouched) {
+  const int newer = CurrentSchemaVersion() + 1;
+  Raw("CREATE TABLE future(x); PRAGMA user_version=" + std::to_string(newer) + ";");
+  const auto size_before = std::filesystem::file_size(path_);
+  Result<std::unique_ptr<MetadataStore>> store = OpenSqliteStore(path_);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code(), Code::kFailedPrecondition);
+  EXPECT_NE(store.error().message().find("newer Berth"), std::string::npos) << store.error().message();
+  EXPECT_NE(store.error().message().find("schema version " + std::to_string(newer)), std::string::npos);
+  EXPECT_EQ(RawInt("PRAGMA user_version"), newer);
+  EXPECT_EQ(std::filesystem::file_size(path_), size_before);
+}
+
+TEST_F(SqliteMigrationTest, AFailedMigrationLeavesTheDatabaseAtItsVersion) {
+  // A version-1 database whose repositories table already has a column migration 2 adds.
+  Raw(std::string(kMigrations[0].sql) +
+      "; ALTER TABLE repositories ADD COLUMN scan_on_push INTEGER; PRAGMA user_version=1;");
+  Result<std::unique_ptr<MetadataStore>> store = OpenSqliteStore(path_);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_NE(store.error().message().find("schema migration 2"), std::string::npos) << store.error().message();
+  EXPECT_EQ(RawInt("PRAGMA user_version"), 1);
+  EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name = 'repository_tags'"), 0);
 }
 
 }  // namespace
