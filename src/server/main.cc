@@ -4,21 +4,25 @@
 #include <vector>
 
 #include "server/app.h"
+#include "server/backup.h"
 #include "server/config.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::fputs("berth: a container registry\n\ncommands:\n  serve    run the registry\n"
+               "  backup   copy a data directory while it serves\n"
                "  version  print the version\n\n",
                stdout);
     std::fputs(berth::server::kServeUsage.data(), stdout);
+    std::fputs(berth::server::kBackupUsage.data(), stdout);
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "version" || args[0] == "--version") {
-    std::puts("berth 0.1.0");
+    std::puts("berth " BERTH_VERSION);
     return 0;
   }
+  if (args[0] == "backup") return berth::server::RunBackup({args.begin() + 1, args.end()});
   if (args[0] != "serve") {
     std::fprintf(stderr, "berth: unknown command %s\n", args[0].c_str());
     return 2;

@@ -151,10 +151,11 @@ class FsStore final : public BlobStore {
  public:
   explicit FsStore(std::string root) : root_(std::move(root)) {}
 
+  std::string BlobPath(const oci::Digest& d) const { return root_ + "/" + BlobRelativePath(d); }
   std::string BlobDir(const oci::Digest& d) const {
-    return root_ + "/blobs/sha256/" + std::string(d.hex().substr(0, 2));
+    std::string path = BlobPath(d);
+    return path.substr(0, path.rfind('/'));
   }
-  std::string BlobPath(const oci::Digest& d) const { return BlobDir(d) + "/" + std::string(d.hex()); }
   std::string UploadPath(std::string_view id) const { return root_ + "/uploads/" + std::string(id); }
 
   Result<std::unique_ptr<BlobReader>> Open(const oci::Digest& digest) override {
@@ -280,6 +281,10 @@ Result<oci::Digest> FsWriter::Commit(const oci::Digest& expected) {
 }
 
 }  // namespace
+
+std::string BlobRelativePath(const oci::Digest& digest) {
+  return "blobs/sha256/" + std::string(digest.hex().substr(0, 2)) + "/" + std::string(digest.hex());
+}
 
 Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const std::string& root) {
   for (const std::string& dir : {root, root + "/blobs", root + "/blobs/sha256", root + "/uploads"}) {

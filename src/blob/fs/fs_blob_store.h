@@ -11,10 +11,14 @@
 #include <string>
 
 #include "blob/blob_store.h"
+#include "oci/digest.h"
 
 namespace berth::blob::fs {
 
 // Creates the directories if needed.
 Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const std::string& root);
+
+// Where a published blob lives, relative to the store's root: "blobs/sha256/<2 hex>/<hex>".
+std::string BlobRelativePath(const oci::Digest& digest);
 
 }  // namespace berth::blob::fs

@@ -74,6 +74,8 @@ class Connection {
   // A cached prepared statement for `sql`, which must be a string literal (cached by address).
   Result<Statement> Prepare(const char* sql);
   int64_t Changes() const { return sqlite3_changes64(db_); }
+  // For SQLite APIs the layer does not wrap (the online backup).
+  sqlite3* handle() const { return db_; }
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
