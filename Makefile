@@ -7,12 +7,16 @@ DATA ?= ./data
 
 BUILD_PACKAGES := g++ cmake make pkg-config ccache libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
 	libssl-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
-TEST_PACKAGES := curl jq python3 python3-boto3 skopeo podman buildah golang-github-containers-common \
+TEST_PACKAGES := curl jq python3 python3-boto3 skopeo podman buildah golang-github-containers-common mount \
 	util-linux openssl
 
 BENCH_PACKAGES := $(TEST_PACKAGES) docker-registry wrk hey nginx-light
+# make deb / package-check / image / fresh-check: Debian's packaging tools, lintian, mmdebstrap.
+PACKAGING_PACKAGES := debhelper dpkg-dev fakeroot lintian mmdebstrap buildah skopeo \
+	golang-github-containers-common ca-certificates
 
-.PHONY: all deps test-deps bench-deps configure build run test unit-test e2e-test sanitize bench bench-micro clean
+.PHONY: all deps test-deps bench-deps packaging-deps configure build run test unit-test e2e-test sanitize \
+	bench bench-micro deb package-check image fresh-check clean
 
 all: build
 
@@ -60,6 +64,26 @@ bench: build bench-deps
 # Google Benchmark micro-benchmarks of the hot paths.
 bench-micro: build
 	./$(BUILD_DIR)/bench/berth_micro_bench
+
+packaging-deps:
+	@scripts/install-deps.sh $(PACKAGING_PACKAGES)
+
+# The Debian package (build/deb/berth_<version>_<arch>.deb), built with debhelper, lintian-checked.
+deb: deps packaging-deps
+	scripts/make-deb.sh
+
+# The package installed on a minimal Debian 12 root: user, unit (systemd-analyze verify), serving.
+package-check: deb
+	scripts/package-check.sh
+
+# An OCI image of Berth (localhost/berth:<version>, and build/image/oci), built with buildah.
+image: build packaging-deps
+	scripts/make-image.sh
+
+# A bare Debian 12 root (mmdebstrap) runs `make run` and must serve /v2/; FRESH_TEST=1 runs
+# `make test` there too.
+fresh-check:
+	scripts/fresh-check.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
