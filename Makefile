@@ -16,7 +16,7 @@ PACKAGING_PACKAGES := debhelper dpkg-dev fakeroot lintian mmdebstrap buildah sko
 	golang-github-containers-common ca-certificates
 
 .PHONY: all deps test-deps bench-deps packaging-deps configure build run test unit-test e2e-test sanitize \
-	bench bench-micro deb package-check image fresh-check clean
+	bench bench-backup bench-micro deb package-check image fresh-check clean
 
 all: build
 
@@ -60,6 +60,10 @@ bench-deps:
 # Berth and CNCF distribution side by side, with the machine's limits; see bench/run.py.
 bench: build bench-deps
 	bench/bench.sh
+
+# berth backup of the 1 GiB bench image: time and extra disk, hard links and copies.
+bench-backup: build bench-deps
+	python3 bench/backup.py
 
 # Google Benchmark micro-benchmarks of the hot paths.
 bench-micro: build

@@ -59,7 +59,11 @@ check "the data directory belongs to the image's user" test "$(stat -c %u "$WORK
 size=$(du -sm "$WORK/rootfs" | cut -f1)
 check "the image is small (${size} MB unpacked)" test "$size" -lt 40
 
-# The root file system alone runs Berth, as the image's user, with the image's command.
+# The root file system alone runs Berth, as the image's user, with the image's command; /proc
+# as a container runtime mounts it (a sanitizer build reads /proc/self/maps).
+mkdir -p "$WORK/rootfs/proc"
+mount -t proc proc "$WORK/rootfs/proc"
+trap 'umount "$WORK/rootfs/proc" 2>/dev/null || true; cleanup' EXIT
 port=$(free_port)
 chroot --userspec=10001:10001 "$WORK/rootfs" /usr/bin/berth serve --listen "127.0.0.1:$port" \
   --data /var/lib/berth >"$WORK/image-berth.out" 2>"$WORK/image-berth.log" &
@@ -77,6 +81,7 @@ kill -TERM "$pid" 2>/dev/null || true
 rc=0
 wait "$pid" || rc=$?
 check "it stopped cleanly" test "$rc" = 0
+umount "$WORK/rootfs/proc"
 # Layers extracted as root: let the scratch directory be removed.
 chmod -R u+rwX "$WORK/rootfs" 2>/dev/null || true
 finish
