@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "base/files.h"
 #include "blob/fs/fs_backup.h"
 #include "meta/sqlite/backup.h"
 
@@ -44,16 +45,6 @@ Result<BackupArgs> ParseBackupArgs(const std::vector<std::string>& args) {
   if (out.to.empty()) return Fail(Code::kInvalidArgument, "--to DEST is required");
   while (out.to.size() > 1 && out.to.back() == '/') out.to.pop_back();
   return out;
-}
-
-Status FsyncPath(const std::string& path, bool directory) {
-  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return FailErrno("open " + path, errno);
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (rc != 0) return FailErrno("fsync " + path, saved);
-  return {};
 }
 
 // Copies a small private file (the key ring, the admin's credentials) with its mode; absent is

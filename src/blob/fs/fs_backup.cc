@@ -7,31 +7,11 @@
 #include <cerrno>
 #include <set>
 
+#include "base/files.h"
 #include "blob/fs/fs_blob_store.h"
 
 namespace berth::blob::fs {
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-Status Fsync(const std::string& path, bool directory) {
-  Fd fd(::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC));
-  if (fd.get() < 0) return FailErrno("open " + path, errno);
-  if (::fsync(fd.get()) != 0) return FailErrno("fsync " + path, errno);
-  return {};
-}
 
 Status MakeDirectories(const std::string& root, const std::string& relative_dir,
                        std::set<std::string>& made) {
@@ -128,9 +108,9 @@ Result<CopyStats> CopyBlobs(const std::string& from_root, const std::string& to_
     stats.bytes_copied += bytes;
   }
   // New directory entries are durable only once their directories are.
-  for (const std::string& dir : touched_dirs) BERTH_TRY(Fsync(dir, true));
+  for (const std::string& dir : touched_dirs) BERTH_TRY(FsyncDirectory(dir));
   for (const std::string& dir : made_dirs) {
-    if (!touched_dirs.contains(dir)) BERTH_TRY(Fsync(dir, true));
+    if (!touched_dirs.contains(dir)) BERTH_TRY(FsyncDirectory(dir));
   }
   return stats;
 }

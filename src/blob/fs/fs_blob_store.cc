@@ -7,38 +7,11 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "base/files.h"
 #include "crypto/sha256.h"
 
 namespace berth::blob::fs {
 namespace {
-
-// Owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    Reset();
-    fd_ = std::exchange(other.fd_, -1);
-    return *this;
-  }
-  ~Fd() { Reset(); }
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-Status FsyncDirectory(const std::string& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return FailErrno("open " + dir, errno);
-  if (::fsync(fd.get()) != 0) return FailErrno("fsync " + dir, errno);
-  return {};
-}
 
 Status MakeDirectory(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return FailErrno("mkdir " + dir, errno);

@@ -1,0 +1,41 @@
+// base/files.h
+//
+// The small POSIX file helpers every durable write needs: an owned descriptor, and fsync of a
+// file or directory by path (a rename or link is durable only once its directory is).
+#pragma once
+
+#include <unistd.h>
+
+#include <string>
+#include <utility>
+
+#include "base/error.h"
+
+namespace berth {
+
+// Owns a file descriptor; closes it when destroyed.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    Reset();
+    fd_ = std::exchange(other.fd_, -1);
+    return *this;
+  }
+  ~Fd() { Reset(); }
+  int get() const { return fd_; }
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+// fsyncs the file or directory at `path`.
+Status FsyncPath(const std::string& path, bool directory);
+inline Status FsyncDirectory(const std::string& dir) { return FsyncPath(dir, true); }
+
+}  // namespace berth
