@@ -8,6 +8,7 @@ DATA ?= ./data
 BUILD_PACKAGES := g++ cmake make pkg-config ccache libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
 	libssl-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
 TEST_PACKAGES := curl jq python3 python3-boto3 skopeo podman buildah golang-github-containers-common mount \
+	ca-certificates \
 	util-linux openssl
 
 BENCH_PACKAGES := $(TEST_PACKAGES) docker-registry wrk hey nginx-light
@@ -33,7 +34,9 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
 
-run: build
+# Only the server: a first start need not wait for the tests and benchmarks to compile.
+run: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target berth
 	./$(BUILD_DIR)/berth serve --listen $(LISTEN) --data $(DATA)
 
 # Every test: unit tests beside the code, then end-to-end tests with real clients.
