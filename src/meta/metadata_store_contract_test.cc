@@ -1,0 +1,245 @@
+#include "meta/metadata_store_contract.h"
+
+#include <thread>
+
+namespace berth::meta {
+namespace {
+
+oci::Digest D(char c) { return oci::Digest::Sha256Of(std::string(1, c)); }
+
+}  // namespace
+
+void MetadataStoreContract::SetUp() {
+  dir_ = std::filesystem::temp_directory_path() /
+         ("berth-meta-" + std::to_string(getpid()) + "-" + GetParam().name + "-" +
+          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  store_ = Open();
+  ASSERT_NE(store_, nullptr);
+  repo_ = *store_->CreateRepositoryIfMissing("team/app", 100);
+}
+
+void MetadataStoreContract::TearDown() {
+  store_.reset();
+  std::filesystem::remove_all(dir_);
+}
+
+std::unique_ptr<MetadataStore> MetadataStoreContract::Open() {
+  Result<std::unique_ptr<MetadataStore>> store = GetParam().open(dir_.string());
+  EXPECT_TRUE(store.has_value()) << store.error().message();
+  return store ? std::move(*store) : nullptr;
+}
+
+void MetadataStoreContract::PushBlob(RepositoryId repo, const oci::Digest& digest, uint64_t size) {
+  std::string id = "u-" + digest.str().substr(7, 12) + std::to_string(repo);
+  ASSERT_TRUE(store_->CreateUpload({.id = id, .repository = repo, .hash_state = "h"}).has_value());
+  ASSERT_TRUE(store_->CommitUpload(id, digest, size, 1).has_value());
+}
+
+NewManifest MetadataStoreContract::Image(char config, char layer) {
+  return NewManifest{.digest = D('m'),
+                     .media_type = "application/vnd.oci.image.manifest.v1+json",
+                     .payload = "{}",
+                     .blobs = {{D(config), 10}, {D(layer), 20}}};
+}
+
+namespace {
+
+TEST_P(MetadataStoreContract, RepositoriesAreCreatedOnceAndListedInOrder) {
+  EXPECT_EQ(*store_->CreateRepositoryIfMissing("team/app", 5), repo_);
+  ASSERT_TRUE(store_->CreateRepositoryIfMissing("alpha", 5).has_value());
+  ASSERT_TRUE(store_->CreateRepositoryIfMissing("zeta", 5).has_value());
+  EXPECT_EQ(*store_->ListRepositories("", 10),
+            (std::vector<std::string>{"alpha", "team/app", "zeta"}));
+  EXPECT_EQ(*store_->ListRepositories("alpha", 1), (std::vector<std::string>{"team/app"}));
+  EXPECT_FALSE(store_->FindRepository("nope")->has_value());
+}
+
+TEST_P(MetadataStoreContract, BlobsAreVisibleOnlyInTheirRepositories) {
+  RepositoryId other = *store_->CreateRepositoryIfMissing("other", 1);
+  PushBlob(repo_, D('a'), 10);
+  EXPECT_EQ(*store_->FindBlob(repo_, D('a')), 10u);
+  EXPECT_FALSE(store_->FindBlob(other, D('a'))->has_value());
+  EXPECT_FALSE(*store_->MountBlob(repo_, other, D('a'), 1));  // other lacks it
+  EXPECT_TRUE(*store_->MountBlob(other, repo_, D('a'), 1));
+  EXPECT_EQ(*store_->FindBlob(other, D('a')), 10u);
+  EXPECT_TRUE(*store_->UnlinkBlob(other, D('a')));
+  EXPECT_FALSE(store_->FindBlob(other, D('a'))->has_value());
+  EXPECT_EQ(*store_->FindBlob(repo_, D('a')), 10u);
+}
+
+TEST_P(MetadataStoreContract, CommittingAnUploadEndsItsSession) {
+  ASSERT_TRUE(store_->CreateUpload({.id = "u1", .repository = repo_, .hash_state = "s"}).has_value());
+  ASSERT_TRUE(store_->SaveUploadProgress("u1", 7, "state7", 50).has_value());
+  std::optional<UploadRecord> u = *store_->GetUpload("u1");
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->size, 7u);
+  EXPECT_EQ(u->hash_state, "state7");
+  ASSERT_TRUE(store_->CommitUpload("u1", D('b'), 7, 60).has_value());
+  EXPECT_FALSE(store_->GetUpload("u1")->has_value());
+  EXPECT_EQ(store_->CommitUpload("u1", D('b'), 7, 60).error().code(), Code::kNotFound);
+  EXPECT_EQ(store_->SaveUploadProgress("u1", 8, "x", 1).error().code(), Code::kNotFound);
+}
+
+TEST_P(MetadataStoreContract, IdleUploadsAreFound) {
+  ASSERT_TRUE(store_->CreateUpload({.id = "old", .repository = repo_, .updated_at = 10}).has_value());
+  ASSERT_TRUE(store_->CreateUpload({.id = "new", .repository = repo_, .updated_at = 100}).has_value());
+  EXPECT_EQ(*store_->IdleUploads(50, 10), (std::vector<std::string>{"old"}));
+  EXPECT_EQ(*store_->CountUploads(), 2);
+}
+
+TEST_P(MetadataStoreContract, ManifestPushNeedsEveryBlobAndChangesNothingOtherwise) {
+  PushBlob(repo_, D('c'), 10);
+  std::string tag = "v1";
+  Result<PutManifestOutcome> missing = store_->PutManifest(repo_, Image('c', 'l'), &tag, 1);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().reason(), "MANIFEST_BLOB_UNKNOWN");
+  EXPECT_TRUE(store_->ListTags(repo_, "", 10)->empty());
+
+  PushBlob(repo_, D('l'), 21);
+  Result<PutManifestOutcome> wrong_size = store_->PutManifest(repo_, Image('c', 'l'), &tag, 1);
+  ASSERT_FALSE(wrong_size.has_value());
+  EXPECT_EQ(wrong_size.error().reason(), "MANIFEST_INVALID");
+
+  PushBlob(repo_, D('k'), 20);
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'k'), &tag, 1).has_value());
+  std::optional<ManifestRecord> by_tag = *store_->GetManifest(repo_, nullptr, &tag);
+  ASSERT_TRUE(by_tag.has_value());
+  EXPECT_EQ(by_tag->digest, D('m'));
+  oci::Digest m = D('m');
+  EXPECT_TRUE(store_->GetManifest(repo_, &m, nullptr)->has_value());
+}
+
+TEST_P(MetadataStoreContract, IndexesNeedTheirChildManifests) {
+  NewManifest index{.digest = D('i'), .media_type = "application/vnd.oci.image.index.v1+json",
+                    .payload = "{}", .manifests = {D('m')}};
+  EXPECT_EQ(store_->PutManifest(repo_, index, nullptr, 1).error().reason(), "MANIFEST_CHILD_UNKNOWN");
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), nullptr, 1).has_value());
+  EXPECT_TRUE(store_->PutManifest(repo_, index, nullptr, 1).has_value());
+}
+
+TEST_P(MetadataStoreContract, DeletingAManifestRemovesItsTagsButDeletingATagKeepsTheManifest) {
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  std::string a = "a", b = "b";
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), &a, 1).has_value());
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), &b, 1).has_value());
+  EXPECT_EQ(*store_->ListTags(repo_, "", 10), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(*store_->DeleteTag(repo_, "a"));
+  EXPECT_FALSE(*store_->DeleteTag(repo_, "a"));
+  oci::Digest m = D('m');
+  EXPECT_TRUE(store_->GetManifest(repo_, &m, nullptr)->has_value());
+  EXPECT_TRUE(*store_->DeleteManifest(repo_, m));
+  EXPECT_TRUE(store_->ListTags(repo_, "", 10)->empty());
+  EXPECT_FALSE(*store_->DeleteManifest(repo_, m));
+}
+
+TEST_P(MetadataStoreContract, TagsPageInOrder) {
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  for (std::string t : {"c", "a", "b", "d"}) {
+    ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), &t, 1).has_value());
+  }
+  EXPECT_EQ(*store_->ListTags(repo_, "", 2), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(*store_->ListTags(repo_, "b", 2), (std::vector<std::string>{"c", "d"}));
+  EXPECT_TRUE(store_->ListTags(repo_, "d", 2)->empty());
+}
+
+TEST_P(MetadataStoreContract, ReferrersAreFoundBySubjectAndFiltered) {
+  PushBlob(repo_, D('c'), 10);
+  NewManifest sbom{.digest = D('s'), .media_type = "application/vnd.oci.image.manifest.v1+json",
+                   .artifact_type = "application/spdx+json", .subject = D('x'), .payload = "{}",
+                   .blobs = {{D('c'), 10}}};
+  NewManifest sig = sbom;
+  sig.digest = D('t');
+  sig.artifact_type = "application/signature";
+  ASSERT_TRUE(store_->PutManifest(repo_, sbom, nullptr, 1).has_value());
+  ASSERT_TRUE(store_->PutManifest(repo_, sig, nullptr, 1).has_value());
+  EXPECT_EQ(store_->ListReferrers(repo_, D('x'), "", "", 10)->size(), 2u);
+  std::vector<Referrer> only = *store_->ListReferrers(repo_, D('x'), "application/signature", "", 10);
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only[0].digest, D('t'));
+  EXPECT_TRUE(store_->ListReferrers(repo_, D('y'), "", "", 10)->empty());
+  // Pages in digest order.
+  std::vector<Referrer> first = *store_->ListReferrers(repo_, D('x'), "", "", 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].digest, D('s'));
+  std::vector<Referrer> second = *store_->ListReferrers(repo_, D('x'), "", first[0].digest.str(), 1);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].digest, D('t'));
+  EXPECT_TRUE(store_->ListReferrers(repo_, D('x'), "", second[0].digest.str(), 1)->empty());
+}
+
+TEST_P(MetadataStoreContract, SurvivesReopenAndConcurrentWriters) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < 25; ++i) {
+        ASSERT_TRUE(store_->CreateRepositoryIfMissing("r" + std::to_string(t * 100 + i), 1));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  store_.reset();
+  store_ = Open();
+  EXPECT_EQ(store_->ListRepositories("", 1000)->size(), 101u);
+}
+
+TEST_P(MetadataStoreContract, AccessKeysAreUnique) {
+  ASSERT_TRUE(store_->CreateAccessKey({.id = "AK", .secret = "s", .principal = "admin"}, 1));
+  EXPECT_FALSE(store_->CreateAccessKey({.id = "AK", .secret = "t", .principal = "admin"}, 1));
+  EXPECT_EQ(store_->ListAccessKeys()->size(), 1u);
+}
+
+TEST_P(MetadataStoreContract, ImmutableTagsCannotMoveButRepushingTheSameImageIsFine) {
+  RepositoryRecord r = *store_->CreateRepository({.name = "locked", .created_at = 1,
+                                                  .tag_mutability = "IMMUTABLE_WITH_EXCLUSION",
+                                                  .mutability_filters = {"latest"}}, {});
+  PushBlob(r.id, D('c'), 10);
+  PushBlob(r.id, D('l'), 20);
+  PushBlob(r.id, D('k'), 20);
+  std::string v1 = "v1", latest = "latest";
+  EXPECT_FALSE(store_->PutManifest(r.id, Image('c', 'l'), &v1, 1)->unchanged);
+  EXPECT_TRUE(store_->PutManifest(r.id, Image('c', 'l'), &v1, 1)->unchanged);
+  NewManifest other = Image('c', 'k');
+  other.digest = D('o');
+  EXPECT_EQ(store_->PutManifest(r.id, other, &v1, 1).error().reason(), "IMAGE_TAG_IMMUTABLE");
+  ASSERT_TRUE(store_->PutManifest(r.id, Image('c', 'l'), &latest, 1).has_value());
+  EXPECT_TRUE(store_->PutManifest(r.id, other, &latest, 1).has_value());  // excluded tag moves
+}
+
+TEST_P(MetadataStoreContract, RepositoryAdminAndImageCatalog) {
+  RepositoryRecord r = *store_->CreateRepository({.name = "ecr/repo", .created_at = 7}, {{"team", "a"}});
+  EXPECT_EQ(store_->CreateRepository({.name = "ecr/repo"}, {}).error().reason(),
+            "RepositoryAlreadyExistsException");
+  ASSERT_TRUE(store_->TagResource(r.id, {{"env", "prod"}, {"team", "b"}}, 50).has_value());
+  EXPECT_EQ(*store_->GetResourceTags(r.id), (ResourceTags{{"env", "prod"}, {"team", "b"}}));
+  EXPECT_EQ(store_->TagResource(r.id, {{"x", "1"}}, 2).error().reason(), "TooManyTagsException");
+  ASSERT_TRUE(store_->UntagResource(r.id, {"team"}).has_value());
+  EXPECT_EQ(store_->GetResourceTags(r.id)->size(), 1u);
+  PushBlob(r.id, D('c'), 10);
+  PushBlob(r.id, D('l'), 20);
+  std::string a = "a", b = "b";
+  ASSERT_TRUE(store_->PutManifest(r.id, Image('c', 'l'), &b, 100).has_value());
+  ASSERT_TRUE(store_->PutManifest(r.id, Image('c', 'l'), &a, 100).has_value());
+  std::vector<ImageRecord> images = *store_->ListImages(r.id, "", 10);
+  ASSERT_EQ(images.size(), 1u);
+  EXPECT_EQ(images[0].tags, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(images[0].size, 30);
+  EXPECT_FALSE(images[0].last_pulled_at.has_value());
+  ASSERT_TRUE(store_->RecordPull(r.id, D('m'), 200).has_value());
+  EXPECT_EQ(store_->FindImage(r.id, D('m'))->value().last_pulled_at, 200);
+  EXPECT_EQ(store_->DeleteRepository(r.id, false).error().reason(), "RepositoryNotEmptyException");
+  ASSERT_TRUE(store_->CreateUpload({.id = "pending", .repository = r.id, .hash_state = "h"}).has_value());
+  EXPECT_EQ(*store_->DeleteRepository(r.id, true), (std::vector<std::string>{"pending"}));
+  EXPECT_FALSE(store_->GetUpload("pending")->has_value());
+  EXPECT_FALSE(store_->GetRepository("ecr/repo")->has_value());
+  ASSERT_TRUE(store_->PutSetting("BLOB_MOUNTING", "DISABLED").has_value());
+  EXPECT_EQ(*store_->GetSetting("BLOB_MOUNTING"), "DISABLED");
+}
+
+}  // namespace
+}  // namespace berth::meta
