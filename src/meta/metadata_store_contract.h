@@ -40,6 +40,7 @@ class MetadataStoreContract : public ::testing::TestWithParam<StoreOpener> {
   RepositoryId repo_ = 0;
 };
 
+inline void PrintTo(const StoreOpener& opener, std::ostream* os) { *os << opener.name; }
 inline std::string PrintStoreName(const ::testing::TestParamInfo<StoreOpener>& info) {
   return info.param.name;
 }

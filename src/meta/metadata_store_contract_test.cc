@@ -1,5 +1,6 @@
 #include "meta/metadata_store_contract.h"
 
+#include <algorithm>
 #include <thread>
 
 namespace berth::meta {
@@ -10,9 +11,10 @@ oci::Digest D(char c) { return oci::Digest::Sha256Of(std::string(1, c)); }
 }  // namespace
 
 void MetadataStoreContract::SetUp() {
-  dir_ = std::filesystem::temp_directory_path() /
-         ("berth-meta-" + std::to_string(getpid()) + "-" + GetParam().name + "-" +
-          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  // A parameterised test's name ends in "/<param>": one directory level, not two.
+  std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::replace(test.begin(), test.end(), '/', '-');
+  dir_ = std::filesystem::temp_directory_path() / ("berth-meta-" + std::to_string(getpid()) + "-" + test);
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
   store_ = Open();
