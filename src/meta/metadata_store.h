@@ -8,8 +8,8 @@
 //
 // It is not: a blob store (bytes live in blob/), or an authorizer.
 //
-// Implementations: meta/sqlite (embedded, WAL). A PostgreSQL implementation slots in behind the
-// same interfaces.
+// Implementations: meta/sql's SqlStore, run by meta/sqlite (embedded, WAL) and meta/postgres
+// (shared by many nodes); both keep meta/metadata_store_contract.h.
 //
 // Thread safety: every method may be called concurrently from any thread. Methods block on disk
 // I/O; writers (those returning Status or creating rows) may wait for fsync, so async callers run

@@ -23,6 +23,7 @@
 #include "blob/fs/fs_blob_store.h"
 #include "crypto/random.h"
 #include "http/server.h"
+#include "meta/postgres/postgres_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "telemetry/log.h"
 #include "telemetry/metrics.h"
@@ -102,11 +103,14 @@ int Run(const Config& config) {
   if (fs_error) return Die("creating data directory", Error(Code::kInternal, fs_error.message()));
   ::chmod(config.data_dir.c_str(), 0750);
 
+  auto log_migration = [](int version, std::string_view what) {
+    telemetry::LogInfo("metadata schema migrated", {{"version", static_cast<int64_t>(version)},
+                                                    {"migration", what}});
+  };
   Result<std::unique_ptr<meta::MetadataStore>> meta =
-      meta::sqlite::OpenSqliteStore(config.data_dir + "/meta.db", [](int version, std::string_view what) {
-        telemetry::LogInfo("metadata schema migrated", {{"version", static_cast<int64_t>(version)},
-                                                        {"migration", what}});
-      });
+      config.meta_uri.empty()
+          ? meta::sqlite::OpenSqliteStore(config.data_dir + "/meta.db", log_migration)
+          : meta::postgres::OpenPostgresStore(config.meta_uri, log_migration);
   if (!meta) return Die("opening metadata store", meta.error());
   Result<std::unique_ptr<blob::BlobStore>> blobs = blob::fs::OpenFsBlobStore(config.data_dir);
   if (!blobs) return Die("opening blob store", blobs.error());
@@ -194,6 +198,7 @@ int Run(const Config& config) {
   telemetry::LogInfo("berth listening", {{"address", config.listen_host},
                                          {"port", static_cast<int64_t>(*port)},
                                          {"data", config.data_dir},
+                                         {"metadata", config.meta_uri.empty() ? "sqlite" : "postgres"},
                                          {"anonymous", config.anonymous ? "true" : "false"}});
   std::printf("berth listening on %s://%s:%u (data in %s)\n", scheme.c_str(),
               config.listen_host.c_str(), static_cast<unsigned>(*port), config.data_dir.c_str());

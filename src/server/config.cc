@@ -51,6 +51,12 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
   if (key == "data") {
     BERTH_ASSIGN(std::string_view v, need());
     c.data_dir = v;
+  } else if (key == "meta") {
+    BERTH_ASSIGN(std::string_view v, need());
+    if (!v.starts_with("postgres://") && !v.starts_with("postgresql://")) {
+      return Bad("--meta wants a postgres:// or postgresql:// URI (leave it out for the embedded SQLite store)");
+    }
+    c.meta_uri = v;
   } else if (key == "tls-cert") {
     BERTH_ASSIGN(std::string_view v, need());
     c.tls_cert = v;

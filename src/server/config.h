@@ -18,6 +18,7 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 5000;
   std::string data_dir = "./data";
+  std::string meta_uri;  // postgres://...; empty: SQLite in data_dir
   std::string tls_cert;
   std::string tls_key;
   bool anonymous = false;
@@ -38,7 +39,7 @@ struct Config {
 Result<Config> ParseServeArgs(const std::vector<std::string>& args);
 
 inline constexpr std::string_view kServeUsage =
-    "usage: berth serve [--listen HOST:PORT] [--data DIR] [--config FILE]\n"
+    "usage: berth serve [--listen HOST:PORT] [--data DIR] [--config FILE] [--meta postgres://...]\n"
     "                   [--tls-cert FILE --tls-key FILE] [--anonymous] [--no-delete]\n"
     "                   [--log-level debug|info|warn|error] [--upload-idle-timeout SECONDS]\n"
     "                   [--io-threads N] [--idle-timeout SECONDS] [--io-timeout SECONDS]\n"

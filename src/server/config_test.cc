@@ -52,4 +52,14 @@ TEST(Config, FlagsOverrideTheConfigFile) {
 }
 
 }  // namespace
+TEST(Config, MetaSelectsPostgresByUri) {
+  Result<Config> c = ParseServeArgs({"--meta", "postgres://u:p@127.0.0.1:5432/berth"});
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_EQ(c->meta_uri, "postgres://u:p@127.0.0.1:5432/berth");
+  EXPECT_TRUE(ParseServeArgs({})->meta_uri.empty());
+  Result<Config> bad = ParseServeArgs({"--meta", "mysql://x"});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message().find("--meta"), std::string::npos);
+}
+
 }  // namespace berth::server

@@ -27,12 +27,24 @@ free_port() {
 }
 
 BERTH_DATA="$WORK/data"
+# BERTH_E2E_META=postgres: the metadata lives in the PostgreSQL that CTest started for the run
+# (its URI in BERTH_TEST_POSTGRES_URI_FILE), in a schema of this test's own; blobs stay in
+# $BERTH_DATA. Restarts within a test keep the same schema.
+BERTH_META_ARGS=()
+if [ "${BERTH_E2E_META:-}" = postgres ]; then
+  PG_URI=$(cat "$BERTH_TEST_POSTGRES_URI_FILE")
+  PG_SCHEMA="e2e_$(basename "$WORK" | tr -cd 'a-zA-Z0-9' | tr 'A-Z' 'a-z')"
+  psql -X -q -v ON_ERROR_STOP=1 "$PG_URI" -c "CREATE SCHEMA $PG_SCHEMA" >/dev/null
+  BERTH_META_ARGS=(--meta "$PG_URI?options=-csearch_path%3D$PG_SCHEMA")
+  # psql in this test's schema, for checks of the stored state: pg_query SQL
+  pg_query() { PGOPTIONS="-c search_path=$PG_SCHEMA" psql -X -q -At -v ON_ERROR_STOP=1 "$PG_URI" -c "$1"; }
+fi
 berth_start() {
   BERTH_PORT="${BERTH_PORT:-$(free_port)}"
   BERTH_HOST="127.0.0.1:$BERTH_PORT"
   BERTH_URL="http://$BERTH_HOST"
   case " $* " in *" --tls-cert "*) BERTH_URL="https://$BERTH_HOST" ;; esac
-  "$BERTH_BIN" serve --listen "$BERTH_HOST" --data "$BERTH_DATA" "$@" \
+  "$BERTH_BIN" serve --listen "$BERTH_HOST" --data "$BERTH_DATA" "${BERTH_META_ARGS[@]}" "$@" \
     >>"$WORK/berth.out" 2>>"$WORK/berth.log" &
   BERTH_PID=$!
   for _ in $(seq 1 200); do

@@ -16,15 +16,41 @@ fi
 cat "$WORK/stress.log"
 berth_stop
 
-python3 - "$BERTH_DATA" >"$BODY" 2>&1 <<'PY'
+# The stored state, from whichever metadata store ran: PostgreSQL checks its own integrity and
+# foreign keys on every write; SQLite is asked.
+if [ "${BERTH_E2E_META:-}" = postgres ]; then
+  pg_query "SELECT digest FROM blobs" >"$WORK/q-blobs"
+  pg_query "SELECT digest || ' ' || encode(payload, 'hex') FROM manifests" >"$WORK/q-manifests"
+  pg_query "SELECT count(*) FROM tags t JOIN manifests m ON m.id = t.manifest_id WHERE m.repo_id != t.repo_id" >"$WORK/q-cross-tags"
+  pg_query "SELECT count(*) FROM repository_blobs rb LEFT JOIN blobs b USING(digest) WHERE b.digest IS NULL" >"$WORK/q-dangling"
+fi
+python3 - "$BERTH_DATA" "$WORK" "${BERTH_E2E_META:-sqlite}" >"$BODY" 2>&1 <<'PY'
 import hashlib, os, sqlite3, sys
-data = sys.argv[1]
-db = sqlite3.connect(f"file:{data}/meta.db?mode=ro", uri=True)
+data, work, engine = sys.argv[1:4]
 problems = []
-if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-    problems.append("integrity_check failed")
-for row in db.execute("PRAGMA foreign_key_check"):
-    problems.append(f"dangling reference {row}")
+
+
+class PostgresDump:
+    """The rows the checks below ask for, as the shell dumped them with psql."""
+    def execute(self, sql):
+        lines = lambda name: [l for l in open(f"{work}/{name}").read().splitlines() if l]
+        if sql == "SELECT digest FROM blobs":
+            return [(l,) for l in lines("q-blobs")]
+        if sql == "SELECT digest, payload FROM manifests":
+            return [(d, bytes.fromhex(h)) for d, h in (l.split(" ") for l in lines("q-manifests"))]
+        if "m.repo_id != t.repo_id" in sql:
+            return [(int(lines("q-cross-tags")[0]),)]
+        return [(int(lines("q-dangling")[0]),)]
+
+
+if engine == "postgres":
+    db = PostgresDump()
+else:
+    db = sqlite3.connect(f"file:{data}/meta.db?mode=ro", uri=True)
+    if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        problems.append("integrity_check failed")
+    for row in db.execute("PRAGMA foreign_key_check"):
+        problems.append(f"dangling reference {row}")
 for (digest,) in db.execute("SELECT digest FROM blobs"):
     hexd = digest.split(":")[1]
     path = f"{data}/blobs/sha256/{hexd[:2]}/{hexd}"

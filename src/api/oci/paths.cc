@@ -1,5 +1,6 @@
 #include "api/oci/paths.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "base/strings.h"
@@ -118,6 +119,11 @@ Result<PageRequest> ParsePage(std::string_view query) {
     page.limit = *parsed > kMaxPageSize ? kMaxPageSize : static_cast<size_t>(*parsed);
   }
   if (std::optional<std::string> last = QueryParam(query, "last")) page.last = std::move(*last);
+  // Names and tags are ASCII, so a `last` with any other byte sorts after every one of them:
+  // the page is empty. (Answered here, since PostgreSQL refuses such bytes as text.)
+  if (std::any_of(page.last.begin(), page.last.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    page.limit = 0;
+  }
   return page;
 }
 

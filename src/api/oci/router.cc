@@ -1,6 +1,7 @@
 #include "api/oci/errors.h"
 #include "api/oci/oci_api.h"
 #include "async/blocking.h"
+#include "base/utf8.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/names.h"
@@ -199,8 +200,11 @@ http::Task<Result<http::Response>> OciApi::Referrers(http::Request& req, const R
   std::string artifact_type = QueryParam(req.query(), "artifactType").value_or("");
   std::string after = QueryParam(req.query(), "last").value_or("");
   if (!after.empty()) BERTH_CO_TRY(berth::oci::Digest::Parse(after));
-  BERTH_CO_ASSIGN(std::vector<meta::Referrer> referrers,
-                  meta_.ListReferrers(repo, subject, artifact_type, after, kPageEntries));
+  // Stored artifact types come from JSON, so are valid UTF-8: a filter that is not matches none.
+  std::vector<meta::Referrer> referrers;
+  if (IsValidUtf8(artifact_type)) {
+    BERTH_CO_ASSIGN(referrers, meta_.ListReferrers(repo, subject, artifact_type, after, kPageEntries));
+  }
   Response r{.status = 200};
   r.body = "{\"schemaVersion\":2,\"mediaType\":\"" + std::string(berth::oci::kOciIndex) +
            "\",\"manifests\":[";

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <vector>
 
 #include "api/oci/errors.h"
@@ -41,7 +43,15 @@ http::Task<Result<meta::UploadRecord>> OciApi::NewUploadSession(meta::Repository
 
 Result<meta::UploadRecord> OciApi::FindUpload(const Route& route) {
   BERTH_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
-  BERTH_ASSIGN(std::optional<meta::UploadRecord> upload, meta_.GetUpload(route.ref));
+  // Upload IDs are ours (lowercase hex and dashes, 64 at most): anything else names no session.
+  const bool well_formed = !route.ref.empty() && route.ref.size() <= 64 &&
+                           std::all_of(route.ref.begin(), route.ref.end(), [](char c) {
+                             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                           });
+  std::optional<meta::UploadRecord> upload;
+  if (well_formed) {
+    BERTH_ASSIGN(upload, meta_.GetUpload(route.ref));
+  }
   // A session belongs to its repository: from any other it does not exist.
   if (!upload || upload->repository != repo) {
     return Fail(Code::kNotFound, "upload " + std::string(route.ref).substr(0, 64) + " is not known",

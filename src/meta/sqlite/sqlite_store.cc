@@ -1,10 +1,108 @@
 #include "meta/sqlite/sqlite_store.h"
 
+#include <mutex>
+
+#include "meta/sql/access_keys.inl"
+#include "meta/sql/image_catalog.inl"
+#include "meta/sql/registry_index.inl"
+#include "meta/sql/repository_admin.inl"
+#include "meta/sql/store.h"
+#include "meta/sql/uploads.inl"
+#include "meta/sqlite/connection.h"
 #include "meta/sqlite/schema.h"
-#include "meta/sqlite/store.h"
 
 namespace berth::meta::sqlite {
 namespace {
+
+#define BERTH_SQLITE_IMAGE_SELECT                                           \
+  BERTH_IMAGE_COLUMNS "(SELECT group_concat(name, char(10)) FROM "          \
+                      "(SELECT name FROM tags WHERE manifest_id=m.id ORDER BY name)) "
+
+// Rolls back unless Commit() was called, so every early return leaves the database unchanged.
+class WriteTransaction {
+ public:
+  explicit WriteTransaction(Connection& conn) : conn_(conn) {}
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+  ~WriteTransaction() {
+    if (open_) (void)conn_.Exec("ROLLBACK");
+  }
+  Status Begin() {
+    BERTH_TRY(conn_.Exec("BEGIN IMMEDIATE"));
+    open_ = true;
+    return {};
+  }
+  Status Commit() {
+    BERTH_TRY(conn_.Exec("COMMIT"));
+    open_ = false;
+    return {};
+  }
+
+ private:
+  Connection& conn_;
+  bool open_ = false;
+};
+
+// One SQLite database in WAL mode: writers share one connection under a mutex (SQLite allows
+// one writer at a time anyway) and commit with synchronous=FULL; readers take connections from
+// a pool and never wait for the writer.
+class SqliteDb {
+ public:
+  using Connection = sqlite::Connection;
+  using Statement = sqlite::Statement;
+  static constexpr const char* kListImages =
+      BERTH_SQLITE_IMAGE_SELECT
+      "FROM manifests m WHERE m.repo_id=? AND m.digest > ? ORDER BY m.digest LIMIT ?";
+  static constexpr const char* kFindImage =
+      BERTH_SQLITE_IMAGE_SELECT "FROM manifests m WHERE m.repo_id=? AND m.digest=?";
+
+  SqliteDb(std::string path, std::unique_ptr<Connection> writer)
+      : state_(std::make_unique<State>(std::move(path), std::move(writer))) {}
+
+  template <class F>
+  auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
+    std::lock_guard lock(state_->write_mu);
+    WriteTransaction tx(*state_->writer);
+    BERTH_TRY(tx.Begin());
+    auto result = body(*state_->writer);
+    if (!result) return result;
+    BERTH_TRY(tx.Commit());
+    return result;
+  }
+
+  // Runs `body` on a pooled read connection: each statement sees a consistent snapshot and
+  // never waits for the writer (WAL).
+  template <class F>
+  auto Read(F&& body) -> decltype(body(std::declval<Connection&>())) {
+    std::unique_ptr<Connection> conn;
+    {
+      std::lock_guard lock(state_->read_mu);
+      if (!state_->readers.empty()) {
+        conn = std::move(state_->readers.back());
+        state_->readers.pop_back();
+      }
+    }
+    if (!conn) {
+      BERTH_ASSIGN(conn, Connection::Open(state_->path, /*read_only=*/true));
+    }
+    auto result = body(*conn);
+    std::lock_guard lock(state_->read_mu);
+    if (state_->readers.size() < kMaxIdleReaders) state_->readers.push_back(std::move(conn));
+    return result;
+  }
+
+ private:
+  static constexpr size_t kMaxIdleReaders = 16;
+  struct State {
+    State(std::string p, std::unique_ptr<Connection> w) : path(std::move(p)), writer(std::move(w)) {}
+    const std::string path;
+    std::mutex write_mu;
+    std::unique_ptr<Connection> writer;  // guarded by write_mu
+    std::mutex read_mu;
+    std::vector<std::unique_ptr<Connection>> readers;  // guarded by read_mu
+  };
+  std::unique_ptr<State> state_;  // movable into the store, mutexes and all
+};
 
 Status Migrate(Connection& c, const std::string& path, const MigrationObserver& on_migrated) {
   int64_t current = 0;
@@ -42,7 +140,8 @@ Result<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path,
                                                        const MigrationObserver& on_migrated) {
   BERTH_ASSIGN(std::unique_ptr<Connection> writer, Connection::Open(path, /*read_only=*/false));
   BERTH_TRY(Migrate(*writer, path, on_migrated));
-  return std::unique_ptr<MetadataStore>(new SqliteStore(path, std::move(writer)));
+  return std::unique_ptr<MetadataStore>(
+      new sql::SqlStore<SqliteDb>(SqliteDb(path, std::move(writer))));
 }
 
 }  // namespace berth::meta::sqlite

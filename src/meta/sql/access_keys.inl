@@ -1,9 +1,13 @@
-// SqliteStore's AccessKeys: access keys (secrets arrive sealed).
-#include "meta/sqlite/store.h"
+// SqlStore's AccessKeys: access keys (secrets arrive sealed).
+// Included by each engine's store file, which instantiates SqlStore<Db>.
+#pragma once
 
-namespace berth::meta::sqlite {
+#include "meta/sql/store.h"
 
-Result<std::vector<AccessKey>> SqliteStore::ListAccessKeys() {
+namespace berth::meta::sql {
+
+template <class Db>
+Result<std::vector<AccessKey>> SqlStore<Db>::ListAccessKeys() {
   return Read([&](Connection& c) -> Result<std::vector<AccessKey>> {
     BERTH_ASSIGN(Statement st, c.Prepare("SELECT id, secret, principal FROM access_keys "
                                          "ORDER BY id LIMIT 100000"));
@@ -17,7 +21,8 @@ Result<std::vector<AccessKey>> SqliteStore::ListAccessKeys() {
   });
 }
 
-Status SqliteStore::CreateAccessKey(const AccessKey& key, UnixSeconds now) {
+template <class Db>
+Status SqlStore<Db>::CreateAccessKey(const AccessKey& key, UnixSeconds now) {
   return Write([&](Connection& c) -> Status {
     BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO access_keys(id, secret, principal, "
                                          "created_at) VALUES(?, ?, ?, ?)"));
@@ -25,4 +30,4 @@ Status SqliteStore::CreateAccessKey(const AccessKey& key, UnixSeconds now) {
   });
 }
 
-}  // namespace berth::meta::sqlite
+}  // namespace berth::meta::sql

@@ -1,63 +1,50 @@
-// meta/sqlite/store.h
+// meta/sql/store.h
 //
-// The SqliteStore class shared by the files that implement its facets (registry_index.cc,
-// repository_admin.cc, image_catalog.cc, uploads.cc, access_keys.cc). Internal to meta/sqlite;
-// everyone else opens the store through sqlite_store.h.
+// SqlStore<Db>: the MetadataStore written once in SQL that SQLite and PostgreSQL both run. Its
+// facets are defined in registry_index.inl, repository_admin.inl, image_catalog.inl,
+// uploads.inl and access_keys.inl, and instantiated by each engine's store file with its Db:
+//
+//   struct Db {
+//     using Connection = ...;   // Prepare(const char* literal) -> Statement, Exec, Changes()
+//     using Statement = ...;    // Bind, BindBlob, BindNull, Step, Run, Int, Text, IsNull
+//     template <class F> auto Read(F&& body);   // body(Connection&) outside a transaction
+//     template <class F> auto Write(F&& body);  // body(Connection&) in one write transaction,
+//                                               // writers serialised as SQLite serialises them
+//     static constexpr const char* kListImages, * kFindImage;  // the dialect's tag aggregate
+//   };
+//
+// SQL is written with `?` placeholders (PostgreSQL's connection numbers them). Internal to
+// meta/; everyone else opens a store through sqlite_store.h or postgres_store.h.
 #pragma once
 
 #include <algorithm>
-#include <mutex>
+#include <utility>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "meta/metadata_store.h"
-#include "meta/sqlite/connection.h"
 
 // The columns RepositoryFromRow() reads, in its order.
 #define BERTH_REPOSITORY_COLUMNS \
   "id, name, created_at, tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key"
 
-// The columns ImageFromRow() reads, in its order, from manifests m.
-#define BERTH_IMAGE_SELECT                                                                   \
-  "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, "             \
-  "m.last_pulled_at, m.subject, (SELECT group_concat(name, char(10)) FROM "                \
-  "(SELECT name FROM tags WHERE manifest_id=m.id ORDER BY name)) "
+// The columns ImageFromRow() reads, in its order, from manifests m, up to the tag list, which
+// each dialect aggregates its own way (newline-separated, sorted).
+#define BERTH_IMAGE_COLUMNS \
+  "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, m.last_pulled_at, m.subject, "
 
-namespace berth::meta::sqlite {
+namespace berth::meta::sql {
 
 enum RefKind : int64_t { kBlobRef = 0, kManifestRef = 1, kForeignRef = 2 };
 
-// Rolls back unless Commit() was called, so every early return leaves the database unchanged.
-class WriteTransaction {
+template <class Db>
+class SqlStore final : public MetadataStore {
  public:
-  explicit WriteTransaction(Connection& conn) : conn_(conn) {}
-  WriteTransaction(const WriteTransaction&) = delete;
-  WriteTransaction& operator=(const WriteTransaction&) = delete;
-  ~WriteTransaction() {
-    if (open_) (void)conn_.Exec("ROLLBACK");
-  }
-  Status Begin() {
-    BERTH_TRY(conn_.Exec("BEGIN IMMEDIATE"));
-    open_ = true;
-    return {};
-  }
-  Status Commit() {
-    BERTH_TRY(conn_.Exec("COMMIT"));
-    open_ = false;
-    return {};
-  }
+  using Connection = typename Db::Connection;
+  using Statement = typename Db::Statement;
 
- private:
-  Connection& conn_;
-  bool open_ = false;
-};
-
-// One SQLite database in WAL mode; see sqlite_store.h for the contract.
-class SqliteStore final : public MetadataStore {
- public:
-  SqliteStore(std::string path, std::unique_ptr<Connection> writer)
-      : path_(std::move(path)), writer_(std::move(writer)) {}
+  explicit SqlStore(Db db) : db_(std::move(db)) {}
 
   // registry index
   Result<std::optional<RepositoryId>> FindRepository(std::string_view name) override;
@@ -118,34 +105,11 @@ class SqliteStore final : public MetadataStore {
  private:
   template <class F>
   auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
-    std::lock_guard lock(write_mu_);
-    WriteTransaction tx(*writer_);
-    BERTH_TRY(tx.Begin());
-    auto result = body(*writer_);
-    if (!result) return result;
-    BERTH_TRY(tx.Commit());
-    return result;
+    return db_.Write(std::forward<F>(body));
   }
-
-  // Runs `body` on a pooled read connection: each statement sees a consistent snapshot and
-  // never waits for the writer (WAL).
   template <class F>
   auto Read(F&& body) -> decltype(body(std::declval<Connection&>())) {
-    std::unique_ptr<Connection> conn;
-    {
-      std::lock_guard lock(read_mu_);
-      if (!readers_.empty()) {
-        conn = std::move(readers_.back());
-        readers_.pop_back();
-      }
-    }
-    if (!conn) {
-      BERTH_ASSIGN(conn, Connection::Open(path_, /*read_only=*/true));
-    }
-    auto result = body(*conn);
-    std::lock_guard lock(read_mu_);
-    if (readers_.size() < kMaxIdleReaders) readers_.push_back(std::move(conn));
-    return result;
+    return db_.Read(std::forward<F>(body));
   }
 
   static Result<std::vector<std::string>> Column0Strings(Statement& st) {
@@ -270,12 +234,7 @@ class SqliteStore final : public MetadataStore {
     return st.Int(0);
   }
 
-  static constexpr size_t kMaxIdleReaders = 16;
-  const std::string path_;
-  std::mutex write_mu_;
-  std::unique_ptr<Connection> writer_;  // guarded by write_mu_
-  std::mutex read_mu_;
-  std::vector<std::unique_ptr<Connection>> readers_;  // guarded by read_mu_
+  Db db_;
 };
 
-}  // namespace berth::meta::sqlite
+}  // namespace berth::meta::sql

@@ -1,9 +1,13 @@
-// SqliteStore's UploadSessions: upload sessions that survive restarts.
-#include "meta/sqlite/store.h"
+// SqlStore's UploadSessions: upload sessions that survive restarts.
+// Included by each engine's store file, which instantiates SqlStore<Db>.
+#pragma once
 
-namespace berth::meta::sqlite {
+#include "meta/sql/store.h"
 
-Status SqliteStore::CreateUpload(const UploadRecord& u) {
+namespace berth::meta::sql {
+
+template <class Db>
+Status SqlStore<Db>::CreateUpload(const UploadRecord& u) {
   return Write([&](Connection& c) -> Status {
     BERTH_ASSIGN(Statement st,
                  c.Prepare("INSERT INTO uploads(id, repo_id, size, hash_state, started_at, "
@@ -13,7 +17,8 @@ Status SqliteStore::CreateUpload(const UploadRecord& u) {
   });
 }
 
-Result<std::optional<UploadRecord>> SqliteStore::GetUpload(std::string_view id) {
+template <class Db>
+Result<std::optional<UploadRecord>> SqlStore<Db>::GetUpload(std::string_view id) {
   return Read([&](Connection& c) -> Result<std::optional<UploadRecord>> {
     BERTH_ASSIGN(Statement st, c.Prepare("SELECT repo_id, size, hash_state, updated_at "
                                          "FROM uploads WHERE id=?"));
@@ -26,7 +31,8 @@ Result<std::optional<UploadRecord>> SqliteStore::GetUpload(std::string_view id) 
   });
 }
 
-Status SqliteStore::SaveUploadProgress(std::string_view id, uint64_t size, std::string_view hash_state,
+template <class Db>
+Status SqlStore<Db>::SaveUploadProgress(std::string_view id, uint64_t size, std::string_view hash_state,
                           UnixSeconds now) {
   return Write([&](Connection& c) -> Status {
     BERTH_ASSIGN(Statement st, c.Prepare("UPDATE uploads SET size=?, hash_state=?, "
@@ -38,7 +44,8 @@ Status SqliteStore::SaveUploadProgress(std::string_view id, uint64_t size, std::
   });
 }
 
-Result<bool> SqliteStore::DeleteUpload(std::string_view id) {
+template <class Db>
+Result<bool> SqlStore<Db>::DeleteUpload(std::string_view id) {
   return Write([&](Connection& c) -> Result<bool> {
     BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM uploads WHERE id=?"));
     BERTH_TRY(st.Bind(1, id).Run());
@@ -46,7 +53,8 @@ Result<bool> SqliteStore::DeleteUpload(std::string_view id) {
   });
 }
 
-Result<std::vector<std::string>> SqliteStore::IdleUploads(UnixSeconds cutoff, size_t limit) {
+template <class Db>
+Result<std::vector<std::string>> SqlStore<Db>::IdleUploads(UnixSeconds cutoff, size_t limit) {
   return Read([&](Connection& c) -> Result<std::vector<std::string>> {
     BERTH_ASSIGN(Statement st,
                  c.Prepare("SELECT id FROM uploads WHERE updated_at < ? ORDER BY updated_at LIMIT ?"));
@@ -55,7 +63,8 @@ Result<std::vector<std::string>> SqliteStore::IdleUploads(UnixSeconds cutoff, si
   });
 }
 
-Result<int64_t> SqliteStore::CountUploads() {
+template <class Db>
+Result<int64_t> SqlStore<Db>::CountUploads() {
   return Read([&](Connection& c) -> Result<int64_t> {
     BERTH_ASSIGN(Statement st, c.Prepare("SELECT count(*) FROM uploads"));
     BERTH_TRY(st.Step());
@@ -63,4 +72,4 @@ Result<int64_t> SqliteStore::CountUploads() {
   });
 }
 
-}  // namespace berth::meta::sqlite
+}  // namespace berth::meta::sql

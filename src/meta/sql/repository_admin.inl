@@ -1,9 +1,13 @@
-// SqliteStore's RepositoryAdmin: ECR repository settings and resource tags.
-#include "meta/sqlite/store.h"
+// SqlStore's RepositoryAdmin: ECR repository settings and resource tags.
+// Included by each engine's store file, which instantiates SqlStore<Db>.
+#pragma once
 
-namespace berth::meta::sqlite {
+#include "meta/sql/store.h"
 
-Result<std::optional<RepositoryRecord>> SqliteStore::GetRepository(std::string_view name) {
+namespace berth::meta::sql {
+
+template <class Db>
+Result<std::optional<RepositoryRecord>> SqlStore<Db>::GetRepository(std::string_view name) {
   return Read([&](Connection& c) -> Result<std::optional<RepositoryRecord>> {
     BERTH_ASSIGN(Statement st, c.Prepare("SELECT " BERTH_REPOSITORY_COLUMNS " FROM repositories WHERE name=?"));
     st.Bind(1, name);
@@ -13,7 +17,8 @@ Result<std::optional<RepositoryRecord>> SqliteStore::GetRepository(std::string_v
   });
 }
 
-Result<RepositoryRecord> SqliteStore::CreateRepository(RepositoryRecord r, const ResourceTags& tags) {
+template <class Db>
+Result<RepositoryRecord> SqlStore<Db>::CreateRepository(RepositoryRecord r, const ResourceTags& tags) {
   return Write([&](Connection& c) -> Result<RepositoryRecord> {
     BERTH_ASSIGN(Statement st, c.Prepare(
         "INSERT INTO repositories(name, created_at, tag_mutability, mutability_filters, "
@@ -37,7 +42,8 @@ Result<RepositoryRecord> SqliteStore::CreateRepository(RepositoryRecord r, const
   });
 }
 
-Result<std::vector<RepositoryRecord>> SqliteStore::ListRepositoryRecords(std::string_view after,
+template <class Db>
+Result<std::vector<RepositoryRecord>> SqlStore<Db>::ListRepositoryRecords(std::string_view after,
                                                             size_t limit) {
   return Read([&](Connection& c) -> Result<std::vector<RepositoryRecord>> {
     BERTH_ASSIGN(Statement st, c.Prepare("SELECT " BERTH_REPOSITORY_COLUMNS " FROM repositories "
@@ -52,7 +58,8 @@ Result<std::vector<RepositoryRecord>> SqliteStore::ListRepositoryRecords(std::st
   });
 }
 
-Result<std::vector<std::string>> SqliteStore::DeleteRepository(RepositoryId repo, bool force) {
+template <class Db>
+Result<std::vector<std::string>> SqlStore<Db>::DeleteRepository(RepositoryId repo, bool force) {
   return Write([&](Connection& c) -> Result<std::vector<std::string>> {
     if (!force) {
       BERTH_ASSIGN(Statement st, c.Prepare("SELECT 1 FROM manifests WHERE repo_id=? LIMIT 1"));
@@ -77,7 +84,8 @@ Result<std::vector<std::string>> SqliteStore::DeleteRepository(RepositoryId repo
   });
 }
 
-Status SqliteStore::UpdateRepository(const RepositoryRecord& r) {
+template <class Db>
+Status SqlStore<Db>::UpdateRepository(const RepositoryRecord& r) {
   return Write([&](Connection& c) -> Status {
     BERTH_ASSIGN(Statement st, c.Prepare("UPDATE repositories SET tag_mutability=?, "
                                          "mutability_filters=?, scan_on_push=? WHERE id=?"));
@@ -87,7 +95,8 @@ Status SqliteStore::UpdateRepository(const RepositoryRecord& r) {
   });
 }
 
-Result<ResourceTags> SqliteStore::GetResourceTags(RepositoryId repo) {
+template <class Db>
+Result<ResourceTags> SqlStore<Db>::GetResourceTags(RepositoryId repo) {
   return Read([&](Connection& c) -> Result<ResourceTags> {
     BERTH_ASSIGN(Statement st, c.Prepare("SELECT key, value FROM repository_tags WHERE repo_id=? "
                                          "ORDER BY key"));
@@ -101,7 +110,8 @@ Result<ResourceTags> SqliteStore::GetResourceTags(RepositoryId repo) {
   });
 }
 
-Status SqliteStore::TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) {
+template <class Db>
+Status SqlStore<Db>::TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) {
   return Write([&](Connection& c) -> Status {
     BERTH_TRY(PutTags(c, repo, tags));
     BERTH_ASSIGN(Statement count, c.Prepare("SELECT count(*) FROM repository_tags WHERE repo_id=?"));
@@ -116,7 +126,8 @@ Status SqliteStore::TagResource(RepositoryId repo, const ResourceTags& tags, siz
   });
 }
 
-Status SqliteStore::UntagResource(RepositoryId repo, const std::vector<std::string>& keys) {
+template <class Db>
+Status SqlStore<Db>::UntagResource(RepositoryId repo, const std::vector<std::string>& keys) {
   return Write([&](Connection& c) -> Status {
     for (const std::string& key : keys) {
       BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM repository_tags WHERE repo_id=? AND key=?"));
@@ -126,4 +137,4 @@ Status SqliteStore::UntagResource(RepositoryId repo, const std::vector<std::stri
   });
 }
 
-}  // namespace berth::meta::sqlite
+}  // namespace berth::meta::sql

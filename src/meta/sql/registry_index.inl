@@ -1,10 +1,14 @@
-// SqliteStore's RegistryIndex: repositories, blob links, manifests, tags, referrers.
-#include "meta/sqlite/store.h"
+// SqlStore's RegistryIndex: repositories, blob links, manifests, tags, referrers.
+// Included by each engine's store file, which instantiates SqlStore<Db>.
+#pragma once
+
+#include "meta/sql/store.h"
 #include "meta/tag_mutability.h"
 
-namespace berth::meta::sqlite {
+namespace berth::meta::sql {
 
-Result<std::optional<RepositoryId>> SqliteStore::FindRepository(std::string_view name) {
+template <class Db>
+Result<std::optional<RepositoryId>> SqlStore<Db>::FindRepository(std::string_view name) {
   return Read([&](Connection& c) -> Result<std::optional<RepositoryId>> {
     BERTH_ASSIGN(Statement st, c.Prepare("SELECT id FROM repositories WHERE name=?"));
     st.Bind(1, name);
@@ -14,7 +18,8 @@ Result<std::optional<RepositoryId>> SqliteStore::FindRepository(std::string_view
   });
 }
 
-Result<RepositoryId> SqliteStore::CreateRepositoryIfMissing(std::string_view name, UnixSeconds now) {
+template <class Db>
+Result<RepositoryId> SqlStore<Db>::CreateRepositoryIfMissing(std::string_view name, UnixSeconds now) {
   BERTH_ASSIGN(std::optional<RepositoryId> existing, FindRepository(name));
   if (existing) return *existing;
   return Write([&](Connection& c) -> Result<RepositoryId> {
@@ -30,7 +35,8 @@ Result<RepositoryId> SqliteStore::CreateRepositoryIfMissing(std::string_view nam
   });
 }
 
-Result<std::vector<std::string>> SqliteStore::ListRepositories(std::string_view after,
+template <class Db>
+Result<std::vector<std::string>> SqlStore<Db>::ListRepositories(std::string_view after,
                                                   size_t limit) {
   return Read([&](Connection& c) -> Result<std::vector<std::string>> {
     BERTH_ASSIGN(Statement st, c.Prepare("SELECT name FROM repositories WHERE name > ? "
@@ -40,11 +46,13 @@ Result<std::vector<std::string>> SqliteStore::ListRepositories(std::string_view 
   });
 }
 
-Result<std::optional<uint64_t>> SqliteStore::FindBlob(RepositoryId repo, const oci::Digest& digest) {
+template <class Db>
+Result<std::optional<uint64_t>> SqlStore<Db>::FindBlob(RepositoryId repo, const oci::Digest& digest) {
   return Read([&](Connection& c) { return FindBlobIn(c, repo, digest.str()); });
 }
 
-Result<bool> SqliteStore::MountBlob(RepositoryId repo, RepositoryId from, const oci::Digest& digest,
+template <class Db>
+Result<bool> SqlStore<Db>::MountBlob(RepositoryId repo, RepositoryId from, const oci::Digest& digest,
                        UnixSeconds now) {
   return Write([&](Connection& c) -> Result<bool> {
     BERTH_ASSIGN(std::optional<uint64_t> size, FindBlobIn(c, from, digest.str()));
@@ -54,7 +62,8 @@ Result<bool> SqliteStore::MountBlob(RepositoryId repo, RepositoryId from, const 
   });
 }
 
-Status SqliteStore::CommitUpload(std::string_view upload_id, const oci::Digest& digest, uint64_t size,
+template <class Db>
+Status SqlStore<Db>::CommitUpload(std::string_view upload_id, const oci::Digest& digest, uint64_t size,
                     UnixSeconds now) {
   return Write([&](Connection& c) -> Status {
     BERTH_ASSIGN(Statement find, c.Prepare("SELECT repo_id FROM uploads WHERE id=?"));
@@ -71,7 +80,8 @@ Status SqliteStore::CommitUpload(std::string_view upload_id, const oci::Digest& 
   });
 }
 
-Result<bool> SqliteStore::UnlinkBlob(RepositoryId repo, const oci::Digest& digest) {
+template <class Db>
+Result<bool> SqlStore<Db>::UnlinkBlob(RepositoryId repo, const oci::Digest& digest) {
   return Write([&](Connection& c) -> Result<bool> {
     BERTH_ASSIGN(Statement st,
                  c.Prepare("DELETE FROM repository_blobs WHERE repo_id=? AND digest=?"));
@@ -80,7 +90,8 @@ Result<bool> SqliteStore::UnlinkBlob(RepositoryId repo, const oci::Digest& diges
   });
 }
 
-Result<std::optional<ManifestRecord>> SqliteStore::GetManifest(RepositoryId repo, const oci::Digest* digest,
+template <class Db>
+Result<std::optional<ManifestRecord>> SqlStore<Db>::GetManifest(RepositoryId repo, const oci::Digest* digest,
                                                   const std::string* tag) {
   return Read([&](Connection& c) -> Result<std::optional<ManifestRecord>> {
     Result<Statement> st =
@@ -99,7 +110,8 @@ Result<std::optional<ManifestRecord>> SqliteStore::GetManifest(RepositoryId repo
   });
 }
 
-Result<PutManifestOutcome> SqliteStore::PutManifest(RepositoryId repo, const NewManifest& m,
+template <class Db>
+Result<PutManifestOutcome> SqlStore<Db>::PutManifest(RepositoryId repo, const NewManifest& m,
                                        const std::string* tag, UnixSeconds now) {
   return Write([&](Connection& c) -> Result<PutManifestOutcome> {
     int64_t image_size = 0;
@@ -179,7 +191,8 @@ Result<PutManifestOutcome> SqliteStore::PutManifest(RepositoryId repo, const New
   });
 }
 
-Result<bool> SqliteStore::DeleteManifest(RepositoryId repo, const oci::Digest& digest) {
+template <class Db>
+Result<bool> SqlStore<Db>::DeleteManifest(RepositoryId repo, const oci::Digest& digest) {
   return Write([&](Connection& c) -> Result<bool> {
     BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM manifests WHERE repo_id=? AND digest=?"));
     BERTH_TRY(st.Bind(1, repo).Bind(2, digest.str()).Run());
@@ -187,7 +200,8 @@ Result<bool> SqliteStore::DeleteManifest(RepositoryId repo, const oci::Digest& d
   });
 }
 
-Result<bool> SqliteStore::DeleteTag(RepositoryId repo, std::string_view tag) {
+template <class Db>
+Result<bool> SqlStore<Db>::DeleteTag(RepositoryId repo, std::string_view tag) {
   return Write([&](Connection& c) -> Result<bool> {
     BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM tags WHERE repo_id=? AND name=?"));
     BERTH_TRY(st.Bind(1, repo).Bind(2, tag).Run());
@@ -195,7 +209,8 @@ Result<bool> SqliteStore::DeleteTag(RepositoryId repo, std::string_view tag) {
   });
 }
 
-Result<std::vector<std::string>> SqliteStore::ListTags(RepositoryId repo, std::string_view after,
+template <class Db>
+Result<std::vector<std::string>> SqlStore<Db>::ListTags(RepositoryId repo, std::string_view after,
                                           size_t limit) {
   return Read([&](Connection& c) -> Result<std::vector<std::string>> {
     BERTH_ASSIGN(Statement st, c.Prepare("SELECT name FROM tags WHERE repo_id=? AND name > ? "
@@ -205,7 +220,8 @@ Result<std::vector<std::string>> SqliteStore::ListTags(RepositoryId repo, std::s
   });
 }
 
-Result<std::vector<Referrer>> SqliteStore::ListReferrers(RepositoryId repo, const oci::Digest& subject,
+template <class Db>
+Result<std::vector<Referrer>> SqlStore<Db>::ListReferrers(RepositoryId repo, const oci::Digest& subject,
                                                          std::string_view artifact_type, std::string_view after,
                                                          size_t limit) {
   return Read([&](Connection& c) -> Result<std::vector<Referrer>> {
@@ -228,4 +244,4 @@ Result<std::vector<Referrer>> SqliteStore::ListReferrers(RepositoryId repo, cons
   });
 }
 
-}  // namespace berth::meta::sqlite
+}  // namespace berth::meta::sql

@@ -1,14 +1,16 @@
-// SqliteStore's ImageCatalog: images with their tags, pull times, settings.
-#include "meta/sqlite/store.h"
+// SqlStore's ImageCatalog: images with their tags, pull times, settings.
+// Included by each engine's store file, which instantiates SqlStore<Db>.
+#pragma once
 
-namespace berth::meta::sqlite {
+#include "meta/sql/store.h"
 
-Result<std::vector<ImageRecord>> SqliteStore::ListImages(RepositoryId repo, std::string_view after_digest,
+namespace berth::meta::sql {
+
+template <class Db>
+Result<std::vector<ImageRecord>> SqlStore<Db>::ListImages(RepositoryId repo, std::string_view after_digest,
                                             size_t limit) {
   return Read([&](Connection& c) -> Result<std::vector<ImageRecord>> {
-    BERTH_ASSIGN(Statement st, c.Prepare(
-        BERTH_IMAGE_SELECT
-        "FROM manifests m WHERE m.repo_id=? AND m.digest > ? ORDER BY m.digest LIMIT ?"));
+    BERTH_ASSIGN(Statement st, c.Prepare(Db::kListImages));
     st.Bind(1, repo).Bind(2, after_digest).Bind(3, static_cast<int64_t>(limit));
     std::vector<ImageRecord> out;
     while (true) {
@@ -20,11 +22,10 @@ Result<std::vector<ImageRecord>> SqliteStore::ListImages(RepositoryId repo, std:
   });
 }
 
-Result<std::optional<ImageRecord>> SqliteStore::FindImage(RepositoryId repo, const oci::Digest& digest) {
+template <class Db>
+Result<std::optional<ImageRecord>> SqlStore<Db>::FindImage(RepositoryId repo, const oci::Digest& digest) {
   return Read([&](Connection& c) -> Result<std::optional<ImageRecord>> {
-    BERTH_ASSIGN(Statement st, c.Prepare(
-        BERTH_IMAGE_SELECT
-        "FROM manifests m WHERE m.repo_id=? AND m.digest=?"));
+    BERTH_ASSIGN(Statement st, c.Prepare(Db::kFindImage));
     st.Bind(1, repo).Bind(2, digest.str());
     BERTH_ASSIGN(bool row, st.Step());
     if (!row) return std::nullopt;
@@ -33,7 +34,8 @@ Result<std::optional<ImageRecord>> SqliteStore::FindImage(RepositoryId repo, con
   });
 }
 
-Result<bool> SqliteStore::IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) {
+template <class Db>
+Result<bool> SqlStore<Db>::IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) {
   return Read([&](Connection& c) -> Result<bool> {
     BERTH_ASSIGN(Statement st, c.Prepare(
         "SELECT 1 FROM manifest_refs r JOIN manifests m ON m.id=r.manifest_id "
@@ -43,7 +45,8 @@ Result<bool> SqliteStore::IsReferencedByIndex(RepositoryId repo, const oci::Dige
   });
 }
 
-Status SqliteStore::RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) {
+template <class Db>
+Status SqlStore<Db>::RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) {
   return Write([&](Connection& c) -> Status {
     BERTH_ASSIGN(Statement st, c.Prepare("UPDATE manifests SET last_pulled_at=? "
                                          "WHERE repo_id=? AND digest=?"));
@@ -51,7 +54,8 @@ Status SqliteStore::RecordPull(RepositoryId repo, const oci::Digest& digest, Uni
   });
 }
 
-Result<std::optional<std::string>> SqliteStore::GetSetting(std::string_view name) {
+template <class Db>
+Result<std::optional<std::string>> SqlStore<Db>::GetSetting(std::string_view name) {
   return Read([&](Connection& c) -> Result<std::optional<std::string>> {
     BERTH_ASSIGN(Statement st, c.Prepare("SELECT value FROM settings WHERE name=?"));
     st.Bind(1, name);
@@ -61,7 +65,8 @@ Result<std::optional<std::string>> SqliteStore::GetSetting(std::string_view name
   });
 }
 
-Status SqliteStore::PutSetting(std::string_view name, std::string_view value) {
+template <class Db>
+Status SqlStore<Db>::PutSetting(std::string_view name, std::string_view value) {
   return Write([&](Connection& c) -> Status {
     BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO settings(name, value) VALUES(?, ?) "
                                          "ON CONFLICT(name) DO UPDATE SET value=excluded.value"));
@@ -69,4 +74,4 @@ Status SqliteStore::PutSetting(std::string_view name, std::string_view value) {
   });
 }
 
-}  // namespace berth::meta::sqlite
+}  // namespace berth::meta::sql

@@ -1,0 +1,152 @@
+#include "meta/postgres/postgres_store.h"
+
+#include <mutex>
+#include <vector>
+
+#include "meta/postgres/connection.h"
+#include "meta/postgres/schema.h"
+#include "meta/sql/access_keys.inl"
+#include "meta/sql/image_catalog.inl"
+#include "meta/sql/registry_index.inl"
+#include "meta/sql/repository_admin.inl"
+#include "meta/sql/store.h"
+#include "meta/sql/uploads.inl"
+
+namespace berth::meta::postgres {
+namespace {
+
+#define BERTH_POSTGRES_IMAGE_SELECT \
+  BERTH_IMAGE_COLUMNS               \
+  "(SELECT string_agg(name, chr(10) ORDER BY name) FROM tags WHERE manifest_id=m.id) "
+
+// Held by every write transaction: writers are serialised across all nodes, as SQLite's are.
+constexpr const char* kWriteLock = "SELECT pg_advisory_xact_lock(7305001)";
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7305002)";
+
+class PostgresDb {
+ public:
+  using Connection = postgres::Connection;
+  using Statement = postgres::Statement;
+  static constexpr const char* kListImages =
+      BERTH_POSTGRES_IMAGE_SELECT
+      "FROM manifests m WHERE m.repo_id=? AND m.digest > ? ORDER BY m.digest LIMIT ?";
+  static constexpr const char* kFindImage =
+      BERTH_POSTGRES_IMAGE_SELECT "FROM manifests m WHERE m.repo_id=? AND m.digest=?";
+
+  explicit PostgresDb(std::string uri) : pool_(std::make_unique<Pool>(std::move(uri))) {}
+
+  template <class F>
+  auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
+    BERTH_ASSIGN(std::unique_ptr<Connection> conn, pool_->Take());
+    BERTH_TRY(conn->Exec("BEGIN"));
+    auto result = [&]() -> decltype(body(std::declval<Connection&>())) {
+      BERTH_ASSIGN(Statement lock, conn->Prepare(kWriteLock));
+      BERTH_TRY(lock.Run());
+      return body(*conn);
+    }();
+    if (!result) {
+      (void)conn->Exec("ROLLBACK");
+      pool_->Give(std::move(conn));
+      return result;
+    }
+    if (Status committed = conn->Exec("COMMIT"); !committed) {
+      pool_->Give(std::move(conn));
+      return std::unexpected(std::move(committed).error());
+    }
+    pool_->Give(std::move(conn));
+    return result;
+  }
+
+  template <class F>
+  auto Read(F&& body) -> decltype(body(std::declval<Connection&>())) {
+    BERTH_ASSIGN(std::unique_ptr<Connection> conn, pool_->Take());
+    auto result = body(*conn);
+    pool_->Give(std::move(conn));
+    return result;
+  }
+
+ private:
+  class Pool {
+   public:
+    explicit Pool(std::string uri) : uri_(std::move(uri)) {}
+    Result<std::unique_ptr<Connection>> Take() {
+      {
+        std::lock_guard lock(mu_);
+        if (!idle_.empty()) {
+          std::unique_ptr<Connection> conn = std::move(idle_.back());
+          idle_.pop_back();
+          return conn;
+        }
+      }
+      return Connection::Open(uri_);
+    }
+    // A connection the server dropped is not kept: the next request connects again.
+    void Give(std::unique_ptr<Connection> conn) {
+      if (!conn->healthy()) return;
+      std::lock_guard lock(mu_);
+      if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
+    }
+
+   private:
+    static constexpr size_t kMaxIdle = 16;
+    const std::string uri_;
+    std::mutex mu_;
+    std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mu_
+  };
+  std::unique_ptr<Pool> pool_;
+};
+
+Result<int64_t> SchemaVersion(Connection& c) {
+  BERTH_ASSIGN(Statement st, c.Prepare("SELECT coalesce(max(version), 0) FROM berth_schema"));
+  BERTH_ASSIGN(bool row, st.Step());
+  return row ? st.Int(0) : 0;
+}
+
+Status Migrate(Connection& c, const MigrationObserver& on_migrated) {
+  BERTH_TRY(c.Exec("CREATE TABLE IF NOT EXISTS berth_schema(version INT NOT NULL)"));
+  for (;;) {
+    BERTH_TRY(c.Exec("BEGIN"));
+    auto step = [&]() -> Result<bool> {  // true: one migration applied, look again
+      BERTH_ASSIGN(Statement lock, c.Prepare(kMigrationLock));
+      BERTH_TRY(lock.Run());
+      BERTH_ASSIGN(int64_t current, SchemaVersion(c));
+      if (current > static_cast<int64_t>(kMigrations.size())) {
+        return Fail(Code::kFailedPrecondition,
+                    "the PostgreSQL database was written by a newer Berth (schema version " +
+                        std::to_string(current) + "; this build knows versions up to " +
+                        std::to_string(kMigrations.size()) + "). It is unchanged: run that Berth or a later one");
+      }
+      if (current == static_cast<int64_t>(kMigrations.size())) return false;
+      const Migration& m = kMigrations[static_cast<size_t>(current)];
+      if (Status s = c.Exec(m.sql); !s) {
+        return Fail(s.error().code(), "schema migration " + std::to_string(current + 1) + " (" +
+                                          m.description + ") failed: " + s.error().message());
+      }
+      BERTH_ASSIGN(Statement record, c.Prepare("INSERT INTO berth_schema(version) VALUES(?)"));
+      BERTH_TRY(record.Bind(1, current + 1).Run());
+      return true;
+    };
+    Result<bool> applied = step();
+    if (!applied) {
+      (void)c.Exec("ROLLBACK");
+      return std::unexpected(std::move(applied).error());
+    }
+    BERTH_TRY(c.Exec("COMMIT"));
+    if (!*applied) return {};
+    BERTH_ASSIGN(int64_t now_at, SchemaVersion(c));
+    if (on_migrated) on_migrated(static_cast<int>(now_at), kMigrations[static_cast<size_t>(now_at - 1)].description);
+  }
+}
+
+}  // namespace
+
+int CurrentSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+Result<std::unique_ptr<MetadataStore>> OpenPostgresStore(const std::string& uri,
+                                                         const MigrationObserver& on_migrated) {
+  BERTH_ASSIGN(std::unique_ptr<Connection> conn, Connection::Open(uri));
+  BERTH_TRY(Migrate(*conn, on_migrated));
+  return std::unique_ptr<MetadataStore>(new sql::SqlStore<PostgresDb>(PostgresDb(uri)));
+}
+
+}  // namespace berth::meta::postgres

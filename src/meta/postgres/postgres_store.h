@@ -1,0 +1,32 @@
+// meta/postgres/postgres_store.h
+//
+// The MetadataStore on PostgreSQL (15, through libpq), for Berth nodes that share one metadata
+// database: the same SQL as the embedded store (meta/sql), a pool of connections, one
+// transaction per change. Write transactions are serialised cluster-wide with an advisory lock,
+// as SQLite serialises its writers, so every check a write makes holds until it commits.
+//
+// Thread-safe. Errors as in meta/metadata_store.h; a lost or refused connection is
+// kUnavailable (the server answers 503 and retries on a new connection).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "meta/metadata_store.h"
+
+namespace berth::meta::postgres {
+
+using MigrationObserver = std::function<void(int version, std::string_view description)>;
+
+int CurrentSchemaVersion();
+
+// Connects to `uri` (postgres://user:password@host:port/db?options), migrates the schema in the
+// connection's search path under an advisory lock (several nodes may start at once), and
+// returns the store. A database from a newer Berth is kFailedPrecondition, untouched.
+Result<std::unique_ptr<MetadataStore>> OpenPostgresStore(const std::string& uri,
+                                                         const MigrationObserver& on_migrated = {});
+
+}  // namespace berth::meta::postgres

@@ -1,0 +1,90 @@
+// meta/postgres/schema.h
+//
+// The PostgreSQL schema as an ordered list of migrations; the table berth_schema records how
+// many have run. Append only, as meta/sqlite/schema.h: the same tables in PostgreSQL's dialect
+// (byte-order collation where SQLite compares bytes, BYTEA where it has BLOB).
+#pragma once
+
+#include <array>
+
+namespace berth::meta::postgres {
+
+struct Migration {
+  const char* description;
+  const char* sql;
+};
+
+inline constexpr std::array<Migration, 1> kMigrations = {{
+    {"registry core and ECR control plane (as SQLite schema version 2)", R"sql(
+CREATE TABLE repositories(
+  id BIGSERIAL PRIMARY KEY,
+  name TEXT COLLATE "C" NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  tag_mutability TEXT NOT NULL DEFAULT 'MUTABLE',
+  mutability_filters TEXT NOT NULL DEFAULT '',
+  scan_on_push BIGINT NOT NULL DEFAULT 0,
+  encryption_type TEXT NOT NULL DEFAULT 'AES256',
+  kms_key TEXT NOT NULL DEFAULT '');
+CREATE TABLE blobs(
+  digest TEXT COLLATE "C" PRIMARY KEY,
+  size BIGINT NOT NULL,
+  created_at BIGINT NOT NULL);
+CREATE TABLE repository_blobs(
+  repo_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+  digest TEXT COLLATE "C" NOT NULL REFERENCES blobs(digest),
+  linked_at BIGINT NOT NULL,
+  PRIMARY KEY(repo_id, digest));
+CREATE INDEX repository_blobs_digest ON repository_blobs(digest);
+CREATE TABLE manifests(
+  id BIGSERIAL PRIMARY KEY,
+  repo_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+  digest TEXT COLLATE "C" NOT NULL,
+  media_type TEXT NOT NULL,
+  artifact_type TEXT NOT NULL,
+  annotations TEXT NOT NULL,
+  subject TEXT COLLATE "C",
+  payload BYTEA NOT NULL,
+  size BIGINT NOT NULL,
+  pushed_at BIGINT NOT NULL,
+  image_size BIGINT NOT NULL DEFAULT 0,
+  last_pulled_at BIGINT,
+  UNIQUE(repo_id, digest));
+CREATE INDEX manifests_subject ON manifests(repo_id, subject) WHERE subject IS NOT NULL;
+CREATE TABLE manifest_refs(
+  manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+  child TEXT COLLATE "C" NOT NULL,
+  kind BIGINT NOT NULL,
+  PRIMARY KEY(manifest_id, child, kind));
+CREATE INDEX manifest_refs_child ON manifest_refs(child);
+CREATE TABLE tags(
+  repo_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+  name TEXT COLLATE "C" NOT NULL,
+  manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY(repo_id, name));
+CREATE INDEX tags_manifest ON tags(manifest_id);
+CREATE TABLE uploads(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  repo_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+  size BIGINT NOT NULL,
+  hash_state BYTEA NOT NULL,
+  started_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL);
+CREATE INDEX uploads_updated ON uploads(updated_at);
+CREATE TABLE access_keys(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  secret TEXT NOT NULL,
+  principal TEXT NOT NULL,
+  created_at BIGINT NOT NULL);
+CREATE TABLE repository_tags(
+  repo_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+  key TEXT COLLATE "C" NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY(repo_id, key));
+CREATE TABLE settings(
+  name TEXT COLLATE "C" PRIMARY KEY,
+  value TEXT NOT NULL);
+)sql"},
+}};
+
+}  // namespace berth::meta::postgres
