@@ -79,8 +79,9 @@ packaging-deps:
 deb: deps packaging-deps
 	scripts/make-deb.sh
 
-# The package installed on a minimal Debian 12 root: user, unit (systemd-analyze verify), serving.
-package-check: deb
+# The package (built as by make deb) installed on a minimal Debian 12 root: user, unit
+# (systemd-analyze verify), serving.
+package-check: deps packaging-deps
 	scripts/package-check.sh
 
 # An OCI image of Berth (localhost/berth:<version>, and build/image/oci), built with buildah.
