@@ -33,6 +33,17 @@
 
 namespace berth::blob {
 
+// Upload IDs are what the registry mints (crypto::RandomUuid): 1 to 64 lowercase letters, digits
+// and dashes. Stores may use them in paths and keys; a request naming anything else names no
+// upload, and store methods refuse it with kInvalidArgument.
+inline bool IsValidUploadId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
 class BlobReader {
  public:
   virtual ~BlobReader() = default;

@@ -1,5 +1,3 @@
-#include <algorithm>
-
 #include <vector>
 
 #include "api/oci/errors.h"
@@ -43,13 +41,9 @@ http::Task<Result<meta::UploadRecord>> OciApi::NewUploadSession(meta::Repository
 
 Result<meta::UploadRecord> OciApi::FindUpload(const Route& route) {
   BERTH_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
-  // Upload IDs are ours (lowercase hex and dashes, 64 at most): anything else names no session.
-  const bool well_formed = !route.ref.empty() && route.ref.size() <= 64 &&
-                           std::all_of(route.ref.begin(), route.ref.end(), [](char c) {
-                             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-                           });
+  // An ID the registry could not have minted names no session (and never reaches the store).
   std::optional<meta::UploadRecord> upload;
-  if (well_formed) {
+  if (blob::IsValidUploadId(route.ref)) {
     BERTH_ASSIGN(upload, meta_.GetUpload(route.ref));
   }
   // A session belongs to its repository: from any other it does not exist.

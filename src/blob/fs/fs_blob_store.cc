@@ -18,14 +18,6 @@ Status MakeDirectory(const std::string& dir) {
   return {};
 }
 
-bool IsSafeUploadId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return true;
-}
-
 class FsReader final : public BlobReader {
  public:
   FsReader(Fd fd, uint64_t size) : fd_(std::move(fd)), size_(size) {}
@@ -146,7 +138,7 @@ class FsStore final : public BlobStore {
   }
 
   Result<std::unique_ptr<BlobWriter>> NewWriter(std::string_view upload_id) override {
-    if (!IsSafeUploadId(upload_id)) return Fail(Code::kInvalidArgument, "bad upload id");
+    if (!IsValidUploadId(upload_id)) return Fail(Code::kInvalidArgument, "bad upload id");
     std::string path = UploadPath(upload_id);
     Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
     if (fd.get() < 0) return FailErrno("create " + path, errno);
@@ -155,7 +147,7 @@ class FsStore final : public BlobStore {
 
   Result<std::unique_ptr<BlobWriter>> ResumeWriter(std::string_view upload_id, uint64_t size,
                                                    std::string_view hash_state) override {
-    if (!IsSafeUploadId(upload_id)) return Fail(Code::kInvalidArgument, "bad upload id");
+    if (!IsValidUploadId(upload_id)) return Fail(Code::kInvalidArgument, "bad upload id");
     std::optional<crypto::Sha256> hash = crypto::Sha256::RestoreState(hash_state);
     if (!hash) return Fail(Code::kInternal, "upload has an unreadable hash state");
     std::string path = UploadPath(upload_id);
@@ -181,7 +173,7 @@ class FsStore final : public BlobStore {
   }
 
   Status DeleteUpload(std::string_view upload_id) override {
-    if (!IsSafeUploadId(upload_id)) return Fail(Code::kInvalidArgument, "bad upload id");
+    if (!IsValidUploadId(upload_id)) return Fail(Code::kInvalidArgument, "bad upload id");
     if (::unlink(UploadPath(upload_id).c_str()) != 0 && errno != ENOENT) {
       return FailErrno("delete upload", errno);
     }
@@ -196,7 +188,7 @@ class FsStore final : public BlobStore {
       std::string id = it->path().filename().string();
       struct stat st {};
       // Skips what is not an upload's file, and files deleted since the listing.
-      if (!IsSafeUploadId(id) || ::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (!IsValidUploadId(id) || ::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       out.push_back({std::move(id), static_cast<int64_t>(st.st_mtime)});
     }
     if (ec) return Fail(Code::kInternal, "listing uploads: " + ec.message());
