@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,10 @@ namespace berth::meta {
 
 using RepositoryId = int64_t;
 using UnixSeconds = int64_t;
+
+// Called by a store's Open function after each schema migration it applies, with the schema
+// version the migration brought the database to.
+using MigrationObserver = std::function<void(int version, std::string_view description)>;
 
 struct ManifestRecord {
   oci::Digest digest;

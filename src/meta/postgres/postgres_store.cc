@@ -27,11 +27,8 @@ class PostgresDb {
  public:
   using Connection = postgres::Connection;
   using Statement = postgres::Statement;
-  static constexpr const char* kListImages =
-      BERTH_POSTGRES_IMAGE_SELECT
-      "FROM manifests m WHERE m.repo_id=? AND m.digest > ? ORDER BY m.digest LIMIT ?";
-  static constexpr const char* kFindImage =
-      BERTH_POSTGRES_IMAGE_SELECT "FROM manifests m WHERE m.repo_id=? AND m.digest=?";
+  static constexpr const char* kListImages = BERTH_POSTGRES_IMAGE_SELECT BERTH_IMAGES_AFTER;
+  static constexpr const char* kFindImage = BERTH_POSTGRES_IMAGE_SELECT BERTH_IMAGE_BY_DIGEST;
 
   explicit PostgresDb(std::string uri) : pool_(std::make_unique<Pool>(std::move(uri))) {}
 
@@ -44,16 +41,9 @@ class PostgresDb {
       BERTH_TRY(lock.Run());
       return body(*conn);
     }();
-    if (!result) {
-      (void)conn->Exec("ROLLBACK");
-      pool_->Give(std::move(conn));
-      return result;
-    }
-    if (Status committed = conn->Exec("COMMIT"); !committed) {
-      pool_->Give(std::move(conn));
-      return std::unexpected(std::move(committed).error());
-    }
+    const Status ended = conn->Exec(result ? "COMMIT" : "ROLLBACK");
     pool_->Give(std::move(conn));
+    if (result && !ended) return std::unexpected(ended.error());
     return result;
   }
 
@@ -106,7 +96,8 @@ Status Migrate(Connection& c, const MigrationObserver& on_migrated) {
   BERTH_TRY(c.Exec("CREATE TABLE IF NOT EXISTS berth_schema(version INT NOT NULL)"));
   for (;;) {
     BERTH_TRY(c.Exec("BEGIN"));
-    auto step = [&]() -> Result<bool> {  // true: one migration applied, look again
+    // The version one migration brought the database to, or 0 when it is current.
+    auto step = [&]() -> Result<int64_t> {
       BERTH_ASSIGN(Statement lock, c.Prepare(kMigrationLock));
       BERTH_TRY(lock.Run());
       BERTH_ASSIGN(int64_t current, SchemaVersion(c));
@@ -116,7 +107,7 @@ Status Migrate(Connection& c, const MigrationObserver& on_migrated) {
                         std::to_string(current) + "; this build knows versions up to " +
                         std::to_string(kMigrations.size()) + "). It is unchanged: run that Berth or a later one");
       }
-      if (current == static_cast<int64_t>(kMigrations.size())) return false;
+      if (current == static_cast<int64_t>(kMigrations.size())) return 0;
       const Migration& m = kMigrations[static_cast<size_t>(current)];
       if (Status s = c.Exec(m.sql); !s) {
         return Fail(s.error().code(), "schema migration " + std::to_string(current + 1) + " (" +
@@ -124,17 +115,16 @@ Status Migrate(Connection& c, const MigrationObserver& on_migrated) {
       }
       BERTH_ASSIGN(Statement record, c.Prepare("INSERT INTO berth_schema(version) VALUES(?)"));
       BERTH_TRY(record.Bind(1, current + 1).Run());
-      return true;
+      return current + 1;
     };
-    Result<bool> applied = step();
+    Result<int64_t> applied = step();
     if (!applied) {
       (void)c.Exec("ROLLBACK");
       return std::unexpected(std::move(applied).error());
     }
     BERTH_TRY(c.Exec("COMMIT"));
-    if (!*applied) return {};
-    BERTH_ASSIGN(int64_t now_at, SchemaVersion(c));
-    if (on_migrated) on_migrated(static_cast<int>(now_at), kMigrations[static_cast<size_t>(now_at - 1)].description);
+    if (*applied == 0) return {};
+    if (on_migrated) on_migrated(static_cast<int>(*applied), kMigrations[static_cast<size_t>(*applied - 1)].description);
   }
 }
 

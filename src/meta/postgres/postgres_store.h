@@ -9,7 +9,6 @@
 // kUnavailable (the server answers 503 and retries on a new connection).
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,8 +18,7 @@
 
 namespace berth::meta::postgres {
 
-using MigrationObserver = std::function<void(int version, std::string_view description)>;
-
+// The schema version this build writes; a database at a higher one is refused.
 int CurrentSchemaVersion();
 
 // Connects to `uri` (postgres://user:password@host:port/db?options), migrates the schema in the

@@ -29,10 +29,14 @@
 #define BERTH_REPOSITORY_COLUMNS \
   "id, name, created_at, tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key"
 
-// The columns ImageFromRow() reads, in its order, from manifests m, up to the tag list, which
-// each dialect aggregates its own way (newline-separated, sorted).
+// The image queries, around the tag list, which each dialect aggregates its own way
+// (newline-separated, sorted): a Db defines kListImages as
+//   BERTH_IMAGE_COLUMNS <its aggregate> BERTH_IMAGES_AFTER, and kFindImage likewise.
+// The columns are those ImageFromRow() reads, in its order.
 #define BERTH_IMAGE_COLUMNS \
   "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, m.last_pulled_at, m.subject, "
+#define BERTH_IMAGES_AFTER "FROM manifests m WHERE m.repo_id=? AND m.digest > ? ORDER BY m.digest LIMIT ?"
+#define BERTH_IMAGE_BY_DIGEST "FROM manifests m WHERE m.repo_id=? AND m.digest=?"
 
 namespace berth::meta::sql {
 

@@ -50,11 +50,8 @@ class SqliteDb {
  public:
   using Connection = sqlite::Connection;
   using Statement = sqlite::Statement;
-  static constexpr const char* kListImages =
-      BERTH_SQLITE_IMAGE_SELECT
-      "FROM manifests m WHERE m.repo_id=? AND m.digest > ? ORDER BY m.digest LIMIT ?";
-  static constexpr const char* kFindImage =
-      BERTH_SQLITE_IMAGE_SELECT "FROM manifests m WHERE m.repo_id=? AND m.digest=?";
+  static constexpr const char* kListImages = BERTH_SQLITE_IMAGE_SELECT BERTH_IMAGES_AFTER;
+  static constexpr const char* kFindImage = BERTH_SQLITE_IMAGE_SELECT BERTH_IMAGE_BY_DIGEST;
 
   SqliteDb(std::string path, std::unique_ptr<Connection> writer)
       : state_(std::make_unique<State>(std::move(path), std::move(writer))) {}

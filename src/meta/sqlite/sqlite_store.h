@@ -7,7 +7,6 @@
 // Thread-safe. Errors as in meta/metadata_store.h.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,10 +15,6 @@
 #include "meta/metadata_store.h"
 
 namespace berth::meta::sqlite {
-
-// Called after each schema migration that opening a database applies, with the schema version
-// it brought the database to.
-using MigrationObserver = std::function<void(int version, std::string_view description)>;
 
 // The schema version this build writes; a database at a higher one is refused.
 int CurrentSchemaVersion();
