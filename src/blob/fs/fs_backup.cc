@@ -13,6 +13,8 @@
 namespace berth::blob::fs {
 namespace {
 
+// Makes each directory of `relative_dir` under `root` once, recording it in `made` (which
+// CopyBlobs fsyncs at the end: their new entries are durable only then).
 Status MakeDirectories(const std::string& root, const std::string& relative_dir,
                        std::set<std::string>& made) {
   std::string path = root;
@@ -79,7 +81,6 @@ Result<CopyStats> CopyBlobs(const std::string& from_root, const std::string& to_
                             const std::vector<oci::Digest>& digests, CopyMode mode) {
   CopyStats stats;
   std::set<std::string> made_dirs;
-  std::set<std::string> touched_dirs;
   bool try_link = mode == CopyMode::kLinkWherePossible;
   for (const oci::Digest& digest : digests) {
     if (digest.algorithm() != oci::DigestAlgorithm::kSha256) continue;  // never stored
@@ -88,7 +89,6 @@ Result<CopyStats> CopyBlobs(const std::string& from_root, const std::string& to_
     const std::string from = from_root + "/" + relative;
     const std::string to = to_root + "/" + relative;
     BERTH_TRY(MakeDirectories(to_root, relative_dir, made_dirs));
-    touched_dirs.insert(to_root + "/" + relative_dir);
     if (::access(from.c_str(), F_OK) != 0) {
       return Fail(Code::kNotFound, "blob " + digest.str() + " is in the metadata but not at " + from);
     }
@@ -108,10 +108,7 @@ Result<CopyStats> CopyBlobs(const std::string& from_root, const std::string& to_
     stats.bytes_copied += bytes;
   }
   // New directory entries are durable only once their directories are.
-  for (const std::string& dir : touched_dirs) BERTH_TRY(FsyncDirectory(dir));
-  for (const std::string& dir : made_dirs) {
-    if (!touched_dirs.contains(dir)) BERTH_TRY(FsyncDirectory(dir));
-  }
+  for (const std::string& dir : made_dirs) BERTH_TRY(FsyncDirectory(dir));
   return stats;
 }
 
