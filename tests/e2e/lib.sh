@@ -36,8 +36,6 @@ if [ "${BERTH_E2E_META:-}" = postgres ]; then
   PG_SCHEMA="e2e_$(basename "$WORK" | tr -cd 'a-zA-Z0-9' | tr 'A-Z' 'a-z')"
   psql -X -q -v ON_ERROR_STOP=1 "$PG_URI" -c "CREATE SCHEMA $PG_SCHEMA" >/dev/null
   BERTH_META_ARGS=(--meta "$PG_URI?options=-csearch_path%3D$PG_SCHEMA")
-  # psql in this test's schema, for checks of the stored state: pg_query SQL
-  pg_query() { PGOPTIONS="-c search_path=$PG_SCHEMA" psql -X -q -At -v ON_ERROR_STOP=1 "$PG_URI" -c "$1"; }
 fi
 berth_start() {
   BERTH_PORT="${BERTH_PORT:-$(free_port)}"

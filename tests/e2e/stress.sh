@@ -16,58 +16,49 @@ fi
 cat "$WORK/stress.log"
 berth_stop
 
-# The stored state, from whichever metadata store ran: PostgreSQL checks its own integrity and
-# foreign keys on every write; SQLite is asked.
-if [ "${BERTH_E2E_META:-}" = postgres ]; then
-  pg_query "SELECT digest FROM blobs" >"$WORK/q-blobs"
-  pg_query "SELECT digest || ' ' || encode(payload, 'hex') FROM manifests" >"$WORK/q-manifests"
-  pg_query "SELECT count(*) FROM tags t JOIN manifests m ON m.id = t.manifest_id WHERE m.repo_id != t.repo_id" >"$WORK/q-cross-tags"
-  pg_query "SELECT count(*) FROM repository_blobs rb LEFT JOIN blobs b USING(digest) WHERE b.digest IS NULL" >"$WORK/q-dangling"
-fi
-python3 - "$BERTH_DATA" "$WORK" "${BERTH_E2E_META:-sqlite}" >"$BODY" 2>&1 <<'PY'
-import hashlib, os, sqlite3, sys
-data, work, engine = sys.argv[1:4]
+# The stored state, from whichever metadata store ran, asked the same questions: PostgreSQL
+# checks its own integrity and foreign keys on every write; SQLite is asked for them too.
+python3 - "$BERTH_DATA" "${BERTH_E2E_META:-sqlite}" "${PG_URI:-}" "${PG_SCHEMA:-}" >"$BODY" 2>&1 <<'PY'
+import hashlib, os, sqlite3, subprocess, sys
+data, engine, pg_uri, pg_schema = sys.argv[1:5]
 problems = []
 
 
-class PostgresDump:
-    """The rows the checks below ask for, as the shell dumped them with psql."""
-    def execute(self, sql):
-        lines = lambda name: [l for l in open(f"{work}/{name}").read().splitlines() if l]
-        if sql == "SELECT digest FROM blobs":
-            return [(l,) for l in lines("q-blobs")]
-        if sql == "SELECT digest, payload FROM manifests":
-            return [(d, bytes.fromhex(h)) for d, h in (l.split(" ") for l in lines("q-manifests"))]
-        if "m.repo_id != t.repo_id" in sql:
-            return [(int(lines("q-cross-tags")[0]),)]
-        return [(int(lines("q-dangling")[0]),)]
+def psql(sql):
+    out = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", pg_uri, "-c", sql],
+                         env={**os.environ, "PGOPTIONS": f"-c search_path={pg_schema}"},
+                         check=True, capture_output=True, text=True).stdout
+    # psql prints bytea as \x<hex>
+    return [tuple(bytes.fromhex(f[2:]) if f.startswith("\\x") else f for f in line.split("\t"))
+            for line in out.splitlines() if line]
 
 
 if engine == "postgres":
-    db = PostgresDump()
+    query = psql
 else:
     db = sqlite3.connect(f"file:{data}/meta.db?mode=ro", uri=True)
-    if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+    query = lambda sql: db.execute(sql).fetchall()
+    if query("PRAGMA integrity_check")[0][0] != "ok":
         problems.append("integrity_check failed")
-    for row in db.execute("PRAGMA foreign_key_check"):
+    for row in query("PRAGMA foreign_key_check"):
         problems.append(f"dangling reference {row}")
-for (digest,) in db.execute("SELECT digest FROM blobs"):
+for (digest,) in query("SELECT digest FROM blobs"):
     hexd = digest.split(":")[1]
     path = f"{data}/blobs/sha256/{hexd[:2]}/{hexd}"
     if not os.path.exists(path):
         problems.append(f"metadata names {digest} but its file is missing")
     elif hashlib.sha256(open(path, "rb").read()).hexdigest() != hexd:
         problems.append(f"{path} does not hash to its name")
-for digest, payload in db.execute("SELECT digest, payload FROM manifests"):
+for digest, payload in query("SELECT digest, payload FROM manifests"):
     if "sha256:" + hashlib.sha256(payload).hexdigest() != digest:
         problems.append(f"manifest {digest} stored with other bytes")
-for (n,) in db.execute("SELECT count(*) FROM tags t JOIN manifests m ON m.id = t.manifest_id "
-                       "WHERE m.repo_id != t.repo_id"):
-    if n:
+for (n,) in query("SELECT count(*) FROM tags t JOIN manifests m ON m.id = t.manifest_id "
+                  "WHERE m.repo_id != t.repo_id"):
+    if int(n):
         problems.append(f"{n} tags point into another repository")
-for (n,) in db.execute("SELECT count(*) FROM repository_blobs rb LEFT JOIN blobs b USING(digest) "
-                       "WHERE b.digest IS NULL"):
-    if n:
+for (n,) in query("SELECT count(*) FROM repository_blobs rb LEFT JOIN blobs b USING(digest) "
+                  "WHERE b.digest IS NULL"):
+    if int(n):
         problems.append(f"{n} repository links to unknown blobs")
 print("\n".join(problems) or "ok")
 PY
