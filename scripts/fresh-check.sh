@@ -13,18 +13,16 @@
 #        FRESH_TIMEOUT=SEC  how long `make run` may take to serve (default 1800)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SRC=$PWD
+source scripts/lib.sh
 
 [ "$(id -u)" -eq 0 ] || { echo "fresh-check: run as root (mmdebstrap and chroot need it)" >&2; exit 2; }
 scripts/install-deps.sh mmdebstrap
 
 ROOT=${FRESH_ROOT:-$(mktemp -d /var/tmp/berth-fresh.XXXXXX)}
 TIMEOUT=${FRESH_TIMEOUT:-1800}
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-  echo $((20000 + RANDOM % 20000)))
+PORT=$(free_port)
 LOG=$ROOT.log
 SERVER_PID=""
-MOUNTS=()
 
 log() { echo "fresh-check: $*"; }
 
@@ -36,23 +34,13 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
     kill -KILL -- -"$SERVER_PID" 2>/dev/null || true
   fi
-  # Anything still running inside the root (a test's leftovers) holds its mounts.
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    if [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$ROOT" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
-  done
-  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-    umount -l "${MOUNTS[$i]}" 2>/dev/null || true
-  done
+  # A test's leftovers inside the root would hold its mounts.
+  root_release "$ROOT"
   if [ "${FRESH_KEEP:-0}" != 1 ] && [ -z "${FRESH_ROOT:-}" ]; then rm -rf --one-file-system "$ROOT"; fi
   [ $rc -eq 0 ] || { log "FAILED; the last lines of $LOG:"; tail -n 40 "$LOG" 2>/dev/null || true; }
   exit $rc
 }
 trap cleanup EXIT
-
-mount_in() {  # mount_in ARGS... TARGET
-  mount "$@"
-  MOUNTS+=("${!#}")
-}
 
 if [ ! -x "$ROOT/usr/bin/make" ]; then
   log "making a bare Debian 12 root in $ROOT"
@@ -63,33 +51,29 @@ if [ ! -x "$ROOT/usr/bin/make" ]; then
 fi
 
 # Container tools remount `/`, so the root must be a mount point; they also need proc, sys, dev.
-mount_in --bind "$ROOT" "$ROOT"
-mount_in -t proc proc "$ROOT/proc"
-mount_in --rbind /sys "$ROOT/sys"
-mount_in --make-rslave "$ROOT/sys"
-mount_in --rbind /dev "$ROOT/dev"
-mount_in --make-rslave "$ROOT/dev"
+root_mount --bind "$ROOT" "$ROOT"
+root_mount -t proc proc "$ROOT/proc"
+root_mount --rbind /sys "$ROOT/sys"
+root_mount --make-rslave "$ROOT/sys"
+root_mount --rbind /dev "$ROOT/dev"
+root_mount --make-rslave "$ROOT/dev"
 mkdir -p "$ROOT/run" "$ROOT/tmp"
-mount_in -t tmpfs tmpfs "$ROOT/run"
+root_mount -t tmpfs tmpfs "$ROOT/run"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 
 # The checkout as it is (tracked and new files, not build output), as a user's clone would be.
 rm -rf "$ROOT/berth-run"
 mkdir -p "$ROOT/berth-run"
-git ls-files -z --cached --others --exclude-standard |
-  (while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
-  tar --null -T - -cf - | tar -xf - -C "$ROOT/berth-run"
+copy_checkout "$ROOT/berth-run"
 git -C "$ROOT/berth-run" init -q 2>/dev/null || true
 
-in_root() {
-  chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    LANG=C.UTF-8 TERM=dumb "$@"
-}
+# A command in the root with a login's clean environment.
+IN_ROOT=(chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  LANG=C.UTF-8 TERM=dumb)
 
 log "make run in the bare root (port $PORT); output in $LOG"
 start=$SECONDS
-setsid chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  LANG=C.UTF-8 /bin/bash -c "cd /berth-run && exec make run LISTEN=127.0.0.1:$PORT" >>"$LOG" 2>&1 &
+setsid "${IN_ROOT[@]}" /bin/bash -c "cd /berth-run && exec make run LISTEN=127.0.0.1:$PORT" >>"$LOG" 2>&1 &
 SERVER_PID=$!
 served=""
 while [ $((SECONDS - start)) -lt "$TIMEOUT" ]; do
@@ -119,7 +103,7 @@ SERVER_PID=""
 if [ "${FRESH_TEST:-0}" = 1 ]; then
   log "make test in the bare root"
   start=$SECONDS
-  if ! in_root /bin/bash -c "cd /berth-run && make test" >>"$LOG" 2>&1; then
+  if ! "${IN_ROOT[@]}" /bin/bash -c "cd /berth-run && make test" >>"$LOG" 2>&1; then
     log "make test failed in the bare root"
     exit 1
   fi

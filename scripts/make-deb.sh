@@ -6,6 +6,7 @@
 # Output: $OUT/berth_<version>_<arch>.deb (OUT defaults to build/deb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 OUT=${OUT:-$PWD/build/deb}
 VERSION=$(dpkg-parsechangelog -l packaging/debian/changelog -S Version)
 SRC="$OUT/berth-$VERSION"
@@ -13,9 +14,7 @@ SRC="$OUT/berth-$VERSION"
 rm -rf "$OUT"
 mkdir -p "$SRC"
 # The sources as a clone would have them: tracked and new files, not build output or data.
-git ls-files -z --cached --others --exclude-standard |
-  (while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
-  tar --null -T - -cf - | tar -xf - -C "$SRC"
+copy_checkout "$SRC"
 cp -r packaging/debian "$SRC/debian"
 
 # debhelper gives the build its own HOME; the compile cache stays the one make build uses.

@@ -8,6 +8,7 @@
 # usage: scripts/package-check.sh [DEB]   (as root; builds the package with make-deb.sh if no DEB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 [ "$(id -u)" -eq 0 ] || { echo "package-check: run as root" >&2; exit 2; }
 scripts/install-deps.sh mmdebstrap
 DEB=${1:-}
@@ -17,24 +18,21 @@ if [ -z "$DEB" ]; then
 fi
 DEB=$(realpath "$DEB")
 ROOT=$(mktemp -d /var/tmp/berth-package.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-MOUNTS=()
+PORT=$(free_port)
 PID=""
 log() { echo "package-check: $*"; }
 cleanup() {
   local rc=$?
   [ -z "$PID" ] || kill -TERM "$PID" 2>/dev/null || true
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$ROOT" ] && kill -KILL "$pid" 2>/dev/null || true
-  done
-  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTS[$i]}" 2>/dev/null || true; done
+  root_release "$ROOT"
   rm -rf --one-file-system "$ROOT"
   [ $rc -eq 0 ] || log "FAILED"
   exit $rc
 }
 trap cleanup EXIT
 fail() { log "$*"; exit 1; }
-in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+IN_ROOT=(chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8)
+in_root() { "${IN_ROOT[@]}" "$@"; }
 # Owner names as the root's own /etc/passwd has them.
 st() { in_root stat -c "$1" "$2"; }
 
@@ -46,8 +44,8 @@ mmdebstrap --quiet --variant=minbase --hook-dir=/usr/share/mmdebstrap/hooks/file
   { tail -n 30 "$ROOT.log"; fail "mmdebstrap with the package failed"; }
 rm -f "$ROOT.log"
 log "installed in $((SECONDS - start)) s"
-mount -t proc proc "$ROOT/proc"; MOUNTS+=("$ROOT/proc")
-mount --bind /dev "$ROOT/dev"; MOUNTS+=("$ROOT/dev")
+root_mount -t proc proc "$ROOT/proc"
+root_mount --bind /dev "$ROOT/dev"
 
 version=$(in_root berth --version)
 [ "$version" = "berth $(dpkg-deb -f "$DEB" Version)" ] || fail "berth --version says '$version'"
@@ -71,8 +69,7 @@ log "systemd-analyze verify: clean, enabled; ${security:-exposure not rated here
 
 # The unit's ExecStart, as its user, from its working directory (no systemd runs here).
 exec_start=$(sed -n 's/^ExecStart=//p' "$ROOT/lib/systemd/system/berth.service")
-chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-  /bin/sh -c "cd /var/lib/berth && exec setpriv --reuid=berth --regid=berth --init-groups $exec_start --listen 127.0.0.1:$PORT" \
+"${IN_ROOT[@]}" /bin/sh -c "cd /var/lib/berth && exec setpriv --reuid=berth --regid=berth --init-groups $exec_start --listen 127.0.0.1:$PORT" \
   >"$ROOT/serve.out" 2>"$ROOT/serve.log" &
 PID=$!
 code=""
