@@ -25,6 +25,8 @@ bool IsUnreserved(unsigned char c) {
          c == '_' || c == '.' || c == '~';
 }
 
+}  // namespace
+
 std::string UriEncode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -40,6 +42,8 @@ std::string UriEncode(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -175,6 +179,51 @@ std::string SigningKey(std::string_view secret, std::string_view date, std::stri
   k = crypto::HmacSha256(k, region);
   k = crypto::HmacSha256(k, service);
   return crypto::HmacSha256(k, "aws4_request");
+}
+
+std::string SignRequest(OutgoingRequest& request, const SigningKeyInfo& key,
+                        std::chrono::system_clock::time_point now) {
+  const std::string amz_date = AmzDate(now);
+  const std::string date = amz_date.substr(0, 8);
+  request.headers.push_back({"x-amz-date", amz_date});
+  request.headers.push_back({"x-amz-content-sha256", request.payload_sha256_hex});
+  if (!key.session_token.empty()) request.headers.push_back({"x-amz-security-token", key.session_token});
+  std::vector<std::string> names;
+  for (const Header& h : request.headers) names.push_back(Lower(h.name));
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  CanonicalInput in{.method = request.method, .path = request.path, .query = request.query,
+                    .headers = request.headers, .signed_headers = names,
+                    .payload_sha256_hex = request.payload_sha256_hex};
+  const std::string scope = date + "/" + key.region + "/" + key.service + "/aws4_request";
+  const std::string signature =
+      HexHmacSha256(SigningKey(key.secret_access_key, date, key.region, key.service),
+                    StringToSign(amz_date, scope, CanonicalRequest(in)));
+  std::string signed_headers;
+  for (const std::string& n : names) signed_headers += (signed_headers.empty() ? "" : ";") + n;
+  return "AWS4-HMAC-SHA256 Credential=" + key.access_key_id + "/" + scope +
+         ", SignedHeaders=" + signed_headers + ", Signature=" + signature;
+}
+
+std::string PresignQuery(std::string_view method, std::string_view host, std::string_view path,
+                         const SigningKeyInfo& key, std::chrono::seconds expires,
+                         std::chrono::system_clock::time_point now) {
+  const std::string amz_date = AmzDate(now);
+  const std::string date = amz_date.substr(0, 8);
+  const std::string scope = date + "/" + key.region + "/" + key.service + "/aws4_request";
+  const long long seconds = std::clamp<long long>(expires.count(), 1, 7 * 24 * 3600);
+  std::string query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" +
+                      UriEncode(key.access_key_id + "/" + scope) + "&X-Amz-Date=" + amz_date +
+                      "&X-Amz-Expires=" + std::to_string(seconds);
+  if (!key.session_token.empty()) query += "&X-Amz-Security-Token=" + UriEncode(key.session_token);
+  query += "&X-Amz-SignedHeaders=host";
+  CanonicalInput in{.method = method, .path = path, .query = query,
+                    .headers = {{"host", std::string(host)}}, .signed_headers = {"host"},
+                    .payload_sha256_hex = "UNSIGNED-PAYLOAD"};
+  const std::string signature =
+      HexHmacSha256(SigningKey(key.secret_access_key, date, key.region, key.service),
+                    StringToSign(amz_date, scope, CanonicalRequest(in)));
+  return query + "&X-Amz-Signature=" + signature;
 }
 
 Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {

@@ -91,6 +91,38 @@ using SecretLookup = std::function<std::optional<std::string>(std::string_view a
 Result<Verified> Verify(const VerifyRequest& request, const VerifyPolicy& policy,
                         const SecretLookup& lookup, std::chrono::system_clock::time_point now);
 
+// The credentials and scope Berth signs its own requests with (to S3).
+struct SigningKeyInfo {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // sent as x-amz-security-token when set
+  std::string region;
+  std::string service;
+};
+
+struct OutgoingRequest {
+  std::string_view method;
+  std::string_view path;   // already URI-encoded, as sent; S3 paths are not normalised again
+  std::string_view query;  // already URI-encoded, as sent
+  std::vector<Header> headers;  // every one is signed; must include host
+  std::string payload_sha256_hex;  // or "UNSIGNED-PAYLOAD"
+};
+
+// Adds x-amz-date, x-amz-content-sha256 (and x-amz-security-token) to `request.headers` and
+// returns the Authorization header value that signs every header.
+std::string SignRequest(OutgoingRequest& request, const SigningKeyInfo& key,
+                        std::chrono::system_clock::time_point now);
+
+// The query string of a presigned URL (query-string authentication) for `method` on `path` at
+// `host`, valid for `expires` (1 s to 7 days): X-Amz-Algorithm ... X-Amz-Signature, with the
+// payload unsigned as S3 requires for presigned URLs.
+std::string PresignQuery(std::string_view method, std::string_view host, std::string_view path,
+                         const SigningKeyInfo& key, std::chrono::seconds expires,
+                         std::chrono::system_clock::time_point now);
+
+// Percent-encodes everything but A-Z a-z 0-9 - _ . ~ as SigV4 requires.
+std::string UriEncode(std::string_view s);
+
 // Formats and parses "yyyymmddThhmmssZ".
 std::string AmzDate(std::chrono::system_clock::time_point t);
 std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_view text);

@@ -191,6 +191,54 @@ TEST_F(VerifyTest, OnlySignedHeadersCountAndEveryValueOfOneIsSigned) {
   EXPECT_EQ(Check(r).error().reason(), "InvalidSignatureException");
 }
 
+// AWS's S3 SigV4 documentation examples ("Signature Calculations for the Authorization Header"
+// and "Authenticating Requests: Using Query Parameters").
+const SigningKeyInfo kS3ExampleKey{.access_key_id = "AKIAIOSFODNN7EXAMPLE",
+                                   .secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                                   .region = "us-east-1", .service = "s3"};
+const auto kS3ExampleTime = std::chrono::system_clock::from_time_t(1369353600);  // 20130524T000000Z
+
+TEST(SigV4, SignsS3GetObjectExample) {
+  OutgoingRequest r{.method = "GET", .path = "/test.txt", .query = "",
+                    .headers = {{"Host", "examplebucket.s3.amazonaws.com"}, {"Range", "bytes=0-9"}},
+                    .payload_sha256_hex = HexSha256("")};
+  EXPECT_EQ(SignRequest(r, kS3ExampleKey, kS3ExampleTime),
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+            "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+            "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+}
+
+TEST(SigV4, PresignsS3Example) {
+  EXPECT_EQ(PresignQuery("GET", "examplebucket.s3.amazonaws.com", "/test.txt", kS3ExampleKey,
+                         std::chrono::seconds(86400), kS3ExampleTime),
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2F"
+            "us-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&"
+            "X-Amz-SignedHeaders=host&X-Amz-Signature="
+            "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+}
+
+TEST(SigV4, WhatItSignsVerifies) {
+  SigningKeyInfo key{.access_key_id = "AK", .secret_access_key = "s", .region = "eu-west-1",
+                     .service = "ecr"};
+  const auto now = std::chrono::system_clock::from_time_t(1700000000);
+  OutgoingRequest r{.method = "POST", .path = "/", .query = "a=1",
+                    .headers = {{"host", "h:1"}, {"x-amz-target", "T"}},
+                    .payload_sha256_hex = HexSha256("{}")};
+  std::string authorization = SignRequest(r, key, now);
+  auto header = [&](std::string_view name) -> std::optional<std::string> {
+    if (name == "authorization") return authorization;
+    for (const Header& h : r.headers) {
+      if (h.name == name) return h.value;
+    }
+    return std::nullopt;
+  };
+  Result<Verified> v = Verify({.method = "POST", .path = "/", .query = "a=1", .header = header, .body = "{}"},
+                              {.region = "eu-west-1", .service = "ecr", .required_signed_headers = {"host"}},
+                              [](std::string_view) { return std::optional<std::string>("s"); }, now);
+  ASSERT_TRUE(v.has_value()) << v.error().message();
+  EXPECT_EQ(v->access_key_id, "AK");
+}
+
 TEST(AmzDate, RoundTrips) {
   auto t = std::chrono::system_clock::from_time_t(1440938160);
   EXPECT_EQ(AmzDate(t), "20150830T123600Z");

@@ -8,18 +8,22 @@
 // digest by Commit() only if the bytes hash to it. A writer can be resumed from (size, hash
 // state) after the process restarts, so an upload session survives a restart.
 //
-// Implementations: blob/fs (local disk: fsync + atomic rename). An S3 implementation slots in
-// behind the same interface.
+// Implementations: blob/fs (local disk: fsync + atomic rename) and blob/s3 (an S3 bucket:
+// multipart uploads, server-side copy into the digest's key).
 //
 // Thread safety: every BlobStore method may be called concurrently. A BlobReader or BlobWriter
 // is used by one thread at a time. Methods block on disk I/O; Commit() and Checkpoint() wait for
-// fsync, so async callers run them on the blocking pool.
+// fsync, so async callers run them on the blocking pool. A remote() store's methods (and its
+// readers' ReadAt, and a writer's Flush) wait on the network: async callers run every one of
+// them on the blocking pool; Append() and size() never block.
 //
 // Errors: kNotFound if a blob or upload is absent; kInvalidArgument (reason DIGEST_INVALID) if
 // committed bytes do not hash to the expected digest; kInternal for I/O failures.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <cstdlib>
 #include <new>
 #include <memory>
@@ -52,6 +56,8 @@ class BlobReader {
   virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) = 0;
   // A descriptor the server may sendfile() from, or -1 if the bytes are not in a local file.
   virtual int native_fd() const { return -1; }
+  // True when ReadAt waits on the network: an I/O thread must not call it.
+  virtual bool blocking() const { return false; }
 };
 
 // A heap buffer aligned for direct I/O.
@@ -82,10 +88,19 @@ class BlobWriter {
   // store then writes them without copying them into the page cache.
   virtual Status Append(std::string_view data) = 0;
   virtual uint64_t size() const = 0;
-  // The hash state after size() bytes (crypto::Sha256::SaveState()).
-  virtual std::string hash_state() const = 0;
-  // Makes everything appended so far durable, so the session row may record size().
+  // What ResumeWriter needs to continue after size() bytes: the hash state (a fresh session
+  // starts from crypto::Sha256().SaveState()) and whatever else the store keeps about the
+  // upload (for S3, the multipart upload and its parts). Opaque bytes; valid for resuming only
+  // once Checkpoint() made them durable.
+  virtual std::string resume_state() const = 0;
+  // Makes everything appended so far durable, so the session row may record size() and
+  // resume_state().
   virtual Status Checkpoint() = 0;
+  // A store that buffers appended bytes (S3 sends them in parts of several MiB) asks to be
+  // flushed when a part is ready; Flush() sends it. Callers on I/O threads append, and run
+  // Flush() on the blocking pool when flush_due(). Append also flushes by itself past twice that.
+  virtual bool flush_due() const { return false; }
+  virtual Status Flush() { return {}; }
   // Publishes the bytes under `expected` if and only if they hash to it; then the writer is done.
   // On a mismatch nothing is published and the partial upload is kept.
   virtual Result<oci::Digest> Commit(const oci::Digest& expected) = 0;
@@ -98,15 +113,26 @@ class BlobStore {
   BlobStore& operator=(const BlobStore&) = delete;
   virtual ~BlobStore() = default;
 
+  // True when the store's methods wait on the network (see above).
+  virtual bool remote() const { return false; }
+
   virtual Result<std::unique_ptr<BlobReader>> Open(const oci::Digest& digest) = 0;
 
+  // A URL a client may GET the blob's bytes from directly, valid for `ttl`, when the store can
+  // presign one (S3); nullopt otherwise. Does no I/O.
+  virtual std::optional<std::string> PresignedUrl(const oci::Digest& digest, std::chrono::seconds ttl) {
+    (void)digest;
+    (void)ttl;
+    return std::nullopt;
+  }
+
   virtual Result<std::unique_ptr<BlobWriter>> NewWriter(std::string_view upload_id) = 0;
-  // Continues an upload whose first `size` bytes were checkpointed with `hash_state`. Bytes past
+  // Continues an upload whose first `size` bytes were checkpointed with `resume_state`. Bytes past
   // `size` (written after the last checkpoint) are discarded. kNotFound (BLOB_UPLOAD_UNKNOWN)
   // when the upload was deleted meanwhile; Commit reports the same if it is deleted mid-way.
   virtual Result<std::unique_ptr<BlobWriter>> ResumeWriter(std::string_view upload_id,
                                                            uint64_t size,
-                                                           std::string_view hash_state) = 0;
+                                                           std::string_view resume_state) = 0;
   // Discards an unfinished upload. Deleting an absent upload succeeds.
   virtual Status DeleteUpload(std::string_view upload_id) = 0;
   // Up to `limit` unfinished uploads that hold data, in no particular order, with the time

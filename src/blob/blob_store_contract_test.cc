@@ -59,7 +59,7 @@ TEST_P(BlobStoreContract, ResumedWriterDropsBytesAfterTheCheckpoint) {
     std::unique_ptr<BlobWriter> w = *store_->NewWriter("u3");
     ASSERT_TRUE(w->Append("hello ").has_value());
     ASSERT_TRUE(w->Checkpoint().has_value());
-    state = w->hash_state();
+    state = w->resume_state();
     ASSERT_TRUE(w->Append("garbage from a request that died").has_value());
   }
   std::unique_ptr<BlobWriter> resumed = *store_->ResumeWriter("u3", 6, state);
@@ -72,7 +72,7 @@ TEST_P(BlobStoreContract, ResumedWriterDropsBytesAfterTheCheckpoint) {
 TEST_P(BlobStoreContract, ResumeRefusesAFileShorterThanItsCheckpoint) {
   std::unique_ptr<BlobWriter> w = *store_->NewWriter("u4");
   ASSERT_TRUE(w->Append("abc").has_value());
-  Result<std::unique_ptr<BlobWriter>> resumed = store_->ResumeWriter("u4", 10, w->hash_state());
+  Result<std::unique_ptr<BlobWriter>> resumed = store_->ResumeWriter("u4", 10, w->resume_state());
   ASSERT_FALSE(resumed.has_value());
   EXPECT_EQ(resumed.error().reason(), "BLOB_UPLOAD_UNKNOWN");
 }
@@ -81,15 +81,17 @@ TEST_P(BlobStoreContract, AnUploadDeletedDuringItsRequestIsUnknownNotAFault) {
   std::unique_ptr<BlobWriter> w = *store_->NewWriter("u5");
   ASSERT_TRUE(w->Append("hello").has_value());
   ASSERT_TRUE(w->Checkpoint().has_value());
-  const std::string state = w->hash_state();
+  const std::string state = w->resume_state();
   ASSERT_TRUE(store_->DeleteUpload("u5").has_value());
   // Resuming after the delete: the data is gone.
   Result<std::unique_ptr<BlobWriter>> resumed = store_->ResumeWriter("u5", 5, state);
   ASSERT_FALSE(resumed.has_value());
   EXPECT_EQ(resumed.error().reason(), "BLOB_UPLOAD_UNKNOWN");
-  // Committing a writer whose file was deleted under it publishes nothing.
+  // Committing a writer whose checkpointed data was deleted under it publishes nothing. (Bytes
+  // never checkpointed may exist only in the writer's memory, where no delete can reach them.)
   std::unique_ptr<BlobWriter> racing = *store_->NewWriter("u6");
   ASSERT_TRUE(racing->Append("bytes").has_value());
+  ASSERT_TRUE(racing->Checkpoint().has_value());
   ASSERT_TRUE(store_->DeleteUpload("u6").has_value());
   Result<oci::Digest> committed = racing->Commit(oci::Digest::Sha256Of("bytes"));
   ASSERT_FALSE(committed.has_value());
@@ -100,8 +102,10 @@ TEST_P(BlobStoreContract, AnUploadDeletedDuringItsRequestIsUnknownNotAFault) {
 TEST_P(BlobStoreContract, ListsUploadsThatHoldData) {
   std::unique_ptr<BlobWriter> a = *store_->NewWriter("up-a");
   ASSERT_TRUE(a->Append("x").has_value());
+  ASSERT_TRUE(a->Checkpoint().has_value());
   std::unique_ptr<BlobWriter> b = *store_->NewWriter("up-b");
   ASSERT_TRUE(b->Append("y").has_value());
+  ASSERT_TRUE(b->Checkpoint().has_value());
   std::vector<BlobStore::UploadData> all = *store_->ListUploads(10);
   std::vector<std::string> ids;
   for (const BlobStore::UploadData& u : all) {
@@ -146,7 +150,7 @@ TEST_P(BlobStoreContract, AlignedBlocksAndOddTailsMakeTheSameBlob) {
     expected.append(block.data(), part);
   }
   ASSERT_TRUE(w->Checkpoint().has_value());
-  const std::string state = w->hash_state();
+  const std::string state = w->resume_state();
   const uint64_t size = w->size();
   w.reset();
   std::unique_ptr<BlobWriter> resumed = *store_->ResumeWriter("direct", size, state);

@@ -63,7 +63,7 @@ http::Task<EcrApi::Output> EcrApi::UploadLayerPart(const Call& call) {
                  blobs_.ResumeWriter(upload->id, upload->size, upload->hash_state));
     BERTH_TRY(writer->Append(*part));
     BERTH_TRY(writer->Checkpoint());
-    BERTH_TRY(meta_.SaveUploadProgress(upload->id, writer->size(), writer->hash_state(), now));
+    BERTH_TRY(meta_.SaveUploadProgress(upload->id, writer->size(), writer->resume_state(), now));
     return writer->size();
   });
   if (!size) {

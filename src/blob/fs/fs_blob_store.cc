@@ -70,7 +70,7 @@ class FsWriter final : public BlobWriter {
     return {};
   }
   uint64_t size() const override { return size_; }
-  std::string hash_state() const override { return hash_.SaveState(); }
+  std::string resume_state() const override { return hash_.SaveState(); }
   Status Checkpoint() override {
     if (::fdatasync(fd_.get()) != 0) return FailErrno("fdatasync upload", errno);
     return {};
