@@ -8,13 +8,15 @@ DATA ?= ./data
 BUILD_PACKAGES := g++ cmake make pkg-config ccache libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
 	libssl-dev libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
 TEST_PACKAGES := curl jq python3 python3-boto3 skopeo podman buildah golang-github-containers-common mount \
-	ca-certificates postgresql-15 \
+	ca-certificates postgresql-15 swift swift-proxy swift-account swift-container swift-object python3-swift \
+	memcached haproxy \
 	util-linux openssl
 
 BENCH_PACKAGES := $(TEST_PACKAGES) docker-registry wrk hey nginx-light
 # make deb / package-check / image / fresh-check: Debian's packaging tools, lintian, mmdebstrap.
 PACKAGING_PACKAGES := debhelper dpkg-dev fakeroot lintian mmdebstrap buildah skopeo \
-	golang-github-containers-common ca-certificates postgresql-15 python3
+	golang-github-containers-common ca-certificates postgresql-15 python3 curl memcached swift swift-account \
+	swift-container swift-object swift-proxy
 
 .PHONY: all deps test-deps bench-deps packaging-deps configure build run test unit-test e2e-test sanitize \
 	bench bench-backup bench-micro deb package-check image fresh-check clean

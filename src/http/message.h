@@ -66,6 +66,8 @@ class StreamBody {
   virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) = 0;
   // A file descriptor to sendfile() from, or -1.
   virtual int native_fd() const = 0;
+  // True when ReadAt waits on the network: the server then calls it on its blocking pool.
+  virtual bool blocking() const { return false; }
 };
 
 struct Response {

@@ -19,6 +19,7 @@
 #include <list>
 #include <mutex>
 
+#include "async/blocking.h"
 #include "telemetry/log.h"
 
 namespace berth::http {
@@ -32,6 +33,7 @@ using boost::system::error_code;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kFileChunk = 256 * 1024;    // pread size when sendfile cannot be used
+constexpr size_t kRemoteChunk = 1024 * 1024;  // read size of a body that waits on the network
 constexpr size_t kReadBufferBytes = 256 * 1024;  // per connection: bounds reads and memory
 constexpr uint64_t kDrainLimit = 64 * 1024;  // unread body bytes we read and drop to keep alive
 
@@ -389,12 +391,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   template <class Stream>
   asio::awaitable<bool> CopyBody(Stream& stream, Response& response, uint64_t& sent) {
-    std::vector<char> chunk(kFileChunk);
+    const bool blocking = response.stream->blocking();
+    if (blocking && options.blocking_pool == nullptr) co_return false;
+    std::vector<char> chunk(blocking ? kRemoteChunk : kFileChunk);
     uint64_t offset = response.stream_offset;
     uint64_t remaining = response.stream_length;
     while (remaining > 0) {
       size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, chunk.size()));
-      Result<size_t> got = response.stream->ReadAt(offset, std::span<char>(chunk.data(), want));
+      auto read = [&] { return response.stream->ReadAt(offset, std::span<char>(chunk.data(), want)); };
+      Result<size_t> got = blocking ? co_await async::RunBlocking(*options.blocking_pool, read) : read();
       if (!got || *got == 0) co_return false;
       beast::get_lowest_layer(stream).expires_after(options.io_timeout);
       auto [ec, n] = co_await asio::async_write(stream, asio::buffer(chunk.data(), *got), kTuple);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -35,6 +36,9 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};  // waiting for the next request's headers
   std::chrono::seconds io_timeout{120};   // any single read or write of a body making no progress
   size_t max_connections = 4096;
+  // Where bodies whose reads block (StreamBody::blocking(), e.g. blobs in S3) are read. Without
+  // one such a body is not sent: the connection closes after the headers.
+  boost::asio::thread_pool* blocking_pool = nullptr;
   // The answer to a request whose handler threw (after the server logs and counts it), in the
   // request's own protocol; a bare 500 when unset.
   std::function<Response(const Request&)> internal_error;

@@ -21,6 +21,7 @@
 #include "auth/keyring.h"
 #include "auth/authenticator.h"
 #include "blob/fs/fs_blob_store.h"
+#include "blob/s3/s3_blob_store.h"
 #include "crypto/random.h"
 #include "http/server.h"
 #include "meta/postgres/postgres_store.h"
@@ -94,6 +95,18 @@ Result<std::string> AccountId(const Config& config, meta::MetadataStore& store) 
 
 }  // namespace
 
+// Files under --data, or an S3 bucket with settings from the config file, then the environment.
+Result<std::unique_ptr<blob::BlobStore>> OpenBlobStore(const Config& config) {
+  if (config.blobs_uri.empty()) return blob::fs::OpenFsBlobStore(config.data_dir);
+  BERTH_ASSIGN(s3::Settings settings,
+               s3::Resolve(config.blobs_uri, [&config](std::string_view name) -> std::optional<std::string> {
+                 if (auto it = config.aws.find(std::string(name)); it != config.aws.end()) return it->second;
+                 if (const char* v = std::getenv(std::string(name).c_str())) return std::string(v);
+                 return std::nullopt;
+               }));
+  return blob::s3::OpenS3BlobStore(std::move(settings));
+}
+
 int Run(const Config& config) {
   telemetry::Level level;
   if (telemetry::ParseLevel(config.log_level, level)) telemetry::SetLogLevel(level);
@@ -112,8 +125,11 @@ int Run(const Config& config) {
           ? meta::sqlite::OpenSqliteStore(config.data_dir + "/meta.db", log_migration)
           : meta::postgres::OpenPostgresStore(config.meta_uri, log_migration);
   if (!meta) return Die("opening metadata store", meta.error());
-  Result<std::unique_ptr<blob::BlobStore>> blobs = blob::fs::OpenFsBlobStore(config.data_dir);
+  Result<std::unique_ptr<blob::BlobStore>> blobs = OpenBlobStore(config);
   if (!blobs) return Die("opening blob store", blobs.error());
+  if (config.blob_redirect && !(*blobs)->remote()) {
+    return Die("starting", Error(Code::kInvalidArgument, "--blob-redirect needs --blobs s3://..."));
+  }
 
   Result<auth::KeyRing> keyring = auth::KeyRing::Load(config.data_dir);
   if (!keyring) return Die("loading the secret key", keyring.error());
@@ -124,7 +140,8 @@ int Run(const Config& config) {
       auth::Authenticator::Create(**meta, *keyring, config.anonymous);
   if (!authenticator) return Die("loading access keys", authenticator.error());
 
-  asio::thread_pool blocking(8);
+  // Remote blob stores wait on the network in this pool (every S3 part sent, every chunk read).
+  asio::thread_pool blocking((*blobs)->remote() ? 64 : 8);
   telemetry::Metrics metrics;
   meta::MetadataStore& store = **meta;
   metrics.AddGaugeCallback("berth_upload_sessions", "Upload sessions in progress (not yet committed).",
@@ -147,7 +164,8 @@ int Run(const Config& config) {
   api::UploadLocks upload_locks;
   api::oci::OciApi api(store, **blobs, **authenticator, blocking, metrics, pulls, upload_locks,
                        api::oci::OciApiOptions{.delete_enabled = config.delete_enabled,
-                                               .upload_idle_timeout = config.upload_idle_timeout},
+                                               .upload_idle_timeout = config.upload_idle_timeout,
+                                               .blob_redirect = config.blob_redirect},
                        NowSeconds);
   api::ecr::EcrApi ecr(store, **blobs, **authenticator, blocking, pulls, upload_locks,
                        api::ecr::EcrApiOptions{.region = config.region,
@@ -189,6 +207,7 @@ int Run(const Config& config) {
                                           .tls_key_file = config.tls_key,
                                           .idle_timeout = config.idle_timeout,
                                           .io_timeout = config.io_timeout,
+                                          .blocking_pool = &blocking,
                                           .internal_error = internal_error},
                       route, metrics);
   Result<uint16_t> port = server.Listen();
@@ -199,6 +218,7 @@ int Run(const Config& config) {
                                          {"port", static_cast<int64_t>(*port)},
                                          {"data", config.data_dir},
                                          {"metadata", config.meta_uri.empty() ? "sqlite" : "postgres"},
+                                         {"blobs", config.blobs_uri.empty() ? "files" : config.blobs_uri},
                                          {"anonymous", config.anonymous ? "true" : "false"}});
   std::printf("berth listening on %s://%s:%u (data in %s)\n", scheme.c_str(),
               config.listen_host.c_str(), static_cast<unsigned>(*port), config.data_dir.c_str());

@@ -57,6 +57,14 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
       return Bad("--meta wants a postgres:// or postgresql:// URI (leave it out for the embedded SQLite store)");
     }
     c.meta_uri = v;
+  } else if (key == "blobs") {
+    BERTH_ASSIGN(std::string_view v, need());
+    if (!v.starts_with("s3://")) {
+      return Bad("--blobs wants s3://BUCKET[/PREFIX] (leave it out for files under --data)");
+    }
+    c.blobs_uri = v;
+  } else if (key == "blob-redirect") {
+    BERTH_ASSIGN(c.blob_redirect, boolean());
   } else if (key == "tls-cert") {
     BERTH_ASSIGN(std::string_view v, need());
     c.tls_cert = v;
@@ -114,7 +122,18 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
   return {};
 }
 
-bool IsBoolean(std::string_view key) { return key == "anonymous" || key == "no-delete"; }
+bool IsBoolean(std::string_view key) {
+  return key == "anonymous" || key == "no-delete" || key == "blob-redirect";
+}
+
+// The AWS settings a config file may hold, under the environment variables' names.
+bool IsAwsSetting(std::string_view key) {
+  for (std::string_view k : {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
+                             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
+    if (key == k) return true;
+  }
+  return false;
+}
 
 Status ApplyFile(Config& c, const std::string& path) {
   std::ifstream in(path);
@@ -129,6 +148,11 @@ Status ApplyFile(Config& c, const std::string& path) {
     std::string_view key = Trim(text.substr(0, eq));
     std::optional<std::string_view> value;
     if (eq != std::string_view::npos) value = Trim(text.substr(eq + 1));
+    if (IsAwsSetting(key)) {
+      if (!value || value->empty()) return Bad(path + ":" + std::to_string(number) + ": " + std::string(key) + " needs a value");
+      c.aws[std::string(key)] = std::string(*value);
+      continue;
+    }
     if (Status s = Apply(c, key, value); !s) {
       return Bad(path + ":" + std::to_string(number) + ": " + s.error().message());
     }

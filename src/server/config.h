@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ struct Config {
   uint16_t listen_port = 5000;
   std::string data_dir = "./data";
   std::string meta_uri;  // postgres://...; empty: SQLite in data_dir
+  std::string blobs_uri;  // s3://bucket/prefix; empty: files in data_dir
+  bool blob_redirect = false;  // blob GETs answer 307 to a presigned S3 URL
+  // AWS_* settings from the config file (endpoint, region, credentials for S3); the environment
+  // fills in what the file leaves out.
+  std::map<std::string, std::string> aws;
   std::string tls_cert;
   std::string tls_key;
   bool anonymous = false;
@@ -40,6 +46,7 @@ Result<Config> ParseServeArgs(const std::vector<std::string>& args);
 
 inline constexpr std::string_view kServeUsage =
     "usage: berth serve [--listen HOST:PORT] [--data DIR] [--config FILE] [--meta postgres://...]\n"
+    "                   [--blobs s3://BUCKET[/PREFIX]] [--blob-redirect]\n"
     "                   [--tls-cert FILE --tls-key FILE] [--anonymous] [--no-delete]\n"
     "                   [--log-level debug|info|warn|error] [--upload-idle-timeout SECONDS]\n"
     "                   [--io-threads N] [--idle-timeout SECONDS] [--io-timeout SECONDS]\n"

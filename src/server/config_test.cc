@@ -62,4 +62,20 @@ TEST(Config, MetaSelectsPostgresByUri) {
   EXPECT_NE(bad.error().message().find("--meta"), std::string::npos);
 }
 
+TEST(Config, BlobsSelectS3AndTheFileMayHoldItsKeys) {
+  const std::string path = "/tmp/berth-config-test-s3-" + std::to_string(getpid());
+  std::ofstream(path) << "blobs = s3://reg-blobs/prod\nblob-redirect\nAWS_ACCESS_KEY_ID = AK\n"
+                         "AWS_SECRET_ACCESS_KEY = secret\nAWS_ENDPOINT_URL_S3 = http://127.0.0.1:9000\n";
+  Result<Config> c = ParseServeArgs({"--config", path});
+  std::remove(path.c_str());
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_EQ(c->blobs_uri, "s3://reg-blobs/prod");
+  EXPECT_TRUE(c->blob_redirect);
+  EXPECT_EQ(c->aws.at("AWS_ACCESS_KEY_ID"), "AK");
+  EXPECT_EQ(c->aws.at("AWS_ENDPOINT_URL_S3"), "http://127.0.0.1:9000");
+  EXPECT_FALSE(ParseServeArgs({"--blobs", "/var/lib/blobs"}).has_value());
+  // Secrets belong in the file or the environment, not on a command line that ps shows.
+  EXPECT_FALSE(ParseServeArgs({"--AWS_SECRET_ACCESS_KEY", "x"}).has_value());
+}
+
 }  // namespace berth::server

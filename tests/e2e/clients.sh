@@ -129,4 +129,29 @@ check "buildah's layer holds the file" bash -c \
 
 req GET /v2/_catalog
 expect_json .repositories '["apps/docker","apps/multi","apps/multi-docker","apps/one","buildah/scratch","podman/list","podman/oci","podman/pushed"]'
+
+# --- S3: layers larger than a part, and pulls redirected to presigned URLs -------------------------
+if [ "$BERTH_E2E_BLOBS" = s3 ]; then
+  python3 "$MAKE_LAYOUT" "$WORK/big" v1 --layers 20000000,9000000 >/dev/null
+  check "skopeo pushes layers of several S3 parts" "${SKOPEO[@]}" copy -q --dest-creds "$CREDS" \
+    "oci:$WORK/big:v1" "docker://$BERTH_HOST/apps/big:v1"
+  berth_stop
+  berth_start --blob-redirect
+  BIG=$(jq -r '.layers[0].digest' "$WORK/big/blobs/sha256/$(digest_of_layout "$WORK/big" | cut -d: -f2)")
+  req GET "/v2/apps/big/blobs/$BIG"
+  expect_status 307 "blob GET redirects"
+  LOCATION=$(header Location)
+  check "to a presigned URL of the S3 store" grep -q "X-Amz-Signature=" <<<"$LOCATION"
+  curl -s -o "$WORK/redirected" "$LOCATION"
+  check "which serves the blob without Berth's credentials" cmp -s "$WORK/redirected" "$WORK/big/blobs/sha256/${BIG#sha256:}"
+  req HEAD "/v2/apps/big/blobs/$BIG" -I
+  expect_status 200 "HEAD is still answered by Berth"
+  check "skopeo follows the redirects" "${SKOPEO[@]}" copy -q --src-creds "$CREDS" \
+    "docker://$BERTH_HOST/apps/big:v1" "oci:$WORK/big-back:v1"
+  for blob in "$WORK"/big/blobs/sha256/*; do
+    check "redirected blob $(basename "$blob") identical" cmp -s "$blob" "$WORK/big-back/blobs/sha256/$(basename "$blob")"
+  done
+  check "podman pulls through the redirects" "${PODMAN[@]}" pull -q --tls-verify=false --creds "$CREDS" \
+    "$BERTH_HOST/apps/big:v1"
+fi
 finish

@@ -36,13 +36,34 @@ if [ "${BERTH_E2E_META:-}" = postgres ]; then
   PG_SCHEMA="e2e_$(basename "$WORK" | tr -cd 'a-zA-Z0-9' | tr 'A-Z' 'a-z')"
   psql -X -q -v ON_ERROR_STOP=1 "$PG_URI" -c "CREATE SCHEMA $PG_SCHEMA" >/dev/null
   BERTH_META_ARGS=(--meta "$PG_URI?options=-csearch_path%3D$PG_SCHEMA")
+  export PG_URI PG_SCHEMA
 fi
+export BERTH_E2E_META="${BERTH_E2E_META:-sqlite}"
+# BERTH_E2E_BLOBS=s3: the blobs live in the S3 store (Swift's s3api) that CTest started for the
+# run (BERTH_TEST_S3_ENV_FILE), under a prefix of this test's own; its keys reach Berth through
+# a config file, so the clients' own AWS settings stay untouched. tests/e2e/blobstore.py reads
+# what either store holds.
+BERTH_BLOB_ARGS=()
+export BERTH_E2E_BLOBS="${BERTH_E2E_BLOBS:-files}" BERTH_DATA
+if [ "$BERTH_E2E_BLOBS" = s3 ]; then
+  # shellcheck disable=SC1090
+  . "$BERTH_TEST_S3_ENV_FILE"
+  export S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_REGION S3_BUCKET
+  S3_PREFIX="e2e-$(basename "$WORK" | tr -cd 'a-zA-Z0-9')/"
+  export S3_PREFIX
+  printf '%s\n' "AWS_ENDPOINT_URL_S3 = $S3_ENDPOINT" "AWS_REGION = $S3_REGION" \
+    "AWS_ACCESS_KEY_ID = $S3_ACCESS_KEY" "AWS_SECRET_ACCESS_KEY = $S3_SECRET_KEY" >"$WORK/s3.conf"
+  BERTH_BLOB_ARGS=(--config "$WORK/s3.conf" --blobs "s3://$S3_BUCKET/$S3_PREFIX")
+fi
+blobstore() { python3 "$ROOT/tests/e2e/blobstore.py" "$@"; }
+
 berth_start() {
   BERTH_PORT="${BERTH_PORT:-$(free_port)}"
   BERTH_HOST="127.0.0.1:$BERTH_PORT"
   BERTH_URL="http://$BERTH_HOST"
   case " $* " in *" --tls-cert "*) BERTH_URL="https://$BERTH_HOST" ;; esac
-  "$BERTH_BIN" serve --listen "$BERTH_HOST" --data "$BERTH_DATA" "${BERTH_META_ARGS[@]}" "$@" \
+  "$BERTH_BIN" serve --listen "$BERTH_HOST" --data "$BERTH_DATA" "${BERTH_META_ARGS[@]}" \
+    "${BERTH_BLOB_ARGS[@]}" "$@" \
     >>"$WORK/berth.out" 2>>"$WORK/berth.log" &
   BERTH_PID=$!
   for _ in $(seq 1 200); do

@@ -15,6 +15,7 @@ class BlobBody final : public http::StreamBody {
     return reader_->ReadAt(offset, out);
   }
   int native_fd() const override { return reader_->native_fd(); }
+  bool blocking() const override { return reader_->blocking(); }
 
  private:
   std::unique_ptr<blob::BlobReader> reader_;
@@ -68,7 +69,15 @@ http::Task<Result<http::Response>> OciApi::GetBlob(http::Request& req, const Rou
     r.head_length = length;
     co_return r;
   }
-  BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobReader> reader, blobs_.Open(digest));
+  if (options_.blob_redirect) {
+    if (std::optional<std::string> url = blobs_.PresignedUrl(digest, options_.blob_redirect_ttl)) {
+      Response redirect{.status = 307};
+      redirect.Set("Location", *url);
+      redirect.Set("Docker-Content-Digest", digest.str());
+      co_return redirect;
+    }
+  }
+  BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobReader> reader, co_await OnBlobThread([&] { return blobs_.Open(digest); }));
   r.stream = std::make_unique<BlobBody>(std::move(reader));
   r.stream_offset = first;
   r.stream_length = length;

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "api/oci/paths.h"
+#include "async/blocking.h"
 #include "auth/authenticator.h"
 #include "blob/blob_store.h"
 #include "http/message.h"
@@ -34,6 +35,10 @@ struct OciApiOptions {
   bool delete_enabled = true;
   std::chrono::seconds upload_idle_timeout{24 * 3600};
   size_t upload_chunk_bytes = 1024 * 1024;  // request-body buffer per streaming upload
+  // Blob GETs answer 307 to a presigned URL of the blob store (S3), as distribution's
+  // "redirect" option does, when the store can presign one.
+  bool blob_redirect = false;
+  std::chrono::seconds blob_redirect_ttl{20 * 60};
 };
 
 class OciApi {
@@ -73,6 +78,13 @@ class OciApi {
   // is absent or off-grammar (no repository can have such a name).
   Result<meta::RepositoryId> ExistingRepository(std::string_view name);
   Task<meta::RepositoryId> RepositoryForPush(std::string_view name);
+  // Runs a blob store call where it may run: inline for a local store, on the blocking pool for
+  // a remote() one, whose calls wait on the network.
+  template <class F>
+  http::Task<std::invoke_result_t<F&>> OnBlobThread(F&& f) {
+    if (!blobs_.remote()) co_return f();
+    co_return co_await async::RunBlocking(blocking_, f);
+  }
   // Streams the rest of the request body into `writer`.
   Task<uint64_t> StreamBody(http::Request& req, blob::BlobWriter& writer);
   // Appends the body to the session (checking Content-Range) and checkpoints it.

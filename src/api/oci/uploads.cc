@@ -68,6 +68,9 @@ http::Task<Result<uint64_t>> OciApi::StreamBody(http::Request& req, blob::BlobWr
     }
     if (*n == 0) break;
     status = writer.Append(std::string_view(buffer.data(), *n));
+    if (status && writer.flush_due()) {
+      status = co_await async::RunBlocking(blocking_, [&] { return writer.Flush(); });
+    }
     if (!status) break;
     total += *n;
   }
@@ -78,8 +81,9 @@ http::Task<Result<uint64_t>> OciApi::StreamBody(http::Request& req, blob::BlobWr
 
 http::Task<Result<std::unique_ptr<blob::BlobWriter>>> OciApi::AppendToUpload(
     http::Request& req, const meta::UploadRecord& upload) {
-  BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobWriter> writer,
-                  blobs_.ResumeWriter(upload.id, upload.size, upload.hash_state));
+  BERTH_CO_ASSIGN(std::unique_ptr<blob::BlobWriter> writer, co_await OnBlobThread([&] {
+                    return blobs_.ResumeWriter(upload.id, upload.size, upload.hash_state);
+                  }));
   if (std::optional<std::string_view> header = req.Header("Content-Range")) {
     BERTH_CO_ASSIGN(berth::oci::ByteSpan range, berth::oci::ParseContentRange(*header));
     // Chunks arrive in order, without gaps or overlaps.
