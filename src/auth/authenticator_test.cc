@@ -126,5 +126,27 @@ TEST_F(AuthTest, PresignedBlobUrlsAreBoundToRepositoryDigestAndTime) {
   EXPECT_FALSE(auth->VerifyPresignedBlob("repo", "sha256:abd", q, 99).has_value());
 }
 
+TEST_F(AuthTest, NodesWithTheSameKeyFileJoinOneRingAndOthersAreRefused) {
+  KeyRing node = *KeyRing::LoadFile((dir_ / "secret.key").string());
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "secret.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // The first node stores the ring; an installation that predates it keeps its keys.
+  KeyRing first = *KeyRing::Join(node, *store_);
+  EXPECT_EQ(first.Derive("registry-token"), node.Derive("registry-token"));
+  std::optional<std::string> stored = *store_->GetSetting("key_ring");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_TRUE(stored->starts_with("enc1:"));
+  // Another node with a copy of the file joins the same ring.
+  std::filesystem::copy_file(dir_ / "secret.key", dir_ / "copy.key");
+  KeyRing second = *KeyRing::Join(*KeyRing::LoadFile((dir_ / "copy.key").string()), *store_);
+  EXPECT_EQ(second.Derive("access-keys"), first.Derive("access-keys"));
+  // A node with its own file cannot open the ring and must not start.
+  Result<KeyRing> stranger = KeyRing::Join(*KeyRing::LoadFile((dir_ / "other.key").string()), *store_);
+  ASSERT_FALSE(stranger.has_value());
+  EXPECT_EQ(stranger.error().code(), Code::kFailedPrecondition);
+  EXPECT_NE(stranger.error().message().find("same file"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace berth::auth

@@ -8,14 +8,39 @@
 
 #include "crypto/aead.h"
 #include "crypto/random.h"
+#include "meta/metadata_store.h"
 
 namespace berth::auth {
 namespace {
 constexpr std::string_view kSealedPrefix = "enc1:";
+constexpr std::string_view kRingSetting = "key_ring";
+constexpr std::string_view kRingPurpose = "key-ring";
+}  // namespace
+
+Result<KeyRing> KeyRing::Join(const KeyRing& node, meta::ImageCatalog& settings) {
+  BERTH_ASSIGN(std::optional<std::string> stored, settings.GetSetting(kRingSetting));
+  if (!stored) {
+    // Nodes starting together store the same ring (the file's secret); the last write wins.
+    const std::string sealed =
+        std::string(kSealedPrefix) + crypto::Base64Encode(crypto::Seal(node.Derive(kRingPurpose), node.master_, kRingSetting));
+    BERTH_TRY(settings.PutSetting(kRingSetting, sealed));
+    BERTH_ASSIGN(stored, settings.GetSetting(kRingSetting));
+    if (!stored) return Fail(Code::kInternal, "the key ring was stored but cannot be read back");
+  }
+  std::optional<std::string> box;
+  if (stored->starts_with(kSealedPrefix)) box = crypto::Base64Decode(stored->substr(kSealedPrefix.size()));
+  std::optional<std::string> master;
+  if (box) master = crypto::Open(node.Derive(kRingPurpose), *box, kRingSetting);
+  if (!master || master->size() != crypto::kKeyBytes) {
+    return Fail(Code::kFailedPrecondition,
+                "the cluster's key ring (in the metadata store) does not open with this node's secret key "
+                "file: every node needs the same file (copy it from the first node, or point "
+                "--secret-key-file at a shared copy)");
+  }
+  return KeyRing(*std::move(master));
 }
 
-Result<KeyRing> KeyRing::Load(const std::string& data_dir) {
-  const std::string path = data_dir + "/secret.key";
+Result<KeyRing> KeyRing::LoadFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd >= 0) {
     std::string key(crypto::kKeyBytes + 1, '\0');

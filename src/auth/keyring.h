@@ -1,10 +1,18 @@
 // auth/keyring.h
 //
-// The server's master secret, kept in <data>/secret.key (32 random bytes, mode 0600), apart from
-// the metadata database: access-key secrets in the database are sealed with a key derived from
-// it, so a stolen database file alone reveals no secret. Registry tokens and presigned download
-// URLs are signed with other derived keys, so any node holding the file can verify them without
-// a lookup.
+// The key ring: the master secret that access-key secrets are sealed with and that registry
+// tokens and presigned download URLs are signed with (each through its own derived key), so
+// any node can verify them without a lookup.
+//
+// Two layers, so that every node of a cluster provably holds the same ring:
+//   - the node's secret key file (<data>/secret.key or --secret-key-file: 32 random bytes,
+//     mode 0600, created on a first start), kept apart from the metadata database so that a
+//     stolen database alone reveals no secret;
+//   - the ring itself, stored in the metadata store sealed (AES-256-GCM) under a key derived
+//     from that file. The first node to start stores it; every later node must open it, and
+//     refuses to start when its file differs, instead of minting tokens the others reject.
+// A ring stored by an installation that predates it is the file's own secret, so existing
+// sealed secrets and tokens stay valid.
 //
 // Immutable after Load; thread-safe.
 #pragma once
@@ -14,12 +22,19 @@
 
 #include "base/error.h"
 
+namespace berth::meta {
+class ImageCatalog;
+}
+
 namespace berth::auth {
 
 class KeyRing {
  public:
-  // Reads <data_dir>/secret.key, creating it on first start.
-  static Result<KeyRing> Load(const std::string& data_dir);
+  // Reads the node's secret key file, creating it on a first start.
+  static Result<KeyRing> LoadFile(const std::string& path);
+  // The cluster's ring from the metadata store's settings, stored there (sealed under `node`)
+  // by the first node. kFailedPrecondition when it does not open with this node's file.
+  static Result<KeyRing> Join(const KeyRing& node, meta::ImageCatalog& settings);
   // For tests.
   static KeyRing FromMaster(std::string master) { return KeyRing(std::move(master)); }
 

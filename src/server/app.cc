@@ -131,8 +131,11 @@ int Run(const Config& config) {
     return Die("starting", Error(Code::kInvalidArgument, "--blob-redirect needs --blobs s3://..."));
   }
 
-  Result<auth::KeyRing> keyring = auth::KeyRing::Load(config.data_dir);
-  if (!keyring) return Die("loading the secret key", keyring.error());
+  Result<auth::KeyRing> node_key = auth::KeyRing::LoadFile(
+      config.secret_key_file.empty() ? config.data_dir + "/secret.key" : config.secret_key_file);
+  if (!node_key) return Die("loading the secret key", node_key.error());
+  Result<auth::KeyRing> keyring = auth::KeyRing::Join(*node_key, **meta);
+  if (!keyring) return Die("loading the key ring", keyring.error());
   Result<auth::BootstrapResult> admin =
       auth::BootstrapAdmin(**meta, *keyring, config.data_dir, NowSeconds());
   if (!admin) return Die("creating the admin identity", admin.error());

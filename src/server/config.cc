@@ -63,6 +63,9 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
       return Bad("--blobs wants s3://BUCKET[/PREFIX] (leave it out for files under --data)");
     }
     c.blobs_uri = v;
+  } else if (key == "secret-key-file") {
+    BERTH_ASSIGN(std::string_view v, need());
+    c.secret_key_file = v;
   } else if (key == "blob-redirect") {
     BERTH_ASSIGN(c.blob_redirect, boolean());
   } else if (key == "tls-cert") {

@@ -25,6 +25,7 @@ struct Config {
   // AWS_* settings from the config file (endpoint, region, credentials for S3); the environment
   // fills in what the file leaves out.
   std::map<std::string, std::string> aws;
+  std::string secret_key_file;  // empty: <data_dir>/secret.key
   std::string tls_cert;
   std::string tls_key;
   bool anonymous = false;
@@ -46,7 +47,7 @@ Result<Config> ParseServeArgs(const std::vector<std::string>& args);
 
 inline constexpr std::string_view kServeUsage =
     "usage: berth serve [--listen HOST:PORT] [--data DIR] [--config FILE] [--meta postgres://...]\n"
-    "                   [--blobs s3://BUCKET[/PREFIX]] [--blob-redirect]\n"
+    "                   [--blobs s3://BUCKET[/PREFIX]] [--blob-redirect] [--secret-key-file FILE]\n"
     "                   [--tls-cert FILE --tls-key FILE] [--anonymous] [--no-delete]\n"
     "                   [--log-level debug|info|warn|error] [--upload-idle-timeout SECONDS]\n"
     "                   [--io-threads N] [--idle-timeout SECONDS] [--io-timeout SECONDS]\n"
