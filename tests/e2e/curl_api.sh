@@ -441,13 +441,10 @@ curl -s -o /dev/null -w '%{http_code}' -u "$AK:$SK" -X POST --limit-rate 600k --
   "$BERTH_URL/v2/team/app/blobs/uploads/?digest=$DSLOW" >"$WORK/slow.status" &
 CURL_PID=$!
 sleep 1
-kill -TERM "$BERTH_PID"
+berth_signal TERM
 wait "$CURL_PID" || true
 check "in-flight upload finished during shutdown" test "$(cat "$WORK/slow.status")" = 201
-SHUTDOWN=0
-wait "$BERTH_PID" 2>/dev/null || SHUTDOWN=$?
-BERTH_PID=""
-check "berth exits 0 after draining" test "$SHUTDOWN" -eq 0
+berth_wait  # checks that every node exits 0 after draining
 berth_start --no-delete
 req HEAD "/v2/team/app/blobs/$DSLOW" -I
 expect_status 200 "blob acknowledged during shutdown is there"

@@ -18,6 +18,7 @@ TEST_NAME="$(basename "$0" .sh)"
 
 cleanup() {
   berth_stop || true
+  [ -d "$WORK/proxy" ] && "$ROOT/tests/cluster/haproxy.sh" stop "$WORK/proxy"
   if [ "$FAILURES" -eq 0 ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -57,40 +58,92 @@ if [ "$BERTH_E2E_BLOBS" = s3 ]; then
 fi
 blobstore() { python3 "$ROOT/tests/e2e/blobstore.py" "$@"; }
 
-berth_start() {
-  BERTH_PORT="${BERTH_PORT:-$(free_port)}"
-  BERTH_HOST="127.0.0.1:$BERTH_PORT"
-  BERTH_URL="http://$BERTH_HOST"
-  case " $* " in *" --tls-cert "*) BERTH_URL="https://$BERTH_HOST" ;; esac
-  "$BERTH_BIN" serve --listen "$BERTH_HOST" --data "$BERTH_DATA" "${BERTH_META_ARGS[@]}" \
-    "${BERTH_BLOB_ARGS[@]}" "$@" \
-    >>"$WORK/berth.out" 2>>"$WORK/berth.log" &
-  BERTH_PID=$!
+# BERTH_E2E_NODES=N (N > 1): berth_start starts N nodes on the same stores, sharing one secret
+# key file, behind haproxy (tests/cluster/haproxy.sh); BERTH_URL and BERTH_HOST are haproxy's,
+# BERTH_PORT is the first node's (for tests that speak raw bytes to Berth itself). Node 1 keeps
+# $BERTH_DATA, where the admin's credentials appear; node i uses $WORK/data-i.
+BERTH_NODES="${BERTH_E2E_NODES:-1}"
+BERTH_PIDS=()
+BERTH_NODE_PORTS=()
+berth_start_node() {  # berth_start_node INDEX [args]: starts node INDEX (1-based) on its port
+  local i=$1
+  shift
+  local data="$BERTH_DATA" extra=()
+  if [ "$BERTH_NODES" -gt 1 ]; then
+    [ "$i" -gt 1 ] && data="$WORK/data-$i"
+    extra=(--external-url "$BERTH_URL")
+    [ "$i" -gt 1 ] && extra+=(--secret-key-file "$BERTH_DATA/secret.key")
+  fi
+  local host="127.0.0.1:${BERTH_NODE_PORTS[$((i - 1))]}" scheme=http
+  case " $* " in *" --tls-cert "*) scheme=https ;; esac
+  "$BERTH_BIN" serve --listen "$host" --data "$data" "${BERTH_META_ARGS[@]}" "${BERTH_BLOB_ARGS[@]}" \
+    "${extra[@]}" "$@" >>"$WORK/berth.out" 2>>"$WORK/berth.log" &
+  BERTH_PIDS[$((i - 1))]=$!
   for _ in $(seq 1 200); do
-    curl -sfk "$BERTH_URL/healthz" >/dev/null 2>&1 && break
-    kill -0 "$BERTH_PID" 2>/dev/null || { cat "$WORK/berth.log" >&2; echo "berth died" >&2; exit 1; }
+    curl -sfk "$scheme://$host/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "${BERTH_PIDS[$((i - 1))]}" 2>/dev/null || { cat "$WORK/berth.log" >&2; echo "berth died" >&2; exit 1; }
     sleep 0.05
   done
+}
+
+berth_start() {
+  if [ ${#BERTH_NODE_PORTS[@]} -eq 0 ]; then
+    BERTH_NODE_PORTS=("${BERTH_PORT:-$(free_port)}")
+    for _ in $(seq 2 "$BERTH_NODES"); do BERTH_NODE_PORTS+=("$(free_port)"); done
+  fi
+  BERTH_PORT="${BERTH_NODE_PORTS[0]}"
+  if [ "$BERTH_NODES" -gt 1 ]; then
+    BERTH_PROXY_PORT="${BERTH_PROXY_PORT:-$(free_port)}"
+    BERTH_HOST="127.0.0.1:$BERTH_PROXY_PORT"
+  else
+    BERTH_HOST="127.0.0.1:$BERTH_PORT"
+  fi
+  BERTH_URL="http://$BERTH_HOST"
+  case " $* " in *" --tls-cert "*) BERTH_URL="https://$BERTH_HOST" ;; esac
+  for i in $(seq 1 "$BERTH_NODES"); do berth_start_node "$i" "$@"; done
+  BERTH_PID="${BERTH_PIDS[0]}"
+  if [ "$BERTH_NODES" -gt 1 ] && [ ! -f "$WORK/proxy/haproxy.pid" ]; then
+    "$ROOT/tests/cluster/haproxy.sh" start "$WORK/proxy" "$BERTH_PROXY_PORT" "${BERTH_NODE_PORTS[@]}"
+  fi
   if [ -f "$BERTH_DATA/admin-credentials" ]; then
     AK=$(sed -n 's/^aws_access_key_id = //p' "$BERTH_DATA/admin-credentials")
     SK=$(sed -n 's/^aws_secret_access_key = //p' "$BERTH_DATA/admin-credentials")
   fi
 }
 
-# Stops berth with SIGTERM; a crash before or during shutdown, or a sanitizer's report at exit,
-# shows as a non-zero exit status and fails a check.
-berth_stop() {
-  [ -n "${BERTH_PID:-}" ] || return 0
-  kill -TERM "$BERTH_PID" 2>/dev/null || true
-  local rc=0
-  wait "$BERTH_PID" 2>/dev/null || rc=$?
+# Sends a signal to every running node.
+berth_signal() {
+  local pid
+  for pid in "${BERTH_PIDS[@]}"; do [ -n "$pid" ] && kill "-$1" "$pid" 2>/dev/null; done
+  return 0
+}
+
+# Waits for every node to exit; a crash before or during shutdown, or a sanitizer's report at
+# exit, shows as a non-zero exit status and fails a check.
+berth_wait() {
+  local i rc
+  for i in "${!BERTH_PIDS[@]}"; do
+    [ -n "${BERTH_PIDS[$i]}" ] || continue
+    rc=0
+    wait "${BERTH_PIDS[$i]}" 2>/dev/null || rc=$?
+    BERTH_PIDS[$i]=""
+    check "berth node $((i + 1)) shut down cleanly (exit status $rc)" test "$rc" -eq 0
+  done
   BERTH_PID=""
-  check "berth shut down cleanly (exit status $rc)" test "$rc" -eq 0
+}
+
+# Stops every node with SIGTERM (haproxy stays up for a restart; cleanup stops it).
+berth_stop() {
+  [ ${#BERTH_PIDS[@]} -gt 0 ] || return 0
+  berth_signal TERM
+  berth_wait
 }
 
 berth_kill9() {
-  kill -9 "$BERTH_PID"
-  wait "$BERTH_PID" 2>/dev/null || true
+  berth_signal KILL
+  local pid
+  for pid in "${BERTH_PIDS[@]}"; do [ -n "$pid" ] && { wait "$pid" 2>/dev/null || true; }; done
+  BERTH_PIDS=()
   BERTH_PID=""
 }
 

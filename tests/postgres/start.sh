@@ -5,7 +5,7 @@
 # user can reach wherever the checkout is; as root the server runs as postgres, as PostgreSQL
 # requires. Durability is off: the data is thrown away by stop.sh.
 #
-# usage: tests/postgres/start.sh STATE
+# usage: tests/postgres/start.sh STATE   (tests/postgres/ctl.sh STATE stop|start restarts it)
 set -euo pipefail
 STATE=$1
 BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -25,9 +25,8 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 as_pg "$BIN/initdb" -D "$DIR/data" -U postgres -E UTF8 --locale=C.UTF-8 --no-sync \
   --auth-local=trust --auth-host=scram-sha-256 >"$STATE/initdb.log" 2>&1 ||
   { cat "$STATE/initdb.log" >&2; exit 1; }
-as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/postgres.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR/sock -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-  start >/dev/null || { tail -n 20 "$DIR/postgres.log" >&2; exit 1; }
+echo "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR/sock -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >"$STATE/options"
+"$(dirname "$0")/ctl.sh" "$STATE" start
 as_pg "$BIN/psql" -X -q -h "$DIR/sock" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
   -c "CREATE ROLE berth LOGIN PASSWORD 'berth-test'" -c "CREATE DATABASE berth OWNER berth" >/dev/null
 echo "postgresql://berth:berth-test@127.0.0.1:$PORT/berth" >"$STATE/uri"

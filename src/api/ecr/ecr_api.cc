@@ -53,6 +53,12 @@ http::Response ErrorResponse(const Error& error) {
   http::Response r{.status = StatusFor(type), .body = json::serialize(body), .route = "ecr"};
   r.Set("Content-Type", "application/x-amz-json-1.1");
   r.Set("x-amzn-ErrorType", type);
+  if (error.code() == Code::kUnavailable && error.reason().empty()) {
+    // ECR declares ServerException for faults; 503 and Retry-After tell the SDKs (which retry
+    // 5xx) that this one passes.
+    r.status = 503;
+    r.Set("Retry-After", "1");
+  }
   return r;
 }
 

@@ -64,6 +64,8 @@ http::Response ErrorResponse(const Error& error) {
   telemetry::AppendJsonString(r.body, message);
   r.body += ",\"detail\":null}]}";
   r.Set("Content-Type", "application/json");
+  // A store that cannot answer now (PostgreSQL restarting, S3 failing) will soon: clients retry.
+  if (wire.status == 503) r.Set("Retry-After", "1");
   return r;
 }
 

@@ -34,8 +34,7 @@ class PostgresDb {
 
   template <class F>
   auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
-    BERTH_ASSIGN(std::unique_ptr<Connection> conn, pool_->Take());
-    BERTH_TRY(conn->Exec("BEGIN"));
+    BERTH_ASSIGN(std::unique_ptr<Connection> conn, Begin());
     auto result = [&]() -> decltype(body(std::declval<Connection&>())) {
       BERTH_ASSIGN(Statement lock, conn->Prepare(kWriteLock));
       BERTH_TRY(lock.Run());
@@ -49,32 +48,63 @@ class PostgresDb {
 
   template <class F>
   auto Read(F&& body) -> decltype(body(std::declval<Connection&>())) {
-    BERTH_ASSIGN(std::unique_ptr<Connection> conn, pool_->Take());
-    auto result = body(*conn);
-    pool_->Give(std::move(conn));
+    Pool::Taken taken;
+    BERTH_ASSIGN(taken, pool_->Take());
+    auto result = body(*taken.conn);
+    if (!result && taken.reused && !taken.conn->healthy()) {
+      // The server went away since this connection was last used (a restart): the others in
+      // the pool are as dead. A read is safe to run again, on a new connection.
+      pool_->Clear();
+      BERTH_ASSIGN(taken, pool_->Take());
+      result = body(*taken.conn);
+    }
+    pool_->Give(std::move(taken.conn));
     return result;
   }
 
  private:
+  // A connection in a transaction. BEGIN on a pooled connection that the server closed fails
+  // before anything was written, so it is retried once on a new connection.
+  Result<std::unique_ptr<Connection>> Begin() {
+    BERTH_ASSIGN(Pool::Taken taken, pool_->Take());
+    Status begun = taken.conn->Exec("BEGIN");
+    if (!begun && taken.reused && !taken.conn->healthy()) {
+      pool_->Clear();
+      BERTH_ASSIGN(taken, pool_->Take());
+      begun = taken.conn->Exec("BEGIN");
+    }
+    if (!begun) return std::unexpected(begun.error());
+    return std::move(taken.conn);
+  }
+
   class Pool {
    public:
     explicit Pool(std::string uri) : uri_(std::move(uri)) {}
-    Result<std::unique_ptr<Connection>> Take() {
+    struct Taken {
+      std::unique_ptr<Connection> conn;
+      bool reused = false;
+    };
+    Result<Taken> Take() {
       {
         std::lock_guard lock(mu_);
         if (!idle_.empty()) {
           std::unique_ptr<Connection> conn = std::move(idle_.back());
           idle_.pop_back();
-          return conn;
+          return Taken{std::move(conn), true};
         }
       }
-      return Connection::Open(uri_);
+      BERTH_ASSIGN(std::unique_ptr<Connection> conn, Connection::Open(uri_));
+      return Taken{std::move(conn), false};
     }
     // A connection the server dropped is not kept: the next request connects again.
     void Give(std::unique_ptr<Connection> conn) {
       if (!conn->healthy()) return;
       std::lock_guard lock(mu_);
       if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
+    }
+    void Clear() {
+      std::lock_guard lock(mu_);
+      idle_.clear();
     }
 
    private:

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# haproxy in front of Berth nodes on loopback, for the tests and `make cluster`.
+#
+# usage: tests/cluster/haproxy.sh start DIR LISTEN_PORT NODE_PORT...   (DIR/haproxy.pid, .cfg, .log)
+#        tests/cluster/haproxy.sh stop DIR
+# Every request goes to the next healthy node (round robin per request, so an upload's chunks
+# land on different nodes); nodes are health-checked on /healthz every 200 ms, and a request
+# refused by a node that just died is sent to another.
+set -euo pipefail
+command=$1 DIR=$2
+case "$command" in
+  start)
+    PORT=$3
+    shift 3
+    command -v haproxy >/dev/null || { echo "haproxy is not installed (apt-get install haproxy)" >&2; exit 1; }
+    mkdir -p "$DIR"
+    {
+      cat <<CFG
+global
+  maxconn 4096
+  # Room for headers as large as Berth accepts, so Berth (not the proxy) judges them.
+  tune.bufsize 65536
+  tune.maxrewrite 1024
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 300s
+  timeout server 300s
+  timeout http-request 60s
+  retries 2
+  option redispatch
+frontend berth
+  bind 127.0.0.1:$PORT
+  default_backend nodes
+backend nodes
+  balance roundrobin
+  option httpchk GET /healthz
+  http-check expect status 200
+CFG
+      n=0
+      for node in "$@"; do
+        n=$((n + 1))
+        echo "  server node$n 127.0.0.1:$node check inter 200ms fall 1 rise 1"
+      done
+    } >"$DIR/haproxy.cfg"
+    haproxy -c -q -f "$DIR/haproxy.cfg"
+    haproxy -D -p "$DIR/haproxy.pid" -f "$DIR/haproxy.cfg" 2>>"$DIR/haproxy.log"
+    for _ in $(seq 100); do
+      [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")" = 200 ] && exit 0
+      sleep 0.05
+    done
+    echo "haproxy on 127.0.0.1:$PORT did not answer" >&2
+    exit 1
+    ;;
+  stop)
+    if [ -f "$DIR/haproxy.pid" ]; then
+      kill "$(cat "$DIR/haproxy.pid")" 2>/dev/null || true
+      rm -f "$DIR/haproxy.pid"
+    fi
+    ;;
+  *) echo "usage: $0 start|stop DIR ..." >&2; exit 2 ;;
+esac
