@@ -19,7 +19,7 @@ PACKAGING_PACKAGES := debhelper dpkg-dev fakeroot lintian mmdebstrap buildah sko
 	swift-container swift-object swift-proxy
 
 .PHONY: all deps test-deps bench-deps packaging-deps configure build run test unit-test e2e-test sanitize \
-	bench bench-backup bench-micro deb package-check image fresh-check clean
+	bench bench-backup bench-micro deb package-check image fresh-check cluster clean
 
 all: build
 
@@ -40,6 +40,11 @@ build: configure
 run: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS) --target berth
 	./$(BUILD_DIR)/berth serve --listen $(LISTEN) --data $(DATA)
+
+# Three nodes on PostgreSQL and S3 (Swift) behind haproxy on $(LISTEN), until Ctrl-C.
+cluster: configure test-deps
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target berth
+	LISTEN=$(LISTEN) BERTH_BIN=./$(BUILD_DIR)/berth scripts/cluster.sh
 
 # Every test: unit tests beside the code, then end-to-end tests with real clients.
 test: build test-deps
