@@ -239,11 +239,30 @@ class ImageCatalog {
   virtual Status PutSetting(std::string_view name, std::string_view value) = 0;
 };
 
+// Leases, so that background work (upload expiry; lifecycle, GC, scanning and replication to
+// come) runs on one node of a cluster at a time, and another node takes it over when the
+// holder stops renewing (it died).
+class Leases {
+ public:
+  Leases() = default;
+  Leases(const Leases&) = delete;
+  Leases& operator=(const Leases&) = delete;
+  virtual ~Leases() = default;
+
+  // Takes or renews the lease `name` for `holder` until now + ttl; true when `holder` holds it
+  // now: it was free, expired (its holder stopped renewing), or already `holder`'s.
+  virtual Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now,
+                                int64_t ttl_seconds) = 0;
+  // Gives the lease up (at shutdown), so another node need not wait for it to expire.
+  virtual Status ReleaseLease(std::string_view name, std::string_view holder) = 0;
+};
+
 // One object serving every role; the composition root hands out the facets.
 class MetadataStore : public RegistryIndex,
                       public UploadSessions,
                       public AccessKeys,
                       public RepositoryAdmin,
-                      public ImageCatalog {};
+                      public ImageCatalog,
+                      public Leases {};
 
 }  // namespace berth::meta

@@ -243,5 +243,19 @@ TEST_P(MetadataStoreContract, RepositoryAdminAndImageCatalog) {
   EXPECT_EQ(*store_->GetSetting("BLOB_MOUNTING"), "DISABLED");
 }
 
+TEST_P(MetadataStoreContract, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
+  EXPECT_TRUE(*store_->TryLease("purge", "node-a", 100, 30));
+  EXPECT_FALSE(*store_->TryLease("purge", "node-b", 110, 30));
+  EXPECT_TRUE(*store_->TryLease("other-work", "node-b", 110, 30));  // leases are independent
+  EXPECT_TRUE(*store_->TryLease("purge", "node-a", 120, 30));       // the holder renews
+  EXPECT_FALSE(*store_->TryLease("purge", "node-b", 149, 30));      // renewed until 150
+  EXPECT_TRUE(*store_->TryLease("purge", "node-b", 150, 30));       // a dead holder's lease moves
+  EXPECT_FALSE(*store_->TryLease("purge", "node-a", 151, 30));
+  ASSERT_TRUE(store_->ReleaseLease("purge", "node-a").has_value());  // not a's: nothing happens
+  EXPECT_FALSE(*store_->TryLease("purge", "node-a", 152, 30));
+  ASSERT_TRUE(store_->ReleaseLease("purge", "node-b").has_value());
+  EXPECT_TRUE(*store_->TryLease("purge", "node-a", 153, 30));
+}
+
 }  // namespace
 }  // namespace berth::meta

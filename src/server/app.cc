@@ -1,6 +1,7 @@
 #include "server/app.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -24,6 +25,7 @@
 #include "blob/s3/s3_blob_store.h"
 #include "crypto/random.h"
 #include "http/server.h"
+#include "server/background.h"
 #include "meta/postgres/postgres_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "telemetry/log.h"
@@ -47,39 +49,11 @@ int Die(std::string_view what, const Error& error) {
   return 1;
 }
 
-// Purges idle upload sessions on the blocking pool, a few times per idle timeout (at most every
-// minute), so a session outlives its timeout by at most a quarter of it.
-void SchedulePurge(asio::steady_timer& timer, asio::thread_pool& pool, api::oci::OciApi& api,
-                   std::chrono::seconds idle_timeout) {
-  timer.expires_after(std::clamp<std::chrono::seconds>(idle_timeout / 4, std::chrono::seconds(1),
-                                                       std::chrono::seconds(60)));
-  timer.async_wait([&timer, &pool, &api, idle_timeout](boost::system::error_code ec) {
-    if (ec) return;
-    asio::post(pool, [&api] {
-      Result<size_t> purged = api.PurgeIdleUploads();
-      if (!purged) {
-        telemetry::LogWarn("purging idle uploads failed", {{"error", purged.error().message()}});
-      } else if (*purged > 0) {
-        telemetry::LogInfo("purged idle uploads", {{"count", *purged}});
-      }
-    });
-    SchedulePurge(timer, pool, api, idle_timeout);
-  });
-}
-
-// Writes recorded pulls (lastRecordedPullTime) every few seconds, off the request path.
-void ScheduleFlush(asio::steady_timer& timer, asio::thread_pool& pool, api::PullRecorder& pulls,
-                   meta::MetadataStore& store) {
-  timer.expires_after(std::chrono::seconds(5));
-  timer.async_wait([&timer, &pool, &pulls, &store](boost::system::error_code ec) {
-    if (ec) return;
-    asio::post(pool, [&pulls, &store] {
-      if (Status s = pulls.Flush(store); !s) {
-        telemetry::LogWarn("recording pull times failed", {{"error", s.error().message()}});
-      }
-    });
-    ScheduleFlush(timer, pool, pulls, store);
-  });
+// This process, in leases: host, port and a random suffix (a restarted node is a new holder).
+std::string NodeId(uint16_t port) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(port) + "/" + crypto::RandomString(8, "abcdefghijklmnopqrstuvwxyz0123456789");
 }
 
 // The account ID: configured, or chosen at random on first start and kept in the store.
@@ -237,18 +211,16 @@ int Run(const Config& config) {
   }
   std::fflush(stdout);
 
-  asio::steady_timer purge_timer(io);
-  SchedulePurge(purge_timer, blocking, api, config.upload_idle_timeout);
-  asio::steady_timer flush_timer(io);
-  ScheduleFlush(flush_timer, blocking, pulls, store);
+  Background background(io, blocking, store, api, pulls, metrics, NodeId(*port), config.upload_idle_timeout,
+                        NowSeconds);
+  background.Start();
 
   asio::steady_timer drain_deadline(io);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
     telemetry::LogInfo("shutting down: draining in-flight requests", {{"signal", signal}});
-    purge_timer.cancel();
-    flush_timer.cancel();
+    background.Stop();
     server.BeginShutdown(stop_all);
     drain_deadline.expires_after(config.drain_timeout);
     drain_deadline.async_wait([&stop_all](boost::system::error_code e) {
@@ -267,7 +239,7 @@ int Run(const Config& config) {
   io.run();
   for (std::thread& t : threads) t.join();
   blocking.join();
-  if (Status s = pulls.Flush(store); !s) telemetry::LogWarn("recording pull times failed");
+  background.Finish();
   telemetry::LogInfo("berth stopped");
   return 0;
 }

@@ -27,9 +27,10 @@ void Metrics::ObserveRequest(std::string_view route, std::string_view method, in
   bytes_out_ += bytes_out;
 }
 
-void Metrics::AddGaugeCallback(std::string name, std::string help, std::function<double()> read) {
+void Metrics::AddGaugeCallback(std::string name, std::string help, std::function<double()> read,
+                               std::string labels) {
   std::lock_guard lock(mu_);
-  gauges_.push_back(Gauge{std::move(name), std::move(help), std::move(read)});
+  gauges_.push_back(Gauge{std::move(name), std::move(help), std::move(read), std::move(labels)});
 }
 
 std::string Metrics::Render() const {
@@ -73,8 +74,8 @@ std::string Metrics::Render() const {
          "# TYPE berth_bug_total counter\n"
          "berth_bug_total " + std::to_string(bugs_.load()) + "\n";
   for (const Gauge& g : gauges_) {
-    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n" + g.name + " " +
-           FormatDouble(g.read()) + "\n";
+    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n" + g.name +
+           (g.labels.empty() ? "" : "{" + g.labels + "}") + " " + FormatDouble(g.read()) + "\n";
   }
   return out;
 }

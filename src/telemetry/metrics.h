@@ -35,8 +35,10 @@ class Metrics {
   void UploadFinished() { uploads_active_.fetch_sub(1, std::memory_order_relaxed); }
   void CountBug() { bugs_.fetch_add(1, std::memory_order_relaxed); }
 
-  // A gauge whose value is read when metrics are rendered (e.g. upload sessions in the store).
-  void AddGaugeCallback(std::string name, std::string help, std::function<double()> read);
+  // A gauge whose value is read when metrics are rendered (e.g. upload sessions in the store),
+  // with optional labels (`lease="upload-purge"`).
+  void AddGaugeCallback(std::string name, std::string help, std::function<double()> read,
+                        std::string labels = "");
 
   std::string Render() const;
 
@@ -55,6 +57,7 @@ class Metrics {
   struct Gauge {
     std::string name, help;
     std::function<double()> read;
+    std::string labels;
   };
   std::vector<Gauge> gauges_;  // guarded by mu_
   std::atomic<int64_t> connections_{0};

@@ -5,7 +5,8 @@
 #   - PostgreSQL restarted: requests fail fast with 503 and Retry-After meanwhile, and the nodes
 #     recover by themselves, with nothing acknowledged lost;
 #   - the S3 store answering 503 (its object servers gone) and down altogether: the same, after
-#     bounded retries.
+#     bounded retries;
+#   - the node holding the lease for background work dies: another one takes it over.
 HERE="$(cd "$(dirname "$0")" && pwd)"
 FAULTS="$(mktemp -d /tmp/berth-faults.XXXXXX)"
 "$HERE/../postgres/start.sh" "$FAULTS/pg" >/dev/null
@@ -21,7 +22,8 @@ stop_stores() {
 trap 'cleanup; stop_stores' EXIT
 SWIFT="$(cat "$FAULTS/s3/dir")/swift"
 
-berth_start --log-level warn
+# Idle uploads expire after 8 s: the purge (under its lease) runs every 2 s.
+berth_start --log-level warn --upload-idle-timeout 8
 python3 "$ROOT/tests/e2e/make_oci_layout.py" "$WORK/img" v1 --layers 7000000,3000 >/dev/null
 echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$WORK/policy.json"
 SKOPEO=(skopeo --policy "$WORK/policy.json" --override-os linux)
@@ -46,7 +48,7 @@ LAYER=$(jq -r '.layers[0].digest' "$WORK/img/blobs/sha256/$(jq -r '.manifests[0]
 python3 "$ROOT/tests/e2e/node_failover.py" "$AK" "$SK" faults/moving "${BERTH_PIDS[1]}" "${BERTH_NODE_PORTS[@]}" >"$BODY" 2>&1
 check "an upload whose node was killed mid-chunk resumes on another node, whole" grep -qx ok "$BODY"
 wait "${BERTH_PIDS[1]}" 2>/dev/null || true
-berth_start_node 2 --log-level warn
+berth_start_node 2 --log-level warn --upload-idle-timeout 8
 check "pushes still land after the node came back" push faults/after-node:v1
 
 # --- PostgreSQL goes away and comes back --------------------------------------------------------
@@ -104,6 +106,27 @@ req GET "/v2/faults/before/blobs/$LAYER"
 expect_status 200 "blob reads recover with the store"
 check "what was pushed before is whole" pulled_whole faults/before:v1 s3-back
 check "pushes work again" push faults/after-s3:v1
+
+# --- background work runs on one node, and moves when that node dies ------------------------------
+lease_holders() {  # the indexes (1-based) of the nodes that report holding the upload-purge lease
+  local i
+  for i in "${!BERTH_NODE_PORTS[@]}"; do
+    [ -n "${BERTH_PIDS[$i]:-}" ] || continue
+    curl -s -u "$AK:$SK" "http://127.0.0.1:${BERTH_NODE_PORTS[$i]}/metrics" |
+      grep -qx 'berth_lease_held{lease="upload-purge"} 1' && echo $((i + 1))
+  done
+  return 0
+}
+for _ in $(seq 40); do [ -n "$(lease_holders)" ] && break; sleep 0.25; done
+HOLDERS=$(lease_holders)
+check "exactly one node holds the upload-purge lease ($HOLDERS)" test "$(wc -w <<<"$HOLDERS")" = 1
+HOLDER=${HOLDERS%% *}
+kill -9 "${BERTH_PIDS[$((HOLDER - 1))]}"
+wait "${BERTH_PIDS[$((HOLDER - 1))]}" 2>/dev/null || true
+BERTH_PIDS[$((HOLDER - 1))]=""
+for _ in $(seq 60); do [ -n "$(lease_holders)" ] && break; sleep 0.25; done
+NEW=$(lease_holders)
+check "another node took the lease over after node $HOLDER died ($NEW)" test "$(wc -w <<<"$NEW")" = 1 -a "$NEW" != "$HOLDER"
 
 berth_stop
 python3 "$ROOT/tests/e2e/stored_state.py" >"$BODY" 2>&1 || true

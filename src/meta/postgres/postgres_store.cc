@@ -7,6 +7,7 @@
 #include "meta/postgres/schema.h"
 #include "meta/sql/access_keys.inl"
 #include "meta/sql/image_catalog.inl"
+#include "meta/sql/leases.inl"
 #include "meta/sql/registry_index.inl"
 #include "meta/sql/repository_admin.inl"
 #include "meta/sql/store.h"

@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 1> kMigrations = {{
+inline constexpr std::array<Migration, 2> kMigrations = {{
     {"registry core and ECR control plane (as SQLite schema version 2)", R"sql(
 CREATE TABLE repositories(
   id BIGSERIAL PRIMARY KEY,
@@ -84,6 +84,12 @@ CREATE TABLE repository_tags(
 CREATE TABLE settings(
   name TEXT COLLATE "C" PRIMARY KEY,
   value TEXT NOT NULL);
+)sql"},
+    {"leases: background work runs on one node at a time", R"sql(
+CREATE TABLE leases(
+  name TEXT COLLATE "C" PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at BIGINT NOT NULL);
 )sql"},
 }};
 

@@ -2,7 +2,7 @@
 //
 // SqlStore<Db>: the MetadataStore written once in SQL that SQLite and PostgreSQL both run. Its
 // facets are defined in registry_index.inl, repository_admin.inl, image_catalog.inl,
-// uploads.inl and access_keys.inl, and instantiated by each engine's store file with its Db:
+// uploads.inl, access_keys.inl and leases.inl, and instantiated by each engine's store file with its Db:
 //
 //   struct Db {
 //     using Connection = ...;   // Prepare(const char* literal) -> Statement, Exec, Changes()
@@ -105,6 +105,11 @@ class SqlStore final : public MetadataStore {
   // access keys
   Result<std::vector<AccessKey>> ListAccessKeys() override;
   Status CreateAccessKey(const AccessKey& key, UnixSeconds now) override;
+
+  // leases
+  Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now,
+                        int64_t ttl_seconds) override;
+  Status ReleaseLease(std::string_view name, std::string_view holder) override;
 
  private:
   template <class F>

@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 2> kMigrations = {{
+inline constexpr std::array<Migration, 3> kMigrations = {{
     {"registry core: repositories, blobs, manifests, tags, uploads, access keys", R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
@@ -90,6 +90,12 @@ ALTER TABLE manifests ADD COLUMN last_pulled_at INTEGER;
 CREATE TABLE settings(
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL) WITHOUT ROWID;
+)sql"},
+    {"leases: background work runs on one node at a time", R"sql(
+CREATE TABLE leases(
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL) WITHOUT ROWID;
 )sql"},
 }};
 
