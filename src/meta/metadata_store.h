@@ -141,9 +141,12 @@ class UploadSessions {
 
   virtual Status CreateUpload(const UploadRecord& upload) = 0;
   virtual Result<std::optional<UploadRecord>> GetUpload(std::string_view id) = 0;
-  // Records progress. kNotFound if the session was cancelled or expired meanwhile.
-  virtual Status SaveUploadProgress(std::string_view id, uint64_t size, std::string_view hash_state,
-                                    UnixSeconds now) = 0;
+  // Records progress from `from_size` (what the session held when the writer resumed) to
+  // `size`. kNotFound if the session was cancelled or expired meanwhile; kFailedPrecondition
+  // (RANGE_INVALID) if another request, on this node or another, recorded progress since: its
+  // bytes and this one's cannot both be the upload.
+  virtual Status SaveUploadProgress(std::string_view id, uint64_t from_size, uint64_t size,
+                                    std::string_view hash_state, UnixSeconds now) = 0;
   virtual Result<bool> DeleteUpload(std::string_view id) = 0;
   // Sessions idle since before `cutoff`, at most `limit`.
   virtual Result<std::vector<std::string>> IdleUploads(UnixSeconds cutoff, size_t limit) = 0;

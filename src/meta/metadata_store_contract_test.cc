@@ -73,7 +73,11 @@ TEST_P(MetadataStoreContract, BlobsAreVisibleOnlyInTheirRepositories) {
 
 TEST_P(MetadataStoreContract, CommittingAnUploadEndsItsSession) {
   ASSERT_TRUE(store_->CreateUpload({.id = "u1", .repository = repo_, .hash_state = "s"}).has_value());
-  ASSERT_TRUE(store_->SaveUploadProgress("u1", 7, "state7", 50).has_value());
+  ASSERT_TRUE(store_->SaveUploadProgress("u1", 0, 7, "state7", 50).has_value());
+  // A request that resumed from the old size lost the race: its progress is refused.
+  Result<void> raced = store_->SaveUploadProgress("u1", 0, 9, "state9", 51);
+  ASSERT_FALSE(raced.has_value());
+  EXPECT_EQ(raced.error().reason(), "RANGE_INVALID");
   std::optional<UploadRecord> u = *store_->GetUpload("u1");
   ASSERT_TRUE(u.has_value());
   EXPECT_EQ(u->size, 7u);
@@ -81,7 +85,7 @@ TEST_P(MetadataStoreContract, CommittingAnUploadEndsItsSession) {
   ASSERT_TRUE(store_->CommitUpload("u1", D('b'), 7, 60).has_value());
   EXPECT_FALSE(store_->GetUpload("u1")->has_value());
   EXPECT_EQ(store_->CommitUpload("u1", D('b'), 7, 60).error().code(), Code::kNotFound);
-  EXPECT_EQ(store_->SaveUploadProgress("u1", 8, "x", 1).error().code(), Code::kNotFound);
+  EXPECT_EQ(store_->SaveUploadProgress("u1", 7, 8, "x", 1).error().code(), Code::kNotFound);
 }
 
 TEST_P(MetadataStoreContract, IdleUploadsAreFound) {

@@ -63,12 +63,15 @@ http::Task<EcrApi::Output> EcrApi::UploadLayerPart(const Call& call) {
                  blobs_.ResumeWriter(upload->id, upload->size, upload->hash_state));
     BERTH_TRY(writer->Append(*part));
     BERTH_TRY(writer->Checkpoint());
-    BERTH_TRY(meta_.SaveUploadProgress(upload->id, writer->size(), writer->resume_state(), now));
+    BERTH_TRY(meta_.SaveUploadProgress(upload->id, upload->size, writer->size(), writer->resume_state(), now));
     return writer->size();
   });
   if (!size) {
     if (size.error().code() == Code::kNotFound) {
       co_return Fail(Code::kNotFound, "The upload with id '" + upload_id + "' does not exist", "UploadNotFoundException");
+    }
+    if (size.error().reason() == "RANGE_INVALID") {
+      co_return Fail(Code::kInvalidArgument, size.error().message(), "InvalidLayerPartException");
     }
     co_return std::unexpected(size.error());
   }

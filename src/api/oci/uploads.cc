@@ -106,7 +106,7 @@ http::Task<Result<std::unique_ptr<blob::BlobWriter>>> OciApi::AppendToUpload(
   const int64_t now = clock_();
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&]() -> Status {
     BERTH_TRY(writer->Checkpoint());
-    return meta_.SaveUploadProgress(upload.id, writer->size(), writer->resume_state(), now);
+    return meta_.SaveUploadProgress(upload.id, upload.size, writer->size(), writer->resume_state(), now);
   }));
   co_return writer;
 }

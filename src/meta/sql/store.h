@@ -96,8 +96,8 @@ class SqlStore final : public MetadataStore {
   // uploads
   Status CreateUpload(const UploadRecord& u) override;
   Result<std::optional<UploadRecord>> GetUpload(std::string_view id) override;
-  Status SaveUploadProgress(std::string_view id, uint64_t size, std::string_view hash_state,
-                            UnixSeconds now) override;
+  Status SaveUploadProgress(std::string_view id, uint64_t from_size, uint64_t size,
+                            std::string_view hash_state, UnixSeconds now) override;
   Result<bool> DeleteUpload(std::string_view id) override;
   Result<std::vector<std::string>> IdleUploads(UnixSeconds cutoff, size_t limit) override;
   Result<int64_t> CountUploads() override;

@@ -32,15 +32,22 @@ Result<std::optional<UploadRecord>> SqlStore<Db>::GetUpload(std::string_view id)
 }
 
 template <class Db>
-Status SqlStore<Db>::SaveUploadProgress(std::string_view id, uint64_t size, std::string_view hash_state,
-                          UnixSeconds now) {
+Status SqlStore<Db>::SaveUploadProgress(std::string_view id, uint64_t from_size, uint64_t size,
+                                        std::string_view hash_state, UnixSeconds now) {
   return Write([&](Connection& c) -> Status {
     BERTH_ASSIGN(Statement st, c.Prepare("UPDATE uploads SET size=?, hash_state=?, "
-                                         "updated_at=? WHERE id=?"));
+                                         "updated_at=? WHERE id=? AND size=?"));
     BERTH_TRY(st.Bind(1, static_cast<int64_t>(size)).BindBlob(2, hash_state).Bind(3, now)
-                  .Bind(4, id).Run());
-    if (c.Changes() == 0) return Fail(Code::kNotFound, "upload session gone", "BLOB_UPLOAD_UNKNOWN");
-    return {};
+                  .Bind(4, id).Bind(5, static_cast<int64_t>(from_size)).Run());
+    if (c.Changes() > 0) return {};
+    BERTH_ASSIGN(Statement exists, c.Prepare("SELECT size FROM uploads WHERE id=?"));
+    exists.Bind(1, id);
+    BERTH_ASSIGN(bool row, exists.Step());
+    if (!row) return Fail(Code::kNotFound, "upload session gone", "BLOB_UPLOAD_UNKNOWN");
+    return Fail(Code::kFailedPrecondition,
+                "another request wrote to this upload meanwhile (it now holds " + std::to_string(exists.Int(0)) +
+                    " bytes); ask for its status and continue from there",
+                "RANGE_INVALID");
   });
 }
 
