@@ -26,6 +26,7 @@
 #include "crypto/random.h"
 #include "http/server.h"
 #include "server/background.h"
+#include "meta/cache/cached_store.h"
 #include "meta/postgres/postgres_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "telemetry/log.h"
@@ -99,6 +100,14 @@ int Run(const Config& config) {
           ? meta::sqlite::OpenSqliteStore(config.data_dir + "/meta.db", log_migration)
           : meta::postgres::OpenPostgresStore(config.meta_uri, log_migration);
   if (!meta) return Die("opening metadata store", meta.error());
+  // A node on the shared database answers hot reads from memory, kept current by the others'
+  // notifications (meta/cache/cached_store.h).
+  meta::cache::CachedStore* cached = nullptr;
+  if (!config.meta_uri.empty()) {
+    auto wrapped = std::make_unique<meta::cache::CachedStore>(std::move(*meta), config.meta_uri);
+    cached = wrapped.get();
+    *meta = std::move(wrapped);
+  }
   Result<std::unique_ptr<blob::BlobStore>> blobs = OpenBlobStore(config);
   if (!blobs) return Die("opening blob store", blobs.error());
   if (config.blob_redirect && !(*blobs)->remote()) {
@@ -126,6 +135,14 @@ int Run(const Config& config) {
                              Result<int64_t> n = store.CountUploads();
                              return n ? static_cast<double>(*n) : -1.0;
                            });
+  if (cached != nullptr) {
+    metrics.AddCounterCallback("berth_metadata_queries_total", "Statements sent to PostgreSQL.",
+                               [] { return static_cast<double>(meta::postgres::QueriesRun()); });
+    metrics.AddCounterCallback("berth_metadata_cache_hits_total", "Metadata reads answered from this node's cache.",
+                               [cached] { return static_cast<double>(cached->cache().hits()); });
+    metrics.AddCounterCallback("berth_metadata_cache_misses_total", "Cacheable metadata reads that asked the store.",
+                               [cached] { return static_cast<double>(cached->cache().misses()); });
+  }
 
   Result<std::string> account_id = AccountId(config, store);
   if (!account_id) return Die("choosing the account ID", account_id.error());

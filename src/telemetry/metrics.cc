@@ -30,7 +30,12 @@ void Metrics::ObserveRequest(std::string_view route, std::string_view method, in
 void Metrics::AddGaugeCallback(std::string name, std::string help, std::function<double()> read,
                                std::string labels) {
   std::lock_guard lock(mu_);
-  gauges_.push_back(Gauge{std::move(name), std::move(help), std::move(read), std::move(labels)});
+  callbacks_.push_back(Callback{std::move(name), std::move(help), std::move(read), std::move(labels)});
+}
+
+void Metrics::AddCounterCallback(std::string name, std::string help, std::function<double()> read) {
+  std::lock_guard lock(mu_);
+  callbacks_.push_back(Callback{std::move(name), std::move(help), std::move(read), "", "counter"});
 }
 
 std::string Metrics::Render() const {
@@ -73,8 +78,8 @@ std::string Metrics::Render() const {
   out += "# HELP berth_bug_total Requests that ended in an unexpected exception.\n"
          "# TYPE berth_bug_total counter\n"
          "berth_bug_total " + std::to_string(bugs_.load()) + "\n";
-  for (const Gauge& g : gauges_) {
-    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n" + g.name +
+  for (const Callback& g : callbacks_) {
+    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " " + g.type + "\n" + g.name +
            (g.labels.empty() ? "" : "{" + g.labels + "}") + " " + FormatDouble(g.read()) + "\n";
   }
   return out;

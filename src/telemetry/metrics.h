@@ -39,6 +39,8 @@ class Metrics {
   // with optional labels (`lease="upload-purge"`).
   void AddGaugeCallback(std::string name, std::string help, std::function<double()> read,
                         std::string labels = "");
+  // The same for a counter kept elsewhere (e.g. statements sent to PostgreSQL).
+  void AddCounterCallback(std::string name, std::string help, std::function<double()> read);
 
   std::string Render() const;
 
@@ -54,12 +56,13 @@ class Metrics {
   std::map<RequestKey, uint64_t> requests_;           // guarded by mu_
   std::map<std::string_view, Histogram> latency_;     // guarded by mu_
   uint64_t bytes_in_ = 0, bytes_out_ = 0;             // guarded by mu_
-  struct Gauge {
+  struct Callback {  // a gauge or counter read when rendered
     std::string name, help;
     std::function<double()> read;
     std::string labels;
+    std::string type = "gauge";
   };
-  std::vector<Gauge> gauges_;  // guarded by mu_
+  std::vector<Callback> callbacks_;  // guarded by mu_
   std::atomic<int64_t> connections_{0};
   std::atomic<int64_t> uploads_active_{0};
   std::atomic<int64_t> bugs_{0};

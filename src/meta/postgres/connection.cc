@@ -1,8 +1,18 @@
 #include "meta/postgres/connection.h"
 
+#include <atomic>
 #include <cstdlib>
 
+#include "meta/postgres/postgres_store.h"
+
 namespace berth::meta::postgres {
+
+namespace {
+std::atomic<uint64_t> queries_run{0};
+void CountQuery() { queries_run.fetch_add(1, std::memory_order_relaxed); }
+}  // namespace
+
+uint64_t QueriesRun() { return queries_run.load(std::memory_order_relaxed); }
 
 std::string NumberPlaceholders(std::string_view sql, int& params) {
   std::string out;
@@ -60,6 +70,7 @@ Result<bool> Statement::Step() {
       values[i] = null_[i] ? nullptr : values_[i].data();
       lengths[i] = static_cast<int>(values_[i].size());
     }
+    CountQuery();
     result_ = PQexecPrepared(conn_->conn_, name_->c_str(), static_cast<int>(values.size()),
                              values.data(), lengths.data(), binary_.data(), /*resultFormat=*/0);
     const ExecStatusType status = PQresultStatus(result_);
@@ -114,6 +125,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& uri) {
 Connection::~Connection() { PQfinish(conn_); }
 
 Status Connection::Exec(const char* sql) {
+  CountQuery();
   PGresult* result = PQexec(conn_, sql);
   const ExecStatusType status = PQresultStatus(result);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {

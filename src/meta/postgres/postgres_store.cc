@@ -33,6 +33,13 @@ class PostgresDb {
 
   explicit PostgresDb(std::string uri) : pool_(std::make_unique<Pool>(std::move(uri))) {}
 
+  // Delivered to every listening node when the transaction commits, never if it rolls back.
+  static Status Changed(Connection& c, RepositoryId repo) {
+    // The channel is change_feed.h's kChangeChannel.
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT pg_notify('berth_changes', ?)"));
+    return st.Bind(1, std::to_string(repo)).Run();
+  }
+
   template <class F>
   auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
     BERTH_ASSIGN(std::unique_ptr<Connection> conn, Begin());

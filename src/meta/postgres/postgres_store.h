@@ -21,6 +21,10 @@ namespace berth::meta::postgres {
 // The schema version this build writes; a database at a higher one is refused.
 int CurrentSchemaVersion();
 
+// Statements this process has sent to PostgreSQL (berth_metadata_queries_total), so the cost of
+// a request in queries can be measured.
+uint64_t QueriesRun();
+
 // Connects to `uri` (postgres://user:password@host:port/db?options), migrates the schema in the
 // connection's search path under an advisory lock (several nodes may start at once), and
 // returns the store. A database from a newer Berth is kFailedPrecondition, untouched.

@@ -2,45 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <functional>
 
 #include "meta/metadata_store_contract.h"
 #include "meta/postgres/connection.h"
+#include "meta/postgres/test_server.h"
 
 namespace berth::meta::postgres {
 namespace {
-
-// The PostgreSQL that CTest starts for these tests (tests/postgres/start.sh, a fixture), named
-// by the file in BERTH_TEST_POSTGRES_URI_FILE. Without it the tests fail: they never skip.
-Result<std::string> TestServer() {
-  const char* file = std::getenv("BERTH_TEST_POSTGRES_URI_FILE");
-  if (file == nullptr) {
-    return Fail(Code::kFailedPrecondition,
-                "BERTH_TEST_POSTGRES_URI_FILE is not set: run these tests through ctest, which "
-                "starts PostgreSQL for them");
-  }
-  std::ifstream in(file);
-  std::string uri;
-  if (!std::getline(in, uri) || uri.empty()) {
-    return Fail(Code::kFailedPrecondition, std::string("no PostgreSQL URI in ") + file);
-  }
-  return uri;
-}
-
-// Each test's store lives in a schema of its own, named after its directory, so a test that
-// reopens its store finds its rows and no two tests see each other's.
-Result<std::unique_ptr<MetadataStore>> OpenInSchema(const std::string& dir) {
-  BERTH_ASSIGN(std::string uri, TestServer());
-  const std::string schema = "t" + std::to_string(std::hash<std::string>{}(dir));
-  {
-    BERTH_ASSIGN(std::unique_ptr<Connection> admin, Connection::Open(uri));
-    BERTH_TRY(admin->Exec(("CREATE SCHEMA IF NOT EXISTS " + schema).c_str()));
-  }
-  return OpenPostgresStore(uri + (uri.find('?') == std::string::npos ? "?" : "&") +
-                           "options=-csearch_path%3D" + schema);
-}
 
 INSTANTIATE_TEST_SUITE_P(Postgres, MetadataStoreContract,
                          ::testing::Values(StoreOpener{"postgres", OpenInSchema}), PrintStoreName);

@@ -86,7 +86,9 @@ Result<bool> SqlStore<Db>::UnlinkBlob(RepositoryId repo, const oci::Digest& dige
     BERTH_ASSIGN(Statement st,
                  c.Prepare("DELETE FROM repository_blobs WHERE repo_id=? AND digest=?"));
     BERTH_TRY(st.Bind(1, repo).Bind(2, digest.str()).Run());
-    return c.Changes() > 0;
+    const bool removed = c.Changes() > 0;
+    BERTH_TRY(Db::Changed(c, repo));
+    return removed;
   });
 }
 
@@ -187,6 +189,7 @@ Result<PutManifestOutcome> SqlStore<Db>::PutManifest(RepositoryId repo, const Ne
                                      "updated_at=excluded.updated_at"));
       BERTH_TRY(st.Bind(1, repo).Bind(2, *tag).Bind(3, manifest_id).Bind(4, now).Run());
     }
+    BERTH_TRY(Db::Changed(c, repo));
     return outcome;
   });
 }
@@ -196,7 +199,9 @@ Result<bool> SqlStore<Db>::DeleteManifest(RepositoryId repo, const oci::Digest& 
   return Write([&](Connection& c) -> Result<bool> {
     BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM manifests WHERE repo_id=? AND digest=?"));
     BERTH_TRY(st.Bind(1, repo).Bind(2, digest.str()).Run());
-    return c.Changes() > 0;
+    const bool removed = c.Changes() > 0;
+    BERTH_TRY(Db::Changed(c, repo));
+    return removed;
   });
 }
 
@@ -205,7 +210,9 @@ Result<bool> SqlStore<Db>::DeleteTag(RepositoryId repo, std::string_view tag) {
   return Write([&](Connection& c) -> Result<bool> {
     BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM tags WHERE repo_id=? AND name=?"));
     BERTH_TRY(st.Bind(1, repo).Bind(2, tag).Run());
-    return c.Changes() > 0;
+    const bool removed = c.Changes() > 0;
+    BERTH_TRY(Db::Changed(c, repo));
+    return removed;
   });
 }
 

@@ -80,6 +80,7 @@ Result<std::vector<std::string>> SqlStore<Db>::DeleteRepository(RepositoryId rep
     // Cascades to blob links, manifests, tags, uploads and resource tags.
     BERTH_ASSIGN(Statement del, c.Prepare("DELETE FROM repositories WHERE id=?"));
     BERTH_TRY(del.Bind(1, repo).Run());
+    BERTH_TRY(Db::Changed(c, kAllRepositories));  // its name may name another repository next
     return uploads;
   });
 }

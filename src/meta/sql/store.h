@@ -11,6 +11,9 @@
 //     template <class F> auto Write(F&& body);  // body(Connection&) in one write transaction,
 //                                               // writers serialised as SQLite serialises them
 //     static constexpr const char* kListImages, * kFindImage;  // the dialect's tag aggregate
+//     // Within a write transaction: tells other nodes' caches that what they hold of `repo`
+//     // (or of every repository, kAllRepositories) changed when it commits.
+//     static Status Changed(Connection&, RepositoryId repo);
 //   };
 //
 // SQL is written with `?` placeholders (PostgreSQL's connection numbers them). Internal to
@@ -41,6 +44,8 @@
 namespace berth::meta::sql {
 
 enum RefKind : int64_t { kBlobRef = 0, kManifestRef = 1, kForeignRef = 2 };
+
+inline constexpr RepositoryId kAllRepositories = -1;
 
 template <class Db>
 class SqlStore final : public MetadataStore {

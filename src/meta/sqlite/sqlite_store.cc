@@ -54,6 +54,9 @@ class SqliteDb {
   static constexpr const char* kListImages = BERTH_SQLITE_IMAGE_SELECT BERTH_IMAGES_AFTER;
   static constexpr const char* kFindImage = BERTH_SQLITE_IMAGE_SELECT BERTH_IMAGE_BY_DIGEST;
 
+  // One process owns a SQLite database: there are no other nodes to tell.
+  static Status Changed(Connection&, RepositoryId) { return {}; }
+
   SqliteDb(std::string path, std::unique_ptr<Connection> writer)
       : state_(std::make_unique<State>(std::move(path), std::move(writer))) {}
 

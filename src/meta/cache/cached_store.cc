@@ -1,0 +1,88 @@
+#include "meta/cache/cached_store.h"
+
+namespace berth::meta::cache {
+namespace {
+
+std::string RepoKey(char kind, RepositoryId repo, std::string_view name) {
+  std::string key(1, kind);
+  key += std::to_string(repo);
+  key += '/';
+  key += name;
+  return key;
+}
+
+}  // namespace
+
+CachedStore::CachedStore(std::unique_ptr<MetadataStore> store, const std::string& uri, size_t max_bytes)
+    : store_(std::move(store)), cache_(max_bytes), feed_(std::make_unique<postgres::ChangeFeed>(uri, *this)) {}
+
+CachedStore::~CachedStore() { feed_.reset(); }
+
+Result<std::optional<RepositoryId>> CachedStore::FindRepository(std::string_view name) {
+  feed_->Drain();
+  const std::string key = "r" + std::string(name);
+  if (std::optional<ReadCache::Value> v = cache_.Get(key, ReadCache::kAll)) return std::get<int64_t>(*v);
+  const ReadCache::Ticket ticket = cache_.Begin(ReadCache::kAll);
+  BERTH_ASSIGN(std::optional<RepositoryId> id, store_->FindRepository(name));
+  if (id) cache_.Put(key, ReadCache::kAll, *id, ticket);
+  return id;
+}
+
+Result<std::optional<uint64_t>> CachedStore::FindBlob(RepositoryId repo, const oci::Digest& digest) {
+  feed_->Drain();
+  const std::string key = RepoKey('b', repo, digest.str());
+  if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) {
+    return static_cast<uint64_t>(std::get<int64_t>(*v));
+  }
+  const ReadCache::Ticket ticket = cache_.Begin(repo);
+  BERTH_ASSIGN(std::optional<uint64_t> size, store_->FindBlob(repo, digest));
+  if (size) cache_.Put(key, repo, static_cast<int64_t>(*size), ticket);
+  return size;
+}
+
+Result<std::optional<ManifestRecord>> CachedStore::GetManifest(RepositoryId repo, const oci::Digest* digest,
+                                                               const std::string* tag) {
+  feed_->Drain();
+  const std::string key = tag != nullptr ? RepoKey('t', repo, *tag) : RepoKey('m', repo, digest->str());
+  if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) return std::get<ManifestRecord>(std::move(*v));
+  const ReadCache::Ticket ticket = cache_.Begin(repo);
+  BERTH_ASSIGN(std::optional<ManifestRecord> m, store_->GetManifest(repo, digest, tag));
+  if (m) cache_.Put(key, repo, *m, ticket);
+  return m;
+}
+
+// A write drops what this node holds of the repository before it returns (the notification
+// reaches the other nodes), whether or not it succeeded: a failed write changed nothing, and
+// dropping is always safe.
+Result<bool> CachedStore::UnlinkBlob(RepositoryId repo, const oci::Digest& digest) {
+  Result<bool> r = store_->UnlinkBlob(repo, digest);
+  cache_.Changed(repo);
+  return r;
+}
+
+Result<PutManifestOutcome> CachedStore::PutManifest(RepositoryId repo, const NewManifest& m, const std::string* tag,
+                                                    UnixSeconds now) {
+  Result<PutManifestOutcome> r = store_->PutManifest(repo, m, tag, now);
+  cache_.Changed(repo);
+  return r;
+}
+
+Result<bool> CachedStore::DeleteManifest(RepositoryId repo, const oci::Digest& digest) {
+  Result<bool> r = store_->DeleteManifest(repo, digest);
+  cache_.Changed(repo);
+  return r;
+}
+
+Result<bool> CachedStore::DeleteTag(RepositoryId repo, std::string_view tag) {
+  Result<bool> r = store_->DeleteTag(repo, tag);
+  cache_.Changed(repo);
+  return r;
+}
+
+Result<std::vector<std::string>> CachedStore::DeleteRepository(RepositoryId repo, bool force) {
+  Result<std::vector<std::string>> r = store_->DeleteRepository(repo, force);
+  cache_.Changed(ReadCache::kAll);
+  return r;
+}
+
+}  // namespace berth::meta::cache

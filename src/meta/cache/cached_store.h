@@ -1,0 +1,128 @@
+// meta/cache/cached_store.h
+//
+// A MetadataStore in front of the shared one (PostgreSQL) that answers the hot reads from this
+// node's memory: a warm manifest GET, blob HEAD or GET asks the database nothing. Cached:
+// repository IDs by name, blob sizes, manifests by digest and by tag (only what exists: an
+// absent answer is always asked again). Every write that changes them notifies the other
+// nodes through PostgreSQL (meta/postgres/change_feed.h), which drop what they hold of that
+// repository within about a millisecond; this node drops it before its own write returns, so
+// it always reads its own writes. While the feed is not listening nothing is served from the
+// cache. Everything else goes straight to the store.
+//
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "meta/cache/read_cache.h"
+#include "meta/metadata_store.h"
+#include "meta/postgres/change_feed.h"
+
+namespace berth::meta::cache {
+
+class CachedStore final : public MetadataStore, public postgres::ChangeListener {
+ public:
+  // Listens for changes on its own connection to `uri` (the store's).
+  CachedStore(std::unique_ptr<MetadataStore> store, const std::string& uri, size_t max_bytes = 64 << 20);
+  ~CachedStore() override;
+
+  const ReadCache& cache() const { return cache_; }
+
+  // ChangeListener
+  void OnChange(RepositoryId repo) override { cache_.Changed(repo); }
+  void OnReset(bool listening) override { cache_.Reset(listening); }
+
+  // Cached reads.
+  Result<std::optional<RepositoryId>> FindRepository(std::string_view name) override;
+  Result<std::optional<uint64_t>> FindBlob(RepositoryId repo, const oci::Digest& digest) override;
+  Result<std::optional<ManifestRecord>> GetManifest(RepositoryId repo, const oci::Digest* digest,
+                                                    const std::string* tag) override;
+
+  // Writes that change cached reads.
+  Result<bool> UnlinkBlob(RepositoryId repo, const oci::Digest& digest) override;
+  Result<PutManifestOutcome> PutManifest(RepositoryId repo, const NewManifest& m, const std::string* tag,
+                                         UnixSeconds now) override;
+  Result<bool> DeleteManifest(RepositoryId repo, const oci::Digest& digest) override;
+  Result<bool> DeleteTag(RepositoryId repo, std::string_view tag) override;
+  Result<std::vector<std::string>> DeleteRepository(RepositoryId repo, bool force) override;
+
+  // The rest, as the store answers them.
+  Result<RepositoryId> CreateRepositoryIfMissing(std::string_view name, UnixSeconds now) override {
+    return store_->CreateRepositoryIfMissing(name, now);
+  }
+  Result<std::vector<std::string>> ListRepositories(std::string_view after, size_t limit) override {
+    return store_->ListRepositories(after, limit);
+  }
+  Result<bool> MountBlob(RepositoryId repo, RepositoryId from, const oci::Digest& digest, UnixSeconds now) override {
+    return store_->MountBlob(repo, from, digest, now);
+  }
+  Status CommitUpload(std::string_view upload_id, const oci::Digest& digest, uint64_t size, UnixSeconds now) override {
+    return store_->CommitUpload(upload_id, digest, size, now);
+  }
+  Result<std::vector<std::string>> ListTags(RepositoryId repo, std::string_view after, size_t limit) override {
+    return store_->ListTags(repo, after, limit);
+  }
+  Result<std::vector<Referrer>> ListReferrers(RepositoryId repo, const oci::Digest& subject,
+                                              std::string_view artifact_type, std::string_view after,
+                                              size_t limit) override {
+    return store_->ListReferrers(repo, subject, artifact_type, after, limit);
+  }
+  Status CreateUpload(const UploadRecord& upload) override { return store_->CreateUpload(upload); }
+  Result<std::optional<UploadRecord>> GetUpload(std::string_view id) override { return store_->GetUpload(id); }
+  Status SaveUploadProgress(std::string_view id, uint64_t from_size, uint64_t size, std::string_view state,
+                            UnixSeconds now) override {
+    return store_->SaveUploadProgress(id, from_size, size, state, now);
+  }
+  Result<bool> DeleteUpload(std::string_view id) override { return store_->DeleteUpload(id); }
+  Result<std::vector<std::string>> IdleUploads(UnixSeconds cutoff, size_t limit) override {
+    return store_->IdleUploads(cutoff, limit);
+  }
+  Result<int64_t> CountUploads() override { return store_->CountUploads(); }
+  Result<std::vector<AccessKey>> ListAccessKeys() override { return store_->ListAccessKeys(); }
+  Status CreateAccessKey(const AccessKey& key, UnixSeconds now) override { return store_->CreateAccessKey(key, now); }
+  Result<std::optional<RepositoryRecord>> GetRepository(std::string_view name) override {
+    return store_->GetRepository(name);
+  }
+  Result<RepositoryRecord> CreateRepository(RepositoryRecord record, const ResourceTags& tags) override {
+    return store_->CreateRepository(std::move(record), tags);
+  }
+  Result<std::vector<RepositoryRecord>> ListRepositoryRecords(std::string_view after, size_t limit) override {
+    return store_->ListRepositoryRecords(after, limit);
+  }
+  Status UpdateRepository(const RepositoryRecord& record) override { return store_->UpdateRepository(record); }
+  Result<ResourceTags> GetResourceTags(RepositoryId repo) override { return store_->GetResourceTags(repo); }
+  Status TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) override {
+    return store_->TagResource(repo, tags, max_tags);
+  }
+  Status UntagResource(RepositoryId repo, const std::vector<std::string>& keys) override {
+    return store_->UntagResource(repo, keys);
+  }
+  Result<std::vector<ImageRecord>> ListImages(RepositoryId repo, std::string_view after, size_t limit) override {
+    return store_->ListImages(repo, after, limit);
+  }
+  Result<std::optional<ImageRecord>> FindImage(RepositoryId repo, const oci::Digest& digest) override {
+    return store_->FindImage(repo, digest);
+  }
+  Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) override {
+    return store_->IsReferencedByIndex(repo, digest);
+  }
+  Status RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) override {
+    return store_->RecordPull(repo, digest, now);
+  }
+  Result<std::optional<std::string>> GetSetting(std::string_view name) override { return store_->GetSetting(name); }
+  Status PutSetting(std::string_view name, std::string_view value) override { return store_->PutSetting(name, value); }
+  Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now, int64_t ttl) override {
+    return store_->TryLease(name, holder, now, ttl);
+  }
+  Status ReleaseLease(std::string_view name, std::string_view holder) override {
+    return store_->ReleaseLease(name, holder);
+  }
+
+ private:
+  std::unique_ptr<MetadataStore> store_;
+  ReadCache cache_;
+  std::unique_ptr<postgres::ChangeFeed> feed_;  // last: stops before the cache goes
+};
+
+}  // namespace berth::meta::cache
