@@ -67,7 +67,8 @@ sanitize: deps test-deps
 bench-deps:
 	@scripts/install-deps.sh $(BENCH_PACKAGES)
 
-# Berth and CNCF distribution side by side, with the machine's limits; see bench/run.py.
+# Berth and CNCF distribution side by side, with the machine's limits, then one node of each on
+# PostgreSQL + S3; see bench/run.py and bench/scaleout.py.
 bench: build bench-deps
 	bench/bench.sh
 

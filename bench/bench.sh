@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# make bench: runs bench/run.py in a private mount namespace (as root), where each skopeo push
-# gets an empty blob-info cache bind-mounted over /var/lib/containers/cache.
+# make bench: runs bench/run.py (Berth and distribution on local disks, with the machine's
+# limits) and then bench/scaleout.py (one node each on PostgreSQL + S3, beside the embedded
+# default and distribution on the same S3 store; BENCH_SCALEOUT=0 skips it), in a private mount
+# namespace (as root), where each skopeo push gets an empty blob-info cache bind-mounted over
+# /var/lib/containers/cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${BERTH_BENCH_ISOLATED:-}" ] && [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
@@ -8,4 +11,5 @@ if [ -z "${BERTH_BENCH_ISOLATED:-}" ] && [ "$(id -u)" = 0 ] && unshare -m true 2
   exec unshare -m --propagation private env BERTH_BENCH_ISOLATED=1 "$0" "$@"
 fi
 [ -n "${BERTH_BENCH_ISOLATED:-}" ] || echo "warning: not isolated; skopeo may mount blobs instead of uploading" >&2
-exec python3 bench/run.py "$@"
+python3 bench/run.py "$@"
+if [ "${BENCH_SCALEOUT:-1}" != 0 ]; then python3 bench/scaleout.py; fi
