@@ -2,6 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -113,6 +114,8 @@ Result<std::unique_ptr<Client::Connection>> Client::Acquire(bool& reused) {
   }
   reused = false;
   auto c = std::make_unique<Connection>();
+  // A flat_buffer reads at most its free capacity at a time (512 bytes when empty).
+  c->buffer.reserve(64 * 1024);
   const Endpoint& e = settings_.endpoint;
   tcp::resolver resolver(c->io);
   error_code ec;
@@ -267,6 +270,59 @@ class GetStream final : public ObjectStream {
   std::function<void(std::unique_ptr<Client::Connection>)> release_;
 };
 
+// A body of known length, read straight from the socket into the caller's buffer (after the
+// bytes that arrived with the headers): one read operation fills a whole buffer, instead of the
+// parser's copy through its own buffer.
+class LengthStream final : public ObjectStream {
+ public:
+  LengthStream(std::unique_ptr<Client::Connection> c, uint64_t length, bool keep_alive,
+               std::chrono::seconds timeout, std::function<void(std::unique_ptr<Client::Connection>)> release)
+      : c_(std::move(c)), remaining_(length), keep_alive_(keep_alive), timeout_(timeout),
+        release_(std::move(release)) {
+    Finish();
+  }
+
+  Result<size_t> Read(std::span<char> out) override {
+    if (!c_ && remaining_ > 0) return Fail(Code::kUnavailable, "the S3 connection broke mid-object");
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_));
+    size_t filled = 0;
+    if (want > 0 && c_->buffer.size() > 0) {
+      filled = asio::buffer_copy(asio::buffer(out.data(), want), c_->buffer.data());
+      c_->buffer.consume(filled);
+    }
+    if (filled < want) {
+      error_code ec;
+      c_->With([&](auto& stream) {
+        ec = c_->Run(timeout_, [&](auto handler) {
+          asio::async_read(stream, asio::buffer(out.data() + filled, want - filled), handler);
+        });
+      });
+      if (ec) {
+        c_.reset();
+        return Unreachable("reading an object", ec);
+      }
+      filled = want;
+    }
+    remaining_ -= filled;
+    Finish();
+    return filled;
+  }
+
+ private:
+  void Finish() {
+    if (c_ && remaining_ == 0) {
+      if (keep_alive_ && c_->buffer.size() == 0) release_(std::move(c_));
+      c_.reset();
+    }
+  }
+
+  std::unique_ptr<Client::Connection> c_;
+  uint64_t remaining_;
+  bool keep_alive_;
+  std::chrono::seconds timeout_;
+  std::function<void(std::unique_ptr<Client::Connection>)> release_;
+};
+
 class EmptyStream final : public ObjectStream {
  public:
   Result<size_t> Read(std::span<char>) override { return size_t{0}; }
@@ -309,6 +365,11 @@ Result<std::unique_ptr<ObjectStream>> Client::Get(std::string_view key, uint64_t
       continue;
     }
     const int status = static_cast<int>(parser->get().result_int());
+    if ((status == 200 || status == 206) && !parser->chunked() && parser->content_length()) {
+      return std::unique_ptr<ObjectStream>(new LengthStream(
+          std::move(*c), *parser->content_length(), parser->keep_alive(), options_.timeout,
+          [this](std::unique_ptr<Connection> done) { Release(std::move(done)); }));
+    }
     if (status == 200 || status == 206) {
       return std::unique_ptr<ObjectStream>(new GetStream(
           std::move(*c), std::move(parser), options_.timeout,
