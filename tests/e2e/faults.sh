@@ -6,7 +6,8 @@
 #     recover by themselves, with nothing acknowledged lost;
 #   - the S3 store answering 503 (its object servers gone) and down altogether: the same, after
 #     bounded retries;
-#   - the node holding the lease for background work dies: another one takes it over.
+#   - the node holding the lease for background work dies: another one takes it over;
+#   - S3 over HTTPS: the store's certificate is verified.
 HERE="$(cd "$(dirname "$0")" && pwd)"
 FAULTS="$(mktemp -d /tmp/berth-faults.XXXXXX)"
 "$HERE/../postgres/start.sh" "$FAULTS/pg" >/dev/null
@@ -129,6 +130,36 @@ NEW=$(lease_holders)
 check "another node took the lease over after node $HOLDER died ($NEW)" test "$(wc -w <<<"$NEW")" = 1 -a "$NEW" != "$HOLDER"
 
 berth_stop
+
+# --- S3 over HTTPS: the store's certificate is verified ---------------------------------------------
+# haproxy terminates TLS in front of the store with a certificate for "localhost"; a node that
+# trusts it (SSL_CERT_FILE) works through it, one that does not refuses to start.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/tls.key" -out "$WORK/tls.crt" -days 1 \
+  -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
+cat "$WORK/tls.crt" "$WORK/tls.key" >"$WORK/tls.pem"
+TLS_PORT=$(free_port)
+printf '%s\n' global "  maxconn 64" defaults "  mode http" "  timeout connect 2s" "  timeout client 60s" \
+  "  timeout server 60s" frontend\ s3tls "  bind 127.0.0.1:$TLS_PORT ssl crt $WORK/tls.pem" \
+  "  default_backend swift" backend\ swift "  server swift ${S3_ENDPOINT#http://}" >"$WORK/tls-proxy.cfg"
+haproxy -D -p "$WORK/tls-proxy.pid" -f "$WORK/tls-proxy.cfg"
+sed "s|^AWS_ENDPOINT_URL_S3 = .*|AWS_ENDPOINT_URL_S3 = https://localhost:$TLS_PORT|" "$WORK/s3.conf" >"$WORK/s3-tls.conf"
+TLS_NODE=(serve --data "$WORK/data-tls" --meta "$PG_URI?options=-csearch_path%3D$PG_SCHEMA"
+          --config "$WORK/s3-tls.conf" --blobs "s3://$S3_BUCKET/$S3_PREFIX" --log-level warn)
+NODE_PORT=$(free_port)
+env -u SSL_CERT_DIR SSL_CERT_FILE="$WORK/tls.crt" "$BERTH_BIN" "${TLS_NODE[@]}" --listen "127.0.0.1:$NODE_PORT" \
+  --secret-key-file "$BERTH_DATA/secret.key" 2>>"$WORK/berth.log" &
+TLS_PID=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NODE_PORT/healthz" >/dev/null && break; sleep 0.05; done
+STATUS=$(curl -s -o "$WORK/tls-blob" -w '%{http_code}' -u "$AK:$SK" "http://127.0.0.1:$NODE_PORT/v2/faults/before/blobs/$LAYER")
+check "a node reads blobs from S3 over verified TLS" test "$STATUS" = 200
+check "and they are whole" cmp -s "$WORK/tls-blob" "$WORK/img/blobs/sha256/${LAYER#sha256:}"
+kill -TERM "$TLS_PID"
+wait "$TLS_PID" 2>/dev/null || true
+env -u SSL_CERT_DIR -u SSL_CERT_FILE timeout 60 "$BERTH_BIN" "${TLS_NODE[@]}" --listen "127.0.0.1:$NODE_PORT" \
+  --secret-key-file "$BERTH_DATA/secret.key" >/dev/null 2>"$WORK/untrusted.log" || true
+check "a node that does not trust the certificate refuses to start" grep -q "certificate verify failed" "$WORK/untrusted.log"
+kill "$(cat "$WORK/tls-proxy.pid")"
+
 python3 "$ROOT/tests/e2e/stored_state.py" >"$BODY" 2>&1 || true
 check "the stored state is sound after every fault" grep -qx ok "$BODY"
 finish
