@@ -109,9 +109,12 @@ def start_berth():
                             "--data", data, "--anonymous", "--log-level", "warn"], port)
 
 
-def start_distribution():
+def start_distribution(name="distribution", driver=None):
+    """distribution with deletes on and no access log; `driver` is the storage driver's YAML
+    (indented under storage:), files under WORK by default."""
     port = free_port()
-    config = f"{WORK}/distribution.yml"
+    config = f"{WORK}/{name}.yml"
+    driver = driver or f"  filesystem:\n    rootdirectory: {WORK}/{name}-data\n"
     with open(config, "w") as f:
         f.write(f"""version: 0.1
 log:
@@ -119,16 +122,14 @@ log:
   accesslog:
     disabled: true
 storage:
-  filesystem:
-    rootdirectory: {WORK}/distribution-data
-  delete:
+{driver}  delete:
     enabled: true
   cache:
     blobdescriptor: inmemory
 http:
   addr: 127.0.0.1:{port}
 """)
-    return Server("distribution", ["docker-registry", "serve", config], port)
+    return Server(name, ["docker-registry", "serve", config], port)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -52,16 +52,7 @@ def start_berth(name, extra):
 
 
 def start_distribution_s3(s3):
-    port = base.free_port()
-    config = f"{WORK}/distribution-s3.yml"
-    with open(config, "w") as f:
-        f.write(f"""version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  s3:
+    return base.start_distribution("distribution-s3", f"""  s3:
     region: {s3['S3_REGION']}
     regionendpoint: {s3['S3_ENDPOINT']}
     bucket: {s3['S3_BUCKET']}
@@ -71,16 +62,9 @@ storage:
     secure: false
     v4auth: true
     chunksize: 8388608
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
   redirect:
     disable: true
-http:
-  addr: 127.0.0.1:{port}
 """)
-    return base.Server("distribution-s3", ["docker-registry", "serve", config], port)
 
 
 def metric(server, name):
