@@ -29,6 +29,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
 
+constexpr std::string_view kTlsRefused = "TLS_REFUSED";
+
 bool RetryableStatus(int status) {
   return status == 500 || status == 502 || status == 503 || status == 504 || status == 429;
 }
@@ -136,6 +138,12 @@ Result<std::unique_ptr<Client::Connection>> Client::Acquire(bool& reused) {
     c->tls->set_verify_callback(asio::ssl::host_name_verification(e.host));
     ec = c->Run(options_.timeout,
                 [&](auto handler) { c->tls->async_handshake(asio::ssl::stream_base::client, handler); });
+    if (ec && ec.category() == asio::error::get_ssl_category() && ec != asio::ssl::error::stream_truncated) {
+      // A certificate that does not verify will not verify on a retry either.
+      return Fail(Code::kUnavailable,
+                  "the S3 store is unreachable (TLS handshake with " + e.HostHeader() + ": " + ec.message() + ")",
+                  std::string(kTlsRefused));
+    }
     if (ec) return Unreachable("TLS handshake with " + e.HostHeader(), ec);
   }
   return c;
@@ -187,7 +195,12 @@ std::string PayloadHash(const Settings& settings, const Request& request) {
 Result<Response> Client::SendOnce(const Request& request, const std::string& path, bool& retryable) {
   retryable = true;
   bool reused = false;
-  BERTH_ASSIGN(std::unique_ptr<Connection> c, Acquire(reused));
+  Result<std::unique_ptr<Connection>> acquired = Acquire(reused);
+  if (!acquired) {
+    retryable = acquired.error().reason() != kTlsRefused;
+    return std::unexpected(std::move(acquired).error());
+  }
+  std::unique_ptr<Connection> c = std::move(*acquired);
   Prepared p = Prepare(settings_, request, path, PayloadHash(settings_, request));
   error_code ec;
   c->With([&](auto& stream) {
@@ -345,6 +358,7 @@ Result<std::unique_ptr<ObjectStream>> Client::Get(std::string_view key, uint64_t
     Result<std::unique_ptr<Connection>> c = Acquire(reused);
     if (!c) {
       last = c.error();
+      if (last.reason() == kTlsRefused) break;
       continue;
     }
     Prepared p = Prepare(settings_, request, path, PayloadHash(settings_, request));
