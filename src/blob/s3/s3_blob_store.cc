@@ -159,6 +159,11 @@ class S3Writer final : public BlobWriter {
 
   Status Append(std::string_view data) override {
     hash_.Update(data);
+    // One allocation for a whole part once a blob outgrows its first append, instead of a
+    // doubling string that would end up holding twice the part.
+    if (!buffer_.empty() && buffer_.size() + data.size() > buffer_.capacity() && buffer_.capacity() < Target()) {
+      buffer_.reserve(Target() + data.size());
+    }
     buffer_.append(data);
     size_ += data.size();
     if (buffer_.size() >= 2 * Target()) return Flush();
@@ -235,7 +240,6 @@ class S3Store final : public BlobStore {
     if (state->PartBytes() + state->tail_size != size) return UploadGone();
     std::string buffer;
     if (state->tail_size > 0) {
-      buffer.reserve(std::max<size_t>(state->tail_size, options_.part_bytes));
       BERTH_ASSIGN(buffer, ReadTail(TailKey(upload_id, state->tail_at), state->tail_size));
     }
     return std::unique_ptr<BlobWriter>(
