@@ -29,7 +29,8 @@ def request(method, path, body=None, headers=None):
     resp = conn.getresponse()
     data = resp.read()
     conn.close()
-    return resp.status, dict(resp.getheaders()), data
+    # Header names are case-insensitive (haproxy, in front of a cluster, sends them lower-case).
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
 
 
 def push_blob(data):
@@ -41,7 +42,7 @@ def push_blob(data):
         status, headers, _ = request("POST", f"/v2/{repo}/blobs/uploads/")
         if status != 202:
             return None
-        location = headers["Location"]
+        location = headers["location"]
         offset = 0
         step = max(1, len(data) // 3)
         while offset < len(data) - step:
