@@ -39,6 +39,20 @@ std::unexpected<Error> Unreachable(const std::string& what, const error_code& ec
   return Fail(Code::kUnavailable, "the S3 store is unreachable (" + what + ": " + ec.message() + ")");
 }
 
+// Runs `attempt(retryable)` until it succeeds, fails for good, or has run max_attempts times,
+// backing off between attempts.
+template <class F>
+auto Retrying(const ClientOptions& options, F&& attempt) -> decltype(attempt(std::declval<bool&>())) {
+  std::chrono::milliseconds backoff = options.first_backoff;
+  for (int tried = 1;; ++tried) {
+    bool retryable = false;
+    auto result = attempt(retryable);
+    if (result || !retryable || tried >= options.max_attempts) return result;
+    std::this_thread::sleep_for(backoff);
+    backoff *= 4;
+  }
+}
+
 }  // namespace
 
 // One keep-alive connection with a private io_context: each blocking call runs one
@@ -104,17 +118,15 @@ Client::Client(Settings settings, ClientOptions options)
 
 Client::~Client() = default;
 
-Result<std::unique_ptr<Client::Connection>> Client::Acquire(bool& reused) {
+Result<std::unique_ptr<Client::Connection>> Client::Acquire() {
   {
     std::lock_guard lock(pool_->mu);
     if (!pool_->idle.empty()) {
       std::unique_ptr<Connection> c = std::move(pool_->idle.back());
       pool_->idle.pop_back();
-      reused = true;
       return c;
     }
   }
-  reused = false;
   auto c = std::make_unique<Connection>();
   // A flat_buffer reads at most its free capacity at a time (512 bytes when empty).
   c->buffer.reserve(64 * 1024);
@@ -194,8 +206,7 @@ std::string PayloadHash(const Settings& settings, const Request& request) {
 
 Result<Response> Client::SendOnce(const Request& request, const std::string& path, bool& retryable) {
   retryable = true;
-  bool reused = false;
-  Result<std::unique_ptr<Connection>> acquired = Acquire(reused);
+  Result<std::unique_ptr<Connection>> acquired = Acquire();
   if (!acquired) {
     retryable = acquired.error().reason() != kTlsRefused;
     return std::unexpected(std::move(acquired).error());
@@ -221,25 +232,13 @@ Result<Response> Client::SendOnce(const Request& request, const std::string& pat
   r.body = std::move(parser.get().body());
   if (parser.keep_alive()) Release(std::move(c));
   retryable = RetryableStatus(r.status);
+  if (retryable) return std::unexpected(S3Failure(std::string(request.method) + " " + std::string(request.key), r));
   return r;
 }
 
 Result<Response> Client::Send(Request request) {
   const std::string path = settings_.ObjectPath(request.key);
-  std::chrono::milliseconds backoff = options_.first_backoff;
-  Error last(Code::kUnavailable, "no attempt made");
-  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    bool retryable = false;
-    Result<Response> r = SendOnce(request, path, retryable);
-    if (r && !retryable) return r;
-    last = r ? S3Failure(std::string(request.method) + " " + std::string(request.key), *r) : r.error();
-    if (!retryable) break;
-    if (attempt < options_.max_attempts) {
-      std::this_thread::sleep_for(backoff);
-      backoff *= 4;
-    }
-  }
-  return std::unexpected(std::move(last));
+  return Retrying(options_, [&](bool& retryable) { return SendOnce(request, path, retryable); });
 }
 
 namespace {
@@ -343,65 +342,54 @@ class EmptyStream final : public ObjectStream {
 
 }  // namespace
 
+Result<std::unique_ptr<ObjectStream>> Client::GetOnce(const Request& request, const std::string& path,
+                                                     bool& retryable) {
+  Result<std::unique_ptr<Connection>> c = Acquire();
+  if (!c) {
+    retryable = c.error().reason() != kTlsRefused;
+    return std::unexpected(std::move(c).error());
+  }
+  retryable = true;
+  Prepared p = Prepare(settings_, request, path, PayloadHash(settings_, request));
+  error_code ec;
+  (*c)->With([&](auto& stream) {
+    ec = (*c)->Run(options_.timeout, [&](auto handler) { bhttp::async_write(stream, p.message, handler); });
+  });
+  auto parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
+  parser->body_limit(boost::none);
+  if (!ec) {
+    (*c)->With([&](auto& stream) {
+      ec = (*c)->Run(options_.timeout,
+                     [&](auto handler) { bhttp::async_read_header(stream, (*c)->buffer, *parser, handler); });
+    });
+  }
+  if (ec) return Unreachable("GET " + std::string(request.key), ec);
+  const int status = static_cast<int>(parser->get().result_int());
+  auto release = [this](std::unique_ptr<Connection> done) { Release(std::move(done)); };
+  if ((status == 200 || status == 206) && !parser->chunked() && parser->content_length()) {
+    return std::unique_ptr<ObjectStream>(new LengthStream(std::move(*c), *parser->content_length(),
+                                                          parser->keep_alive(), options_.timeout, release));
+  }
+  if (status == 200 || status == 206) {
+    return std::unique_ptr<ObjectStream>(new GetStream(std::move(*c), std::move(parser), options_.timeout, release));
+  }
+  // Read the (small) error document to learn S3's code; the connection is not reused.
+  std::string body(4096, '\0');
+  GetStream error_body(std::move(*c), std::move(parser), options_.timeout, [](std::unique_ptr<Connection>) {});
+  Result<size_t> n = error_body.Read(std::span<char>(body.data(), body.size()));
+  body.resize(n ? *n : 0);
+  retryable = RetryableStatus(status);
+  if (status == 416) return std::unique_ptr<ObjectStream>(new EmptyStream());  // offset at the end
+  if (status == 404) return Fail(Code::kNotFound, "S3 has no object " + std::string(request.key), "NoSuchKey");
+  return std::unexpected(S3Failure("GET " + std::string(request.key),
+                                   Response{.status = status, .headers = {}, .body = std::move(body)}));
+}
+
 Result<std::unique_ptr<ObjectStream>> Client::Get(std::string_view key, uint64_t offset) {
   const std::string path = settings_.ObjectPath(key);
   Request request{.method = "GET", .key = key, .query = "", .headers = {}, .body = {}, .payload_sha256 = ""};
   if (offset > 0) request.headers.push_back({"range", "bytes=" + std::to_string(offset) + "-"});
-  std::chrono::milliseconds backoff = options_.first_backoff;
-  Error last(Code::kUnavailable, "no attempt made");
-  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    if (attempt > 1) {
-      std::this_thread::sleep_for(backoff);
-      backoff *= 4;
-    }
-    bool reused = false;
-    Result<std::unique_ptr<Connection>> c = Acquire(reused);
-    if (!c) {
-      last = c.error();
-      if (last.reason() == kTlsRefused) break;
-      continue;
-    }
-    Prepared p = Prepare(settings_, request, path, PayloadHash(settings_, request));
-    error_code ec;
-    (*c)->With([&](auto& stream) {
-      ec = (*c)->Run(options_.timeout, [&](auto handler) { bhttp::async_write(stream, p.message, handler); });
-    });
-    auto parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
-    parser->body_limit(boost::none);
-    if (!ec) {
-      (*c)->With([&](auto& stream) {
-        ec = (*c)->Run(options_.timeout,
-                       [&](auto handler) { bhttp::async_read_header(stream, (*c)->buffer, *parser, handler); });
-      });
-    }
-    if (ec) {
-      last = Unreachable("GET " + std::string(key), ec).error();
-      continue;
-    }
-    const int status = static_cast<int>(parser->get().result_int());
-    if ((status == 200 || status == 206) && !parser->chunked() && parser->content_length()) {
-      return std::unique_ptr<ObjectStream>(new LengthStream(
-          std::move(*c), *parser->content_length(), parser->keep_alive(), options_.timeout,
-          [this](std::unique_ptr<Connection> done) { Release(std::move(done)); }));
-    }
-    if (status == 200 || status == 206) {
-      return std::unique_ptr<ObjectStream>(new GetStream(
-          std::move(*c), std::move(parser), options_.timeout,
-          [this](std::unique_ptr<Connection> done) { Release(std::move(done)); }));
-    }
-    // Read the (small) error document to learn S3's code; the connection is not reused.
-    std::string body(4096, '\0');
-    GetStream error_body(std::move(*c), std::move(parser), options_.timeout,
-                         [](std::unique_ptr<Connection>) {});
-    Result<size_t> n = error_body.Read(std::span<char>(body.data(), body.size()));
-    body.resize(n ? *n : 0);
-    Response r{.status = status, .headers = {}, .body = std::move(body)};
-    if (status == 416) return std::unique_ptr<ObjectStream>(new EmptyStream());  // offset at the end
-    if (status == 404) return Fail(Code::kNotFound, "S3 has no object " + std::string(key), "NoSuchKey");
-    last = S3Failure("GET " + std::string(key), r);
-    if (!RetryableStatus(status)) break;
-  }
-  return std::unexpected(std::move(last));
+  return Retrying(options_, [&](bool& retryable) { return GetOnce(request, path, retryable); });
 }
 
 std::string Client::PresignedGetUrl(std::string_view key, std::chrono::seconds ttl) const {

@@ -85,10 +85,12 @@ class Client {
   class Connection;
 
  private:
-  Result<std::unique_ptr<Connection>> Acquire(bool& reused);
+  Result<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> connection);
-  Result<Response> SendOnce(const Request& request, const std::string& authorization_path,
-                            bool& retryable);
+  // One attempt each; `retryable` says whether a failure may pass on another attempt.
+  Result<Response> SendOnce(const Request& request, const std::string& path, bool& retryable);
+  Result<std::unique_ptr<ObjectStream>> GetOnce(const Request& request, const std::string& path,
+                                                bool& retryable);
 
   Settings settings_;
   ClientOptions options_;
