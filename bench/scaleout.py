@@ -165,14 +165,11 @@ def main():
         f.write('wrk.headers["Accept"] = "application/vnd.oci.image.manifest.v1+json"\n')
     image = base.make_layout("image-scaleout", LAYER)
     pg, s3 = start_stores()
-    with open(f"{WORK}/s3.conf", "w") as f:
-        f.write(f"AWS_ENDPOINT_URL_S3 = {s3['S3_ENDPOINT']}\nAWS_REGION = {s3['S3_REGION']}\n"
-                f"AWS_ACCESS_KEY_ID = {s3['S3_ACCESS_KEY']}\nAWS_SECRET_ACCESS_KEY = {s3['S3_SECRET_KEY']}\n")
     results = {}
     try:
         for name, start in (("berth embedded", lambda: start_berth("berth-embedded", [])),
                             ("berth pg+s3", lambda: start_berth("berth-pg-s3", [
-                                "--meta", pg, "--config", f"{WORK}/s3.conf",
+                                "--meta", pg, "--config", f"{WORK}/s3/berth.conf",
                                 "--blobs", f"s3://{s3['S3_BUCKET']}/berth"])),
                             ("distribution s3", lambda: start_distribution_s3(s3))):
             base.log(f"[{name}]")

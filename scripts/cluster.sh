@@ -37,16 +37,13 @@ echo "starting PostgreSQL and the S3 store"
 "$ROOT/tests/s3/start.sh" "$DIR/s3"
 # shellcheck disable=SC1091
 . "$DIR/s3/env"
-printf '%s\n' "AWS_ENDPOINT_URL_S3 = $S3_ENDPOINT" "AWS_REGION = $S3_REGION" \
-  "AWS_ACCESS_KEY_ID = $S3_ACCESS_KEY" "AWS_SECRET_ACCESS_KEY = $S3_SECRET_KEY" >"$DIR/s3.conf"
-chmod 600 "$DIR/s3.conf"
 
 ports=()
 for i in $(seq 1 "$NODES"); do
   port=$(free_port)
   ports+=("$port")
   args=(serve --listen "127.0.0.1:$port" --data "$DIR/node$i" --meta "$(cat "$DIR/postgres/uri")"
-        --config "$DIR/s3.conf" --blobs "s3://$S3_BUCKET/registry" --external-url "http://$LISTEN")
+        --config "$DIR/s3/berth.conf" --blobs "s3://$S3_BUCKET/registry" --external-url "http://$LISTEN")
   # Node 1 makes the secret key file on its first start; the others share it.
   [ "$i" -gt 1 ] && args+=(--secret-key-file "$DIR/node1/secret.key")
   "$BIN" "${args[@]}" >"$DIR/node$i.out" 2>"$DIR/node$i.log" &

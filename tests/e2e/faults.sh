@@ -142,7 +142,7 @@ printf '%s\n' global "  maxconn 64" defaults "  mode http" "  timeout connect 2s
   "  timeout server 60s" frontend\ s3tls "  bind 127.0.0.1:$TLS_PORT ssl crt $WORK/tls.pem" \
   "  default_backend swift" backend\ swift "  server swift ${S3_ENDPOINT#http://}" >"$WORK/tls-proxy.cfg"
 haproxy -D -p "$WORK/tls-proxy.pid" -f "$WORK/tls-proxy.cfg"
-sed "s|^AWS_ENDPOINT_URL_S3 = .*|AWS_ENDPOINT_URL_S3 = https://localhost:$TLS_PORT|" "$WORK/s3.conf" >"$WORK/s3-tls.conf"
+sed "s|^AWS_ENDPOINT_URL_S3 = .*|AWS_ENDPOINT_URL_S3 = https://localhost:$TLS_PORT|" "$S3_CONF" >"$WORK/s3-tls.conf"
 TLS_NODE=(serve --data "$WORK/data-tls" --meta "$PG_URI?options=-csearch_path%3D$PG_SCHEMA"
           --config "$WORK/s3-tls.conf" --blobs "s3://$S3_BUCKET/$S3_PREFIX" --log-level warn)
 NODE_PORT=$(free_port)

@@ -52,9 +52,8 @@ if [ "$BERTH_E2E_BLOBS" = s3 ]; then
   export S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_REGION S3_BUCKET
   S3_PREFIX="e2e-$(basename "$WORK" | tr -cd 'a-zA-Z0-9')/"
   export S3_PREFIX
-  printf '%s\n' "AWS_ENDPOINT_URL_S3 = $S3_ENDPOINT" "AWS_REGION = $S3_REGION" \
-    "AWS_ACCESS_KEY_ID = $S3_ACCESS_KEY" "AWS_SECRET_ACCESS_KEY = $S3_SECRET_KEY" >"$WORK/s3.conf"
-  BERTH_BLOB_ARGS=(--config "$WORK/s3.conf" --blobs "s3://$S3_BUCKET/$S3_PREFIX")
+  S3_CONF="$(dirname "$BERTH_TEST_S3_ENV_FILE")/berth.conf"  # written by tests/s3/start.sh
+  BERTH_BLOB_ARGS=(--config "$S3_CONF" --blobs "s3://$S3_BUCKET/$S3_PREFIX")
 fi
 blobstore() { python3 "$ROOT/tests/e2e/blobstore.py" "$@"; }
 

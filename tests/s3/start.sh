@@ -3,6 +3,8 @@
 # middleware (Debian's swift packages), on free loopback ports, with one bucket, and writes
 # what a client needs to STATE/env as shell assignments:
 #   S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_REGION S3_BUCKET
+# and the same as a Berth config file (STATE/berth.conf: AWS_ENDPOINT_URL_S3 and the keys), to
+# pass with --config beside --blobs s3://$S3_BUCKET/PREFIX.
 # The store's files live in a new directory under /tmp (STATE/dir names it); stop.sh removes it.
 #
 # usage: tests/s3/start.sh STATE
@@ -41,4 +43,6 @@ code=$(curl -s -o "$STATE/bucket.log" -w '%{http_code}' -X PUT --aws-sigv4 "aws:
   "http://$ACCOUNT%3A$USERNAME:$S3_SECRET_KEY@${S3_ENDPOINT#http://}/$BUCKET")
 [ "$code" = 200 ] || { echo "s3: creating bucket $BUCKET: HTTP $code" >&2; cat "$STATE/bucket.log" >&2; exit 1; }
 echo "S3_BUCKET=$BUCKET" >>"$STATE/env"
+(umask 077 && printf '%s\n' "AWS_ENDPOINT_URL_S3 = $S3_ENDPOINT" "AWS_REGION = $S3_REGION" \
+  "AWS_ACCESS_KEY_ID = $S3_ACCESS_KEY" "AWS_SECRET_ACCESS_KEY = $S3_SECRET_KEY" >"$STATE/berth.conf")
 echo "S3 (Swift s3api) on $S3_ENDPOINT, bucket $BUCKET ($DIR)"
