@@ -32,6 +32,8 @@
 namespace berth::meta {
 
 using RepositoryId = int64_t;
+// Stands for every repository where one is named for a change (caches, notifications).
+inline constexpr RepositoryId kAllRepositories = -1;
 using UnixSeconds = int64_t;
 
 // Called by a store's Open function after each schema migration it applies, with the schema

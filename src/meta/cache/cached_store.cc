@@ -21,10 +21,10 @@ CachedStore::~CachedStore() { feed_.reset(); }
 Result<std::optional<RepositoryId>> CachedStore::FindRepository(std::string_view name) {
   feed_->Drain();
   const std::string key = "r" + std::string(name);
-  if (std::optional<ReadCache::Value> v = cache_.Get(key, ReadCache::kAll)) return std::get<int64_t>(*v);
-  const ReadCache::Ticket ticket = cache_.Begin(ReadCache::kAll);
+  if (std::optional<ReadCache::Value> v = cache_.Get(key, kAllRepositories)) return std::get<int64_t>(*v);
+  const ReadCache::Ticket ticket = cache_.Begin(kAllRepositories);
   BERTH_ASSIGN(std::optional<RepositoryId> id, store_->FindRepository(name));
-  if (id) cache_.Put(key, ReadCache::kAll, *id, ticket);
+  if (id) cache_.Put(key, kAllRepositories, *id, ticket);
   return id;
 }
 
@@ -81,7 +81,7 @@ Result<bool> CachedStore::DeleteTag(RepositoryId repo, std::string_view tag) {
 
 Result<std::vector<std::string>> CachedStore::DeleteRepository(RepositoryId repo, bool force) {
   Result<std::vector<std::string>> r = store_->DeleteRepository(repo, force);
-  cache_.Changed(ReadCache::kAll);
+  cache_.Changed(kAllRepositories);
   return r;
 }
 

@@ -53,7 +53,7 @@ void ReadCache::EraseLocked(std::list<Entry>::iterator it) {
 
 void ReadCache::Changed(RepositoryId repo) {
   std::lock_guard lock(mu_);
-  if (repo == kAll) {
+  if (repo == kAllRepositories) {
     ++epoch_;
     return;
   }

@@ -4,7 +4,7 @@
 // by name, blob sizes, manifests by digest and tag resolutions. Pure bookkeeping, no I/O.
 //
 // Entries are invalidated by repository: Changed(repo) drops what the cache holds of it,
-// Changed(kAll) and Reset() drop everything. A read that misses takes a Ticket before asking
+// Changed(kAllRepositories) and Reset() drop everything. A read that misses takes a Ticket before asking
 // the store and may Put its answer only if nothing of its repository changed in between, so
 // an answer read before a change is never kept after it. Bounded by the bytes it holds
 // (least recently used entries go first). Serves nothing until Enable(true).
@@ -27,7 +27,6 @@ namespace berth::meta::cache {
 
 class ReadCache {
  public:
-  static constexpr RepositoryId kAll = -1;
   using Value = std::variant<int64_t, ManifestRecord>;
 
   explicit ReadCache(size_t max_bytes) : max_bytes_(max_bytes) {}

@@ -28,7 +28,7 @@ TEST(ReadCache, AChangeDropsOnlyItsRepository) {
   cache.Changed(1);
   EXPECT_FALSE(cache.Get("a", 1).has_value());
   EXPECT_EQ(std::get<ManifestRecord>(*cache.Get("b", 2)).payload, std::string(10, 'b'));
-  cache.Changed(ReadCache::kAll);
+  cache.Changed(kAllRepositories);
   EXPECT_FALSE(cache.Get("b", 2).has_value());
 }
 

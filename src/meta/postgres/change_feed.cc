@@ -45,7 +45,7 @@ void ChangeFeed::ConsumeLocked() {
   }
   while (PGnotify* n = PQnotifies(conn_)) {
     std::string_view payload(n->extra);
-    int64_t repo = -1;
+    RepositoryId repo = kAllRepositories;
     if (std::optional<uint64_t> id = ParseUint64(payload)) repo = static_cast<int64_t>(*id);
     listener_.OnChange(repo);
     PQfreemem(n);

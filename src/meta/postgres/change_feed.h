@@ -1,9 +1,10 @@
 // meta/postgres/change_feed.h
 //
 // What other nodes changed, as PostgreSQL tells it: every write transaction that changes what
-// nodes cache notifies the "berth_changes" channel with the repository's id (-1: every
-// repository) when it commits (meta/sql's Db::Changed), and a ChangeFeed LISTENs on its own
-// connection, on its own thread, and passes each to its listener, usually within a millisecond.
+// nodes cache notifies the "berth_changes" channel with the repository's id (or
+// kAllRepositories) when it commits (meta/sql's Db::Changed), and a ChangeFeed LISTENs on its
+// own connection, on its own thread, and passes each to its listener, usually within a
+// millisecond.
 //
 // A feed that loses its connection cannot know what it missed: it tells the listener to forget
 // everything (OnReset(false)) and reconnects; once listening again it says so (OnReset(true)).
@@ -29,7 +30,7 @@ inline constexpr const char* kChangeChannel = "berth_changes";
 class ChangeListener {
  public:
   virtual ~ChangeListener() = default;
-  virtual void OnChange(RepositoryId repo) = 0;  // -1: every repository
+  virtual void OnChange(RepositoryId repo) = 0;  // or kAllRepositories
   // Everything known may be stale: forget it. `listening` says whether changes arrive again.
   virtual void OnReset(bool listening) = 0;
 };

@@ -45,8 +45,6 @@ namespace berth::meta::sql {
 
 enum RefKind : int64_t { kBlobRef = 0, kManifestRef = 1, kForeignRef = 2 };
 
-inline constexpr RepositoryId kAllRepositories = -1;
-
 template <class Db>
 class SqlStore final : public MetadataStore {
  public:
