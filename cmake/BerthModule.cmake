@@ -13,3 +13,13 @@ function(berth_module name)
     set_tests_properties(berth_${name}_test PROPERTIES LABELS unit)
   endif()
 endfunction()
+
+# berth_test_server(NAME DIR): a real server the tests need (tests/NAME/start.sh DIR and
+# stop.sh DIR), started by CTest before the tests that require fixture NAME and stopped after,
+# so those tests cannot be skipped by accident.
+function(berth_test_server name dir)
+  add_test(NAME ${name}_start COMMAND ${PROJECT_SOURCE_DIR}/tests/${name}/start.sh ${dir})
+  add_test(NAME ${name}_stop COMMAND ${PROJECT_SOURCE_DIR}/tests/${name}/stop.sh ${dir})
+  set_tests_properties(${name}_start PROPERTIES FIXTURES_SETUP ${name} LABELS unit)
+  set_tests_properties(${name}_stop PROPERTIES FIXTURES_CLEANUP ${name} LABELS unit)
+endfunction()
