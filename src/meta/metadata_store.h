@@ -34,6 +34,9 @@ namespace berth::meta {
 using RepositoryId = int64_t;
 // Stands for every repository where one is named for a change (caches, notifications).
 inline constexpr RepositoryId kAllRepositories = -1;
+// Named for a change to the IAM document (users, groups, keys, policies): caches of identities
+// and their policies drop what they hold.
+inline constexpr RepositoryId kIamChanged = -2;
 using UnixSeconds = int64_t;
 
 // Called by a store's Open function after each schema migration it applies, with the schema
@@ -187,6 +190,12 @@ struct RepositoryRecord {
 
 using ResourceTags = std::vector<std::pair<std::string, std::string>>;
 
+// What authorizing a request on a repository needs: its policy ("" for none) and its tags.
+struct RepositoryAccess {
+  std::string policy;
+  ResourceTags tags;
+};
+
 // The ECR control plane's view of repositories. Errors as above; CreateRepository returns
 // kAlreadyExists for a taken name, DeleteRepository kFailedPrecondition for a repository with
 // images unless forced.
@@ -211,6 +220,10 @@ class RepositoryAdmin {
   // Adds or overwrites tags; kResourceExhausted if the result would exceed `max_tags`.
   virtual Status TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) = 0;
   virtual Status UntagResource(RepositoryId repo, const std::vector<std::string>& keys) = 0;
+  // nullopt when the repository does not exist.
+  virtual Result<std::optional<RepositoryAccess>> GetRepositoryAccess(RepositoryId repo) = 0;
+  // Sets the repository policy ("" removes it); kNotFound if the repository does not exist.
+  virtual Status SetRepositoryPolicy(RepositoryId repo, std::string_view policy) = 0;
 };
 
 struct ImageRecord {
@@ -263,11 +276,27 @@ class Leases {
 };
 
 // One object serving every role; the composition root hands out the facets.
+// The IAM state (iam/state.h) as one versioned document. Version 0 with an empty document is the
+// state before anything was saved.
+struct IamDocument {
+  int64_t version = 0;
+  std::string json;
+};
+class IamDocuments {
+ public:
+  virtual ~IamDocuments() = default;
+  virtual Result<IamDocument> LoadIam() = 0;
+  // Stores `json` as version expected + 1 if the stored version is still `expected`;
+  // kAborted otherwise (another change won: load and apply again).
+  virtual Status SaveIam(int64_t expected, std::string_view json) = 0;
+};
+
 class MetadataStore : public RegistryIndex,
                       public UploadSessions,
                       public AccessKeys,
                       public RepositoryAdmin,
                       public ImageCatalog,
-                      public Leases {};
+                      public Leases,
+                      public IamDocuments {};
 
 }  // namespace berth::meta

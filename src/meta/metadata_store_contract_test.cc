@@ -200,6 +200,36 @@ TEST_P(MetadataStoreContract, AccessKeysAreUnique) {
   EXPECT_EQ(store_->ListAccessKeys()->size(), 1u);
 }
 
+TEST_P(MetadataStoreContract, TheIamDocumentChangesOnlyFromTheVersionItWasReadAt) {
+  IamDocument empty = *store_->LoadIam();
+  EXPECT_EQ(empty.version, 0);
+  EXPECT_EQ(empty.json, "");
+  ASSERT_TRUE(store_->SaveIam(0, "{\"users\":[]}"));
+  EXPECT_EQ(store_->SaveIam(0, "{}").error().code(), Code::kAborted);
+  ASSERT_TRUE(store_->SaveIam(1, "{\"users\":[1]}"));
+  EXPECT_EQ(store_->SaveIam(1, "{}").error().code(), Code::kAborted);
+  IamDocument now = *store_->LoadIam();
+  EXPECT_EQ(now.version, 2);
+  EXPECT_EQ(now.json, "{\"users\":[1]}");
+}
+
+TEST_P(MetadataStoreContract, RepositoryAccessHoldsThePolicyAndTheTags) {
+  RepositoryRecord r = *store_->CreateRepository({.name = "guarded", .created_at = 1}, {{"team", "a"}});
+  EXPECT_EQ(store_->GetRepositoryAccess(r.id)->value().policy, "");
+  ASSERT_TRUE(store_->SetRepositoryPolicy(r.id, "{\"Statement\":[]}"));
+  ASSERT_TRUE(store_->TagResource(r.id, {{"env", "prod"}}, 50));
+  RepositoryAccess access = store_->GetRepositoryAccess(r.id)->value();
+  EXPECT_EQ(access.policy, "{\"Statement\":[]}");
+  EXPECT_EQ(access.tags, (ResourceTags{{"env", "prod"}, {"team", "a"}}));
+  ASSERT_TRUE(store_->UntagResource(r.id, {"env"}));
+  ASSERT_TRUE(store_->SetRepositoryPolicy(r.id, ""));
+  access = store_->GetRepositoryAccess(r.id)->value();
+  EXPECT_EQ(access.policy, "");
+  EXPECT_EQ(access.tags, (ResourceTags{{"team", "a"}}));
+  EXPECT_FALSE(store_->GetRepositoryAccess(r.id + 1000)->has_value());
+  EXPECT_EQ(store_->SetRepositoryPolicy(r.id + 1000, "{}").error().code(), Code::kNotFound);
+}
+
 TEST_P(MetadataStoreContract, ImmutableTagsCannotMoveButRepushingTheSameImageIsFine) {
   RepositoryRecord r = *store_->CreateRepository({.name = "locked", .created_at = 1,
                                                   .tag_mutability = "IMMUTABLE_WITH_EXCLUSION",

@@ -28,6 +28,29 @@ Result<std::optional<RepositoryId>> CachedStore::FindRepository(std::string_view
   return id;
 }
 
+void CachedStore::OnChange(RepositoryId repo) {
+  if (repo != kIamChanged) {
+    cache_.Changed(repo);
+  } else if (iam_observer_) {
+    iam_observer_(true);
+  }
+}
+
+void CachedStore::OnReset(bool listening) {
+  cache_.Reset(listening);
+  if (iam_observer_) iam_observer_(listening);
+}
+
+Result<std::optional<RepositoryAccess>> CachedStore::GetRepositoryAccess(RepositoryId repo) {
+  feed_->Drain();
+  const std::string key = RepoKey('p', repo, "");
+  if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) return std::get<RepositoryAccess>(std::move(*v));
+  const ReadCache::Ticket ticket = cache_.Begin(repo);
+  BERTH_ASSIGN(std::optional<RepositoryAccess> access, store_->GetRepositoryAccess(repo));
+  if (access) cache_.Put(key, repo, *access, ticket);
+  return access;
+}
+
 Result<std::optional<uint64_t>> CachedStore::FindBlob(RepositoryId repo, const oci::Digest& digest) {
   feed_->Drain();
   const std::string key = RepoKey('b', repo, digest.str());
@@ -82,6 +105,24 @@ Result<bool> CachedStore::DeleteTag(RepositoryId repo, std::string_view tag) {
 Result<std::vector<std::string>> CachedStore::DeleteRepository(RepositoryId repo, bool force) {
   Result<std::vector<std::string>> r = store_->DeleteRepository(repo, force);
   cache_.Changed(kAllRepositories);
+  return r;
+}
+
+Status CachedStore::TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) {
+  Status r = store_->TagResource(repo, tags, max_tags);
+  cache_.Changed(repo);
+  return r;
+}
+
+Status CachedStore::UntagResource(RepositoryId repo, const std::vector<std::string>& keys) {
+  Status r = store_->UntagResource(repo, keys);
+  cache_.Changed(repo);
+  return r;
+}
+
+Status CachedStore::SetRepositoryPolicy(RepositoryId repo, std::string_view policy) {
+  Status r = store_->SetRepositoryPolicy(repo, policy);
+  cache_.Changed(repo);
   return r;
 }
 

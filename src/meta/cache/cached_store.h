@@ -3,7 +3,7 @@
 // A MetadataStore in front of the shared one (PostgreSQL) that answers the hot reads from this
 // node's memory: a warm manifest GET, blob HEAD or GET asks the database nothing. Cached:
 // repository IDs by name, blob sizes, manifests by digest and by tag (only what exists: an
-// absent answer is always asked again). Every write that changes them notifies the other
+// absent answer is always asked again), repository policies and tags. Every write that changes them notifies the other
 // nodes through PostgreSQL (meta/postgres/change_feed.h), which drop what they hold of that
 // repository within about a millisecond; this node drops it before its own write returns, so
 // it always reads its own writes. While the feed is not listening nothing is served from the
@@ -12,6 +12,7 @@
 // Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,9 +30,14 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
 
   const ReadCache& cache() const { return cache_; }
 
+  // Called (from the feed's thread) when another node changed the IAM document, with true, and
+  // when the feed lost or regained its connection, with whether changes arrive now. Set once,
+  // before requests are served.
+  void OnIamChange(std::function<void(bool listening)> observer) { iam_observer_ = std::move(observer); }
+
   // ChangeListener
-  void OnChange(RepositoryId repo) override { cache_.Changed(repo); }
-  void OnReset(bool listening) override { cache_.Reset(listening); }
+  void OnChange(RepositoryId repo) override;
+  void OnReset(bool listening) override;
 
   // Cached reads.
   Result<std::optional<RepositoryId>> FindRepository(std::string_view name) override;
@@ -92,12 +98,12 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   }
   Status UpdateRepository(const RepositoryRecord& record) override { return store_->UpdateRepository(record); }
   Result<ResourceTags> GetResourceTags(RepositoryId repo) override { return store_->GetResourceTags(repo); }
-  Status TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) override {
-    return store_->TagResource(repo, tags, max_tags);
-  }
-  Status UntagResource(RepositoryId repo, const std::vector<std::string>& keys) override {
-    return store_->UntagResource(repo, keys);
-  }
+  Status TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) override;
+  Status UntagResource(RepositoryId repo, const std::vector<std::string>& keys) override;
+  Result<std::optional<RepositoryAccess>> GetRepositoryAccess(RepositoryId repo) override;
+  Status SetRepositoryPolicy(RepositoryId repo, std::string_view policy) override;
+  Result<IamDocument> LoadIam() override { return store_->LoadIam(); }
+  Status SaveIam(int64_t expected, std::string_view json) override { return store_->SaveIam(expected, json); }
   Result<std::vector<ImageRecord>> ListImages(RepositoryId repo, std::string_view after, size_t limit) override {
     return store_->ListImages(repo, after, limit);
   }
@@ -122,6 +128,7 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
  private:
   std::unique_ptr<MetadataStore> store_;
   ReadCache cache_;
+  std::function<void(bool)> iam_observer_;
   std::unique_ptr<postgres::ChangeFeed> feed_;  // last: stops before the cache goes
 };
 

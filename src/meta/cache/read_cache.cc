@@ -37,6 +37,10 @@ void ReadCache::Put(const std::string& key, RepositoryId repo, Value value, cons
   }
   size_t bytes = key.size() + sizeof(Entry);
   if (const ManifestRecord* m = std::get_if<ManifestRecord>(&value)) bytes += m->payload.size() + m->media_type.size();
+  if (const RepositoryAccess* a = std::get_if<RepositoryAccess>(&value)) {
+    bytes += a->policy.size();
+    for (const auto& [k, v] : a->tags) bytes += k.size() + v.size() + 64;
+  }
   if (bytes > max_bytes_ / 8) return;  // one entry never crowds out the rest
   if (auto old = index_.find(key); old != index_.end()) EraseLocked(old->second);
   lru_.push_front(Entry{key, repo, std::move(value), epoch_, ticket.generation, bytes});

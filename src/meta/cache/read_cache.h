@@ -1,7 +1,7 @@
 // meta/cache/read_cache.h
 //
 // The per-node cache of metadata reads that a cluster node serves from memory: repository IDs
-// by name, blob sizes, manifests by digest and tag resolutions. Pure bookkeeping, no I/O.
+// by name, blob sizes, manifests by digest and tag resolutions, repository policies and tags. Pure bookkeeping, no I/O.
 //
 // Entries are invalidated by repository: Changed(repo) drops what the cache holds of it,
 // Changed(kAllRepositories) and Reset() drop everything. A read that misses takes a Ticket before asking
@@ -27,7 +27,7 @@ namespace berth::meta::cache {
 
 class ReadCache {
  public:
-  using Value = std::variant<int64_t, ManifestRecord>;
+  using Value = std::variant<int64_t, ManifestRecord, RepositoryAccess>;
 
   explicit ReadCache(size_t max_bytes) : max_bytes_(max_bytes) {}
 

@@ -47,6 +47,7 @@ void ChangeFeed::ConsumeLocked() {
     std::string_view payload(n->extra);
     RepositoryId repo = kAllRepositories;
     if (std::optional<uint64_t> id = ParseUint64(payload)) repo = static_cast<int64_t>(*id);
+    if (payload == "-2") repo = kIamChanged;
     listener_.OnChange(repo);
     PQfreemem(n);
   }

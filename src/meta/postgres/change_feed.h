@@ -30,7 +30,7 @@ inline constexpr const char* kChangeChannel = "berth_changes";
 class ChangeListener {
  public:
   virtual ~ChangeListener() = default;
-  virtual void OnChange(RepositoryId repo) = 0;  // or kAllRepositories
+  virtual void OnChange(RepositoryId repo) = 0;  // or kAllRepositories, kIamChanged
   // Everything known may be stale: forget it. `listening` says whether changes arrive again.
   virtual void OnReset(bool listening) = 0;
 };

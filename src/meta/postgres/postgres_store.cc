@@ -6,6 +6,7 @@
 #include "meta/postgres/connection.h"
 #include "meta/postgres/schema.h"
 #include "meta/sql/access_keys.inl"
+#include "meta/sql/iam.inl"
 #include "meta/sql/image_catalog.inl"
 #include "meta/sql/leases.inl"
 #include "meta/sql/registry_index.inl"

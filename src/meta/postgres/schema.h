@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 2> kMigrations = {{
+inline constexpr std::array<Migration, 3> kMigrations = {{
     {"registry core and ECR control plane (as SQLite schema version 2)", R"sql(
 CREATE TABLE repositories(
   id BIGSERIAL PRIMARY KEY,
@@ -90,6 +90,13 @@ CREATE TABLE leases(
   name TEXT COLLATE "C" PRIMARY KEY,
   holder TEXT NOT NULL,
   expires_at BIGINT NOT NULL);
+)sql"},
+    {"identity and access: repository policies, the IAM document", R"sql(
+ALTER TABLE repositories ADD COLUMN policy TEXT NOT NULL DEFAULT '';
+CREATE TABLE iam(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  version BIGINT NOT NULL,
+  document TEXT NOT NULL);
 )sql"},
 }};
 

@@ -115,6 +115,7 @@ template <class Db>
 Status SqlStore<Db>::TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) {
   return Write([&](Connection& c) -> Status {
     BERTH_TRY(PutTags(c, repo, tags));
+    BERTH_TRY(Db::Changed(c, repo));  // policies may test the tags
     BERTH_ASSIGN(Statement count, c.Prepare("SELECT count(*) FROM repository_tags WHERE repo_id=?"));
     count.Bind(1, repo);
     BERTH_TRY(count.Step());
@@ -134,7 +135,35 @@ Status SqlStore<Db>::UntagResource(RepositoryId repo, const std::vector<std::str
       BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM repository_tags WHERE repo_id=? AND key=?"));
       BERTH_TRY(st.Bind(1, repo).Bind(2, key).Run());
     }
-    return {};
+    return Db::Changed(c, repo);
+  });
+}
+
+template <class Db>
+Result<std::optional<RepositoryAccess>> SqlStore<Db>::GetRepositoryAccess(RepositoryId repo) {
+  return Read([&](Connection& c) -> Result<std::optional<RepositoryAccess>> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT policy FROM repositories WHERE id=?"));
+    st.Bind(1, repo);
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return std::nullopt;
+    RepositoryAccess access{.policy = st.Text(0), .tags = {}};
+    BERTH_ASSIGN(Statement tags, c.Prepare("SELECT key, value FROM repository_tags WHERE repo_id=? ORDER BY key"));
+    tags.Bind(1, repo);
+    while (true) {
+      BERTH_ASSIGN(bool more, tags.Step());
+      if (!more) return access;
+      access.tags.emplace_back(tags.Text(0), tags.Text(1));
+    }
+  });
+}
+
+template <class Db>
+Status SqlStore<Db>::SetRepositoryPolicy(RepositoryId repo, std::string_view policy) {
+  return Write([&](Connection& c) -> Status {
+    BERTH_ASSIGN(Statement st, c.Prepare("UPDATE repositories SET policy=? WHERE id=?"));
+    BERTH_TRY(st.Bind(1, policy).Bind(2, repo).Run());
+    if (c.Changes() == 0) return Fail(Code::kNotFound, "the repository no longer exists", "NAME_UNKNOWN");
+    return Db::Changed(c, repo);
   });
 }
 

@@ -2,7 +2,7 @@
 //
 // SqlStore<Db>: the MetadataStore written once in SQL that SQLite and PostgreSQL both run. Its
 // facets are defined in registry_index.inl, repository_admin.inl, image_catalog.inl,
-// uploads.inl, access_keys.inl and leases.inl, and instantiated by each engine's store file with its Db:
+// uploads.inl, access_keys.inl, iam.inl and leases.inl, and instantiated by each engine's store file with its Db:
 //
 //   struct Db {
 //     using Connection = ...;   // Prepare(const char* literal) -> Statement, Exec, Changes()
@@ -86,6 +86,8 @@ class SqlStore final : public MetadataStore {
   Result<ResourceTags> GetResourceTags(RepositoryId repo) override;
   Status TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) override;
   Status UntagResource(RepositoryId repo, const std::vector<std::string>& keys) override;
+  Result<std::optional<RepositoryAccess>> GetRepositoryAccess(RepositoryId repo) override;
+  Status SetRepositoryPolicy(RepositoryId repo, std::string_view policy) override;
 
   // image catalog
   Result<std::vector<ImageRecord>> ListImages(RepositoryId repo, std::string_view after_digest,
@@ -108,6 +110,10 @@ class SqlStore final : public MetadataStore {
   // access keys
   Result<std::vector<AccessKey>> ListAccessKeys() override;
   Status CreateAccessKey(const AccessKey& key, UnixSeconds now) override;
+
+  // IAM
+  Result<IamDocument> LoadIam() override;
+  Status SaveIam(int64_t expected, std::string_view json) override;
 
   // leases
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now,

@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 3> kMigrations = {{
+inline constexpr std::array<Migration, 4> kMigrations = {{
     {"registry core: repositories, blobs, manifests, tags, uploads, access keys", R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
@@ -96,6 +96,13 @@ CREATE TABLE leases(
   name TEXT PRIMARY KEY,
   holder TEXT NOT NULL,
   expires_at INTEGER NOT NULL) WITHOUT ROWID;
+)sql"},
+    {"identity and access: repository policies, the IAM document", R"sql(
+ALTER TABLE repositories ADD COLUMN policy TEXT NOT NULL DEFAULT '';
+CREATE TABLE iam(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  version INTEGER NOT NULL,
+  document TEXT NOT NULL);
 )sql"},
 }};
 

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "meta/sql/access_keys.inl"
+#include "meta/sql/iam.inl"
 #include "meta/sql/image_catalog.inl"
 #include "meta/sql/leases.inl"
 #include "meta/sql/registry_index.inl"
