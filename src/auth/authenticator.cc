@@ -54,7 +54,8 @@ constexpr std::string_view kTokenPrefix = "berth1.";
 }  // namespace
 
 Result<std::unique_ptr<Authenticator>> Authenticator::Create(meta::AccessKeys& keys, KeyRing keyring,
-                                                             bool anonymous) {
+                                                             bool anonymous, iam::Directory* users,
+                                                             std::string account_id) {
   BERTH_ASSIGN(std::vector<meta::AccessKey> all, keys.ListAccessKeys());
   std::unordered_map<std::string, meta::AccessKey> opened;
   for (meta::AccessKey& k : all) {
@@ -62,25 +63,66 @@ Result<std::unique_ptr<Authenticator>> Authenticator::Create(meta::AccessKeys& k
     std::string id = k.id;
     opened.emplace(std::move(id), std::move(k));
   }
-  return std::unique_ptr<Authenticator>(new Authenticator(std::move(opened), std::move(keyring), anonymous));
+  return std::unique_ptr<Authenticator>(
+      new Authenticator(std::move(opened), std::move(keyring), anonymous, users, std::move(account_id)));
 }
 
 Authenticator::Authenticator(std::unordered_map<std::string, meta::AccessKey> keys, KeyRing keyring,
-                             bool anonymous)
-    : keys_(std::move(keys)), keyring_(std::move(keyring)),
+                             bool anonymous, iam::Directory* users, std::string account_id)
+    : keys_(std::move(keys)), users_(users), account_id_(std::move(account_id)), keyring_(std::move(keyring)),
       token_key_(keyring_.Derive("registry-token")), url_key_(keyring_.Derive("download-url")),
       anonymous_(anonymous) {}
 
+Principal Authenticator::Root(const std::string& access_key_id) const {
+  return Principal{.kind = Principal::Kind::kRoot, .name = "admin", .access_key_id = access_key_id,
+                   .arn = "arn:aws:iam::" + account_id_ + ":root", .user_id = account_id_};
+}
+
+Principal Authenticator::Anonymous() const {
+  if (anonymous_) return Principal{.kind = Principal::Kind::kEveryone, .name = "anonymous", .access_key_id = "",
+                                   .arn = "arn:aws:iam::" + account_id_ + ":root", .user_id = account_id_};
+  return Principal{.kind = Principal::Kind::kAnonymous, .name = "anonymous", .access_key_id = "", .arn = "",
+                   .user_id = "anonymous"};
+}
+
+Result<Authenticator::KeyHolder> Authenticator::Lookup(std::string_view access_key_id) const {
+  if (auto it = keys_.find(std::string(access_key_id)); it != keys_.end()) {
+    return KeyHolder{Root(it->second.id), it->second.secret};
+  }
+  if (users_ == nullptr) return Unauthenticated("unknown access key");
+  BERTH_ASSIGN(std::shared_ptr<const iam::Snapshot> snapshot, users_->Current());
+  iam::Snapshot::KeyOwner owner = snapshot->FindKey(access_key_id);
+  if (owner.user == nullptr) return Unauthenticated("unknown access key");
+  if (!owner.key->active) return Unauthenticated("access key " + owner.key->id + " is inactive");
+  KeyHolder holder{.principal = Principal{.kind = Principal::Kind::kUser, .name = owner.user->name,
+                                          .access_key_id = owner.key->id,
+                                          .arn = "arn:aws:iam::" + account_id_ + ":user" + owner.user->path +
+                                                 owner.user->name,
+                                          .user_id = owner.user->id},
+                   .secret = {}};
+  {
+    std::lock_guard lock(opened_mu_);
+    if (auto it = opened_.find(owner.key->id); it != opened_.end() && it->second.first == owner.key->sealed_secret) {
+      holder.secret = it->second.second;
+      return holder;
+    }
+  }
+  BERTH_ASSIGN(holder.secret, keyring_.OpenSecret(owner.key->id, owner.key->sealed_secret));
+  std::lock_guard lock(opened_mu_);
+  if (opened_.size() > 100000) opened_.clear();
+  opened_[owner.key->id] = {owner.key->sealed_secret, holder.secret};
+  return holder;
+}
+
 std::optional<std::string> Authenticator::SecretFor(std::string_view access_key_id) const {
-  auto it = keys_.find(std::string(access_key_id));
-  if (it == keys_.end()) return std::nullopt;
-  return it->second.secret;
+  Result<KeyHolder> holder = Lookup(access_key_id);
+  if (!holder) return std::nullopt;
+  return std::move(holder->secret);
 }
 
 Result<Principal> Authenticator::PrincipalFor(std::string_view access_key_id) const {
-  auto it = keys_.find(std::string(access_key_id));
-  if (it == keys_.end()) return Unauthenticated("unknown access key");
-  return Principal{.name = it->second.principal, .access_key_id = it->second.id};
+  BERTH_ASSIGN(KeyHolder holder, Lookup(access_key_id));
+  return std::move(holder.principal);
 }
 
 std::string Authenticator::IssueToken(const Principal& principal, int64_t expires_at) const {
@@ -132,13 +174,13 @@ Result<Principal> Authenticator::VerifyPresignedBlob(std::string_view repository
       url_key_, PresignPayload(repository, digest, *key_id, static_cast<int64_t>(*expires))));
   if (!crypto::ConstantTimeEquals(expected, *signature)) return Unauthenticated("invalid presigned URL");
   if (static_cast<int64_t>(*expires) <= now) return Unauthenticated("presigned URL expired");
-  if (anonymous_) return Principal{.name = "anonymous", .access_key_id = ""};
+  if (anonymous_) return Anonymous();
   return PrincipalFor(*key_id);
 }
 
 Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> authorization,
                                               int64_t now) const {
-  if (anonymous_) return Principal{.name = "anonymous", .access_key_id = ""};
+  if (anonymous_) return Anonymous();
   if (!authorization) return Unauthenticated("authentication required");
   std::string_view value = Trim(*authorization);
   if (value.size() < 6 || !IEquals(value.substr(0, 6), "basic ")) {
@@ -151,13 +193,14 @@ Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> au
   std::string_view user = std::string_view(*decoded).substr(0, colon);
   std::string_view password = std::string_view(*decoded).substr(colon + 1);
   if (user == "AWS") return VerifyToken(password, now);
-  auto it = keys_.find(std::string(user));
+  Result<KeyHolder> holder = Lookup(user);
   // Compare against something even for an unknown key, so timing does not reveal which keys exist.
   static const std::string kDummy(40, 'x');
-  const std::string& secret = it != keys_.end() ? it->second.secret : kDummy;
-  bool ok = crypto::ConstantTimeEquals(secret, password);
-  if (it == keys_.end() || !ok) return Unauthenticated("invalid access key or secret");
-  return Principal{.name = it->second.principal, .access_key_id = it->second.id};
+  bool ok = crypto::ConstantTimeEquals(holder ? holder->secret : kDummy, password);
+  if (!holder && holder.error().code() != Code::kUnauthenticated) return std::unexpected(std::move(holder).error());
+  // Whether the key is unknown, inactive or the secret wrong, the caller learns only that.
+  if (!holder || !ok) return Unauthenticated("invalid access key or secret");
+  return std::move(holder->principal);
 }
 
 Result<BootstrapResult> BootstrapAdmin(meta::AccessKeys& keys, const KeyRing& keyring,

@@ -5,15 +5,18 @@
 // presigned blob URL from GetDownloadUrlForLayer. On the JSON API the caller's SigV4 signature is
 // checked by aws/sigv4 with SecretFor() as the key lookup. Secrets are compared in constant time.
 //
-// Access keys are loaded once from the metadata store, where their secrets are sealed with the
-// KeyRing. Tokens and presigned URLs carry their principal and expiry and are verified with an
-// HMAC key derived from the KeyRing, without a lookup.
+// The account root's access keys (the bootstrap admin) are loaded once from the metadata store;
+// IAM users' keys are looked up in the iam::Directory on every request, so a key deleted or made
+// inactive stops working at once, with every token issued for it. Secrets are sealed with the
+// KeyRing at rest. Tokens and presigned URLs carry their access key and expiry and are verified
+// with an HMAC key derived from the KeyRing, then their key is looked up as above.
 //
 // Thread-safe after construction.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,21 +24,35 @@
 #include <vector>
 
 #include "auth/keyring.h"
+#include "iam/directory.h"
 #include "base/error.h"
 #include "meta/metadata_store.h"
 
 namespace berth::auth {
 
 struct Principal {
-  std::string name;  // "admin" for the bootstrap identity, "anonymous" when auth is off
+  enum class Kind : uint8_t {
+    kRoot,       // the account root (the bootstrap admin): never denied
+    kUser,       // an IAM user: its policies decide
+    kAnonymous,  // no credentials: only a public repository's policy can allow (pulls)
+    kEveryone,   // authentication is off (--anonymous): everything is allowed
+  };
+  Kind kind = Kind::kAnonymous;
+  std::string name;  // "admin" for the root, the user's name, "anonymous"
   std::string access_key_id;
+  std::string arn;      // arn:aws:iam::<account>:root or arn:aws:iam::<account>:user<path><name>
+  std::string user_id;  // the account ID for the root, AIDA... for a user
+
+  bool unrestricted() const { return kind == Kind::kRoot || kind == Kind::kEveryone; }
 };
 
 class Authenticator {
  public:
   // anonymous: authentication is off and everyone is the admin (local experiments only).
+  // users: where IAM users' keys are found (none when null); must outlive the authenticator.
   static Result<std::unique_ptr<Authenticator>> Create(meta::AccessKeys& keys, KeyRing keyring,
-                                                       bool anonymous);
+                                                       bool anonymous, iam::Directory* users = nullptr,
+                                                       std::string account_id = "000000000000");
 
   // /v2/ credentials. kUnauthenticated (reason UNAUTHORIZED) when missing, malformed, wrong or
   // expired.
@@ -56,16 +73,32 @@ class Authenticator {
                                         std::string_view query, int64_t now) const;
 
   bool anonymous() const { return anonymous_; }
+  const KeyRing& keyring() const { return keyring_; }
+  // Who calls without credentials.
+  Principal Anonymous() const;
 
   // The WWW-Authenticate challenge to send with a 401.
   static constexpr std::string_view kChallenge = "Basic realm=\"berth\", charset=\"UTF-8\"";
 
  private:
-  Authenticator(std::unordered_map<std::string, meta::AccessKey> keys, KeyRing keyring, bool anonymous);
+  Authenticator(std::unordered_map<std::string, meta::AccessKey> keys, KeyRing keyring, bool anonymous,
+                iam::Directory* users, std::string account_id);
   Result<Principal> VerifyToken(std::string_view password, int64_t now) const;
+  // An active key's principal and opened secret.
+  struct KeyHolder {
+    Principal principal;
+    std::string secret;
+  };
+  Result<KeyHolder> Lookup(std::string_view access_key_id) const;
+  Principal Root(const std::string& access_key_id) const;
 
-  std::unordered_map<std::string, meta::AccessKey> keys_;  // secrets opened
+  std::unordered_map<std::string, meta::AccessKey> keys_;  // the root's, secrets opened
+  iam::Directory* users_;
+  std::string account_id_;
   KeyRing keyring_;
+  // Opened user secrets by key ID and sealed text, so a request does not decrypt again.
+  mutable std::mutex opened_mu_;
+  mutable std::unordered_map<std::string, std::pair<std::string, std::string>> opened_;
   std::string token_key_;
   std::string url_key_;
   bool anonymous_;
