@@ -4,6 +4,7 @@
 // (arn:aws:iam::aws:policy/<Name>), with the documents AWS publishes for them.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -15,6 +16,8 @@ struct AwsManagedPolicy {
   std::string_view description;
   std::string_view document;
 };
+// When AWS published them (their CreateDate).
+inline constexpr int64_t kAwsManagedPoliciesCreated = 1450656000;  // 2015-12-21
 
 std::span<const AwsManagedPolicy> AwsManagedPolicies();
 inline constexpr std::string_view kAwsManagedArnPrefix = "arn:aws:iam::aws:policy/";

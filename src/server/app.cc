@@ -15,12 +15,17 @@
 #include <filesystem>
 #include <thread>
 
+#include "api/access_control.h"
 #include "api/ecr/ecr_api.h"
+#include "api/iam/iam_api.h"
+#include "api/iam/query.h"
 #include "api/oci/errors.h"
 #include "api/oci/oci_api.h"
 #include "api/pull_recorder.h"
 #include "auth/keyring.h"
 #include "auth/authenticator.h"
+#include "auth/authorizer.h"
+#include "iam/directory.h"
 #include "blob/fs/fs_blob_store.h"
 #include "blob/s3/s3_blob_store.h"
 #include "crypto/random.h"
@@ -122,9 +127,6 @@ int Run(const Config& config) {
   Result<auth::BootstrapResult> admin =
       auth::BootstrapAdmin(**meta, *keyring, config.data_dir, NowSeconds());
   if (!admin) return Die("creating the admin identity", admin.error());
-  Result<std::unique_ptr<auth::Authenticator>> authenticator =
-      auth::Authenticator::Create(**meta, *keyring, config.anonymous);
-  if (!authenticator) return Die("loading access keys", authenticator.error());
 
   // Remote blob stores wait on the network in this pool (every S3 part sent, every chunk read).
   asio::thread_pool blocking((*blobs)->remote() ? 64 : 8);
@@ -146,6 +148,18 @@ int Run(const Config& config) {
 
   Result<std::string> account_id = AccountId(config, store);
   if (!account_id) return Die("choosing the account ID", account_id.error());
+  // IAM users, groups and policies; another node's change reaches this one through the change
+  // feed, which the cache listens to.
+  iam::Directory directory(store, *account_id);
+  if (cached != nullptr) cached->OnIamChange([&directory](bool listening) { directory.MarkStale(listening); });
+  if (Result<std::shared_ptr<const iam::Snapshot>> loaded = directory.Current(); !loaded) {
+    return Die("loading IAM users", loaded.error());
+  }
+  Result<std::unique_ptr<auth::Authenticator>> authenticator =
+      auth::Authenticator::Create(store, *keyring, config.anonymous, &directory, *account_id);
+  if (!authenticator) return Die("loading access keys", authenticator.error());
+  auth::Authorizer authorizer(&directory, *account_id);
+  api::AccessControl access(store, authorizer, config.region, !config.tls_cert.empty(), NowSeconds);
   const std::string scheme = config.tls_cert.empty() ? "http" : "https";
   const std::string external_url =
       !config.external_url.empty()
@@ -156,17 +170,19 @@ int Run(const Config& config) {
 
   api::PullRecorder pulls;
   api::UploadLocks upload_locks;
-  api::oci::OciApi api(store, **blobs, **authenticator, blocking, metrics, pulls, upload_locks,
+  api::oci::OciApi api(store, **blobs, **authenticator, access, blocking, metrics, pulls, upload_locks,
                        api::oci::OciApiOptions{.delete_enabled = config.delete_enabled,
                                                .upload_idle_timeout = config.upload_idle_timeout,
                                                .blob_redirect = config.blob_redirect},
                        NowSeconds);
-  api::ecr::EcrApi ecr(store, **blobs, **authenticator, blocking, pulls, upload_locks,
+  api::ecr::EcrApi ecr(store, **blobs, **authenticator, access, blocking, pulls, upload_locks,
                        api::ecr::EcrApiOptions{.region = config.region,
                                                .account_id = *account_id,
                                                .external_url = external_url,
                                                .token_ttl_seconds = config.token_ttl.count()},
                        NowSeconds);
+  api::iam::IamApi iam_api(**authenticator, access, directory, blocking,
+                           api::iam::IamApiOptions{.region = config.region}, NowSeconds);
   const unsigned io_threads =
       config.io_threads != 0 ? config.io_threads : std::max(2u, std::thread::hardware_concurrency());
   // One io_context per I/O thread (see http/server.h); the first also runs timers and signals.
@@ -184,14 +200,17 @@ int Run(const Config& config) {
     for (asio::io_context* c : ios) c->stop();
   };
 
-  // The ECR JSON API is POST / with X-Amz-Target; everything else is the registry API.
+  // The ECR JSON API is POST / with X-Amz-Target; IAM and STS are form POSTs to /; everything
+  // else is the registry API.
   auto is_ecr = [](const http::Request& req) { return req.path() == "/" && req.Header("X-Amz-Target"); };
-  auto route = [&api, &ecr, is_ecr](http::Request& req) {
+  auto route = [&api, &ecr, &iam_api, is_ecr](http::Request& req) {
     if (is_ecr(req)) return ecr.Handle(req);
+    if (api::iam::IamApi::Claims(req)) return iam_api.Handle(req);
     return api.Handle(req);
   };
   auto internal_error = [is_ecr](const http::Request& req) {
     Error fault(Code::kInternal, "internal error");
+    if (api::iam::IamApi::Claims(req)) return api::iam::QueryError(fault, "https://iam.amazonaws.com/doc/2010-05-08/", "");
     return is_ecr(req) ? api::ecr::ErrorResponse(fault) : api::oci::ErrorResponse(fault);
   };
   http::Server server(ios,

@@ -38,6 +38,7 @@ http::Response ErrorResponse(const Error& error) {
   // The stores speak the registry's reasons; those an ECR call can meet have an ECR name.
   if (type == "NAME_UNKNOWN") type = "RepositoryNotFoundException";
   if (type == "BLOB_UPLOAD_UNKNOWN") type = "UploadNotFoundException";
+  if (type == "AccessDenied") type = "AccessDeniedException";
   if (type.empty()) {
     // An error without an ECR exception name is a fault of ours, never the client's.
     if (error.code() == Code::kUnavailable) {
@@ -68,9 +69,9 @@ std::string_view StringMember(const json::object& o, std::string_view key) {
 }
 
 EcrApi::EcrApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
-               boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
+               AccessControl& access, boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
                EcrApiOptions options, std::function<int64_t()> clock)
-    : meta_(meta), blobs_(blobs), authenticator_(authenticator), blocking_(blocking), pulls_(pulls),
+    : meta_(meta), blobs_(blobs), authenticator_(authenticator), access_(access), blocking_(blocking), pulls_(pulls),
       upload_locks_(upload_locks), options_(std::move(options)), clock_(std::move(clock)) {}
 
 http::Task<http::Response> EcrApi::Handle(http::Request& req) {
@@ -93,7 +94,7 @@ http::Task<http::Response> EcrApi::Handle(http::Request& req) {
   }
   const std::string body = *std::move(read);
 
-  auth::Principal principal{.name = "anonymous", .access_key_id = ""};
+  auth::Principal principal = authenticator_.Anonymous();
   if (!authenticator_.anonymous()) {
     aws::VerifyRequest verify{.method = "POST", .path = req.path(), .query = req.query(),
                               .header = [&req](std::string_view name) { return req.HeaderAll(name); },
@@ -118,7 +119,9 @@ http::Task<http::Response> EcrApi::Handle(http::Request& req) {
   if (Status valid = Model::Get().ValidateInput(operation, input); !valid) co_return ErrorResponse(valid.error());
   if (Status registry = CheckRegistryId(input.as_object()); !registry) co_return ErrorResponse(registry.error());
 
-  Output out = co_await Dispatch(operation, Call{input.as_object(), principal});
+  const Call call{input.as_object(), principal, req};
+  if (Status allowed = Authorize(operation, call); !allowed) co_return ErrorResponse(allowed.error());
+  Output out = co_await Dispatch(operation, call);
   if (!out) co_return ErrorResponse(out.error());
   http::Response r{.status = 200, .body = json::serialize(*out), .route = "ecr"};
   r.Set("Content-Type", "application/x-amz-json-1.1");
@@ -149,6 +152,12 @@ http::Task<EcrApi::Output> EcrApi::Dispatch(std::string_view op, const Call& cal
   if (op == "GetAccountSetting") co_return co_await GetAccountSetting(call);
   if (op == "PutAccountSetting") co_return co_await PutAccountSetting(call);
   if (op == "ListImageReferrers") co_return co_await ListImageReferrers(call);
+  if (op == "SetRepositoryPolicy") co_return co_await SetRepositoryPolicy(call);
+  if (op == "GetRepositoryPolicy") co_return co_await GetRepositoryPolicy(call);
+  if (op == "DeleteRepositoryPolicy") co_return co_await DeleteRepositoryPolicy(call);
+  if (op == "PutRegistryPolicy") co_return co_await PutRegistryPolicy(call);
+  if (op == "GetRegistryPolicy") co_return co_await GetRegistryPolicy(call);
+  if (op == "DeleteRegistryPolicy") co_return co_await DeleteRegistryPolicy(call);
   co_return Fail(Code::kUnimplemented,
                  std::string(op) + " is not supported by this registry yet", "UnsupportedOperationException");
 }

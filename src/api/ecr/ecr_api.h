@@ -6,7 +6,8 @@
 // (model.h) before its handler runs; failures become {"__type": "<Exception>", "message": ...}.
 //
 // One operation group per file: repositories.cc, images.cc, layers.cc, registry.cc (tokens,
-// registry, settings, referrers); ecr_api.cc holds the protocol.
+// registry, settings, referrers), policies.cc (repository and registry policies); ecr_api.cc
+// holds the protocol and access.cc the authorization of each call.
 //
 // Thread-safe: handlers run concurrently. Writes and fsyncs run on the blocking pool.
 #pragma once
@@ -18,6 +19,7 @@
 #include <functional>
 #include <string>
 
+#include "api/access_control.h"
 #include "api/pull_recorder.h"
 #include "api/upload_locks.h"
 #include "auth/authenticator.h"
@@ -45,7 +47,7 @@ class EcrApi {
  public:
   // Every reference must outlive this object.
   EcrApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
-         boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
+         AccessControl& access, boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
          EcrApiOptions options, std::function<int64_t()> clock);
 
   http::Task<http::Response> Handle(http::Request& request);
@@ -54,6 +56,7 @@ class EcrApi {
   struct Call {
     const boost::json::object& input;
     const auth::Principal& principal;
+    const http::Request& request;
   };
   using Output = Result<boost::json::object>;
 
@@ -62,6 +65,9 @@ class EcrApi {
   using Task = http::Task<T>;
 
   Task<Output> Dispatch(std::string_view operation, const Call& call);
+  // Checks ecr:<operation> on the resource the input names (access.cc): the repository, every
+  // image tag it names (ecr:ImageTag), the tags it sets (aws:RequestTag, aws:TagKeys).
+  Status Authorize(std::string_view operation, const Call& call);
 
   // repositories.cc
   Task<Output> CreateRepository(const Call& call);
@@ -90,6 +96,13 @@ class EcrApi {
   Task<Output> GetAccountSetting(const Call& call);
   Task<Output> PutAccountSetting(const Call& call);
   Task<Output> ListImageReferrers(const Call& call);
+  // policies.cc
+  Task<Output> SetRepositoryPolicy(const Call& call);
+  Task<Output> GetRepositoryPolicy(const Call& call);
+  Task<Output> DeleteRepositoryPolicy(const Call& call);
+  Task<Output> PutRegistryPolicy(const Call& call);
+  Task<Output> GetRegistryPolicy(const Call& call);
+  Task<Output> DeleteRegistryPolicy(const Call& call);
 
   // An upload of `repo`, locked for writing (UploadNotFoundException otherwise).
   struct LockedUpload {
@@ -111,6 +124,7 @@ class EcrApi {
   meta::MetadataStore& meta_;
   blob::BlobStore& blobs_;
   auth::Authenticator& authenticator_;
+  AccessControl& access_;
   boost::asio::thread_pool& blocking_;
   PullRecorder& pulls_;
   UploadLocks& upload_locks_;

@@ -1,4 +1,5 @@
 #include "api/ecr/model.h"
+#include "api/oci/actions.h"
 
 #include <gtest/gtest.h>
 
@@ -61,6 +62,20 @@ TEST(Model, NamesTheOffendingMember) {
     EXPECT_EQ(s.error().reason(), "InvalidParameterException");
     EXPECT_NE(s.error().message().find(c.member), std::string::npos) << s.error().message();
   }
+}
+
+}  // namespace
+}  // namespace berth::api::ecr
+
+namespace berth::api::ecr {
+namespace {
+
+TEST(Model, EveryRegistryRouteActionIsAnEcrOperation) {
+  for (const oci::RouteAction& r : oci::RouteActions()) {
+    if (r.action.empty()) continue;
+    EXPECT_TRUE(Model::Get().HasOperation(r.action.substr(4))) << r.action;
+  }
+  EXPECT_TRUE(Model::Get().HasOperation(oci::kCreateRepositoryAction.substr(4)));
 }
 
 }  // namespace

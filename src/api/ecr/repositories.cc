@@ -102,7 +102,11 @@ http::Task<EcrApi::Output> EcrApi::DescribeRepositories(const Call& call) {
     repos.resize(page.limit);
     result["nextToken"] = EncodeToken(repos.back().name);
   }
-  for (const meta::RepositoryRecord& r : repos) out.push_back(RepositoryJson(r));
+  for (const meta::RepositoryRecord& r : repos) {
+    BERTH_CO_ASSIGN(bool visible, access_.AllowedOnRepository(call.principal, "ecr:DescribeRepositories", r.name,
+                                                               call.request));
+    if (visible) out.push_back(RepositoryJson(r));
+  }
   result["repositories"] = out;
   co_return result;
 }

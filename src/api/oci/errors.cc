@@ -32,6 +32,7 @@ constexpr std::array kByReason = {
     WireError{"PAGINATION_NUMBER_INVALID", "PAGINATION_NUMBER_INVALID", 400},
     WireError{"UNAUTHORIZED", "UNAUTHORIZED", 401},
     WireError{"DENIED", "DENIED", 403},
+    WireError{"AccessDenied", "DENIED", 403},
     WireError{"UNSUPPORTED", "UNSUPPORTED", 405},
     WireError{"NOT_FOUND", "NOT_FOUND", 404},
     WireError{"TOOMANYREQUESTS", "TOOMANYREQUESTS", 429},

@@ -18,6 +18,8 @@
 #include <functional>
 #include <string>
 
+#include "api/access_control.h"
+#include "api/oci/actions.h"
 #include "api/oci/paths.h"
 #include "async/blocking.h"
 #include "auth/authenticator.h"
@@ -45,7 +47,7 @@ class OciApi {
  public:
   // Every reference must outlive this object.
   OciApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
-         boost::asio::thread_pool& blocking, telemetry::Metrics& metrics, PullRecorder& pulls,
+         AccessControl& access, boost::asio::thread_pool& blocking, telemetry::Metrics& metrics, PullRecorder& pulls,
          UploadLocks& upload_locks, OciApiOptions options, std::function<int64_t()> clock);
 
   http::Task<http::Response> Handle(http::Request& request);
@@ -60,12 +62,16 @@ class OciApi {
   using Response = http::Response;
 
   Task<Response> Dispatch(http::Request& req, const Route& route);
-  Task<Response> Catalog(http::Request& req);
+  // Checks the route's action (actions.h) for `who`; a caller without credentials that is
+  // refused is told to authenticate (401), not that it lacks rights.
+  http::Task<Status> Authorize(http::Request& req, const Route& route, const RouteAction& row,
+                               const auth::Principal& who);
+  Task<Response> Catalog(http::Request& req, const auth::Principal& who);
   Task<Response> Tags(http::Request& req, const Route& route);
   Task<Response> Referrers(http::Request& req, const Route& route);
   Task<Response> GetBlob(http::Request& req, const Route& route);
   Task<Response> DeleteBlob(const Route& route);
-  Task<Response> StartUpload(http::Request& req, const Route& route);
+  Task<Response> StartUpload(http::Request& req, const Route& route, const auth::Principal& who);
   Task<Response> UploadStatus(const Route& route);
   Task<Response> PatchUpload(http::Request& req, const Route& route);
   Task<Response> FinishUpload(http::Request& req, const Route& route);
@@ -103,6 +109,7 @@ class OciApi {
   meta::MetadataStore& meta_;
   blob::BlobStore& blobs_;
   auth::Authenticator& authenticator_;
+  AccessControl& access_;
   boost::asio::thread_pool& blocking_;
   telemetry::Metrics& metrics_;
   PullRecorder& pulls_;

@@ -10,10 +10,10 @@
 namespace berth::api::oci {
 
 OciApi::OciApi(meta::MetadataStore& meta, blob::BlobStore& blobs,
-               auth::Authenticator& authenticator, boost::asio::thread_pool& blocking,
+               auth::Authenticator& authenticator, AccessControl& access, boost::asio::thread_pool& blocking,
                telemetry::Metrics& metrics, PullRecorder& pulls, UploadLocks& upload_locks,
                OciApiOptions options, std::function<int64_t()> clock)
-    : meta_(meta), blobs_(blobs), authenticator_(authenticator), blocking_(blocking),
+    : meta_(meta), blobs_(blobs), authenticator_(authenticator), access_(access), blocking_(blocking),
       metrics_(metrics), pulls_(pulls), options_(options), clock_(std::move(clock)),
       upload_locks_(upload_locks) {}
 
@@ -46,13 +46,24 @@ http::Task<http::Response> OciApi::Handle(http::Request& req) {
 }
 
 http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Route& route) {
+  const std::optional<RouteAction> row =
+      route.endpoint == Endpoint::kUnknown ? std::nullopt : ActionFor(route.endpoint, req.method());
   // Authenticate before anything else, so an unauthenticated client never sends body bytes. A
   // presigned blob URL (GetDownloadUrlForLayer) stands in for credentials on that one blob.
-  if (route.endpoint == Endpoint::kBlob && req.method() == http::Method::kGet &&
-      !req.Header("Authorization") && req.query().find("X-Berth-Signature=") != std::string_view::npos) {
-    BERTH_CO_TRY(authenticator_.VerifyPresignedBlob(route.name, route.ref, req.query(), clock_()));
-  } else {
-    BERTH_CO_TRY(authenticator_.Authenticate(req.Header("Authorization"), clock_()));
+  Result<auth::Principal> authenticated =
+      route.endpoint == Endpoint::kBlob && req.method() == http::Method::kGet && !req.Header("Authorization") &&
+              req.query().find("X-Berth-Signature=") != std::string_view::npos
+          ? authenticator_.VerifyPresignedBlob(route.name, route.ref, req.query(), clock_())
+          : authenticator_.Authenticate(req.Header("Authorization"), clock_());
+  // A caller without credentials may still pull from a public repository.
+  const bool may_be_public = !req.Header("Authorization") && row && !row->action.empty() &&
+                             auth::Authorizer::IsPublicAction(row->action) && !route.name.empty();
+  if (!authenticated && !(may_be_public && authenticated.error().code() == Code::kUnauthenticated)) {
+    co_return std::unexpected(std::move(authenticated).error());
+  }
+  const auth::Principal who = authenticated ? *std::move(authenticated) : authenticator_.Anonymous();
+  if (row && !row->action.empty() && route.endpoint != Endpoint::kCatalog) {
+    BERTH_CO_TRY(co_await Authorize(req, route, *row, who));
   }
   const http::Method m = req.method();
   const bool read = m == http::Method::kGet || m == http::Method::kHead;
@@ -73,7 +84,7 @@ http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Ro
     }
     case Endpoint::kCatalog:
       if (!read) co_return unsupported();
-      co_return co_await Catalog(req);
+      co_return co_await Catalog(req, who);
     case Endpoint::kTags:
       if (!read) co_return unsupported();
       co_return co_await Tags(req, route);
@@ -87,7 +98,7 @@ http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Ro
       co_return co_await DeleteBlob(route);
     case Endpoint::kUploadStart:
       if (m != http::Method::kPost) co_return unsupported();
-      co_return co_await StartUpload(req, route);
+      co_return co_await StartUpload(req, route, who);
     case Endpoint::kUpload:
       switch (m) {
         case http::Method::kGet: co_return co_await UploadStatus(route);
@@ -106,6 +117,29 @@ http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Ro
       break;
   }
   co_return Fail(Code::kNotFound, "no such endpoint", "NOT_FOUND");
+}
+
+http::Task<Status> OciApi::Authorize(http::Request& req, const Route& route, const RouteAction& row,
+                                     const auth::Principal& who) {
+  if (who.unrestricted()) co_return Status{};
+  ConditionKeys keys;
+  if (route.endpoint == Endpoint::kManifest && !route.ref.starts_with("sha256:") && !route.ref.starts_with("sha512:")) {
+    keys.push_back({"ecr:imagetag", {std::string(route.ref)}});
+  }
+  Status allowed = access_.RequireOnRepository(who, row.action, route.name, req, keys);
+  if (!allowed && who.kind == auth::Principal::Kind::kAnonymous && allowed.error().code() == Code::kPermissionDenied) {
+    // Not public: the caller should sign in, not be told it lacks rights.
+    co_return Fail(Code::kUnauthenticated, "authentication required", "UNAUTHORIZED");
+  }
+  BERTH_CO_TRY(allowed);
+  // A push that would create the repository needs the right to create it.
+  const bool pushes = route.endpoint == Endpoint::kUploadStart ||
+                      (route.endpoint == Endpoint::kManifest && req.method() == http::Method::kPut);
+  if (pushes && berth::oci::ValidateRepositoryName(route.name)) {
+    BERTH_CO_ASSIGN(std::optional<meta::RepositoryId> existing, meta_.FindRepository(route.name));
+    if (!existing) BERTH_CO_TRY(access_.RequireOnRepository(who, kCreateRepositoryAction, route.name, req));
+  }
+  co_return Status{};
 }
 
 Result<meta::RepositoryId> OciApi::ExistingRepository(std::string_view name) {
@@ -159,7 +193,7 @@ http::Response JsonList(std::string_view prefix, const std::vector<std::string>&
 
 }  // namespace
 
-http::Task<Result<http::Response>> OciApi::Catalog(http::Request& req) {
+http::Task<Result<http::Response>> OciApi::Catalog(http::Request& req, const auth::Principal& who) {
   BERTH_CO_ASSIGN(PageRequest page, ParsePage(req.query()));
   std::vector<std::string> names;
   if (page.limit > 0) {
@@ -167,8 +201,19 @@ http::Task<Result<http::Response>> OciApi::Catalog(http::Request& req) {
   }
   const bool more = names.size() > page.limit;
   if (more) names.resize(page.limit);
+  const std::string last = more ? names.back() : std::string();
+  // A caller sees the repositories it may describe; the page (and its Link) stays the store's,
+  // so a filtered page may be short, never wrong.
+  if (!who.unrestricted()) {
+    std::vector<std::string> visible;
+    for (std::string& name : names) {
+      BERTH_CO_ASSIGN(bool allowed, access_.AllowedOnRepository(who, "ecr:DescribeRepositories", name, req));
+      if (allowed) visible.push_back(std::move(name));
+    }
+    names = std::move(visible);
+  }
   Response r = JsonList("{", names, "repositories");
-  if (more) r.Set("Link", NextLink("/v2/_catalog", page.limit, names.back()));
+  if (more) r.Set("Link", NextLink("/v2/_catalog", page.limit, last));
   co_return r;
 }
 

@@ -134,7 +134,8 @@ http::Task<Result<http::Response>> OciApi::CommitUpload(const std::string& name,
   co_return r;
 }
 
-http::Task<Result<http::Response>> OciApi::StartUpload(http::Request& req, const Route& route) {
+http::Task<Result<http::Response>> OciApi::StartUpload(http::Request& req, const Route& route,
+                                                       const auth::Principal& who) {
   BERTH_CO_ASSIGN(meta::RepositoryId repo, co_await RepositoryForPush(route.name));
   const std::string name(route.name);
   std::string_view query = req.query();
@@ -149,7 +150,13 @@ http::Task<Result<http::Response>> OciApi::StartUpload(http::Request& req, const
   if (mount) {
     BERTH_CO_ASSIGN(berth::oci::Digest digest, berth::oci::Digest::Parse(*mount));
     std::optional<std::string> from = QueryParam(query, "from");
-    if (from && berth::oci::ValidateRepositoryName(*from)) {
+    // Mounting reads the source: without pull rights there the upload goes on as if the source
+    // had nothing, so a refusal tells nothing about it.
+    bool may_read_source = false;
+    if (from) {
+      BERTH_CO_ASSIGN(may_read_source, access_.AllowedOnRepository(who, "ecr:GetDownloadUrlForLayer", *from, req));
+    }
+    if (from && may_read_source && berth::oci::ValidateRepositoryName(*from)) {
       BERTH_CO_ASSIGN(std::optional<meta::RepositoryId> source, meta_.FindRepository(*from));
       if (source) {
         const int64_t now = clock_();

@@ -1,0 +1,179 @@
+#include "api/iam/iam_api.h"
+
+#include "api/iam/entities.h"
+#include "async/blocking.h"
+#include "aws/sigv4.h"
+#include "base/strings.h"
+#include "crypto/random.h"
+#include "http/body.h"
+
+namespace berth::api::iam {
+namespace {
+
+constexpr std::string_view kIamXmlns = "https://iam.amazonaws.com/doc/2010-05-08/";
+constexpr std::string_view kStsXmlns = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+std::string RequestId() {
+  std::string hex = crypto::RandomString(32, "0123456789abcdef");
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+         hex.substr(20);
+}
+
+// The service a request is signed for, from its Authorization header's credential scope.
+std::string SignedService(const http::Request& req) {
+  std::optional<std::string_view> authorization = req.Header("Authorization");
+  if (!authorization) return {};
+  Result<aws::ParsedAuthorization> parsed = aws::ParseAuthorization(*authorization);
+  return parsed ? parsed->service : std::string();
+}
+
+}  // namespace
+
+IamApi::IamApi(auth::Authenticator& authenticator, AccessControl& access, berth::iam::Directory& directory,
+               boost::asio::thread_pool& blocking, IamApiOptions options, std::function<int64_t()> clock)
+    : authenticator_(authenticator), access_(access), directory_(directory), blocking_(blocking),
+      options_(std::move(options)), clock_(std::move(clock)) {}
+
+bool IamApi::Claims(const http::Request& req) {
+  if (req.method() != http::Method::kPost || req.path() != "/" || req.Header("X-Amz-Target")) return false;
+  std::string_view type = req.Header("Content-Type").value_or("");
+  return type.size() >= 33 && IEquals(type.substr(0, 33), "application/x-www-form-urlencoded");
+}
+
+http::Task<http::Response> IamApi::Handle(http::Request& req) {
+  const std::string request_id = RequestId();
+  const std::string service = SignedService(req);
+  const std::string_view xmlns = service == "sts" ? kStsXmlns : kIamXmlns;
+  auto error = [&](const Error& e) { return QueryError(e, xmlns, request_id); };
+
+  Result<std::string> body = co_await http::ReadWholeBody(req, options_.max_request_bytes);
+  if (!body) co_return error(Error(Code::kInvalidArgument, "the request body is too large or broken", "MalformedQueryString"));
+  Result<Params> params = ParseForm(*body);
+  if (!params) co_return error(params.error());
+  const std::string action = Optional(*params, "Action");
+
+  auth::Principal principal = authenticator_.Anonymous();
+  if (!authenticator_.anonymous()) {
+    if (!req.Header("Authorization")) {
+      co_return error(Error(Code::kUnauthenticated, "Request is missing Authentication Token",
+                            "MissingAuthenticationToken"));
+    }
+    // IAM and STS are global: clients sign them for us-east-1 or for their configured region.
+    Result<aws::ParsedAuthorization> parsed = aws::ParseAuthorization(*req.Header("Authorization"));
+    const std::string region =
+        parsed && parsed->region == "us-east-1" ? std::string("us-east-1") : options_.region;
+    aws::VerifyRequest verify{.method = "POST", .path = req.path(), .query = req.query(),
+                              .header = [&req](std::string_view name) { return req.HeaderAll(name); },
+                              .body = *body};
+    aws::VerifyPolicy policy{.region = region, .service = service == "sts" ? "sts" : "iam",
+                             .required_signed_headers = {"host", "x-amz-date"}};
+    Result<aws::Verified> verified = aws::Verify(
+        verify, policy, [this](std::string_view id) { return authenticator_.SecretFor(id); },
+        std::chrono::system_clock::from_time_t(clock_()));
+    if (!verified) {
+      // The query protocol names these as IAM does.
+      const std::string_view reason = verified.error().reason();
+      const char* code = reason == "UnrecognizedClientException" ? "InvalidClientTokenId"
+                         : reason == "InvalidSignatureException" ? "SignatureDoesNotMatch"
+                         : reason == "IncompleteSignatureException" ? "IncompleteSignature"
+                                                                     : "MissingAuthenticationToken";
+      co_return error(Error(Code::kUnauthenticated, verified.error().message(), code));
+    }
+    Result<auth::Principal> who = authenticator_.PrincipalFor(verified->access_key_id);
+    if (!who) co_return error(Error(Code::kUnauthenticated, "The security token included in the request is invalid.",
+                                    "InvalidClientTokenId"));
+    principal = *who;
+  }
+
+  if (service == "sts" || action == "GetCallerIdentity") {
+    if (action != "GetCallerIdentity") {
+      co_return error(Error(Code::kInvalidArgument, "Could not find operation " + action.substr(0, 100) + " for STS",
+                            "InvalidAction"));
+    }
+    // Anyone signed in may ask who they are; no permission is needed (as in AWS).
+    Xml xml;
+    xml.Leaf("Arn", principal.arn).Leaf("UserId", principal.user_id).Leaf("Account", access_.account_id());
+    co_return QueryResponse(action, kStsXmlns, std::move(xml).str(), request_id);
+  }
+
+  const Call call{*params, principal, req};
+  Output out = co_await async::RunBlocking(blocking_, [&] { return Dispatch(action, call); });
+  if (!out) co_return error(out.error());
+  co_return QueryResponse(action, kIamXmlns, *out, request_id);
+}
+
+IamApi::Output IamApi::Dispatch(const std::string& action, const Call& call) {
+  using Handler = Output (IamApi::*)(const Call&);
+  static const std::map<std::string_view, Handler> kHandlers = {
+      {"CreateUser", &IamApi::CreateUser},
+      {"GetUser", &IamApi::GetUser},
+      {"ListUsers", &IamApi::ListUsers},
+      {"DeleteUser", &IamApi::DeleteUser},
+      {"CreateAccessKey", &IamApi::CreateAccessKey},
+      {"ListAccessKeys", &IamApi::ListAccessKeys},
+      {"UpdateAccessKey", &IamApi::UpdateAccessKey},
+      {"DeleteAccessKey", &IamApi::DeleteAccessKey},
+      {"PutUserPolicy", &IamApi::PutUserPolicy},
+      {"GetUserPolicy", &IamApi::GetUserPolicy},
+      {"ListUserPolicies", &IamApi::ListUserPolicies},
+      {"DeleteUserPolicy", &IamApi::DeleteUserPolicy},
+      {"AttachUserPolicy", &IamApi::AttachUserPolicy},
+      {"DetachUserPolicy", &IamApi::DetachUserPolicy},
+      {"ListAttachedUserPolicies", &IamApi::ListAttachedUserPolicies},
+      {"ListGroupsForUser", &IamApi::ListGroupsForUser},
+      {"CreateGroup", &IamApi::CreateGroup},
+      {"GetGroup", &IamApi::GetGroup},
+      {"ListGroups", &IamApi::ListGroups},
+      {"DeleteGroup", &IamApi::DeleteGroup},
+      {"AddUserToGroup", &IamApi::AddUserToGroup},
+      {"RemoveUserFromGroup", &IamApi::RemoveUserFromGroup},
+      {"PutGroupPolicy", &IamApi::PutGroupPolicy},
+      {"GetGroupPolicy", &IamApi::GetGroupPolicy},
+      {"ListGroupPolicies", &IamApi::ListGroupPolicies},
+      {"DeleteGroupPolicy", &IamApi::DeleteGroupPolicy},
+      {"AttachGroupPolicy", &IamApi::AttachGroupPolicy},
+      {"DetachGroupPolicy", &IamApi::DetachGroupPolicy},
+      {"ListAttachedGroupPolicies", &IamApi::ListAttachedGroupPolicies},
+      {"CreatePolicy", &IamApi::CreatePolicy},
+      {"GetPolicy", &IamApi::GetPolicy},
+      {"GetPolicyVersion", &IamApi::GetPolicyVersion},
+      {"ListPolicies", &IamApi::ListPolicies},
+      {"DeletePolicy", &IamApi::DeletePolicy},
+  };
+  auto it = kHandlers.find(action);
+  if (it == kHandlers.end()) {
+    return Fail(Code::kInvalidArgument,
+                "Could not find operation " + action.substr(0, 100) + " for version 2010-05-08", "InvalidAction");
+  }
+  return (this->*(it->second))(call);
+}
+
+Status IamApi::Update(const Call& call, std::string_view action, std::string resource, const Change& change) {
+  BERTH_TRY(access_.Require(call.principal, "iam:" + std::string(action), std::move(resource), call.request));
+  BERTH_TRY(directory_.Update(change));
+  return {};
+}
+
+Result<std::shared_ptr<const berth::iam::Snapshot>> IamApi::Read(const Call& call, std::string_view action,
+                                                                  std::string resource) {
+  BERTH_TRY(access_.Require(call.principal, "iam:" + std::string(action), std::move(resource), call.request));
+  return directory_.Current();
+}
+
+Result<std::string> IamApi::UserNameOrCaller(const Call& call) const {
+  std::string name = Optional(call.params, "UserName");
+  if (!name.empty()) {
+    BERTH_TRY(ValidateName(name, "userName", 64));
+    return name;
+  }
+  if (call.principal.kind == auth::Principal::Kind::kUser) return call.principal.name;
+  return Fail(Code::kInvalidArgument,
+              "the account root's own keys are managed by Berth's data directory; name a user with UserName",
+              "ValidationError");
+}
+
+std::string IamApi::Arn(std::string_view kind, std::string_view path, std::string_view name) const {
+  return "arn:aws:iam::" + access_.account_id() + ":" + std::string(kind) + std::string(path) + std::string(name);
+}
+
+}  // namespace berth::api::iam

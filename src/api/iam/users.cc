@@ -1,0 +1,300 @@
+// IAM users: the users themselves, their access keys, inline and attached policies, groups.
+#include <algorithm>
+
+#include "api/iam/entities.h"
+#include "base/strings.h"
+#include "crypto/random.h"
+#include "iam/directory.h"
+#include "iam/managed.h"
+
+namespace berth::api::iam {
+namespace {
+
+using berth::iam::AccessKeyEntry;
+using berth::iam::IamState;
+using berth::iam::User;
+
+Result<User*> FindUser(IamState& s, const std::string& name) {
+  auto it = s.users.find(name);
+  if (it == s.users.end()) return NoSuchEntity("user", name);
+  return &it->second;
+}
+
+Result<const User*> FindUser(const IamState& s, const std::string& name) {
+  auto it = s.users.find(name);
+  if (it == s.users.end()) return NoSuchEntity("user", name);
+  return &it->second;
+}
+
+size_t InlineSize(const std::map<std::string, std::string>& policies) {
+  size_t total = 0;
+  for (const auto& [name, doc] : policies) total += PolicySize(doc);
+  return total;
+}
+
+}  // namespace
+
+IamApi::Output IamApi::CreateUser(const Call& call) {
+  BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
+  BERTH_TRY(ValidateName(name, "userName", 64));
+  const std::string path = Optional(call.params, "Path", "/");
+  BERTH_TRY(ValidatePath(path, "path"));
+  User created{.name = name, .id = NewId("AIDA"), .path = path, .created_at = clock_()};
+  BERTH_TRY(Update(call, "CreateUser", Arn("user", path, name), [&](IamState& s) -> Status {
+    // IAM names are unique regardless of case.
+    for (const auto& [existing, _] : s.users) {
+      if (IEquals(existing, name)) return AlreadyExists("User", existing);
+    }
+    if (s.users.size() >= kMaxUsers) return LimitExceeded("Cannot exceed quota for UsersPerAccount: 5000");
+    s.users[name] = created;
+    return {};
+  }));
+  Xml xml;
+  WriteUser(xml, "User", created, Arn("user", path, name));
+  return std::move(xml).str();
+}
+
+IamApi::Output IamApi::GetUser(const Call& call) {
+  std::string name = Optional(call.params, "UserName");
+  if (name.empty() && call.principal.kind != auth::Principal::Kind::kUser) {
+    // The root asking about itself.
+    BERTH_TRY(access_.Require(call.principal, "iam:GetUser", call.principal.arn, call.request));
+    Xml xml;
+    xml.Open("User").Leaf("UserId", call.principal.user_id).Leaf("Arn", call.principal.arn);
+    xml.Leaf("CreateDate", IsoTime(0)).Close("User");
+    return std::move(xml).str();
+  }
+  if (name.empty()) name = call.principal.name;
+  BERTH_TRY(ValidateName(name, "userName", 64));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetUser", Arn("user", "/", name)));
+  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
+  Xml xml;
+  WriteUser(xml, "User", *u, Arn("user", u->path, u->name));
+  return std::move(xml).str();
+}
+
+IamApi::Output IamApi::ListUsers(const Call& call) {
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListUsers", Arn("user", "/", "*")));
+  const std::string prefix = Optional(call.params, "PathPrefix", "/");
+  std::vector<std::string> names;
+  for (const auto& [name, u] : snap->state().users) {
+    if (u.path.starts_with(prefix)) names.push_back(name);
+  }
+  BERTH_ASSIGN(Page page, PageOf(call.params, std::move(names)));
+  Xml xml;
+  xml.Open("Users");
+  for (const std::string& name : page.names) {
+    const User& u = snap->state().users.at(name);
+    WriteUser(xml, "member", u, Arn("user", u.path, u.name));
+  }
+  xml.Close("Users");
+  WritePageEnd(xml, page);
+  return std::move(xml).str();
+}
+
+IamApi::Output IamApi::DeleteUser(const Call& call) {
+  BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
+  BERTH_TRY(ValidateName(name, "userName", 64));
+  BERTH_TRY(Update(call, "DeleteUser", Arn("user", "/", name), [&](IamState& s) -> Status {
+    BERTH_ASSIGN(User * u, FindUser(s, name));
+    // As IAM: what hangs on the user goes first, so nothing is removed by surprise.
+    if (!u->keys.empty()) return DeleteConflict("Cannot delete entity, must delete access keys first.");
+    if (!u->inline_policies.empty()) return DeleteConflict("Cannot delete entity, must delete policies first.");
+    if (!u->attached.empty()) return DeleteConflict("Cannot delete entity, must detach all policies first.");
+    if (!u->groups.empty()) return DeleteConflict("Cannot delete entity, must remove users from group first.");
+    s.users.erase(name);
+    return {};
+  }));
+  return std::string();
+}
+
+IamApi::Output IamApi::CreateAccessKey(const Call& call) {
+  BERTH_ASSIGN(std::string name, UserNameOrCaller(call));
+  AccessKeyEntry key{.id = "AKIA" + crypto::RandomString(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+                     .sealed_secret = {}, .active = true, .created_at = clock_()};
+  const std::string secret =
+      crypto::RandomString(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+  // Sealed at rest like the admin's; shown this once.
+  key.sealed_secret = authenticator_.keyring().SealSecret(key.id, secret);
+  BERTH_TRY(Update(call, "CreateAccessKey", Arn("user", "/", name), [&](IamState& s) -> Status {
+    BERTH_ASSIGN(User * u, FindUser(s, name));
+    if (u->keys.size() >= kMaxAccessKeysPerUser) {
+      return LimitExceeded("Cannot exceed quota for AccessKeysPerUser: 2");
+    }
+    u->keys.push_back(key);
+    return {};
+  }));
+  Xml xml;
+  xml.Open("AccessKey").Leaf("UserName", name).Leaf("AccessKeyId", key.id).Leaf("Status", "Active");
+  xml.Leaf("SecretAccessKey", secret).Leaf("CreateDate", IsoTime(key.created_at)).Close("AccessKey");
+  return std::move(xml).str();
+}
+
+IamApi::Output IamApi::ListAccessKeys(const Call& call) {
+  BERTH_ASSIGN(std::string name, UserNameOrCaller(call));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListAccessKeys", Arn("user", "/", name)));
+  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
+  Xml xml;
+  xml.Open("AccessKeyMetadata");
+  for (const AccessKeyEntry& k : u->keys) {
+    xml.Open("member").Leaf("UserName", u->name).Leaf("AccessKeyId", k.id);
+    xml.Leaf("Status", k.active ? "Active" : "Inactive").Leaf("CreateDate", IsoTime(k.created_at)).Close("member");
+  }
+  xml.Close("AccessKeyMetadata").Bool("IsTruncated", false);
+  return std::move(xml).str();
+}
+
+IamApi::Output IamApi::UpdateAccessKey(const Call& call) {
+  BERTH_ASSIGN(std::string name, UserNameOrCaller(call));
+  BERTH_ASSIGN(std::string id, Required(call.params, "AccessKeyId"));
+  BERTH_ASSIGN(std::string status, Required(call.params, "Status"));
+  if (status != "Active" && status != "Inactive") {
+    return Fail(Code::kInvalidArgument,
+                "1 validation error detected: Value '" + status.substr(0, 50) +
+                    "' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]",
+                "ValidationError");
+  }
+  BERTH_TRY(Update(call, "UpdateAccessKey", Arn("user", "/", name), [&](IamState& s) -> Status {
+    BERTH_ASSIGN(User * u, FindUser(s, name));
+    auto k = std::find_if(u->keys.begin(), u->keys.end(), [&](const AccessKeyEntry& e) { return e.id == id; });
+    if (k == u->keys.end()) return NoSuchEntity("Access Key", id);
+    k->active = status == "Active";
+    return {};
+  }));
+  return std::string();
+}
+
+IamApi::Output IamApi::DeleteAccessKey(const Call& call) {
+  BERTH_ASSIGN(std::string name, UserNameOrCaller(call));
+  BERTH_ASSIGN(std::string id, Required(call.params, "AccessKeyId"));
+  BERTH_TRY(Update(call, "DeleteAccessKey", Arn("user", "/", name), [&](IamState& s) -> Status {
+    BERTH_ASSIGN(User * u, FindUser(s, name));
+    auto k = std::find_if(u->keys.begin(), u->keys.end(), [&](const AccessKeyEntry& e) { return e.id == id; });
+    if (k == u->keys.end()) return NoSuchEntity("Access Key", id);
+    u->keys.erase(k);
+    return {};
+  }));
+  return std::string();
+}
+
+IamApi::Output IamApi::PutUserPolicy(const Call& call) {
+  BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
+  BERTH_ASSIGN(std::string policy, Required(call.params, "PolicyName"));
+  BERTH_ASSIGN(std::string document, Required(call.params, "PolicyDocument"));
+  BERTH_TRY(ValidateName(name, "userName", 64));
+  BERTH_TRY(ValidateName(policy, "policyName", 128));
+  BERTH_TRY(ValidatePolicyDocument(document, kUserPolicyQuota, "user " + name));
+  BERTH_TRY(Update(call, "PutUserPolicy", Arn("user", "/", name), [&](IamState& s) -> Status {
+    BERTH_ASSIGN(User * u, FindUser(s, name));
+    std::map<std::string, std::string> after = u->inline_policies;
+    after[policy] = document;
+    if (InlineSize(after) > kUserPolicyQuota) {
+      return LimitExceeded("Maximum policy size of 2048 bytes exceeded for user " + name);
+    }
+    u->inline_policies = std::move(after);
+    return {};
+  }));
+  return std::string();
+}
+
+IamApi::Output IamApi::GetUserPolicy(const Call& call) {
+  BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
+  BERTH_ASSIGN(std::string policy, Required(call.params, "PolicyName"));
+  BERTH_TRY(ValidateName(name, "userName", 64));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetUserPolicy", Arn("user", "/", name)));
+  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
+  auto it = u->inline_policies.find(policy);
+  if (it == u->inline_policies.end()) return NoSuchEntity("user policy", policy);
+  Xml xml;
+  xml.Leaf("UserName", name).Leaf("PolicyName", policy).Leaf("PolicyDocument", UriEncode(it->second));
+  return std::move(xml).str();
+}
+
+IamApi::Output IamApi::ListUserPolicies(const Call& call) {
+  BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
+  BERTH_TRY(ValidateName(name, "userName", 64));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListUserPolicies", Arn("user", "/", name)));
+  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
+  std::vector<std::string> names;
+  for (const auto& [p, _] : u->inline_policies) names.push_back(p);
+  BERTH_ASSIGN(Page page, PageOf(call.params, std::move(names)));
+  Xml xml;
+  xml.Open("PolicyNames");
+  for (const std::string& p : page.names) xml.Leaf("member", p);
+  xml.Close("PolicyNames");
+  WritePageEnd(xml, page);
+  return std::move(xml).str();
+}
+
+IamApi::Output IamApi::DeleteUserPolicy(const Call& call) {
+  BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
+  BERTH_ASSIGN(std::string policy, Required(call.params, "PolicyName"));
+  BERTH_TRY(ValidateName(name, "userName", 64));
+  BERTH_TRY(Update(call, "DeleteUserPolicy", Arn("user", "/", name), [&](IamState& s) -> Status {
+    BERTH_ASSIGN(User * u, FindUser(s, name));
+    if (u->inline_policies.erase(policy) == 0) return NoSuchEntity("user policy", policy);
+    return {};
+  }));
+  return std::string();
+}
+
+IamApi::Output IamApi::AttachUserPolicy(const Call& call) {
+  BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
+  BERTH_ASSIGN(std::string arn, Required(call.params, "PolicyArn"));
+  BERTH_TRY(ValidateName(name, "userName", 64));
+  BERTH_TRY(Update(call, "AttachUserPolicy", Arn("user", "/", name), [&](IamState& s) -> Status {
+    BERTH_ASSIGN(User * u, FindUser(s, name));
+    if (!berth::iam::ManagedPolicyDocument(s, access_.account_id(), arn)) {
+      return Fail(Code::kNotFound, "Policy " + arn + " does not exist or is not attachable.", "NoSuchEntity");
+    }
+    if (std::find(u->attached.begin(), u->attached.end(), arn) != u->attached.end()) return {};
+    if (u->attached.size() >= kMaxAttachedPolicies) {
+      return LimitExceeded("Cannot exceed quota for PoliciesPerUser: 10");
+    }
+    u->attached.push_back(arn);
+    return {};
+  }));
+  return std::string();
+}
+
+IamApi::Output IamApi::DetachUserPolicy(const Call& call) {
+  BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
+  BERTH_ASSIGN(std::string arn, Required(call.params, "PolicyArn"));
+  BERTH_TRY(ValidateName(name, "userName", 64));
+  BERTH_TRY(Update(call, "DetachUserPolicy", Arn("user", "/", name), [&](IamState& s) -> Status {
+    BERTH_ASSIGN(User * u, FindUser(s, name));
+    auto it = std::find(u->attached.begin(), u->attached.end(), arn);
+    if (it == u->attached.end()) return Fail(Code::kNotFound, "Policy " + arn + " was not found.", "NoSuchEntity");
+    u->attached.erase(it);
+    return {};
+  }));
+  return std::string();
+}
+
+IamApi::Output IamApi::ListAttachedUserPolicies(const Call& call) {
+  BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
+  BERTH_TRY(ValidateName(name, "userName", 64));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap,
+               Read(call, "ListAttachedUserPolicies", Arn("user", "/", name)));
+  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
+  Xml xml;
+  WriteAttached(xml, u->attached);
+  return std::move(xml).str();
+}
+
+IamApi::Output IamApi::ListGroupsForUser(const Call& call) {
+  BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
+  BERTH_TRY(ValidateName(name, "userName", 64));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListGroupsForUser", Arn("user", "/", name)));
+  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
+  Xml xml;
+  xml.Open("Groups");
+  for (const std::string& g : u->groups) {
+    auto it = snap->state().groups.find(g);
+    if (it != snap->state().groups.end()) WriteGroup(xml, "member", it->second, Arn("group", it->second.path, g));
+  }
+  xml.Close("Groups").Bool("IsTruncated", false);
+  return std::move(xml).str();
+}
+
+}  // namespace berth::api::iam
