@@ -178,6 +178,14 @@ Result<Principal> Authenticator::VerifyPresignedBlob(std::string_view repository
   return PrincipalFor(*key_id);
 }
 
+bool Authenticator::HasCredentials(std::optional<std::string_view> authorization) {
+  if (!authorization) return false;
+  std::string_view value = Trim(*authorization);
+  if (value.size() < 6 || !IEquals(value.substr(0, 6), "basic ")) return true;
+  std::optional<std::string> decoded = crypto::Base64Decode(Trim(value.substr(6)));
+  return !decoded || *decoded != ":";
+}
+
 Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> authorization,
                                               int64_t now) const {
   if (anonymous_) return Anonymous();

@@ -58,6 +58,10 @@ class Authenticator {
   // expired.
   Result<Principal> Authenticate(std::optional<std::string_view> authorization, int64_t now) const;
 
+  // Does the header carry credentials at all? Clients answer a Basic challenge they have no
+  // credentials for with an empty user and password ("Basic Og=="): that is no credentials.
+  static bool HasCredentials(std::optional<std::string_view> authorization);
+
   // The secret of an access key, for SigV4; nullopt if unknown.
   std::optional<std::string> SecretFor(std::string_view access_key_id) const;
   Result<Principal> PrincipalFor(std::string_view access_key_id) const;

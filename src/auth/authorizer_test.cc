@@ -142,6 +142,13 @@ TEST_F(AccessTest, RepositoryPoliciesAllowOnTheirOwnAndDenyOverEverything) {
   EXPECT_FALSE(Allowed(bob, "ecr:PutImage", nullptr));
 }
 
+TEST(Credentials, AnEmptyBasicAnswerIsNoCredentials) {
+  EXPECT_FALSE(Authenticator::HasCredentials(std::nullopt));
+  EXPECT_FALSE(Authenticator::HasCredentials("Basic Og=="));  // ":" from a client with nothing to send
+  EXPECT_TRUE(Authenticator::HasCredentials(Basic("AK", "")));
+  EXPECT_TRUE(Authenticator::HasCredentials("Bearer abc"));
+}
+
 TEST_F(AccessTest, APublicRepositoryLetsAnyonePullAndNothingMore) {
   Principal nobody = auth_->Anonymous();
   EXPECT_EQ(nobody.kind, Principal::Kind::kAnonymous);

@@ -84,6 +84,7 @@ Directory::Directory(meta::IamDocuments& store, std::string account_id)
 void Directory::Publish(std::shared_ptr<const Snapshot> s) { std::atomic_store(&current_, std::move(s)); }
 
 Result<std::shared_ptr<const Snapshot>> Directory::Current() {
+  if (drain_) drain_();
   std::shared_ptr<const Snapshot> s = std::atomic_load(&current_);
   if (s && listening_.load() && loaded_.load() == stale_.load()) return s;
   return Reload();

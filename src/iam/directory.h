@@ -76,6 +76,11 @@ class Directory {
   // The current snapshot; reloads first if another node changed the state.
   Result<std::shared_ptr<const Snapshot>> Current();
 
+  // Called at the start of every Current(), to hand over notifications that have arrived but
+  // not been read yet (ChangeFeed::Drain), so a change committed before a request began is seen
+  // by it. Set once, before requests are served.
+  void SyncWith(std::function<void()> drain) { drain_ = std::move(drain); }
+
   // Another node changed the state (listening = true), or the feed lost (false) or regained
   // (true) its connection. Called from the change feed's thread.
   void MarkStale(bool listening);
@@ -96,6 +101,7 @@ class Directory {
   std::atomic<uint64_t> stale_{1};          // bumped per MarkStale; reload when != loaded_
   std::atomic<uint64_t> loaded_{0};
   std::atomic<bool> listening_{true};
+  std::function<void()> drain_;
 };
 
 }  // namespace berth::iam

@@ -151,7 +151,10 @@ int Run(const Config& config) {
   // IAM users, groups and policies; another node's change reaches this one through the change
   // feed, which the cache listens to.
   iam::Directory directory(store, *account_id);
-  if (cached != nullptr) cached->OnIamChange([&directory](bool listening) { directory.MarkStale(listening); });
+  if (cached != nullptr) {
+    cached->OnIamChange([&directory](bool listening) { directory.MarkStale(listening); });
+    directory.SyncWith([cached] { cached->DrainChanges(); });
+  }
   if (Result<std::shared_ptr<const iam::Snapshot>> loaded = directory.Current(); !loaded) {
     return Die("loading IAM users", loaded.error());
   }

@@ -56,7 +56,8 @@ http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Ro
           ? authenticator_.VerifyPresignedBlob(route.name, route.ref, req.query(), clock_())
           : authenticator_.Authenticate(req.Header("Authorization"), clock_());
   // A caller without credentials may still pull from a public repository.
-  const bool may_be_public = !req.Header("Authorization") && row && !row->action.empty() &&
+  const bool may_be_public = !auth::Authenticator::HasCredentials(req.Header("Authorization")) && row &&
+                             !row->action.empty() &&
                              auth::Authorizer::IsPublicAction(row->action) && !route.name.empty();
   if (!authenticated && !(may_be_public && authenticated.error().code() == Code::kUnauthenticated)) {
     co_return std::unexpected(std::move(authenticated).error());

@@ -35,6 +35,9 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   // before requests are served.
   void OnIamChange(std::function<void(bool listening)> observer) { iam_observer_ = std::move(observer); }
 
+  // Hands over the notifications that have arrived (see ChangeFeed::Drain).
+  void DrainChanges() { feed_->Drain(); }
+
   // ChangeListener
   void OnChange(RepositoryId repo) override;
   void OnReset(bool listening) override;
