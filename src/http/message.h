@@ -11,6 +11,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -86,6 +88,18 @@ struct Response {
   Response& Set(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
     return *this;
+  }
+  // The first value of a header set on this response (case-insensitive), or nullopt.
+  std::optional<std::string_view> Get(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+      if (k.size() == name.size() &&
+          std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+          })) {
+        return v;
+      }
+    }
+    return std::nullopt;
   }
 };
 

@@ -16,12 +16,15 @@
 #include <thread>
 
 #include "api/access_control.h"
+#include "api/auditor.h"
+#include "api/cloudtrail/cloudtrail_api.h"
 #include "api/ecr/ecr_api.h"
 #include "api/iam/iam_api.h"
 #include "api/iam/query.h"
 #include "api/oci/errors.h"
 #include "api/oci/oci_api.h"
 #include "api/pull_recorder.h"
+#include "audit/trail.h"
 #include "auth/keyring.h"
 #include "auth/authenticator.h"
 #include "auth/authorizer.h"
@@ -163,6 +166,14 @@ int Run(const Config& config) {
   if (!authenticator) return Die("loading access keys", authenticator.error());
   auth::Authorizer authorizer(&directory, *account_id);
   api::AccessControl access(store, authorizer, config.region, !config.tls_cert.empty(), NowSeconds);
+  std::unique_ptr<audit::Trail> trail;
+  if (config.audit) {
+    Result<std::unique_ptr<audit::Trail>> opened =
+        audit::Trail::Open(audit::TrailOptions{.dir = config.data_dir + "/audit", .max_file_bytes = config.audit_file_bytes});
+    if (!opened) return Die("opening the audit trail", opened.error());
+    trail = std::move(*opened);
+  }
+  api::Auditor auditor(trail.get(), *account_id, config.region);
   const std::string scheme = config.tls_cert.empty() ? "http" : "https";
   const std::string external_url =
       !config.external_url.empty()
@@ -173,19 +184,20 @@ int Run(const Config& config) {
 
   api::PullRecorder pulls;
   api::UploadLocks upload_locks;
-  api::oci::OciApi api(store, **blobs, **authenticator, access, blocking, metrics, pulls, upload_locks,
+  api::oci::OciApi api(store, **blobs, **authenticator, access, auditor, blocking, metrics, pulls, upload_locks,
                        api::oci::OciApiOptions{.delete_enabled = config.delete_enabled,
                                                .upload_idle_timeout = config.upload_idle_timeout,
                                                .blob_redirect = config.blob_redirect},
                        NowSeconds);
-  api::ecr::EcrApi ecr(store, **blobs, **authenticator, access, blocking, pulls, upload_locks,
+  api::ecr::EcrApi ecr(store, **blobs, **authenticator, access, auditor, blocking, pulls, upload_locks,
                        api::ecr::EcrApiOptions{.region = config.region,
                                                .account_id = *account_id,
                                                .external_url = external_url,
                                                .token_ttl_seconds = config.token_ttl.count()},
                        NowSeconds);
-  api::iam::IamApi iam_api(**authenticator, access, directory, blocking,
+  api::iam::IamApi iam_api(**authenticator, access, auditor, directory, blocking,
                            api::iam::IamApiOptions{.region = config.region}, NowSeconds);
+  api::cloudtrail::CloudTrailApi cloudtrail(**authenticator, access, auditor, blocking, config.region, NowSeconds);
   const unsigned io_threads =
       config.io_threads != 0 ? config.io_threads : std::max(2u, std::thread::hardware_concurrency());
   // One io_context per I/O thread (see http/server.h); the first also runs timers and signals.
@@ -203,10 +215,11 @@ int Run(const Config& config) {
     for (asio::io_context* c : ios) c->stop();
   };
 
-  // The ECR JSON API is POST / with X-Amz-Target; IAM and STS are form POSTs to /; everything
-  // else is the registry API.
+  // The JSON APIs are POST / with X-Amz-Target (CloudTrail's prefix, else ECR); IAM and STS are
+  // form POSTs to /; everything else is the registry API.
   auto is_ecr = [](const http::Request& req) { return req.path() == "/" && req.Header("X-Amz-Target"); };
-  auto route = [&api, &ecr, &iam_api, is_ecr](http::Request& req) {
+  auto route = [&api, &ecr, &iam_api, &cloudtrail, is_ecr](http::Request& req) {
+    if (api::cloudtrail::CloudTrailApi::Claims(req)) return cloudtrail.Handle(req);
     if (is_ecr(req)) return ecr.Handle(req);
     if (api::iam::IamApi::Claims(req)) return iam_api.Handle(req);
     return api.Handle(req);

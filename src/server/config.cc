@@ -114,6 +114,14 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
     }
     c.external_url = v;
     while (c.external_url.ends_with("/")) c.external_url.pop_back();
+  } else if (key == "no-audit") {
+    BERTH_ASSIGN(bool off, boolean());
+    c.audit = !off;
+  } else if (key == "audit-file-bytes") {
+    BERTH_ASSIGN(std::string_view v, need());
+    std::optional<uint64_t> n = ParseUint64(v);
+    if (!n || *n < 4096 || *n > (uint64_t{1} << 40)) return Bad("--audit-file-bytes wants a size from 4096 bytes to 1 TiB");
+    c.audit_file_bytes = *n;
   } else if (key == "io-threads") {
     BERTH_ASSIGN(std::string_view v, need());
     std::optional<uint64_t> n = ParseUint64(v);
@@ -126,7 +134,7 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
 }
 
 bool IsBoolean(std::string_view key) {
-  return key == "anonymous" || key == "no-delete" || key == "blob-redirect";
+  return key == "anonymous" || key == "no-delete" || key == "blob-redirect" || key == "no-audit";
 }
 
 // The AWS settings a config file may hold, under the environment variables' names.

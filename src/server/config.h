@@ -40,6 +40,8 @@ struct Config {
   std::string account_id;    // 12 digits; empty: the one chosen on first start
   std::string external_url;  // how clients reach Berth; empty: from --listen
   std::chrono::seconds token_ttl{12 * 3600};  // registry logins from GetAuthorizationToken
+  bool audit = true;                          // the audit trail under <data_dir>/audit
+  uint64_t audit_file_bytes = 32 << 20;        // rotate the trail's file past this size
 };
 
 // Parses the arguments after "serve". kInvalidArgument with a message naming the bad flag.
@@ -52,6 +54,7 @@ inline constexpr std::string_view kServeUsage =
     "                   [--log-level debug|info|warn|error] [--upload-idle-timeout SECONDS]\n"
     "                   [--io-threads N] [--idle-timeout SECONDS] [--io-timeout SECONDS]\n"
     "                   [--region REGION] [--account-id 12DIGITS] [--external-url URL]\n"
-    "                   [--token-ttl SECONDS] [--drain-timeout SECONDS]\n";
+    "                   [--token-ttl SECONDS] [--drain-timeout SECONDS]\n"
+    "                   [--no-audit] [--audit-file-bytes N]\n";
 
 }  // namespace berth::server

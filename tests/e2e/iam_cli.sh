@@ -275,4 +275,39 @@ ok "release creates its own key without naming itself" release iam create-access
 jq_is .AccessKey.UserName '"release"'
 err ValidationError "the root's own keys are not IAM's" berth iam create-access-key
 
+# --- the audit trail -------------------------------------------------------------------------------
+TRAIL="$BERTH_DATA/audit/audit.log"
+[ "$BERTH_NODES" -gt 1 ] && TRAIL="$BERTH_DATA/audit/audit.log $WORK/data-2/audit/audit.log $WORK/data-3/audit/audit.log"
+ok "lookup-events by name" berth cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=CreateUser
+# Each node keeps its own trail; behind the balancer a lookup answers from the node it reaches.
+if [ "$BERTH_NODES" -eq 1 ]; then
+  jq_is '[.Events[].EventName] | unique' '["CreateUser"]'
+  jq_is '.Events | length' 9  # refused ones included
+  jq_is '[.Events[] | .CloudTrailEvent | fromjson | .requestParameters.UserName] | .[-1]' '"alice"'
+  ok "lookup-events by user" berth cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=carol
+  jq_is '[.Events[] | select(.EventName == "SetRepositoryPolicy")] | length' 3
+  # Newest first.
+  jq_is '[.Events[] | .CloudTrailEvent | fromjson | select(.errorCode == "InvalidParameterException") | .eventName]' '["PutImage","SetRepositoryPolicy"]'
+  ok "denials are there" berth cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=alice
+  jq_is '[.Events[] | .CloudTrailEvent | fromjson | select(.errorCode == "AccessDeniedException")] | length > 0' true
+  ok "lookup-events by repository" berth cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue=other/app
+  jq_is '[.Events[].EventName] | index("SetRepositoryPolicy") != null' true
+  ok "lookup-events by access key" berth cloudtrail lookup-events --lookup-attributes "AttributeKey=AccessKeyId,AttributeValue=$BOB_KEY"
+  jq_is '[.Events[].Username] | unique' '["bob"]'
+  ok "paged" berth cloudtrail lookup-events --max-items 3
+  jq_is '.Events | length' 3
+  check "with a token for more" test "$(jq -r .NextToken "$OUT")" != null
+  ok "a time window with nothing in it" berth cloudtrail lookup-events --start-time 2001-01-01T00:00:00Z --end-time 2001-01-02T00:00:00Z
+  jq_is '.Events | length' 0
+fi
+err InvalidLookupAttributesException "an unknown attribute" berth cloudtrail lookup-events \
+  --lookup-attributes AttributeKey=Colour,AttributeValue=red
+err AccessDeniedException "carol may not read the trail" carol cloudtrail lookup-events
+# shellcheck disable=SC2086
+check "records are CloudTrail-shaped" sh -c "cat $TRAIL | jq -e -s 'map(select(.eventVersion == \"1.08\" and .userIdentity.type != null and .requestID != null)) | length > 100' >/dev/null"
+for secret in "$SECRET_ALICE" "$(sed -n '/^\[release\]/,/^\[/{s/^aws_secret_access_key = //p}' "$CREDS_FILE")"; do
+  # shellcheck disable=SC2086
+  check "no secret in the trail" sh -c "! cat $TRAIL | grep -qF -- '$secret'"
+done
+
 finish

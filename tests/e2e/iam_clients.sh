@@ -190,4 +190,20 @@ admin iam delete-access-key --user-name reader --access-key-id "$reader_KEY" >/d
 STATUS=$(curl -s -o "$BODY" -w '%{http_code}' -u "AWS:$TOKEN" "$BERTH_URL/v2/team/app/tags/list")
 expect_error 401 UNAUTHORIZED "a deleted key's token is dead"
 
+# --- the audit trail of /v2/ -----------------------------------------------------------------------
+TRAIL="$BERTH_DATA/audit/audit.log"
+[ "$BERTH_NODES" -gt 1 ] && TRAIL="$BERTH_DATA/audit/audit.log $WORK/data-2/audit/audit.log $WORK/data-3/audit/audit.log"
+sleep 0.3  # the trail's writer runs behind the requests
+# shellcheck disable=SC2086
+trail() { cat $TRAIL | jq -c -s "$1"; }
+check "pusher's push of team/app:v1 is recorded" test "$(trail 'map(select(.eventName=="PutImage" and .userIdentity.userName=="pusher" and .requestParameters.imageTag=="v1" and .errorCode==null)) | length')" -ge 1
+check "with the digest it stored" test "$(trail 'map(select(.eventName=="PutImage" and .userIdentity.userName=="pusher" and .responseElements.imageDigest != null)) | length')" -ge 1
+check "the refused prod-1 push is recorded as DENIED" test "$(trail 'map(select(.eventName=="PutImage" and .userIdentity.userName=="pusher" and .requestParameters.imageTag=="prod-1" and .errorCode=="DENIED")) | length')" -ge 1
+check "anonymous pulls of the public repository" test "$(trail 'map(select(.eventName=="BatchGetImage" and .userIdentity.type=="Anonymous" and .requestParameters.repositoryName=="pub/app" and .errorCode==null)) | length')" -ge 1
+check "layer downloads with the user's key" test "$(trail "map(select(.eventName==\"GetDownloadUrlForLayer\" and .userIdentity.accessKeyId==\"$reader_KEY\")) | length")" -ge 1
+# shellcheck disable=SC2086
+check "no token in the trail" sh -c "! cat $TRAIL | grep -qF -- '$TOKEN'"
+# shellcheck disable=SC2086
+check "no secret in the trail" sh -c "! cat $TRAIL | grep -qF -- '$pusher_SECRET'"
+
 finish

@@ -6,7 +6,7 @@
 #include "api/ecr/model.h"
 #include "base/utf8.h"
 #include "http/body.h"
-#include "aws/sigv4.h"
+#include "api/signed_request.h"
 #include "oci/names.h"
 #include "telemetry/log.h"
 
@@ -69,12 +69,28 @@ std::string_view StringMember(const json::object& o, std::string_view key) {
 }
 
 EcrApi::EcrApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
-               AccessControl& access, boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
+               AccessControl& access, Auditor& auditor, boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
                EcrApiOptions options, std::function<int64_t()> clock)
-    : meta_(meta), blobs_(blobs), authenticator_(authenticator), access_(access), blocking_(blocking), pulls_(pulls),
+    : meta_(meta), blobs_(blobs), authenticator_(authenticator), access_(access), auditor_(auditor), blocking_(blocking), pulls_(pulls),
       upload_locks_(upload_locks), options_(std::move(options)), clock_(std::move(clock)) {}
 
 http::Task<http::Response> EcrApi::Handle(http::Request& req) {
+  AuditRecord audit{.source = "ecr.amazonaws.com", .name = "Unknown"};
+  http::Response r = co_await Serve(req, audit);
+  if (auditor_.enabled()) {
+    if (r.status >= 400) {
+      audit.error_code = r.Get("x-amzn-ErrorType").value_or("");
+      boost::system::error_code ec;
+      json::value body = json::parse(r.body, ec);
+      if (!ec && body.is_object()) audit.error_message = StringMember(body.as_object(), "message");
+    }
+    audit.request_id = r.Get("x-amzn-RequestId").value_or("");
+    auditor_.Record(req, std::move(audit));
+  }
+  co_return r;
+}
+
+http::Task<http::Response> EcrApi::Serve(http::Request& req, AuditRecord& audit) {
   if (req.method() != http::Method::kPost) {
     co_return ErrorResponse(Error(Code::kInvalidArgument, "the ECR API takes POST /", "UnknownOperationException"));
   }
@@ -84,6 +100,10 @@ http::Task<http::Response> EcrApi::Handle(http::Request& req) {
                                   "UnknownOperationException"));
   }
   const std::string operation(target.substr(kTargetPrefix.size()));
+  audit.name = operation;
+  audit.read_only = operation.starts_with("Get") || operation.starts_with("List") ||
+                    operation.starts_with("Describe") || operation.starts_with("BatchGet") ||
+                    operation.starts_with("BatchCheck");
 
   // The body is signed, so it is read (bounded) before the signature can be checked.
   Result<std::string> read = co_await http::ReadWholeBody(req, options_.max_request_bytes);
@@ -96,19 +116,12 @@ http::Task<http::Response> EcrApi::Handle(http::Request& req) {
 
   auth::Principal principal = authenticator_.Anonymous();
   if (!authenticator_.anonymous()) {
-    aws::VerifyRequest verify{.method = "POST", .path = req.path(), .query = req.query(),
-                              .header = [&req](std::string_view name) { return req.HeaderAll(name); },
-                              .body = body};
-    aws::VerifyPolicy policy{.region = options_.region, .service = "ecr",
-                             .required_signed_headers = {"host", "x-amz-date", "x-amz-target"}};
-    Result<aws::Verified> verified = aws::Verify(
-        verify, policy, [this](std::string_view id) { return authenticator_.SecretFor(id); },
-        std::chrono::system_clock::from_time_t(clock_()));
-    if (!verified) co_return ErrorResponse(verified.error());
-    Result<auth::Principal> who = authenticator_.PrincipalFor(verified->access_key_id);
-    if (!who) co_return ErrorResponse(Error(Code::kUnauthenticated, "unknown access key", "UnrecognizedClientException"));
+    Result<auth::Principal> who = AuthenticateSigned(req, body, authenticator_, options_.region, "ecr",
+                                                     {"host", "x-amz-date", "x-amz-target"}, clock_());
+    if (!who) co_return ErrorResponse(who.error());
     principal = *who;
   }
+  audit.principal = principal;
 
   boost::system::error_code ec;
   json::value input = body.empty() ? json::value(json::object()) : json::parse(body, ec);
@@ -116,6 +129,10 @@ http::Task<http::Response> EcrApi::Handle(http::Request& req) {
     co_return ErrorResponse(Error(Code::kInvalidArgument, "the body is not a JSON object", "SerializationException"));
   }
   DropNullMembers(input);  // AWS's JSON protocol reads a null member as an absent one
+  audit.request_parameters = input.as_object();
+  if (std::string_view repo = StringMember(input.as_object(), "repositoryName"); !repo.empty()) {
+    audit.resources.emplace_back("AWS::ECR::Repository", RepositoryArn(repo));
+  }
   if (Status valid = Model::Get().ValidateInput(operation, input); !valid) co_return ErrorResponse(valid.error());
   if (Status registry = CheckRegistryId(input.as_object()); !registry) co_return ErrorResponse(registry.error());
 
@@ -124,6 +141,7 @@ http::Task<http::Response> EcrApi::Handle(http::Request& req) {
   Output out = co_await Dispatch(operation, call);
   if (!out) co_return ErrorResponse(out.error());
   http::Response r{.status = 200, .body = json::serialize(*out), .route = "ecr"};
+  if (r.body.size() <= 2048) audit.response_elements = *out;
   r.Set("Content-Type", "application/x-amz-json-1.1");
   co_return r;
 }

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "api/access_control.h"
+#include "api/auditor.h"
 #include "api/pull_recorder.h"
 #include "api/upload_locks.h"
 #include "auth/authenticator.h"
@@ -47,7 +48,7 @@ class EcrApi {
  public:
   // Every reference must outlive this object.
   EcrApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
-         AccessControl& access, boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
+         AccessControl& access, Auditor& auditor, boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
          EcrApiOptions options, std::function<int64_t()> clock);
 
   http::Task<http::Response> Handle(http::Request& request);
@@ -64,6 +65,8 @@ class EcrApi {
   template <class T>
   using Task = http::Task<T>;
 
+  // Handle without the audit record, which it fills as it learns the call.
+  http::Task<http::Response> Serve(http::Request& request, AuditRecord& audit);
   Task<Output> Dispatch(std::string_view operation, const Call& call);
   // Checks ecr:<operation> on the resource the input names (access.cc): the repository, every
   // image tag it names (ecr:ImageTag), the tags it sets (aws:RequestTag, aws:TagKeys).
@@ -125,6 +128,7 @@ class EcrApi {
   blob::BlobStore& blobs_;
   auth::Authenticator& authenticator_;
   AccessControl& access_;
+  Auditor& auditor_;
   boost::asio::thread_pool& blocking_;
   PullRecorder& pulls_;
   UploadLocks& upload_locks_;

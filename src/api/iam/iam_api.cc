@@ -2,6 +2,7 @@
 
 #include "api/iam/entities.h"
 #include "async/blocking.h"
+#include "api/signed_request.h"
 #include "aws/sigv4.h"
 #include "base/strings.h"
 #include "crypto/random.h"
@@ -29,9 +30,9 @@ std::string SignedService(const http::Request& req) {
 
 }  // namespace
 
-IamApi::IamApi(auth::Authenticator& authenticator, AccessControl& access, berth::iam::Directory& directory,
-               boost::asio::thread_pool& blocking, IamApiOptions options, std::function<int64_t()> clock)
-    : authenticator_(authenticator), access_(access), directory_(directory), blocking_(blocking),
+IamApi::IamApi(auth::Authenticator& authenticator, AccessControl& access, Auditor& auditor,
+               berth::iam::Directory& directory, boost::asio::thread_pool& blocking, IamApiOptions options, std::function<int64_t()> clock)
+    : authenticator_(authenticator), access_(access), auditor_(auditor), directory_(directory), blocking_(blocking),
       options_(std::move(options)), clock_(std::move(clock)) {}
 
 bool IamApi::Claims(const http::Request& req) {
@@ -41,16 +42,33 @@ bool IamApi::Claims(const http::Request& req) {
 }
 
 http::Task<http::Response> IamApi::Handle(http::Request& req) {
-  const std::string request_id = RequestId();
+  AuditRecord audit{.source = "iam.amazonaws.com", .name = "Unknown", .request_id = RequestId()};
+  http::Response r = co_await Serve(req, audit);
+  auditor_.Record(req, std::move(audit));
+  co_return r;
+}
+
+http::Task<http::Response> IamApi::Serve(http::Request& req, AuditRecord& audit) {
+  const std::string request_id = audit.request_id;
   const std::string service = SignedService(req);
+  if (service == "sts") audit.source = "sts.amazonaws.com";
   const std::string_view xmlns = service == "sts" ? kStsXmlns : kIamXmlns;
-  auto error = [&](const Error& e) { return QueryError(e, xmlns, request_id); };
+  auto error = [&](const Error& e) {
+    audit.error_code = e.reason().empty() ? "ServiceFailure" : std::string(e.reason());
+    audit.error_message = e.message();
+    return QueryError(e, xmlns, request_id);
+  };
 
   Result<std::string> body = co_await http::ReadWholeBody(req, options_.max_request_bytes);
   if (!body) co_return error(Error(Code::kInvalidArgument, "the request body is too large or broken", "MalformedQueryString"));
   Result<Params> params = ParseForm(*body);
   if (!params) co_return error(params.error());
   const std::string action = Optional(*params, "Action");
+  audit.name = action.substr(0, 64);
+  audit.read_only = action.starts_with("Get") || action.starts_with("List");
+  for (const auto& [k, v] : *params) {
+    if (k != "Action" && k != "Version") audit.request_parameters[k] = v;
+  }
 
   auth::Principal principal = authenticator_.Anonymous();
   if (!authenticator_.anonymous()) {
@@ -62,28 +80,20 @@ http::Task<http::Response> IamApi::Handle(http::Request& req) {
     Result<aws::ParsedAuthorization> parsed = aws::ParseAuthorization(*req.Header("Authorization"));
     const std::string region =
         parsed && parsed->region == "us-east-1" ? std::string("us-east-1") : options_.region;
-    aws::VerifyRequest verify{.method = "POST", .path = req.path(), .query = req.query(),
-                              .header = [&req](std::string_view name) { return req.HeaderAll(name); },
-                              .body = *body};
-    aws::VerifyPolicy policy{.region = region, .service = service == "sts" ? "sts" : "iam",
-                             .required_signed_headers = {"host", "x-amz-date"}};
-    Result<aws::Verified> verified = aws::Verify(
-        verify, policy, [this](std::string_view id) { return authenticator_.SecretFor(id); },
-        std::chrono::system_clock::from_time_t(clock_()));
-    if (!verified) {
+    Result<auth::Principal> who = AuthenticateSigned(req, *body, authenticator_, region,
+                                                     service == "sts" ? "sts" : "iam", {"host", "x-amz-date"}, clock_());
+    if (!who) {
       // The query protocol names these as IAM does.
-      const std::string_view reason = verified.error().reason();
+      const std::string_view reason = who.error().reason();
       const char* code = reason == "UnrecognizedClientException" ? "InvalidClientTokenId"
                          : reason == "InvalidSignatureException" ? "SignatureDoesNotMatch"
                          : reason == "IncompleteSignatureException" ? "IncompleteSignature"
                                                                      : "MissingAuthenticationToken";
-      co_return error(Error(Code::kUnauthenticated, verified.error().message(), code));
+      co_return error(Error(Code::kUnauthenticated, who.error().message(), code));
     }
-    Result<auth::Principal> who = authenticator_.PrincipalFor(verified->access_key_id);
-    if (!who) co_return error(Error(Code::kUnauthenticated, "The security token included in the request is invalid.",
-                                    "InvalidClientTokenId"));
     principal = *who;
   }
+  audit.principal = principal;
 
   if (service == "sts" || action == "GetCallerIdentity") {
     if (action != "GetCallerIdentity") {

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "api/access_control.h"
+#include "api/auditor.h"
 #include "auth/authenticator.h"
 #include "http/message.h"
 #include "iam/directory.h"
@@ -35,8 +36,8 @@ struct IamApiOptions {
 class IamApi {
  public:
   // Every reference must outlive this object.
-  IamApi(auth::Authenticator& authenticator, AccessControl& access, berth::iam::Directory& directory,
-         boost::asio::thread_pool& blocking, IamApiOptions options, std::function<int64_t()> clock);
+  IamApi(auth::Authenticator& authenticator, AccessControl& access, Auditor& auditor,
+         berth::iam::Directory& directory, boost::asio::thread_pool& blocking, IamApiOptions options, std::function<int64_t()> clock);
 
   // Is this request for IAM or STS (a form POST signed for either)?
   static bool Claims(const http::Request& request);
@@ -55,6 +56,8 @@ class IamApi {
  private:
   using Change = std::function<Status(berth::iam::IamState&)>;
 
+  // Handle without the audit record, which it fills as it learns the call.
+  http::Task<http::Response> Serve(http::Request& request, AuditRecord& audit);
   Output Dispatch(const std::string& action, const Call& call);
   // Authorizes iam:<action> on `resource`, then applies `change` to the IAM state.
   Status Update(const Call& call, std::string_view action, std::string resource, const Change& change);
@@ -106,6 +109,7 @@ class IamApi {
 
   auth::Authenticator& authenticator_;
   AccessControl& access_;
+  Auditor& auditor_;
   berth::iam::Directory& directory_;
   boost::asio::thread_pool& blocking_;
   const IamApiOptions options_;

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "api/access_control.h"
+#include "api/auditor.h"
 #include "api/oci/actions.h"
 #include "api/oci/paths.h"
 #include "async/blocking.h"
@@ -47,7 +48,7 @@ class OciApi {
  public:
   // Every reference must outlive this object.
   OciApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
-         AccessControl& access, boost::asio::thread_pool& blocking, telemetry::Metrics& metrics, PullRecorder& pulls,
+         AccessControl& access, Auditor& auditor, boost::asio::thread_pool& blocking, telemetry::Metrics& metrics, PullRecorder& pulls,
          UploadLocks& upload_locks, OciApiOptions options, std::function<int64_t()> clock);
 
   http::Task<http::Response> Handle(http::Request& request);
@@ -61,7 +62,11 @@ class OciApi {
   using Task = http::Task<Result<T>>;
   using Response = http::Response;
 
-  Task<Response> Dispatch(http::Request& req, const Route& route);
+  // Routes and runs the request; `who` is the caller once authenticated.
+  Task<Response> Dispatch(http::Request& req, const Route& route, std::optional<auth::Principal>& who);
+  // Records pushes, pulls, deletes and refusals on the audit trail.
+  void Audit(const http::Request& req, const Route& route, const std::optional<auth::Principal>& who,
+             const Response& response);
   // Checks the route's action (actions.h) for `who`; a caller without credentials that is
   // refused is told to authenticate (401), not that it lacks rights.
   http::Task<Status> Authorize(http::Request& req, const Route& route, const RouteAction& row,
@@ -110,6 +115,7 @@ class OciApi {
   blob::BlobStore& blobs_;
   auth::Authenticator& authenticator_;
   AccessControl& access_;
+  Auditor& auditor_;
   boost::asio::thread_pool& blocking_;
   telemetry::Metrics& metrics_;
   PullRecorder& pulls_;

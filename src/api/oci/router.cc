@@ -10,10 +10,11 @@
 namespace berth::api::oci {
 
 OciApi::OciApi(meta::MetadataStore& meta, blob::BlobStore& blobs,
-               auth::Authenticator& authenticator, AccessControl& access, boost::asio::thread_pool& blocking,
+               auth::Authenticator& authenticator, AccessControl& access, Auditor& auditor,
+               boost::asio::thread_pool& blocking,
                telemetry::Metrics& metrics, PullRecorder& pulls, UploadLocks& upload_locks,
                OciApiOptions options, std::function<int64_t()> clock)
-    : meta_(meta), blobs_(blobs), authenticator_(authenticator), access_(access), blocking_(blocking),
+    : meta_(meta), blobs_(blobs), authenticator_(authenticator), access_(access), auditor_(auditor), blocking_(blocking),
       metrics_(metrics), pulls_(pulls), options_(options), clock_(std::move(clock)),
       upload_locks_(upload_locks) {}
 
@@ -30,8 +31,10 @@ http::Task<http::Response> OciApi::Handle(http::Request& req) {
     co_return r;
   }
   const Route route = ParseRoute(path);
-  Result<Response> result = co_await Dispatch(req, route);
+  std::optional<auth::Principal> who;
+  Result<Response> result = co_await Dispatch(req, route, who);
   Response response = result ? std::move(*result) : ErrorResponse(result.error());
+  if (auditor_.enabled()) Audit(req, route, who, response);
   if (!result && result.error().code() == Code::kUnauthenticated) {
     response.Set("WWW-Authenticate", std::string(auth::Authenticator::kChallenge));
   }
@@ -45,7 +48,8 @@ http::Task<http::Response> OciApi::Handle(http::Request& req) {
   co_return response;
 }
 
-http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Route& route) {
+http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Route& route,
+                                                     std::optional<auth::Principal>& who_out) {
   const std::optional<RouteAction> row =
       route.endpoint == Endpoint::kUnknown ? std::nullopt : ActionFor(route.endpoint, req.method());
   // Authenticate before anything else, so an unauthenticated client never sends body bytes. A
@@ -63,6 +67,7 @@ http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Ro
     co_return std::unexpected(std::move(authenticated).error());
   }
   const auth::Principal who = authenticated ? *std::move(authenticated) : authenticator_.Anonymous();
+  who_out = who;
   if (row && !row->action.empty() && route.endpoint != Endpoint::kCatalog) {
     BERTH_CO_TRY(co_await Authorize(req, route, *row, who));
   }

@@ -1,0 +1,121 @@
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "audit/event.h"
+#include "audit/lookup.h"
+#include "audit/trail.h"
+
+namespace berth::audit {
+namespace {
+
+namespace json = boost::json;
+
+Event Sample(int64_t ms, std::string name, std::string user) {
+  Event e;
+  e.time_ms = ms;
+  e.source = "ecr.amazonaws.com";
+  e.name = std::move(name);
+  e.region = "us-east-1";
+  e.source_ip = "127.0.0.1";
+  e.identity = Identity{.type = user == "root" ? "Root" : "IAMUser", .principal_id = "AIDA1",
+                        .arn = "arn:aws:iam::123456789012:user/" + user, .access_key_id = "AKIA" + user,
+                        .user_name = user == "root" ? "" : user};
+  e.request_parameters = json::object{{"repositoryName", "team/app"}};
+  e.resources = {{"AWS::ECR::Repository", "arn:aws:ecr:us-east-1:123456789012:repository/team/app"}};
+  e.request_id = "r1";
+  return e;
+}
+
+TEST(Event, IsCloudTrailShapedAndKeepsNoSecret) {
+  Event e = Sample(1796083200123, "CreateAccessKey", "alice");
+  e.request_parameters["secretAccessKey"] = "s3cret";
+  e.request_parameters["layerPartBlob"] = "AAAA";
+  e.response_elements = json::object{{"authorizationData", json::array{json::object{{"authorizationToken", "t0k"}}}}};
+  e.error_code = "AccessDenied";
+  e.error_message = "no";
+  const std::string line = ToJson(e, "123456789012");
+  EXPECT_EQ(line.find("s3cret"), std::string::npos);
+  EXPECT_EQ(line.find("AAAA"), std::string::npos);
+  EXPECT_EQ(line.find("t0k"), std::string::npos);
+  json::object r = json::parse(line).as_object();
+  EXPECT_EQ(r.at("eventTime").as_string(), "2026-12-01T00:00:00Z");
+  EXPECT_EQ(r.at("eventName").as_string(), "CreateAccessKey");
+  EXPECT_EQ(r.at("userIdentity").at("accessKeyId").as_string(), "AKIAalice");
+  EXPECT_EQ(r.at("errorCode").as_string(), "AccessDenied");
+  EXPECT_EQ(r.at("requestParameters").at("repositoryName").as_string(), "team/app");
+  EXPECT_EQ(r.at("eventID").as_string().size(), 36u);
+}
+
+class TrailTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("berth-audit-" + std::to_string(getpid()));
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(TrailTest, WritesRotatesAndLooksUpNewestFirst) {
+  auto trail = *Trail::Open(TrailOptions{.dir = dir_.string(), .max_file_bytes = 4096, .keep_files = 3});
+  for (int i = 0; i < 40; ++i) {
+    trail->Record(ToJson(Sample(1000 + i, i % 2 == 0 ? "PutImage" : "BatchGetImage", i % 4 == 0 ? "root" : "alice"),
+                         "123456789012"));
+    trail->Flush();  // one record per batch, so rotation is at the same records every run
+  }
+  EXPECT_EQ(trail->written(), 40u);
+  std::vector<std::string> files = trail->Files();
+  EXPECT_EQ(files.size(), 4u);  // three rotated and the current one
+  // Rotation dropped the oldest records; what is left is whole lines.
+  Result<LookupResult> all = Lookup(files, LookupQuery{});
+  ASSERT_TRUE(all);
+  ASSERT_FALSE(all->events.empty());
+  EXPECT_LT(all->events.size(), 41u);
+  EXPECT_EQ(all->events.front().at("eventTimeMs").as_int64(), 1039);
+
+  LookupQuery puts{.attribute_key = "EventName", .attribute_value = "PutImage", .start_ms = 1030,
+                   .end_ms = std::nullopt, .max_results = 2, .next_token = ""};
+  Result<LookupResult> page1 = Lookup(files, puts);
+  ASSERT_TRUE(page1);
+  ASSERT_EQ(page1->events.size(), 2u);
+  EXPECT_EQ(page1->events[0].at("eventTimeMs").as_int64(), 1038);
+  EXPECT_EQ(page1->events[1].at("eventTimeMs").as_int64(), 1036);
+  ASSERT_FALSE(page1->next_token.empty());
+  puts.next_token = page1->next_token;
+  Result<LookupResult> page2 = Lookup(files, puts);
+  ASSERT_TRUE(page2);
+  ASSERT_EQ(page2->events.size(), 2u);
+  EXPECT_EQ(page2->events[0].at("eventTimeMs").as_int64(), 1034);
+  puts.next_token = page2->next_token;
+  Result<LookupResult> page3 = Lookup(files, puts);
+  ASSERT_EQ(page3->events.size(), 1u);  // 1030 (1032 is root's, a PutImage too)
+  EXPECT_TRUE(page3->next_token.empty() || page3->events.size() == 1u);
+
+  Result<LookupResult> root = Lookup(files, LookupQuery{.attribute_key = "Username", .attribute_value = "root"});
+  ASSERT_TRUE(root);
+  for (const json::object& r : root->events) EXPECT_EQ(r.at("userIdentity").at("type").as_string(), "Root");
+  Result<LookupResult> by_repo =
+      Lookup(files, LookupQuery{.attribute_key = "ResourceName", .attribute_value = "team/app"});
+  EXPECT_EQ(by_repo->events.size(), std::min<size_t>(50, all->events.size()));
+  EXPECT_FALSE(Lookup(files, LookupQuery{.attribute_key = "Colour", .attribute_value = "red"}));
+  EXPECT_FALSE(Lookup(files, LookupQuery{.next_token = "garbage"}));
+}
+
+TEST_F(TrailTest, ATornLastLineIsSkipped) {
+  {
+    auto trail = *Trail::Open(TrailOptions{.dir = dir_.string()});
+    trail->Record(ToJson(Sample(1, "PutImage", "alice"), "123456789012"));
+  }
+  std::ofstream(dir_ / "audit.log", std::ios::app) << "{\"eventName\":\"Put";
+  auto trail = *Trail::Open(TrailOptions{.dir = dir_.string()});
+  Result<LookupResult> r = Lookup(trail->Files(), LookupQuery{});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->events.size(), 1u);
+}
+
+}  // namespace
+}  // namespace berth::audit

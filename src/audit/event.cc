@@ -1,0 +1,107 @@
+#include "audit/event.h"
+
+#include <boost/json/serialize.hpp>
+
+#include <cctype>
+#include <ctime>
+
+#include "crypto/random.h"
+
+namespace berth::audit {
+namespace {
+
+namespace json = boost::json;
+
+std::string IsoMillis(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool Forbidden(std::string_view key) {
+  std::string k(key);
+  for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view word :
+       {"secret", "password", "token", "authorization", "layerpartblob", "signature", "downloadurl"}) {
+    if (k.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string Uuid() {
+  std::string h = crypto::RandomString(32, "0123456789abcdef");
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+}
+
+}  // namespace
+
+void Scrub(json::object& o) {
+  for (auto it = o.begin(); it != o.end();) {
+    if (Forbidden(it->key())) {
+      it = o.erase(it);
+      continue;
+    }
+    // Bulk values (a pushed manifest) are summarised, so records stay small.
+    if (it->value().is_string() && it->value().get_string().size() > 2048) {
+      it->value() = "(" + std::to_string(it->value().get_string().size()) + " bytes)";
+    }
+    if (it->value().is_object()) Scrub(it->value().as_object());
+    if (it->value().is_array()) {
+      for (json::value& v : it->value().as_array()) {
+        if (v.is_object()) Scrub(v.as_object());
+      }
+    }
+    ++it;
+  }
+}
+
+std::string ToJson(const Event& e, const std::string& account_id) {
+  json::object identity{{"type", e.identity.type}};
+  if (!e.identity.principal_id.empty()) identity["principalId"] = e.identity.principal_id;
+  if (!e.identity.arn.empty()) identity["arn"] = e.identity.arn;
+  if (e.identity.type != "Anonymous") identity["accountId"] = account_id;
+  if (!e.identity.access_key_id.empty()) identity["accessKeyId"] = e.identity.access_key_id;
+  if (!e.identity.user_name.empty()) identity["userName"] = e.identity.user_name;
+  json::object params = e.request_parameters;
+  Scrub(params);
+  json::object out{{"eventVersion", "1.08"},
+                   {"userIdentity", identity},
+                   {"eventTime", IsoMillis(e.time_ms)},
+                   {"eventSource", e.source},
+                   {"eventName", e.name},
+                   {"awsRegion", e.region},
+                   {"sourceIPAddress", e.source_ip},
+                   {"userAgent", e.user_agent},
+                   {"requestParameters", params.empty() ? json::value(nullptr) : json::value(params)}};
+  if (e.response_elements) {
+    json::object response = *e.response_elements;
+    Scrub(response);
+    out["responseElements"] = response;
+  } else {
+    out["responseElements"] = nullptr;
+  }
+  if (!e.error_code.empty()) {
+    out["errorCode"] = e.error_code;
+    out["errorMessage"] = e.error_message;
+  }
+  json::array resources;
+  for (const auto& [type, arn] : e.resources) {
+    resources.push_back(json::object{{"type", type}, {"ARN", arn}, {"accountId", account_id}});
+  }
+  if (!resources.empty()) out["resources"] = resources;
+  const std::string event_id = Uuid();
+  out["requestID"] = e.request_id.empty() ? event_id : e.request_id;
+  out["eventID"] = event_id;
+  out["readOnly"] = e.read_only;
+  out["eventType"] = "AwsApiCall";
+  out["managementEvent"] = true;
+  out["recipientAccountId"] = account_id;
+  // Milliseconds since the epoch, for lookups that order and page by time.
+  out["eventTimeMs"] = e.time_ms;
+  return json::serialize(out);
+}
+
+}  // namespace berth::audit
