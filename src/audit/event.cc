@@ -31,11 +31,6 @@ bool Forbidden(std::string_view key) {
   return false;
 }
 
-std::string Uuid() {
-  std::string h = crypto::RandomString(32, "0123456789abcdef");
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
-}
-
 }  // namespace
 
 void Scrub(json::object& o) {
@@ -92,7 +87,7 @@ std::string ToJson(const Event& e, const std::string& account_id) {
     resources.push_back(json::object{{"type", type}, {"ARN", arn}, {"accountId", account_id}});
   }
   if (!resources.empty()) out["resources"] = resources;
-  const std::string event_id = Uuid();
+  const std::string event_id = crypto::RandomUuid();
   out["requestID"] = e.request_id.empty() ? event_id : e.request_id;
   out["eventID"] = event_id;
   out["readOnly"] = e.read_only;

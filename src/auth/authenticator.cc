@@ -17,20 +17,6 @@ std::unexpected<Error> Unauthenticated(std::string message) {
   return Fail(Code::kUnauthenticated, std::move(message), "UNAUTHORIZED");
 }
 
-std::string Base64Url(std::string_view data) {
-  std::string s = crypto::Base64Encode(data);
-  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  return s;
-}
-
-std::optional<std::string> FromBase64Url(std::string_view text) {
-  std::string s(text);
-  for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
-  while (s.size() % 4 != 0) s.push_back('=');
-  return crypto::Base64Decode(s);
-}
-
 std::string PresignPayload(std::string_view repository, std::string_view digest,
                            std::string_view key_id, int64_t expires_at) {
   return std::string(repository) + "\n" + std::string(digest) + "\n" + std::string(key_id) + "\n" +
@@ -70,7 +56,8 @@ Result<std::unique_ptr<Authenticator>> Authenticator::Create(meta::AccessKeys& k
 Authenticator::Authenticator(std::unordered_map<std::string, meta::AccessKey> keys, KeyRing keyring,
                              bool anonymous, iam::Directory* users, std::string account_id)
     : keys_(std::move(keys)), users_(users), account_id_(std::move(account_id)), keyring_(std::move(keyring)),
-      token_key_(keyring_.Derive("registry-token")), url_key_(keyring_.Derive("download-url")),
+      token_key_(keyring_.Derive("registry-token")), bearer_key_(keyring_.Derive("bearer-token")),
+      url_key_(keyring_.Derive("download-url")),
       anonymous_(anonymous) {}
 
 Principal Authenticator::Root(const std::string& access_key_id) const {
@@ -127,8 +114,8 @@ Result<Principal> Authenticator::PrincipalFor(std::string_view access_key_id) co
 
 std::string Authenticator::IssueToken(const Principal& principal, int64_t expires_at) const {
   std::string payload = principal.access_key_id + "\n" + std::to_string(expires_at);
-  return std::string(kTokenPrefix) + Base64Url(payload) + "." +
-         Base64Url(crypto::HmacSha256(token_key_, payload));
+  return std::string(kTokenPrefix) + crypto::Base64UrlEncode(payload) + "." +
+         crypto::Base64UrlEncode(crypto::HmacSha256(token_key_, payload));
 }
 
 Result<Principal> Authenticator::VerifyToken(std::string_view password, int64_t now) const {
@@ -136,11 +123,11 @@ Result<Principal> Authenticator::VerifyToken(std::string_view password, int64_t 
   password.remove_prefix(kTokenPrefix.size());
   size_t dot = password.find('.');
   if (dot == std::string_view::npos) return Unauthenticated("malformed registry token");
-  std::optional<std::string> payload = FromBase64Url(password.substr(0, dot));
+  std::optional<std::string> payload = crypto::Base64UrlDecode(password.substr(0, dot));
   // Compared as text, not as decoded bytes: the last base64 character carries unused bits, so
   // several spellings decode to the same MAC and a changed character could otherwise still pass.
   if (!payload ||
-      !crypto::ConstantTimeEquals(password.substr(dot + 1), Base64Url(crypto::HmacSha256(token_key_, *payload)))) {
+      !crypto::ConstantTimeEquals(password.substr(dot + 1), crypto::Base64UrlEncode(crypto::HmacSha256(token_key_, *payload)))) {
     return Unauthenticated("invalid registry token");
   }
   size_t nl = payload->find('\n');
@@ -178,6 +165,13 @@ Result<Principal> Authenticator::VerifyPresignedBlob(std::string_view repository
   return PrincipalFor(*key_id);
 }
 
+std::string Authenticator::IssueBearerToken(const Principal& principal, std::vector<Grant> access, int64_t now,
+                                            int64_t ttl_seconds) const {
+  return IssueBearer(bearer_key_, BearerClaims{.subject = principal.access_key_id, .audience = bearer_service_,
+                                               .access = std::move(access), .issued_at = now,
+                                               .expires_at = now + ttl_seconds});
+}
+
 bool Authenticator::HasCredentials(std::optional<std::string_view> authorization) {
   if (!authorization) return false;
   std::string_view value = Trim(*authorization);
@@ -191,6 +185,16 @@ Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> au
   if (anonymous_) return Anonymous();
   if (!authorization) return Unauthenticated("authentication required");
   std::string_view value = Trim(*authorization);
+  if (!bearer_service_.empty() && value.size() > 7 && IEquals(value.substr(0, 7), "bearer ")) {
+    BERTH_ASSIGN(BearerClaims claims, VerifyBearer(bearer_key_, Trim(value.substr(7)), bearer_service_, now));
+    // The token names its access key: a key deleted or made inactive takes its tokens with it.
+    Principal who = Anonymous();
+    if (!claims.subject.empty()) {
+      BERTH_ASSIGN(who, PrincipalFor(claims.subject));
+    }
+    who.bearer_access = std::make_shared<const std::vector<Grant>>(std::move(claims.access));
+    return who;
+  }
   if (value.size() < 6 || !IEquals(value.substr(0, 6), "basic ")) {
     return Unauthenticated("only Basic authentication is supported");
   }

@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/bearer.h"
 #include "auth/keyring.h"
 #include "iam/directory.h"
 #include "base/error.h"
@@ -43,6 +44,10 @@ struct Principal {
   std::string arn;      // arn:aws:iam::<account>:root or arn:aws:iam::<account>:user<path><name>
   std::string user_id;  // the account ID for the root, AIDA... for a user
 
+  // Set when the caller presented a bearer token: what the token grants (auth/bearer.h), which
+  // bounds the request before policies are asked.
+  std::shared_ptr<const std::vector<Grant>> bearer_access;
+
   bool unrestricted() const { return kind == Kind::kRoot || kind == Kind::kEveryone; }
 };
 
@@ -54,7 +59,16 @@ class Authenticator {
                                                        bool anonymous, iam::Directory* users = nullptr,
                                                        std::string account_id = "000000000000");
 
-  // /v2/ credentials. kUnauthenticated (reason UNAUTHORIZED) when missing, malformed, wrong or
+  // Accept bearer tokens (auth/bearer.h) issued for `service` on /v2/ from now on. Call before
+  // serving.
+  void EnableBearer(std::string service) { bearer_service_ = std::move(service); }
+  const std::string& bearer_service() const { return bearer_service_; }
+  // A bearer token for `principal` granting `access`, valid for `ttl_seconds`.
+  std::string IssueBearerToken(const Principal& principal, std::vector<Grant> access, int64_t now,
+                               int64_t ttl_seconds) const;
+
+  // /v2/ credentials: Basic (an access key, or "AWS" and a registry token) or, once enabled, a
+  // bearer token. kUnauthenticated (reason UNAUTHORIZED) when missing, malformed, wrong or
   // expired.
   Result<Principal> Authenticate(std::optional<std::string_view> authorization, int64_t now) const;
 
@@ -104,6 +118,8 @@ class Authenticator {
   mutable std::mutex opened_mu_;
   mutable std::unordered_map<std::string, std::pair<std::string, std::string>> opened_;
   std::string token_key_;
+  std::string bearer_key_;
+  std::string bearer_service_;
   std::string url_key_;
   bool anonymous_;
 };

@@ -86,4 +86,21 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
+std::string Base64UrlEncode(std::string_view data) {
+  std::string s = Base64Encode(data);
+  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  return s;
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  std::string s(text);
+  for (char& c : s) {
+    if (c == '+' || c == '/' || c == '=') return std::nullopt;
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  while (s.size() % 4 != 0) s.push_back('=');
+  return Base64Decode(s);
+}
+
 }  // namespace berth::crypto

@@ -24,5 +24,8 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 std::string Base64Encode(std::string_view data);
 // nullopt for malformed input or more than 64 MiB of text.
 std::optional<std::string> Base64Decode(std::string_view text);
+// The URL-safe alphabet without padding (RFC 4648 section 5), as tokens and JWTs use it.
+std::string Base64UrlEncode(std::string_view data);
+std::optional<std::string> Base64UrlDecode(std::string_view text);
 
 }  // namespace berth::crypto

@@ -182,12 +182,19 @@ int Run(const Config& config) {
                                                                                  : config.listen_host) +
                 ":" + std::to_string(config.listen_port);
 
+  // The token service is the address clients reach Berth at, as they name the registry.
+  const std::string token_service = external_url.substr(external_url.find("://") + 3);
+  if (config.bearer) (*authenticator)->EnableBearer(token_service);
+
   api::PullRecorder pulls;
   api::UploadLocks upload_locks;
   api::oci::OciApi api(store, **blobs, **authenticator, access, auditor, blocking, metrics, pulls, upload_locks,
                        api::oci::OciApiOptions{.delete_enabled = config.delete_enabled,
                                                .upload_idle_timeout = config.upload_idle_timeout,
-                                               .blob_redirect = config.blob_redirect},
+                                               .blob_redirect = config.blob_redirect,
+                                               .bearer = config.bearer,
+                                               .bearer_realm = external_url + "/v2/token",
+                                               .bearer_service = token_service},
                        NowSeconds);
   api::ecr::EcrApi ecr(store, **blobs, **authenticator, access, auditor, blocking, pulls, upload_locks,
                        api::ecr::EcrApiOptions{.region = config.region,

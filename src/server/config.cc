@@ -114,6 +114,10 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
     }
     c.external_url = v;
     while (c.external_url.ends_with("/")) c.external_url.pop_back();
+  } else if (key == "auth-mode") {
+    BERTH_ASSIGN(std::string_view v, need());
+    if (v != "basic" && v != "bearer") return Bad("--auth-mode must be basic or bearer");
+    c.bearer = v == "bearer";
   } else if (key == "no-audit") {
     BERTH_ASSIGN(bool off, boolean());
     c.audit = !off;

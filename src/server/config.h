@@ -40,6 +40,7 @@ struct Config {
   std::string account_id;    // 12 digits; empty: the one chosen on first start
   std::string external_url;  // how clients reach Berth; empty: from --listen
   std::chrono::seconds token_ttl{12 * 3600};  // registry logins from GetAuthorizationToken
+  bool bearer = false;                        // --auth-mode bearer: the Docker token flow on /v2/
   bool audit = true;                          // the audit trail under <data_dir>/audit
   uint64_t audit_file_bytes = 32 << 20;        // rotate the trail's file past this size
 };
@@ -55,6 +56,6 @@ inline constexpr std::string_view kServeUsage =
     "                   [--io-threads N] [--idle-timeout SECONDS] [--io-timeout SECONDS]\n"
     "                   [--region REGION] [--account-id 12DIGITS] [--external-url URL]\n"
     "                   [--token-ttl SECONDS] [--drain-timeout SECONDS]\n"
-    "                   [--no-audit] [--audit-file-bytes N]\n";
+    "                   [--auth-mode basic|bearer] [--no-audit] [--audit-file-bytes N]\n";
 
 }  // namespace berth::server

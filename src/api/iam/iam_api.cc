@@ -14,12 +14,6 @@ namespace {
 constexpr std::string_view kIamXmlns = "https://iam.amazonaws.com/doc/2010-05-08/";
 constexpr std::string_view kStsXmlns = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-std::string RequestId() {
-  std::string hex = crypto::RandomString(32, "0123456789abcdef");
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-         hex.substr(20);
-}
-
 // The service a request is signed for, from its Authorization header's credential scope.
 std::string SignedService(const http::Request& req) {
   std::optional<std::string_view> authorization = req.Header("Authorization");
@@ -42,7 +36,7 @@ bool IamApi::Claims(const http::Request& req) {
 }
 
 http::Task<http::Response> IamApi::Handle(http::Request& req) {
-  AuditRecord audit{.source = "iam.amazonaws.com", .name = "Unknown", .request_id = RequestId()};
+  AuditRecord audit{.source = "iam.amazonaws.com", .name = "Unknown", .request_id = crypto::RandomUuid()};
   http::Response r = co_await Serve(req, audit);
   auditor_.Record(req, std::move(audit));
   co_return r;

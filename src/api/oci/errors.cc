@@ -31,6 +31,7 @@ constexpr std::array kByReason = {
     WireError{"TAG_INVALID", "TAG_INVALID", 400},
     WireError{"PAGINATION_NUMBER_INVALID", "PAGINATION_NUMBER_INVALID", 400},
     WireError{"UNAUTHORIZED", "UNAUTHORIZED", 401},
+    WireError{"INSUFFICIENT_SCOPE", "UNAUTHORIZED", 401},
     WireError{"DENIED", "DENIED", 403},
     WireError{"AccessDenied", "DENIED", 403},
     WireError{"UNSUPPORTED", "UNSUPPORTED", 405},

@@ -42,6 +42,12 @@ struct OciApiOptions {
   // "redirect" option does, when the store can presign one.
   bool blob_redirect = false;
   std::chrono::seconds blob_redirect_ttl{20 * 60};
+  // The Docker token flow (--auth-mode bearer): 401s challenge with Bearer and this realm (the
+  // token endpoint, <external URL>/v2/token) and service; tokens live `bearer_ttl`.
+  bool bearer = false;
+  std::string bearer_realm;
+  std::string bearer_service;
+  std::chrono::seconds bearer_ttl{300};
 };
 
 class OciApi {
@@ -72,6 +78,9 @@ class OciApi {
   http::Task<Status> Authorize(http::Request& req, const Route& route, const RouteAction& row,
                                const auth::Principal& who);
   Task<Response> Catalog(http::Request& req, const auth::Principal& who);
+  // token.cc: GET /v2/token, and what a route needs of a token.
+  Task<Response> Token(http::Request& req);
+  std::string ChallengeFor(const http::Request& req, const Route& route, bool insufficient_scope) const;
   Task<Response> Tags(http::Request& req, const Route& route);
   Task<Response> Referrers(http::Request& req, const Route& route);
   Task<Response> GetBlob(http::Request& req, const Route& route);

@@ -78,16 +78,26 @@ Route ParseRoute(std::string_view path) {
 }
 
 std::optional<std::string> QueryParam(std::string_view query, std::string_view key) {
-  while (!query.empty()) {
+  std::vector<std::string> all = QueryParams(query, key, 1);
+  if (all.empty()) return std::nullopt;
+  return std::move(all.front());
+}
+
+std::vector<std::string> QueryParams(std::string_view query, std::string_view key, size_t limit) {
+  std::vector<std::string> out;
+  while (!query.empty() && out.size() < limit) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     size_t eq = pair.find('=');
     std::string_view k = pair.substr(0, eq);
     if (k != key) continue;
-    return PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    // A malformed value counts as absent, as QueryParam has always read it.
+    if (std::optional<std::string> v = PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1))) {
+      out.push_back(std::move(*v));
+    }
   }
-  return std::nullopt;
+  return out;
 }
 
 std::string PercentEncode(std::string_view value) {

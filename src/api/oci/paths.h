@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -37,6 +38,8 @@ Route ParseRoute(std::string_view path);
 // The first value of `key` in an application/x-www-form-urlencoded query, percent-decoded.
 // nullopt if absent or malformed.
 std::optional<std::string> QueryParam(std::string_view query, std::string_view key);
+// Every value of `key`, in order (at most `limit`).
+std::vector<std::string> QueryParams(std::string_view query, std::string_view key, size_t limit = 100);
 // `value` for a query string: every byte but RFC 3986's unreserved characters percent-encoded.
 std::string PercentEncode(std::string_view value);
 

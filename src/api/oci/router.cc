@@ -26,6 +26,12 @@ http::Task<http::Response> OciApi::Handle(http::Request& req) {
     co_return r;
   }
   if (path == "/metrics") co_return Metrics();
+  if (path == "/v2/token" && options_.bearer) {
+    Result<Response> token = co_await Token(req);
+    Response r = token ? std::move(*token) : ErrorResponse(token.error());
+    r.route = "token";
+    co_return r;
+  }
   if (!(path == "/v2" || path.starts_with("/v2/"))) {
     Response r = ErrorResponse(Error(Code::kNotFound, "no such endpoint", "NOT_FOUND"));
     co_return r;
@@ -36,7 +42,9 @@ http::Task<http::Response> OciApi::Handle(http::Request& req) {
   Response response = result ? std::move(*result) : ErrorResponse(result.error());
   if (auditor_.enabled()) Audit(req, route, who, response);
   if (!result && result.error().code() == Code::kUnauthenticated) {
-    response.Set("WWW-Authenticate", std::string(auth::Authenticator::kChallenge));
+    response.Set("WWW-Authenticate",
+                 options_.bearer ? ChallengeFor(req, route, result.error().reason() == "INSUFFICIENT_SCOPE")
+                                 : std::string(auth::Authenticator::kChallenge));
   }
   if (response.route == std::string_view("unmatched")) {
     static constexpr std::array<std::string_view, 9> kRouteNames = {
@@ -68,6 +76,22 @@ http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Ro
   }
   const auth::Principal who = authenticated ? *std::move(authenticated) : authenticator_.Anonymous();
   who_out = who;
+  // A bearer token bounds the request to the scopes it grants, before any policy is asked.
+  if (who.bearer_access && row && !row->action.empty()) {
+    const std::string_view need = route.endpoint == Endpoint::kCatalog ? std::string_view("*")
+                                  : req.method() == http::Method::kDelete ? std::string_view("delete")
+                                  : (req.method() == http::Method::kGet || req.method() == http::Method::kHead)
+                                      ? std::string_view("pull")
+                                      : std::string_view("push");
+    const bool covered = route.endpoint == Endpoint::kCatalog
+                             ? auth::Covers(*who.bearer_access, "registry", "catalog", need)
+                             : auth::Covers(*who.bearer_access, "repository", route.name, need);
+    if (!covered) {
+      co_return Fail(Code::kUnauthenticated,
+                     "the token does not grant " + std::string(need) + " on " + std::string(route.name.substr(0, 256)),
+                     "INSUFFICIENT_SCOPE");
+    }
+  }
   if (row && !row->action.empty() && route.endpoint != Endpoint::kCatalog) {
     BERTH_CO_TRY(co_await Authorize(req, route, *row, who));
   }

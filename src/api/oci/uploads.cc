@@ -153,7 +153,7 @@ http::Task<Result<http::Response>> OciApi::StartUpload(http::Request& req, const
     // Mounting reads the source: without pull rights there the upload goes on as if the source
     // had nothing, so a refusal tells nothing about it.
     bool may_read_source = false;
-    if (from) {
+    if (from && (!who.bearer_access || auth::Covers(*who.bearer_access, "repository", *from, "pull"))) {
       BERTH_CO_ASSIGN(may_read_source, access_.AllowedOnRepository(who, "ecr:GetDownloadUrlForLayer", *from, req));
     }
     if (from && may_read_source && berth::oci::ValidateRepositoryName(*from)) {
