@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: runs bench/run.py (Berth and distribution on local disks, with the machine's
 # limits) and then bench/scaleout.py (one node each on PostgreSQL + S3, beside the embedded
-# default and distribution on the same S3 store; BENCH_SCALEOUT=0 skips it), in a private mount
+# default and distribution on the same S3 store; BENCH_SCALEOUT=0 skips it) and bench/authz.py
+# (a pull by an IAM user with 60 policy statements beside one by the root), in a private mount
 # namespace (as root), where each skopeo push gets an empty blob-info cache bind-mounted over
 # /var/lib/containers/cache.
 set -euo pipefail
@@ -13,3 +14,4 @@ fi
 [ -n "${BERTH_BENCH_ISOLATED:-}" ] || echo "warning: not isolated; skopeo may mount blobs instead of uploading" >&2
 python3 bench/run.py "$@"
 if [ "${BENCH_SCALEOUT:-1}" != 0 ]; then python3 bench/scaleout.py; fi
+python3 bench/authz.py

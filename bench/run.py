@@ -59,7 +59,7 @@ def run(cmd, **kw):
 class Server:
     """A registry process we can measure: CPU from /proc/PID/stat, peak RSS from VmHWM."""
 
-    def __init__(self, name, cmd, port):
+    def __init__(self, name, cmd, port, health="/v2/"):
         self.name, self.port = name, port
         self.host = f"127.0.0.1:{port}"
         self.url = f"http://{self.host}"
@@ -67,7 +67,7 @@ class Server:
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(f"{WORK}/{name}.log", "w"))
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/v2/", timeout=1) as r:
+                with urllib.request.urlopen(self.url + health, timeout=1) as r:
                     if r.status == 200:
                         break
             except Exception:

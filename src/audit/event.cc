@@ -2,7 +2,9 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <atomic>
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 
 #include "crypto/random.h"
@@ -29,6 +31,18 @@ bool Forbidden(std::string_view key) {
     if (k.find(word) != std::string::npos) return true;
   }
   return false;
+}
+
+// Event IDs in UUID form: a random per-process prefix and a counter, unique across nodes and
+// restarts without asking the random generator per request.
+std::string NextEventId() {
+  static const std::string prefix = crypto::RandomHex(10);  // 20 hex digits
+  static std::atomic<uint64_t> counter{0};
+  char tail[13];
+  std::snprintf(tail, sizeof tail, "%012llx",
+                static_cast<unsigned long long>(counter.fetch_add(1) & 0xffffffffffffULL));
+  return prefix.substr(0, 8) + "-" + prefix.substr(8, 4) + "-" + prefix.substr(12, 4) + "-" + prefix.substr(16, 4) +
+         "-" + tail;
 }
 
 }  // namespace
@@ -87,7 +101,7 @@ std::string ToJson(const Event& e, const std::string& account_id) {
     resources.push_back(json::object{{"type", type}, {"ARN", arn}, {"accountId", account_id}});
   }
   if (!resources.empty()) out["resources"] = resources;
-  const std::string event_id = crypto::RandomUuid();
+  const std::string event_id = NextEventId();
   out["requestID"] = e.request_id.empty() ? event_id : e.request_id;
   out["eventID"] = event_id;
   out["readOnly"] = e.read_only;

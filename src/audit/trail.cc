@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 
 #include "telemetry/log.h"
@@ -45,18 +46,23 @@ void Trail::Record(std::string json) {
   std::unique_lock lock(mu_);
   // Back-pressure, not loss: an audit trail with holes would be worse than a slow request.
   drained_.wait(lock, [&] { return queue_.size() < options_.max_queued_bytes || stop_; });
+  const bool was_empty = queue_.empty();
   queue_ += json;
   queue_ += '\n';
   ++queued_;
   lock.unlock();
-  wake_.notify_one();
+  // The writer gathers a batch before it writes; waking it per record would cost a context
+  // switch per request.
+  if (was_empty) wake_.notify_one();
 }
 
 void Trail::Flush() {
   std::unique_lock lock(mu_);
   const uint64_t target = queued_;
+  ++flushing_;
   wake_.notify_one();
   drained_.wait(lock, [&] { return written_ >= target || stop_; });
+  --flushing_;
 }
 
 uint64_t Trail::written() const {
@@ -79,6 +85,10 @@ void Trail::Run() {
   while (true) {
     wake_.wait(lock, [&] { return !queue_.empty() || stop_; });
     if (queue_.empty() && stop_) return;
+    // Let a batch gather (a few milliseconds of requests), unless someone waits for it.
+    if (!stop_ && !flushing_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(5), [&] { return stop_ || flushing_; });
+    }
     std::string batch = std::move(queue_);
     queue_.clear();
     const uint64_t records = queued_;

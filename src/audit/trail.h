@@ -58,6 +58,7 @@ class Trail {
   uint64_t queued_ = 0;   // records queued in total, guarded by mu_
   uint64_t written_ = 0;  // records written in total, guarded by mu_
   bool stop_ = false;     // guarded by mu_
+  int flushing_ = 0;      // callers waiting in Flush(), guarded by mu_
   int fd_ = -1;           // the writer thread's
   uint64_t file_bytes_ = 0;
   std::thread thread_;

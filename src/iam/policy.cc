@@ -306,6 +306,14 @@ Result<Policy> ParsePolicy(std::string_view text, PolicyKind kind) {
 }
 
 Outcome Evaluate(const Policy& policy, PolicyKind kind, const EvalRequest& r) {
+  // Action patterns are stored lowercased: lowercase the action once rather than compare each
+  // character without case.
+  std::string lowered;
+  std::string_view action = r.action;
+  if (std::any_of(action.begin(), action.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    lowered = Lower(action);
+    action = lowered;
+  }
   Outcome out;
   for (const Statement& s : policy.statements) {
     if (s.allow && out.effect == Effect::kAllow && out.principal == PrincipalMatch::kDirect) continue;
@@ -320,7 +328,7 @@ Outcome Evaluate(const Policy& policy, PolicyKind kind, const EvalRequest& r) {
         continue;
       }
     }
-    if (MatchesAny(s.actions, r.action, true, false, nullptr) == s.not_action) continue;
+    if (MatchesAny(s.actions, action, false, false, nullptr) == s.not_action) continue;
     if (s.has_resource &&
         MatchesAny(s.resources, r.resource, false, policy.variables, r.context) == s.not_resource) {
       continue;

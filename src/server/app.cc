@@ -110,12 +110,10 @@ int Run(const Config& config) {
   if (!meta) return Die("opening metadata store", meta.error());
   // A node on the shared database answers hot reads from memory, kept current by the others'
   // notifications (meta/cache/cached_store.h).
-  meta::cache::CachedStore* cached = nullptr;
-  if (!config.meta_uri.empty()) {
-    auto wrapped = std::make_unique<meta::cache::CachedStore>(std::move(*meta), config.meta_uri);
-    cached = wrapped.get();
-    *meta = std::move(wrapped);
-  }
+  // On SQLite this process is the only writer, and the same cache spares a pull its queries.
+  auto wrapped = std::make_unique<meta::cache::CachedStore>(std::move(*meta), config.meta_uri);
+  meta::cache::CachedStore* cached = wrapped.get();
+  *meta = std::move(wrapped);
   Result<std::unique_ptr<blob::BlobStore>> blobs = OpenBlobStore(config);
   if (!blobs) return Die("opening blob store", blobs.error());
   if (config.blob_redirect && !(*blobs)->remote()) {
@@ -140,13 +138,13 @@ int Run(const Config& config) {
                              Result<int64_t> n = store.CountUploads();
                              return n ? static_cast<double>(*n) : -1.0;
                            });
-  if (cached != nullptr) {
+  metrics.AddCounterCallback("berth_metadata_cache_hits_total", "Metadata reads answered from this node's cache.",
+                             [cached] { return static_cast<double>(cached->cache().hits()); });
+  metrics.AddCounterCallback("berth_metadata_cache_misses_total", "Cacheable metadata reads that asked the store.",
+                             [cached] { return static_cast<double>(cached->cache().misses()); });
+  if (!config.meta_uri.empty()) {
     metrics.AddCounterCallback("berth_metadata_queries_total", "Statements sent to PostgreSQL.",
                                [] { return static_cast<double>(meta::postgres::QueriesRun()); });
-    metrics.AddCounterCallback("berth_metadata_cache_hits_total", "Metadata reads answered from this node's cache.",
-                               [cached] { return static_cast<double>(cached->cache().hits()); });
-    metrics.AddCounterCallback("berth_metadata_cache_misses_total", "Cacheable metadata reads that asked the store.",
-                               [cached] { return static_cast<double>(cached->cache().misses()); });
   }
 
   Result<std::string> account_id = AccountId(config, store);
@@ -154,7 +152,7 @@ int Run(const Config& config) {
   // IAM users, groups and policies; another node's change reaches this one through the change
   // feed, which the cache listens to.
   iam::Directory directory(store, *account_id);
-  if (cached != nullptr) {
+  if (!config.meta_uri.empty()) {
     cached->OnIamChange([&directory](bool listening) { directory.MarkStale(listening); });
     directory.SyncWith([cached] { cached->DrainChanges(); });
   }

@@ -14,12 +14,18 @@ std::string RepoKey(char kind, RepositoryId repo, std::string_view name) {
 }  // namespace
 
 CachedStore::CachedStore(std::unique_ptr<MetadataStore> store, const std::string& uri, size_t max_bytes)
-    : store_(std::move(store)), cache_(max_bytes), feed_(std::make_unique<postgres::ChangeFeed>(uri, *this)) {}
+    : store_(std::move(store)), cache_(max_bytes) {
+  if (uri.empty()) {
+    cache_.Reset(true);  // every writer is this process: nothing to listen for
+  } else {
+    feed_ = std::make_unique<postgres::ChangeFeed>(uri, *this);
+  }
+}
 
 CachedStore::~CachedStore() { feed_.reset(); }
 
 Result<std::optional<RepositoryId>> CachedStore::FindRepository(std::string_view name) {
-  feed_->Drain();
+  if (feed_) feed_->Drain();
   const std::string key = "r" + std::string(name);
   if (std::optional<ReadCache::Value> v = cache_.Get(key, kAllRepositories)) return std::get<int64_t>(*v);
   const ReadCache::Ticket ticket = cache_.Begin(kAllRepositories);
@@ -42,7 +48,7 @@ void CachedStore::OnReset(bool listening) {
 }
 
 Result<std::optional<RepositoryAccess>> CachedStore::GetRepositoryAccess(RepositoryId repo) {
-  feed_->Drain();
+  if (feed_) feed_->Drain();
   const std::string key = RepoKey('p', repo, "");
   if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) return std::get<RepositoryAccess>(std::move(*v));
   const ReadCache::Ticket ticket = cache_.Begin(repo);
@@ -52,7 +58,7 @@ Result<std::optional<RepositoryAccess>> CachedStore::GetRepositoryAccess(Reposit
 }
 
 Result<std::optional<uint64_t>> CachedStore::FindBlob(RepositoryId repo, const oci::Digest& digest) {
-  feed_->Drain();
+  if (feed_) feed_->Drain();
   const std::string key = RepoKey('b', repo, digest.str());
   if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) {
     return static_cast<uint64_t>(std::get<int64_t>(*v));
@@ -65,7 +71,7 @@ Result<std::optional<uint64_t>> CachedStore::FindBlob(RepositoryId repo, const o
 
 Result<std::optional<ManifestRecord>> CachedStore::GetManifest(RepositoryId repo, const oci::Digest* digest,
                                                                const std::string* tag) {
-  feed_->Drain();
+  if (feed_) feed_->Drain();
   const std::string key = tag != nullptr ? RepoKey('t', repo, *tag) : RepoKey('m', repo, digest->str());
   if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) return std::get<ManifestRecord>(std::move(*v));
   const ReadCache::Ticket ticket = cache_.Begin(repo);

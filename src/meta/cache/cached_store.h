@@ -1,7 +1,8 @@
 // meta/cache/cached_store.h
 //
-// A MetadataStore in front of the shared one (PostgreSQL) that answers the hot reads from this
-// node's memory: a warm manifest GET, blob HEAD or GET asks the database nothing. Cached:
+// A MetadataStore in front of the real one that answers the hot reads from this node's memory: a
+// warm manifest GET, blob HEAD or GET asks the database nothing. In front of PostgreSQL it
+// listens for other nodes' changes; in front of SQLite this process is the only writer. Cached:
 // repository IDs by name, blob sizes, manifests by digest and by tag (only what exists: an
 // absent answer is always asked again), repository policies and tags. Every write that changes them notifies the other
 // nodes through PostgreSQL (meta/postgres/change_feed.h), which drop what they hold of that
@@ -24,7 +25,8 @@ namespace berth::meta::cache {
 
 class CachedStore final : public MetadataStore, public postgres::ChangeListener {
  public:
-  // Listens for changes on its own connection to `uri` (the store's).
+  // Listens for changes on its own connection to `uri` (the store's). With an empty `uri` the
+  // store has no other writer (SQLite, owned by this process): there is nothing to listen for.
   CachedStore(std::unique_ptr<MetadataStore> store, const std::string& uri, size_t max_bytes = 64 << 20);
   ~CachedStore() override;
 
@@ -36,7 +38,9 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   void OnIamChange(std::function<void(bool listening)> observer) { iam_observer_ = std::move(observer); }
 
   // Hands over the notifications that have arrived (see ChangeFeed::Drain).
-  void DrainChanges() { feed_->Drain(); }
+  void DrainChanges() {
+    if (feed_) feed_->Drain();
+  }
 
   // ChangeListener
   void OnChange(RepositoryId repo) override;

@@ -7,6 +7,7 @@
 
 #include "meta/metadata_store_contract.h"
 #include "meta/postgres/test_server.h"
+#include "meta/sqlite/sqlite_store.h"
 
 namespace berth::meta::cache {
 namespace {
@@ -17,9 +18,16 @@ Result<std::unique_ptr<MetadataStore>> OpenCached(const std::string& dir) {
   return std::unique_ptr<MetadataStore>(new CachedStore(std::move(store), uri));
 }
 
+Result<std::unique_ptr<MetadataStore>> OpenCachedSqlite(const std::string& dir) {
+  BERTH_ASSIGN(std::unique_ptr<MetadataStore> store, sqlite::OpenSqliteStore(dir + "/meta.db"));
+  return std::unique_ptr<MetadataStore>(new CachedStore(std::move(store), ""));
+}
+
 // The cache keeps the store's contract: every answer is the store's.
 INSTANTIATE_TEST_SUITE_P(Cached, MetadataStoreContract,
-                         ::testing::Values(StoreOpener{"postgres_cached", OpenCached}), PrintStoreName);
+                         ::testing::Values(StoreOpener{"postgres_cached", OpenCached},
+                                           StoreOpener{"sqlite_cached", OpenCachedSqlite}),
+                         PrintStoreName);
 
 NewManifest ImageManifest(char c) {
   std::string payload = R"({"schemaVersion":2,"note":")" + std::string(1, c) + "\"}";
