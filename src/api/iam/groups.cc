@@ -53,7 +53,7 @@ IamApi::Output IamApi::CreateGroup(const Call& call) {
 
 IamApi::Output IamApi::GetGroup(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
-  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetGroup", Arn("group", "/", name)));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetGroup", GroupArn(name)));
   BERTH_ASSIGN(const Group* g, FindGroup(snap->state(), name));
   std::vector<std::string> members;
   for (const auto& [user, u] : snap->state().users) {
@@ -93,7 +93,7 @@ IamApi::Output IamApi::ListGroups(const Call& call) {
 
 IamApi::Output IamApi::DeleteGroup(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
-  BERTH_TRY(Update(call, "DeleteGroup", Arn("group", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "DeleteGroup", GroupArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(Group * g, FindGroup(s, name));
     for (const auto& [_, u] : s.users) {
       if (std::find(u.groups.begin(), u.groups.end(), name) != u.groups.end()) {
@@ -112,7 +112,7 @@ IamApi::Output IamApi::AddUserToGroup(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::string user, Required(call.params, "UserName"));
   BERTH_TRY(ValidateName(user, "userName", 64));
-  BERTH_TRY(Update(call, "AddUserToGroup", Arn("group", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "AddUserToGroup", GroupArn(name), [&](IamState& s) -> Status {
     BERTH_TRY(FindGroup(s, name));
     auto u = s.users.find(user);
     if (u == s.users.end()) return NoSuchEntity("user", user);
@@ -129,7 +129,7 @@ IamApi::Output IamApi::RemoveUserFromGroup(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::string user, Required(call.params, "UserName"));
   BERTH_TRY(ValidateName(user, "userName", 64));
-  BERTH_TRY(Update(call, "RemoveUserFromGroup", Arn("group", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "RemoveUserFromGroup", GroupArn(name), [&](IamState& s) -> Status {
     BERTH_TRY(FindGroup(s, name));
     auto u = s.users.find(user);
     if (u == s.users.end()) return NoSuchEntity("user", user);
@@ -148,7 +148,7 @@ IamApi::Output IamApi::PutGroupPolicy(const Call& call) {
   BERTH_ASSIGN(std::string document, Required(call.params, "PolicyDocument"));
   BERTH_TRY(ValidateName(policy, "policyName", 128));
   BERTH_TRY(ValidatePolicyDocument(document, kGroupPolicyQuota, "group " + name));
-  BERTH_TRY(Update(call, "PutGroupPolicy", Arn("group", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "PutGroupPolicy", GroupArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(Group * g, FindGroup(s, name));
     size_t total = PolicySize(document);
     for (const auto& [p, doc] : g->inline_policies) {
@@ -164,7 +164,7 @@ IamApi::Output IamApi::PutGroupPolicy(const Call& call) {
 IamApi::Output IamApi::GetGroupPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::string policy, Required(call.params, "PolicyName"));
-  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetGroupPolicy", Arn("group", "/", name)));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetGroupPolicy", GroupArn(name)));
   BERTH_ASSIGN(const Group* g, FindGroup(snap->state(), name));
   auto it = g->inline_policies.find(policy);
   if (it == g->inline_policies.end()) return NoSuchEntity("group policy", policy);
@@ -175,7 +175,7 @@ IamApi::Output IamApi::GetGroupPolicy(const Call& call) {
 
 IamApi::Output IamApi::ListGroupPolicies(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
-  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListGroupPolicies", Arn("group", "/", name)));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListGroupPolicies", GroupArn(name)));
   BERTH_ASSIGN(const Group* g, FindGroup(snap->state(), name));
   std::vector<std::string> names;
   for (const auto& [p, _] : g->inline_policies) names.push_back(p);
@@ -191,7 +191,7 @@ IamApi::Output IamApi::ListGroupPolicies(const Call& call) {
 IamApi::Output IamApi::DeleteGroupPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::string policy, Required(call.params, "PolicyName"));
-  BERTH_TRY(Update(call, "DeleteGroupPolicy", Arn("group", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "DeleteGroupPolicy", GroupArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(Group * g, FindGroup(s, name));
     if (g->inline_policies.erase(policy) == 0) return NoSuchEntity("group policy", policy);
     return {};
@@ -202,7 +202,7 @@ IamApi::Output IamApi::DeleteGroupPolicy(const Call& call) {
 IamApi::Output IamApi::AttachGroupPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::string arn, Required(call.params, "PolicyArn"));
-  BERTH_TRY(Update(call, "AttachGroupPolicy", Arn("group", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "AttachGroupPolicy", GroupArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(Group * g, FindGroup(s, name));
     if (!berth::iam::ManagedPolicyDocument(s, access_.account_id(), arn)) {
       return Fail(Code::kNotFound, "Policy " + arn + " does not exist or is not attachable.", "NoSuchEntity");
@@ -218,7 +218,7 @@ IamApi::Output IamApi::AttachGroupPolicy(const Call& call) {
 IamApi::Output IamApi::DetachGroupPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::string arn, Required(call.params, "PolicyArn"));
-  BERTH_TRY(Update(call, "DetachGroupPolicy", Arn("group", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "DetachGroupPolicy", GroupArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(Group * g, FindGroup(s, name));
     auto it = std::find(g->attached.begin(), g->attached.end(), arn);
     if (it == g->attached.end()) return Fail(Code::kNotFound, "Policy " + arn + " was not found.", "NoSuchEntity");
@@ -231,7 +231,7 @@ IamApi::Output IamApi::DetachGroupPolicy(const Call& call) {
 IamApi::Output IamApi::ListAttachedGroupPolicies(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap,
-               Read(call, "ListAttachedGroupPolicies", Arn("group", "/", name)));
+               Read(call, "ListAttachedGroupPolicies", GroupArn(name)));
   BERTH_ASSIGN(const Group* g, FindGroup(snap->state(), name));
   Xml xml;
   WriteAttached(xml, g->attached);

@@ -176,6 +176,22 @@ Result<std::string> IamApi::UserNameOrCaller(const Call& call) const {
               "ValidationError");
 }
 
+std::string IamApi::UserArn(const std::string& name) {
+  std::string path = "/";
+  if (Result<std::shared_ptr<const berth::iam::Snapshot>> snap = directory_.Current()) {
+    if (auto it = (*snap)->state().users.find(name); it != (*snap)->state().users.end()) path = it->second.path;
+  }
+  return Arn("user", path, name);
+}
+
+std::string IamApi::GroupArn(const std::string& name) {
+  std::string path = "/";
+  if (Result<std::shared_ptr<const berth::iam::Snapshot>> snap = directory_.Current()) {
+    if (auto it = (*snap)->state().groups.find(name); it != (*snap)->state().groups.end()) path = it->second.path;
+  }
+  return Arn("group", path, name);
+}
+
 std::string IamApi::Arn(std::string_view kind, std::string_view path, std::string_view name) const {
   return "arn:aws:iam::" + access_.account_id() + ":" + std::string(kind) + std::string(path) + std::string(name);
 }

@@ -106,6 +106,9 @@ class IamApi {
   // The user a call names with UserName, or the caller itself when it names none.
   Result<std::string> UserNameOrCaller(const Call& call) const;
   std::string Arn(std::string_view kind, std::string_view path, std::string_view name) const;
+  // The ARN of an existing user or group, with its path ("/" when there is none by that name).
+  std::string UserArn(const std::string& name);
+  std::string GroupArn(const std::string& name);
 
   auth::Authenticator& authenticator_;
   AccessControl& access_;

@@ -66,7 +66,7 @@ IamApi::Output IamApi::GetUser(const Call& call) {
   }
   if (name.empty()) name = call.principal.name;
   BERTH_TRY(ValidateName(name, "userName", 64));
-  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetUser", Arn("user", "/", name)));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetUser", UserArn(name)));
   BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
   Xml xml;
   WriteUser(xml, "User", *u, Arn("user", u->path, u->name));
@@ -95,7 +95,7 @@ IamApi::Output IamApi::ListUsers(const Call& call) {
 IamApi::Output IamApi::DeleteUser(const Call& call) {
   BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
   BERTH_TRY(ValidateName(name, "userName", 64));
-  BERTH_TRY(Update(call, "DeleteUser", Arn("user", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "DeleteUser", UserArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(User * u, FindUser(s, name));
     // As IAM: what hangs on the user goes first, so nothing is removed by surprise.
     if (!u->keys.empty()) return DeleteConflict("Cannot delete entity, must delete access keys first.");
@@ -116,7 +116,7 @@ IamApi::Output IamApi::CreateAccessKey(const Call& call) {
       crypto::RandomString(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
   // Sealed at rest like the admin's; shown this once.
   key.sealed_secret = authenticator_.keyring().SealSecret(key.id, secret);
-  BERTH_TRY(Update(call, "CreateAccessKey", Arn("user", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "CreateAccessKey", UserArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(User * u, FindUser(s, name));
     if (u->keys.size() >= kMaxAccessKeysPerUser) {
       return LimitExceeded("Cannot exceed quota for AccessKeysPerUser: 2");
@@ -132,7 +132,7 @@ IamApi::Output IamApi::CreateAccessKey(const Call& call) {
 
 IamApi::Output IamApi::ListAccessKeys(const Call& call) {
   BERTH_ASSIGN(std::string name, UserNameOrCaller(call));
-  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListAccessKeys", Arn("user", "/", name)));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListAccessKeys", UserArn(name)));
   BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
   Xml xml;
   xml.Open("AccessKeyMetadata");
@@ -154,7 +154,7 @@ IamApi::Output IamApi::UpdateAccessKey(const Call& call) {
                     "' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]",
                 "ValidationError");
   }
-  BERTH_TRY(Update(call, "UpdateAccessKey", Arn("user", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "UpdateAccessKey", UserArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(User * u, FindUser(s, name));
     auto k = std::find_if(u->keys.begin(), u->keys.end(), [&](const AccessKeyEntry& e) { return e.id == id; });
     if (k == u->keys.end()) return NoSuchEntity("Access Key", id);
@@ -167,7 +167,7 @@ IamApi::Output IamApi::UpdateAccessKey(const Call& call) {
 IamApi::Output IamApi::DeleteAccessKey(const Call& call) {
   BERTH_ASSIGN(std::string name, UserNameOrCaller(call));
   BERTH_ASSIGN(std::string id, Required(call.params, "AccessKeyId"));
-  BERTH_TRY(Update(call, "DeleteAccessKey", Arn("user", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "DeleteAccessKey", UserArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(User * u, FindUser(s, name));
     auto k = std::find_if(u->keys.begin(), u->keys.end(), [&](const AccessKeyEntry& e) { return e.id == id; });
     if (k == u->keys.end()) return NoSuchEntity("Access Key", id);
@@ -184,7 +184,7 @@ IamApi::Output IamApi::PutUserPolicy(const Call& call) {
   BERTH_TRY(ValidateName(name, "userName", 64));
   BERTH_TRY(ValidateName(policy, "policyName", 128));
   BERTH_TRY(ValidatePolicyDocument(document, kUserPolicyQuota, "user " + name));
-  BERTH_TRY(Update(call, "PutUserPolicy", Arn("user", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "PutUserPolicy", UserArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(User * u, FindUser(s, name));
     std::map<std::string, std::string> after = u->inline_policies;
     after[policy] = document;
@@ -201,7 +201,7 @@ IamApi::Output IamApi::GetUserPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
   BERTH_ASSIGN(std::string policy, Required(call.params, "PolicyName"));
   BERTH_TRY(ValidateName(name, "userName", 64));
-  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetUserPolicy", Arn("user", "/", name)));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetUserPolicy", UserArn(name)));
   BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
   auto it = u->inline_policies.find(policy);
   if (it == u->inline_policies.end()) return NoSuchEntity("user policy", policy);
@@ -213,7 +213,7 @@ IamApi::Output IamApi::GetUserPolicy(const Call& call) {
 IamApi::Output IamApi::ListUserPolicies(const Call& call) {
   BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
   BERTH_TRY(ValidateName(name, "userName", 64));
-  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListUserPolicies", Arn("user", "/", name)));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListUserPolicies", UserArn(name)));
   BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
   std::vector<std::string> names;
   for (const auto& [p, _] : u->inline_policies) names.push_back(p);
@@ -230,7 +230,7 @@ IamApi::Output IamApi::DeleteUserPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
   BERTH_ASSIGN(std::string policy, Required(call.params, "PolicyName"));
   BERTH_TRY(ValidateName(name, "userName", 64));
-  BERTH_TRY(Update(call, "DeleteUserPolicy", Arn("user", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "DeleteUserPolicy", UserArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(User * u, FindUser(s, name));
     if (u->inline_policies.erase(policy) == 0) return NoSuchEntity("user policy", policy);
     return {};
@@ -242,7 +242,7 @@ IamApi::Output IamApi::AttachUserPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
   BERTH_ASSIGN(std::string arn, Required(call.params, "PolicyArn"));
   BERTH_TRY(ValidateName(name, "userName", 64));
-  BERTH_TRY(Update(call, "AttachUserPolicy", Arn("user", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "AttachUserPolicy", UserArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(User * u, FindUser(s, name));
     if (!berth::iam::ManagedPolicyDocument(s, access_.account_id(), arn)) {
       return Fail(Code::kNotFound, "Policy " + arn + " does not exist or is not attachable.", "NoSuchEntity");
@@ -261,7 +261,7 @@ IamApi::Output IamApi::DetachUserPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
   BERTH_ASSIGN(std::string arn, Required(call.params, "PolicyArn"));
   BERTH_TRY(ValidateName(name, "userName", 64));
-  BERTH_TRY(Update(call, "DetachUserPolicy", Arn("user", "/", name), [&](IamState& s) -> Status {
+  BERTH_TRY(Update(call, "DetachUserPolicy", UserArn(name), [&](IamState& s) -> Status {
     BERTH_ASSIGN(User * u, FindUser(s, name));
     auto it = std::find(u->attached.begin(), u->attached.end(), arn);
     if (it == u->attached.end()) return Fail(Code::kNotFound, "Policy " + arn + " was not found.", "NoSuchEntity");
@@ -275,7 +275,7 @@ IamApi::Output IamApi::ListAttachedUserPolicies(const Call& call) {
   BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
   BERTH_TRY(ValidateName(name, "userName", 64));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap,
-               Read(call, "ListAttachedUserPolicies", Arn("user", "/", name)));
+               Read(call, "ListAttachedUserPolicies", UserArn(name)));
   BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
   Xml xml;
   WriteAttached(xml, u->attached);
@@ -285,7 +285,7 @@ IamApi::Output IamApi::ListAttachedUserPolicies(const Call& call) {
 IamApi::Output IamApi::ListGroupsForUser(const Call& call) {
   BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
   BERTH_TRY(ValidateName(name, "userName", 64));
-  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListGroupsForUser", Arn("user", "/", name)));
+  BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListGroupsForUser", UserArn(name)));
   BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
   Xml xml;
   xml.Open("Groups");
