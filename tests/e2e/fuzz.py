@@ -19,6 +19,7 @@ import socket
 import sys
 import time
 import urllib.parse
+import xml.etree.ElementTree
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -335,6 +336,65 @@ class EcrFuzzer:
         return raw, *exchange(self.host, self.port, raw), False
 
 
+class IamFuzzer:
+    """Signed IAM query-protocol calls with random parameters: every action Berth serves (and
+    some it does not), members drawn from the IAM model's input shapes, values from a pool that
+    includes policy documents broken in many ways."""
+
+    ACTIONS = ["CreateUser", "GetUser", "ListUsers", "DeleteUser", "CreateAccessKey", "ListAccessKeys",
+               "UpdateAccessKey", "DeleteAccessKey", "PutUserPolicy", "GetUserPolicy", "ListUserPolicies",
+               "DeleteUserPolicy", "CreateGroup", "GetGroup", "ListGroups", "DeleteGroup", "AddUserToGroup",
+               "RemoveUserFromGroup", "ListGroupsForUser", "PutGroupPolicy", "GetGroupPolicy", "ListGroupPolicies",
+               "DeleteGroupPolicy", "CreatePolicy", "GetPolicy", "GetPolicyVersion", "ListPolicies", "DeletePolicy",
+               "AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy", "DetachGroupPolicy",
+               "ListAttachedUserPolicies", "ListAttachedGroupPolicies", "CreateRole", "Nope"]
+
+    def __init__(self, rng, url, ak, sk):
+        self.rng, self.url = rng, url
+        parsed = urllib.parse.urlparse(url)
+        self.host, self.port = parsed.hostname, parsed.port
+        self.signers = {s: SigV4Auth(Credentials(ak, sk), s, "us-east-1") for s in ("iam", "sts")}
+        self.model = botocore.session.get_session().get_service_model("iam")
+
+    def string(self):
+        r = self.rng
+        return r.choice(["fuzz", "fuzz", "grp", "Active", "Inactive", "v1", "/", "/a/b/", "a/b", "", "x" * 200,
+                         "AKIAFUZZFUZZFUZZFUZZ", "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+                         "arn:aws:iam::123456789012:policy/x", "\u00e9\u4e2d", "\x00", "*", "{", "null", "[]",
+                         '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"*"}]}',
+                         '{"Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"*","Condition":'
+                         '{"IpAddress":{"aws:SourceIp":"300.1.1.1/99"}}}]}',
+                         '{"Statement":[{"Effect":"Deny","Principal":"*","NotAction":[],"Resource":5}]}',
+                         '{"Statement":' * 200, "x" * 7000])
+
+    def one(self):
+        r = self.rng
+        action = r.choice(self.ACTIONS)
+        params = {"Action": action, "Version": "2010-05-08"}
+        if action in self.model.operation_names:
+            for member in self.model.operation_model(action).input_shape.members:
+                if r.random() < 0.8:
+                    params[member] = self.string()
+        if r.random() < 0.05:
+            params["MaxItems"] = r.choice(["0", "1", "1001", "-1", "x", "99999999999999999999"])
+        service = "sts" if r.random() < 0.1 else "iam"
+        if service == "sts":
+            params = {"Action": r.choice(["GetCallerIdentity", "AssumeRole"]), "Version": "2011-06-15"}
+        body = urllib.parse.urlencode(params, encoding="utf-8", errors="surrogateescape")
+        if r.random() < 0.05:
+            body = r.choice(["", "%", "Action=%zz", "&&&=", "Action=" + "a" * 5000])
+        request = AWSRequest(method="POST", url=self.url + "/", data=body.encode("utf-8", "surrogateescape"),
+                             headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        self.signers[service].add_auth(request)
+        prepared = request.prepare()
+        payload = prepared.body or b""
+        lines = ["POST / HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += [f"{k}: {v}" for k, v in prepared.headers.items()]
+        lines.append(f"Content-Length: {len(payload)}")
+        raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+        return raw, *exchange(self.host, self.port, raw), False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("url")
@@ -349,13 +409,14 @@ def main():
     parsed = urllib.parse.urlparse(args.url)
     v2 = V2Fuzzer(rng, parsed.hostname, parsed.port, args.ak, args.sk)
     ecr = EcrFuzzer(rng, args.url, args.ak, args.sk)
+    iam = IamFuzzer(rng, args.url, args.ak, args.sk)
     v2.seed_state()
     failures = Failures()
     counts = {}
     started = time.time()
     for i in range(args.requests):
         pick = rng.random()
-        source = v2.garbage if pick < 0.05 else ecr.one if pick < 0.4 else v2.one
+        source = v2.garbage if pick < 0.05 else ecr.one if pick < 0.35 else iam.one if pick < 0.5 else v2.one
         kind = source.__self__.__class__.__name__ + ("" if source != v2.garbage else "/garbage")
         try:
             raw, status, answer, broken = source()
@@ -375,6 +436,14 @@ def main():
                 document = {}
             if kind == "EcrFuzzer" and status == 400 and isinstance(document, dict):
                 key = (kind, status, document.get("__type"))
+        if b"text/xml" in head.lower() and body:
+            try:
+                code = xml.etree.ElementTree.fromstring(body.decode("utf-8")).find(".//{*}Code")
+            except (ValueError, xml.etree.ElementTree.ParseError) as e:
+                failures.add(f"request {i}: the answer is not well-formed XML in UTF-8 ({e})", raw, answer)
+                code = None
+            if code is not None:
+                key = (kind, status, code.text)
         counts[key] = counts.get(key, 0) + 1
         if status is not None and status >= 500:
             failures.add(f"request {i}: status {status}", raw, answer)

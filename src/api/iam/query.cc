@@ -12,8 +12,15 @@
 namespace berth::api::iam {
 namespace {
 
-void Escape(std::string& out, std::string_view text) {
+// Text as XML 1.0 allows it: valid UTF-8, markup escaped, and the control characters XML cannot
+// carry at all (not even as references) replaced by U+FFFD. Messages quote client input.
+void Escape(std::string& out, std::string_view raw) {
+  const std::string text = ValidUtf8(raw);
   for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      out += "\xEF\xBF\xBD";
+      continue;
+    }
     switch (c) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
