@@ -172,6 +172,10 @@ int Run(const Config& config) {
     trail = std::move(*opened);
   }
   api::Auditor auditor(trail.get(), *account_id, config.region);
+  if (audit::Trail* t = trail.get()) {
+    metrics.AddCounterCallback("berth_audit_records_total", "Audit records written to this node's trail.",
+                               [t] { return static_cast<double>(t->written()); });
+  }
   const std::string scheme = config.tls_cert.empty() ? "http" : "https";
   const std::string external_url =
       !config.external_url.empty()

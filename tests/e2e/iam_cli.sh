@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# IAM with the real aws CLI (and boto3, iam_boto3.py): users, keys, groups, inline and managed
-# policies, STS; then what
+# IAM with the real aws CLI: users, keys, groups, inline and managed policies, STS; then what
 # each user may do through the ECR API: allow, explicit deny over allow, group and managed
 # policies, repository-policy-only allows, conditions (source IP, resource tags, image tags),
 # inactive and deleted keys, repository and registry policies.
@@ -310,12 +309,5 @@ for secret in "$SECRET_ALICE" "$(sed -n '/^\[release\]/,/^\[/{s/^aws_secret_acce
   # shellcheck disable=SC2086
   check "no secret in the trail" sh -c "! cat $TRAIL | grep -qF -- '$secret'"
 done
-
-# --- the same with boto3 ---------------------------------------------------------------------------
-if python3 "$(dirname "$0")/iam_boto3.py" "$BERTH_URL" "$AK" "$SK" >"$WORK/boto3.log" 2>&1; then
-  pass
-else
-  fail "boto3 IAM checks: $(cat "$WORK/boto3.log")"
-fi
 
 finish
