@@ -5,23 +5,14 @@
 #include <atomic>
 #include <cctype>
 #include <cstdio>
-#include <ctime>
 
+#include "base/time.h"
 #include "crypto/random.h"
 
 namespace berth::audit {
 namespace {
 
 namespace json = boost::json;
-
-std::string IsoMillis(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 bool Forbidden(std::string_view key) {
   std::string k(key);
@@ -78,7 +69,7 @@ std::string ToJson(const Event& e, const std::string& account_id) {
   Scrub(params);
   json::object out{{"eventVersion", "1.08"},
                    {"userIdentity", identity},
-                   {"eventTime", IsoMillis(e.time_ms)},
+                   {"eventTime", IsoTime(e.time_ms / 1000)},
                    {"eventSource", e.source},
                    {"eventName", e.name},
                    {"awsRegion", e.region},

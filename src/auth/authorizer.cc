@@ -1,8 +1,9 @@
 #include "auth/authorizer.h"
 
+#include "base/time.h"
+
 #include <array>
 #include <cstdio>
-#include <ctime>
 
 namespace berth::auth {
 namespace {
@@ -10,15 +11,6 @@ namespace {
 constexpr std::array<std::string_view, 6> kPublicActions = {
     "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
     "ecr:ListImages",    "ecr:DescribeImages",         "ecr:ListImageReferrers"};
-
-std::string Iso8601(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string Who(const Principal& p) {
   return p.kind == Principal::Kind::kAnonymous ? std::string("anonymous caller") : "User: " + p.arn;
@@ -47,7 +39,7 @@ Result<Decision> Authorizer::Check(const Principal& principal, const AccessReque
     }
     if (key == "aws:sourceip") return std::vector<std::string>{origin.source_ip};
     if (key == "aws:securetransport") return std::vector<std::string>{origin.secure ? "true" : "false"};
-    if (key == "aws:currenttime") return std::vector<std::string>{Iso8601(origin.now)};
+    if (key == "aws:currenttime") return std::vector<std::string>{IsoTime(origin.now)};
     if (key == "aws:epochtime") return std::vector<std::string>{std::to_string(origin.now)};
     if (anonymous) return std::nullopt;
     if (key == "aws:principalarn") return std::vector<std::string>{principal.arn};

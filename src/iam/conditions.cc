@@ -1,5 +1,7 @@
 #include "iam/conditions.h"
 
+#include "base/wildcard.h"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -126,9 +128,9 @@ bool ArnMatch(std::string_view pattern, std::string_view arn, bool like) {
   };
   auto p = split(pattern);
   auto a = split(arn);
-  if (!p || !a) return like ? WildcardMatch(pattern, arn, false) : pattern == arn;
+  if (!p || !a) return like ? berth::WildcardMatch(pattern, arn) : pattern == arn;
   for (size_t i = 0; i < 6; ++i) {
-    if (like ? !WildcardMatch((*p)[i], (*a)[i], false) : (*p)[i] != (*a)[i]) return false;
+    if (like ? !berth::WildcardMatch((*p)[i], (*a)[i]) : (*p)[i] != (*a)[i]) return false;
   }
   return true;
 }
@@ -137,7 +139,7 @@ bool ArnMatch(std::string_view pattern, std::string_view arn, bool like) {
 bool Matches(std::string_view op, std::string_view expected, std::string_view actual) {
   if (op == "stringequals") return expected == actual;
   if (op == "stringequalsignorecase") return Lower(expected) == Lower(actual);
-  if (op == "stringlike") return WildcardMatch(expected, actual, false);
+  if (op == "stringlike") return berth::WildcardMatch(expected, actual);
   if (op == "bool") return Lower(expected) == Lower(actual);
   if (op == "binaryequals") return expected == actual;
   if (op == "arnequals") return ArnMatch(expected, actual, false);

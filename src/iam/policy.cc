@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/wildcard.h"
 #include "iam/conditions.h"
 
 namespace berth::iam {
@@ -213,10 +214,10 @@ bool MatchesAny(const std::vector<std::string>& patterns, std::string_view text,
   for (const std::string& p : patterns) {
     if (variables && p.find("${") != std::string::npos) {
       std::optional<std::string> expanded = SubstituteVariables(p, context);
-      if (expanded && WildcardMatch(*expanded, text, ignore_case)) return true;
+      if (expanded && berth::WildcardMatch(*expanded, text, {.question_mark = true, .ignore_case = ignore_case})) return true;
       continue;
     }
-    if (WildcardMatch(p, text, ignore_case)) return true;
+    if (berth::WildcardMatch(p, text, {.question_mark = true, .ignore_case = ignore_case})) return true;
   }
   return false;
 }
@@ -234,31 +235,6 @@ PrincipalMatch MatchPrincipal(const PrincipalSet& set, const EvalRequest& r) {
 }
 
 }  // namespace
-
-bool WildcardMatch(std::string_view pattern, std::string_view text, bool ignore_case) {
-  auto eq = [ignore_case](char a, char b) {
-    return ignore_case ? std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b))
-                       : a == b;
-  };
-  // Iterative glob with one backtrack point: linear in practice, never exponential.
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || (pattern[p] != '*' && eq(pattern[p], text[t])))) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
 
 Result<Policy> ParsePolicy(std::string_view text, PolicyKind kind) {
   if (text.size() > kMaxPolicyBytes) return Malformed("the policy is larger than 128 KiB");

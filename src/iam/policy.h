@@ -95,7 +95,5 @@ struct Outcome {
 // names, and an allow reports how the principal matched.
 Outcome Evaluate(const Policy& policy, PolicyKind kind, const EvalRequest& request);
 
-// `*` matches any run of characters and `?` any one, as IAM's action and resource patterns do.
-bool WildcardMatch(std::string_view pattern, std::string_view text, bool ignore_case);
 
 }  // namespace berth::iam

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "base/wildcard.h"
 #include "iam/conditions.h"
 #include "iam/managed.h"
 
@@ -56,7 +57,7 @@ TEST(Wildcard, MatchesAsIamDoes) {
       {"*a*a*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false, false},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(WildcardMatch(c.pattern, c.text, c.ignore_case), c.match) << c.pattern << " ~ " << c.text;
+    EXPECT_EQ(berth::WildcardMatch(c.pattern, c.text, {.question_mark = true, .ignore_case = c.ignore_case}), c.match) << c.pattern << " ~ " << c.text;
   }
 }
 

@@ -12,7 +12,6 @@
 
 namespace berth::meta {
 
-bool WildcardMatch(std::string_view pattern, std::string_view text);
 bool TagIsImmutable(std::string_view mode, const std::vector<std::string>& filters,
                     std::string_view tag);
 

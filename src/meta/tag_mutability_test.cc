@@ -2,17 +2,26 @@
 
 #include <gtest/gtest.h>
 
+#include "base/wildcard.h"
+
 namespace berth::meta {
 namespace {
 
+// ECR's filters know only '*'.
+bool Filter(std::string_view pattern, std::string_view tag) {
+  return berth::WildcardMatch(pattern, tag, {.question_mark = false, .ignore_case = false});
+}
+
 TEST(Wildcard, MatchesLikeEcrFilters) {
-  EXPECT_TRUE(WildcardMatch("latest", "latest"));
-  EXPECT_FALSE(WildcardMatch("latest", "latest2"));
-  EXPECT_TRUE(WildcardMatch("dev-*", "dev-123"));
-  EXPECT_TRUE(WildcardMatch("*-rc*", "1.0-rc2"));
-  EXPECT_TRUE(WildcardMatch("*", ""));
-  EXPECT_FALSE(WildcardMatch("v*.0", "v1.1"));
-  EXPECT_TRUE(WildcardMatch("a*b*c", "aXXbYYbc"));
+  EXPECT_FALSE(Filter("v?", "v1"));
+  EXPECT_TRUE(Filter("v?", "v?"));
+  EXPECT_TRUE(Filter("latest", "latest"));
+  EXPECT_FALSE(Filter("latest", "latest2"));
+  EXPECT_TRUE(Filter("dev-*", "dev-123"));
+  EXPECT_TRUE(Filter("*-rc*", "1.0-rc2"));
+  EXPECT_TRUE(Filter("*", ""));
+  EXPECT_FALSE(Filter("v*.0", "v1.1"));
+  EXPECT_TRUE(Filter("a*b*c", "aXXbYYbc"));
 }
 
 TEST(TagMutability, AllFourModes) {

@@ -5,36 +5,13 @@
 # pulled with no credentials while pushes stay refused; a cross-repository mount without rights
 # on the source is an ordinary upload; registry tokens follow their key and the user's current
 # rights.
-if [ -z "${BERTH_E2E_ISOLATED:-}" ] && [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
-  exec unshare -m --propagation private env BERTH_E2E_ISOLATED=1 "$0" "$@"
-fi
-source "$(dirname "$0")/lib.sh"
-if [ -n "${BERTH_E2E_ISOLATED:-}" ]; then
-  mkdir -p /var/lib/containers/cache "$WORK/blob-info-cache"
-  mount --bind "$WORK/blob-info-cache" /var/lib/containers/cache
-fi
+source "$(dirname "$0")/containers.sh"
 berth_start
 
-cat >"$WORK/registries.conf" <<CONF
-unqualified-search-registries = []
-[[registry]]
-location = "$BERTH_HOST"
-insecure = true
-CONF
-echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$WORK/policy.json"
-echo '{"auths":{}}' >"$WORK/auth.json"
-export CONTAINERS_REGISTRIES_CONF="$WORK/registries.conf" REGISTRIES_CONFIG_PATH="$WORK/registries.conf"
-export REGISTRY_AUTH_FILE="$WORK/auth.json"
-SKOPEO=(skopeo --policy "$WORK/policy.json" --registries-conf "$WORK/registries.conf")
-STORE=(--root "$WORK/storage" --runroot "$WORK/run" --storage-driver vfs)
-PODMAN=(podman "${STORE[@]}" --cgroup-manager cgroupfs --events-backend file)
+containers_setup
 MAKE_LAYOUT="$(dirname "$0")/make_oci_layout.py"
 
-AWS="${AWS:-aws}"
-printf '[default]\ncli_pager =\n' >"$WORK/aws-config"
-export AWS_CONFIG_FILE="$WORK/aws-config" AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=us-east-1
-export AWS_DATA_PATH="$ROOT/tests/aws-data" AWS_SHARED_CREDENTIALS_FILE="$BERTH_DATA/admin-credentials"
-admin() { "$AWS" --profile berth "$1" --endpoint-url "$BERTH_URL" --output json "${@:2}"; }
+aws_admin
 # user NAME POLICY_JSON...: creates the user with inline policies; sets NAME_KEY and NAME_SECRET.
 user() {
   local name="$1" i=0

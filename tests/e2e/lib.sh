@@ -200,6 +200,15 @@ expect_error() {  # expect_error STATUS CODE [description]
   expect_json '.errors[0].code' "\"$2\""
 }
 
+# aws_admin: the aws CLI against Berth as the account root, after berth_start: `admin SERVICE ARGS...`.
+aws_admin() {
+  AWS="${AWS:-aws}"
+  printf '[default]\ncli_pager =\n' >"$WORK/aws-config"
+  export AWS_CONFIG_FILE="$WORK/aws-config" AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=us-east-1
+  export AWS_DATA_PATH="$ROOT/tests/aws-data" AWS_SHARED_CREDENTIALS_FILE="$BERTH_DATA/admin-credentials"
+}
+admin() { "$AWS" --profile berth "$1" --endpoint-url "$BERTH_URL" --output json "${@:2}"; }
+
 sha256_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
 
 finish() {

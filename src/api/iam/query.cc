@@ -4,8 +4,8 @@
 #include <boost/url/parse_query.hpp>
 
 #include <array>
-#include <ctime>
 
+#include "base/time.h"
 #include "base/utf8.h"
 #include "telemetry/log.h"
 
@@ -90,15 +90,6 @@ Xml& Xml::Leaf(std::string_view element, std::string_view text) {
   Open(element);
   Escape(out_, text);
   return Close(element);
-}
-
-std::string IsoTime(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string UriEncode(std::string_view text) {

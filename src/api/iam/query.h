@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "base/time.h"
 #include "http/message.h"
 
 namespace berth::api::iam {
@@ -35,8 +36,6 @@ class Xml {
   std::string out_;
 };
 
-// "2026-12-01T05:30:00Z"
-std::string IsoTime(int64_t unix_seconds);
 // RFC 3986 percent-encoding of every byte but unreserved characters: how IAM returns policy
 // documents (botocore decodes them).
 std::string UriEncode(std::string_view text);

@@ -2,10 +2,10 @@
 // that sends clients there.
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 
 #include "api/oci/oci_api.h"
 #include "base/strings.h"
+#include "base/time.h"
 
 namespace berth::api::oci {
 namespace {
@@ -16,15 +16,6 @@ std::string_view IamActionFor(std::string_view action) {
   if (action == "push") return "ecr:PutImage";
   if (action == "delete") return "ecr:BatchDeleteImage";
   return {};
-}
-
-std::string IsoNow(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -96,7 +87,7 @@ http::Task<Result<http::Response>> OciApi::Token(http::Request& req) {
   const std::string token = authenticator_.IssueBearerToken(who, std::move(granted), now, ttl);
   Response r{.status = 200};
   r.body = "{\"token\":\"" + token + "\",\"access_token\":\"" + token + "\",\"expires_in\":" + std::to_string(ttl) +
-           ",\"issued_at\":\"" + IsoNow(now) + "\"}";
+           ",\"issued_at\":\"" + IsoTime(now) + "\"}";
   r.Set("Content-Type", "application/json");
   r.Set("Cache-Control", "no-store");
   co_return r;
