@@ -28,6 +28,18 @@ TEST(Config, ParsesFlagsInBothForms) {
   EXPECT_EQ(c.drain_timeout.count(), 5);
 }
 
+TEST(Config, AuthModeAndTheAuditTrail) {
+  Config c = *ParseServeArgs({});
+  EXPECT_FALSE(c.bearer);
+  EXPECT_TRUE(c.audit);
+  c = *ParseServeArgs({"--auth-mode", "bearer", "--no-audit", "--audit-file-bytes=1048576"});
+  EXPECT_TRUE(c.bearer);
+  EXPECT_FALSE(c.audit);
+  EXPECT_EQ(c.audit_file_bytes, 1048576u);
+  EXPECT_NE(ParseServeArgs({"--auth-mode", "token"}).error().message().find("--auth-mode"), std::string::npos);
+  EXPECT_FALSE(ParseServeArgs({"--audit-file-bytes", "10"}));
+}
+
 TEST(Config, RejectsNonsenseWithTheFlagNamed) {
   for (const std::vector<std::string>& bad :
        {std::vector<std::string>{"--listen", "nope"}, {"--listen", "a:99999"}, {"--bogus", "1"},
