@@ -60,7 +60,7 @@ std::string ToJson(const IamState& state) {
     json::array keys;
     for (const AccessKeyEntry& k : u.keys) {
       keys.push_back(json::object{{"id", k.id}, {"secret", k.sealed_secret}, {"active", k.active},
-                                  {"created", k.created_at}, {"lastUsed", k.last_used_at}});
+                                  {"created", k.created_at}});
     }
     users.push_back(json::object{{"name", u.name}, {"id", u.id}, {"path", u.path}, {"created", u.created_at},
                                  {"policies", Policies(u.inline_policies)}, {"attached", Strings(u.attached)},
@@ -103,7 +103,7 @@ Result<IamState> FromJson(std::string_view text) {
         const json::value* active = ko.if_contains("active");
         u.keys.push_back(AccessKeyEntry{.id = Str(ko, "id"), .sealed_secret = Str(ko, "secret"),
                                         .active = active == nullptr || !active->is_bool() || active->get_bool(),
-                                        .created_at = Int(ko, "created"), .last_used_at = Int(ko, "lastUsed")});
+                                        .created_at = Int(ko, "created")});
       }
     }
     std::string name = u.name;

@@ -23,7 +23,6 @@ struct AccessKeyEntry {
   std::string sealed_secret;
   bool active = true;
   int64_t created_at = 0;
-  int64_t last_used_at = 0;  // reserved: not yet recorded
 };
 
 struct User {
