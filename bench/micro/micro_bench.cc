@@ -1,4 +1,5 @@
-// Micro-benchmarks of the hot paths: digest parsing, manifest parsing, streaming SHA-256, routing.
+// Micro-benchmarks of the hot paths: digest parsing, manifest parsing, streaming SHA-256, routing,
+// policy evaluation.
 // make bench-micro
 #include <benchmark/benchmark.h>
 
@@ -6,6 +7,7 @@
 
 #include "api/oci/paths.h"
 #include "crypto/sha256.h"
+#include "iam/policy.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/names.h"
@@ -73,6 +75,26 @@ void BM_QueryPage(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(api::oci::ParsePage("n=100&last=tag05000"));
 }
 BENCHMARK(BM_QueryPage);
+
+// One policy of 20 statements, none of which allows the pull until the last: what each
+// statement costs a request.
+void BM_PolicyEvaluate(benchmark::State& state) {
+  std::string text = R"({"Version":"2012-10-17","Statement":[)";
+  for (int i = 0; i < 19; ++i) {
+    text += R"({"Effect":"Allow","Action":["ecr:Describe)" + std::to_string(i) + R"(*","ecr:ListTagsForResource"],)"
+            R"("Resource":"arn:aws:ecr:*:*:repository/team)" + std::to_string(i) + R"(/*"},)";
+  }
+  text += R"({"Effect":"Allow","Action":"ecr:BatchGetImage","Resource":"arn:aws:ecr:*:*:repository/bench/*"}]})";
+  const iam::Policy policy = *iam::ParsePolicy(text, iam::PolicyKind::kIdentity);
+  const iam::ContextLookup none = [](std::string_view) { return std::optional<std::vector<std::string>>(); };
+  const iam::EvalRequest request{.action = "ecr:BatchGetImage",
+                                 .resource = "arn:aws:ecr:us-east-1:123456789012:repository/bench/app",
+                                 .principal_arn = "arn:aws:iam::123456789012:user/puller",
+                                 .account_id = "123456789012",
+                                 .context = &none};
+  for (auto _ : state) benchmark::DoNotOptimize(iam::Evaluate(policy, iam::PolicyKind::kIdentity, request));
+}
+BENCHMARK(BM_PolicyEvaluate);
 
 }  // namespace
 
