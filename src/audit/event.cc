@@ -3,9 +3,9 @@
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
-#include <cctype>
 #include <cstdio>
 
+#include "base/strings.h"
 #include "base/time.h"
 #include "crypto/random.h"
 
@@ -15,8 +15,7 @@ namespace {
 namespace json = boost::json;
 
 bool Forbidden(std::string_view key) {
-  std::string k(key);
-  for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string k = AsciiLower(key);
   for (std::string_view word :
        {"secret", "password", "token", "authorization", "layerpartblob", "signature", "downloadurl"}) {
     if (k.find(word) != std::string::npos) return true;

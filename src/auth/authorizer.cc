@@ -1,9 +1,9 @@
 #include "auth/authorizer.h"
 
-#include "base/time.h"
-
 #include <array>
-#include <cstdio>
+
+#include "base/strings.h"
+#include "base/time.h"
 
 namespace berth::auth {
 namespace {
@@ -54,9 +54,7 @@ Result<Decision> Authorizer::Check(const Principal& principal, const AccessReque
       if (!tag.empty()) {
         // Tag keys are case-sensitive in ECR but condition keys arrive lowercased: compare so.
         for (const auto& [k, v] : request.repository->tags) {
-          std::string lower = k;
-          for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          if (lower == tag) return std::vector<std::string>{v};
+          if (IEquals(k, tag)) return std::vector<std::string>{v};
         }
       }
     }

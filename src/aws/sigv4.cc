@@ -12,14 +12,6 @@
 namespace berth::aws {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_' || c == '.' || c == '~';
@@ -150,7 +142,7 @@ std::string CanonicalRequest(const CanonicalInput& in) {
     std::string joined;
     bool first = true;
     for (const Header& h : in.headers) {
-      if (Lower(h.name) != name) continue;
+      if (!IEquals(h.name, name)) continue;
       if (!first) joined += ',';
       joined += CanonicalValue(h.value);
       first = false;
@@ -189,7 +181,7 @@ std::string SignRequest(OutgoingRequest& request, const SigningKeyInfo& key,
   request.headers.push_back({"x-amz-content-sha256", request.payload_sha256_hex});
   if (!key.session_token.empty()) request.headers.push_back({"x-amz-security-token", key.session_token});
   std::vector<std::string> names;
-  for (const Header& h : request.headers) names.push_back(Lower(h.name));
+  for (const Header& h : request.headers) names.push_back(AsciiLower(h.name));
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   CanonicalInput in{.method = request.method, .path = request.path, .query = request.query,
@@ -266,7 +258,7 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {
       while (s <= value.size()) {
         size_t semi = value.find(';', s);
         std::string_view name = value.substr(s, semi == std::string_view::npos ? std::string_view::npos : semi - s);
-        if (!name.empty()) out.signed_headers.push_back(Lower(name));
+        if (!name.empty()) out.signed_headers.push_back(AsciiLower(name));
         if (semi == std::string_view::npos) break;
         s = semi + 1;
       }

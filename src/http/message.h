@@ -11,8 +11,6 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +22,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/strings.h"
 
 namespace berth::http {
 
@@ -92,12 +91,7 @@ struct Response {
   // The first value of a header set on this response (case-insensitive), or nullopt.
   std::optional<std::string_view> Get(std::string_view name) const {
     for (const auto& [k, v] : headers) {
-      if (k.size() == name.size() &&
-          std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-          })) {
-        return v;
-      }
+      if (IEquals(k, name)) return v;
     }
     return std::nullopt;
   }

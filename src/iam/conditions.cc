@@ -1,5 +1,6 @@
 #include "iam/conditions.h"
 
+#include "base/strings.h"
 #include "base/wildcard.h"
 
 #include <arpa/inet.h>
@@ -14,14 +15,8 @@
 namespace berth::iam {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool IStartsWith(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && Lower(s.substr(0, prefix.size())) == Lower(prefix);
+  return s.size() >= prefix.size() && IEquals(s.substr(0, prefix.size()), prefix);
 }
 
 constexpr std::array<std::string_view, 25> kOperators = {
@@ -138,9 +133,9 @@ bool ArnMatch(std::string_view pattern, std::string_view arn, bool like) {
 // Does one request value match one condition value under a positive operator?
 bool Matches(std::string_view op, std::string_view expected, std::string_view actual) {
   if (op == "stringequals") return expected == actual;
-  if (op == "stringequalsignorecase") return Lower(expected) == Lower(actual);
+  if (op == "stringequalsignorecase") return IEquals(expected, actual);
   if (op == "stringlike") return berth::WildcardMatch(expected, actual);
-  if (op == "bool") return Lower(expected) == Lower(actual);
+  if (op == "bool") return IEquals(expected, actual);
   if (op == "binaryequals") return expected == actual;
   if (op == "arnequals") return ArnMatch(expected, actual, false);
   if (op == "arnlike") return ArnMatch(expected, actual, true);
@@ -233,7 +228,7 @@ Result<Condition> ParseOperator(std::string_view name) {
     c.set = Condition::SetOp::kForAllValues;
     rest.remove_prefix(13);
   }
-  std::string op = Lower(rest);
+  std::string op = AsciiLower(rest);
   if (op.size() > 8 && op.ends_with("ifexists")) {
     c.if_exists = true;
     op.resize(op.size() - 8);
@@ -264,7 +259,7 @@ Status CheckConditionValues(const Condition& c, const std::string& where) {
       ok = ParseDate(v).has_value();
       want = "an ISO 8601 date or epoch seconds";
     } else if (op == "bool" || op == "null") {
-      ok = Lower(v) == "true" || Lower(v) == "false";
+      ok = IEquals(v, "true") || IEquals(v, "false");
       want = "true or false";
     } else if (op == "ipaddress") {
       ok = ParseCidr(v, true).has_value();
@@ -282,7 +277,7 @@ bool ConditionHolds(const Condition& c, bool variables, const ContextLookup* con
   if (values && values->empty() && c.set == Condition::SetOp::kNone) values.reset();
   if (c.op == "null") {
     // "Null": true asks that the key be absent, false that it be present.
-    const bool want_absent = Lower(c.values.front()) == "true";
+    const bool want_absent = IEquals(c.values.front(), "true");
     return want_absent == !values.has_value();
   }
   const bool negated = Negated(c.op);
@@ -329,7 +324,7 @@ std::optional<std::string> SubstituteVariables(std::string_view pattern, const C
     if (name == "*" || name == "?" || name == "$") {
       out += name;
     } else {
-      std::optional<std::vector<std::string>> v = context != nullptr ? (*context)(Lower(name)) : std::nullopt;
+      std::optional<std::vector<std::string>> v = context != nullptr ? (*context)(AsciiLower(name)) : std::nullopt;
       if (!v || v->size() != 1) return std::nullopt;
       out += v->front();
     }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/strings.h"
 #include "base/wildcard.h"
 #include "iam/conditions.h"
 
@@ -17,12 +18,6 @@ namespace json = boost::json;
 constexpr size_t kMaxPolicyBytes = 128 * 1024;
 constexpr size_t kMaxStatements = 500;
 constexpr size_t kMaxListEntries = 1000;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::unexpected<Error> Malformed(std::string message) {
   return Fail(Code::kInvalidArgument, std::move(message), "MalformedPolicyDocument");
@@ -121,7 +116,7 @@ Result<std::vector<Condition>> ParseConditions(const json::value& v, const std::
     if (!block.is_object() || block.get_object().empty()) return Malformed(at + " must be an object of keys");
     for (const auto& [key, values] : block.get_object()) {
       Condition c = shape;
-      c.key = Lower(key);
+      c.key = AsciiLower(key);
       if (c.key.find(':') == std::string::npos) {
         return Malformed(at + ": condition key '" + std::string(key) + "' must be 'prefix:name'");
       }
@@ -187,7 +182,7 @@ Result<Statement> ParseStatement(const json::value& v, const std::string& where,
   BERTH_ASSIGN(s.actions, StringList(action != nullptr ? *action : *not_action, action_at, false));
   for (std::string& a : s.actions) {
     BERTH_TRY(CheckAction(a, action_at));
-    a = Lower(a);
+    a = AsciiLower(a);
   }
 
   const json::value* resource = o.if_contains("Resource");
@@ -287,7 +282,7 @@ Outcome Evaluate(const Policy& policy, PolicyKind kind, const EvalRequest& r) {
   std::string lowered;
   std::string_view action = r.action;
   if (std::any_of(action.begin(), action.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    lowered = Lower(action);
+    lowered = AsciiLower(action);
     action = lowered;
   }
   Outcome out;

@@ -1,20 +1,13 @@
 // EcrApi::Authorize: which resource and condition keys each ECR call is checked against.
 #include <boost/json/value.hpp>
 
-#include <cctype>
-
 #include "api/ecr/ecr_api.h"
+#include "base/strings.h"
 
 namespace berth::api::ecr {
 namespace {
 
 namespace json = boost::json;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // aws:RequestTag/<key> and aws:TagKeys for calls that set tags (CreateRepository, TagResource),
 // aws:TagKeys for UntagResource.
@@ -25,7 +18,7 @@ ConditionKeys RequestTagKeys(const json::object& in) {
     for (const json::value& t : tags->get_array()) {
       if (!t.is_object()) continue;
       std::string key(StringMember(t.get_object(), "Key"));
-      keys.push_back({"aws:requesttag/" + Lower(key), {std::string(StringMember(t.get_object(), "Value"))}});
+      keys.push_back({"aws:requesttag/" + AsciiLower(key), {std::string(StringMember(t.get_object(), "Value"))}});
       tag_keys.push_back(std::move(key));
     }
   }
