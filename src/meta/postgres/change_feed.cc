@@ -3,10 +3,9 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
-
-#include "base/strings.h"
 
 namespace berth::meta::postgres {
 
@@ -45,9 +44,11 @@ void ChangeFeed::ConsumeLocked() {
   }
   while (PGnotify* n = PQnotifies(conn_)) {
     std::string_view payload(n->extra);
+    // A repository's id, or one of the negative names (kAllRepositories, kIamChanged); a payload
+    // that is neither drops everything, which is always safe.
     RepositoryId repo = kAllRepositories;
-    if (std::optional<uint64_t> id = ParseUint64(payload)) repo = static_cast<int64_t>(*id);
-    if (payload == "-2") repo = kIamChanged;
+    auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), repo);
+    if (ec != std::errc() || end != payload.data() + payload.size()) repo = kAllRepositories;
     listener_.OnChange(repo);
     PQfreemem(n);
   }
