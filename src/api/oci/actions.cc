@@ -9,27 +9,28 @@ using M = http::Method;
 using E = Endpoint;
 
 constexpr std::array<RouteAction, 20> kAll = {{
-    {E::kBase, M::kGet, ""},
-    {E::kBase, M::kHead, ""},
-    {E::kCatalog, M::kGet, "ecr:DescribeRepositories"},
-    {E::kCatalog, M::kHead, "ecr:DescribeRepositories"},
-    {E::kTags, M::kGet, "ecr:ListImages"},
-    {E::kTags, M::kHead, "ecr:ListImages"},
-    {E::kReferrers, M::kGet, "ecr:ListImageReferrers"},
-    {E::kReferrers, M::kHead, "ecr:ListImageReferrers"},
-    {E::kManifest, M::kGet, "ecr:BatchGetImage"},
-    {E::kManifest, M::kHead, "ecr:BatchGetImage"},
-    {E::kManifest, M::kPut, "ecr:PutImage"},
-    {E::kManifest, M::kDelete, "ecr:BatchDeleteImage"},
-    {E::kBlob, M::kGet, "ecr:GetDownloadUrlForLayer"},
-    {E::kBlob, M::kHead, "ecr:BatchCheckLayerAvailability"},
-    {E::kBlob, M::kDelete, "ecr:BatchDeleteImage"},
-    {E::kUploadStart, M::kPost, "ecr:InitiateLayerUpload"},
-    {E::kUpload, M::kPatch, "ecr:UploadLayerPart"},
-    {E::kUpload, M::kPut, "ecr:CompleteLayerUpload"},
-    // Upload status and cancel are steps of the upload as well.
-    {E::kUpload, M::kGet, "ecr:UploadLayerPart"},
-    {E::kUpload, M::kDelete, "ecr:UploadLayerPart"},
+    {E::kBase, M::kGet, "", ""},
+    {E::kBase, M::kHead, "", ""},
+    {E::kCatalog, M::kGet, "ecr:DescribeRepositories", "*"},
+    {E::kCatalog, M::kHead, "ecr:DescribeRepositories", "*"},
+    {E::kTags, M::kGet, "ecr:ListImages", "pull"},
+    {E::kTags, M::kHead, "ecr:ListImages", "pull"},
+    {E::kReferrers, M::kGet, "ecr:ListImageReferrers", "pull"},
+    {E::kReferrers, M::kHead, "ecr:ListImageReferrers", "pull"},
+    {E::kManifest, M::kGet, "ecr:BatchGetImage", "pull"},
+    {E::kManifest, M::kHead, "ecr:BatchGetImage", "pull"},
+    {E::kManifest, M::kPut, "ecr:PutImage", "push"},
+    {E::kManifest, M::kDelete, "ecr:BatchDeleteImage", "delete"},
+    {E::kBlob, M::kGet, "ecr:GetDownloadUrlForLayer", "pull"},
+    {E::kBlob, M::kHead, "ecr:BatchCheckLayerAvailability", "pull"},
+    {E::kBlob, M::kDelete, "ecr:BatchDeleteImage", "delete"},
+    {E::kUploadStart, M::kPost, "ecr:InitiateLayerUpload", "push"},
+    {E::kUpload, M::kPatch, "ecr:UploadLayerPart", "push"},
+    {E::kUpload, M::kPut, "ecr:CompleteLayerUpload", "push"},
+    // Upload status and cancel are steps of the upload as well (their token scopes follow
+    // their methods, as they always have).
+    {E::kUpload, M::kGet, "ecr:UploadLayerPart", "pull"},
+    {E::kUpload, M::kDelete, "ecr:UploadLayerPart", "delete"},
 }};
 
 }  // namespace

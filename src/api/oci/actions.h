@@ -6,7 +6,8 @@
 // ecr:BatchCheckLayerAvailability; upload steps ecr:InitiateLayerUpload / UploadLayerPart /
 // CompleteLayerUpload; tags ecr:ListImages; _catalog ecr:DescribeRepositories (filtered);
 // referrers ecr:ListImageReferrers. The router serves only what the table lists: a method
-// without a row is UNSUPPORTED, so no route escapes authorization.
+// without a row is UNSUPPORTED, so no route escapes authorization. Each row also names the
+// token scope the route needs in the Docker token flow.
 #pragma once
 
 #include <optional>
@@ -23,6 +24,9 @@ struct RouteAction {
   http::Method method;
   // The IAM action; empty for /v2/ itself, which only tells a client its credentials work.
   std::string_view action;
+  // What a bearer token must grant for it (auth/bearer.h): "pull", "push" or "delete" on the
+  // repository, "*" on registry:catalog for the catalog; empty for /v2/ itself.
+  std::string_view scope;
 };
 
 std::span<const RouteAction> RouteActions();

@@ -77,18 +77,13 @@ http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Ro
   const auth::Principal who = authenticated ? *std::move(authenticated) : authenticator_.Anonymous();
   who_out = who;
   // A bearer token bounds the request to the scopes it grants, before any policy is asked.
-  if (who.bearer_access && row && !row->action.empty()) {
-    const std::string_view need = route.endpoint == Endpoint::kCatalog ? std::string_view("*")
-                                  : req.method() == http::Method::kDelete ? std::string_view("delete")
-                                  : (req.method() == http::Method::kGet || req.method() == http::Method::kHead)
-                                      ? std::string_view("pull")
-                                      : std::string_view("push");
-    const bool covered = route.endpoint == Endpoint::kCatalog
-                             ? auth::Covers(*who.bearer_access, "registry", "catalog", need)
-                             : auth::Covers(*who.bearer_access, "repository", route.name, need);
-    if (!covered) {
+  if (who.bearer_access && row && !row->scope.empty()) {
+    const bool catalog = route.endpoint == Endpoint::kCatalog;
+    if (!auth::Covers(*who.bearer_access, catalog ? "registry" : "repository", catalog ? "catalog" : route.name,
+                      row->scope)) {
       co_return Fail(Code::kUnauthenticated,
-                     "the token does not grant " + std::string(need) + " on " + std::string(route.name.substr(0, 256)),
+                     "the token does not grant " + std::string(row->scope) + " on " +
+                         std::string(route.name.substr(0, 256)),
                      "INSUFFICIENT_SCOPE");
     }
   }

@@ -22,15 +22,12 @@ std::string_view IamActionFor(std::string_view action) {
 
 std::string OciApi::ChallengeFor(const http::Request& req, const Route& route, bool insufficient_scope) const {
   std::string scope;
-  const http::Method m = req.method();
   if (route.endpoint == Endpoint::kCatalog) {
     scope = "registry:catalog:*";
-  } else if (!route.name.empty() && route.endpoint != Endpoint::kUnknown) {
+  } else if (std::optional<RouteAction> row = ActionFor(route.endpoint, req.method());
+             row && !row->scope.empty() && !route.name.empty()) {
     // Pushes ask for pull as well: clients check what exists before they upload.
-    const std::string_view actions = m == http::Method::kDelete                              ? "delete"
-                                     : (m == http::Method::kGet || m == http::Method::kHead) ? "pull"
-                                                                                             : "pull,push";
-    scope = "repository:" + std::string(route.name) + ":" + std::string(actions);
+    scope = "repository:" + std::string(route.name) + ":" + (row->scope == "push" ? "pull,push" : std::string(row->scope));
   }
   return auth::BearerChallenge(options_.bearer_realm, options_.bearer_service, scope,
                                insufficient_scope ? "insufficient_scope" : "");
