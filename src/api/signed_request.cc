@@ -15,15 +15,20 @@ Result<auth::Principal> AuthenticateSigned(const http::Request& req, std::string
                             .body = body};
   aws::VerifyPolicy policy{.region = std::string(region), .service = std::string(service),
                            .required_signed_headers = std::move(required_headers)};
-  BERTH_ASSIGN(aws::Verified verified,
-               aws::Verify(verify, policy, [&authenticator](std::string_view id) { return authenticator.SecretFor(id); },
-                           std::chrono::system_clock::from_time_t(now)));
-  Result<auth::Principal> who = authenticator.PrincipalFor(verified.access_key_id);
+  // The key is looked up once: its secret for the signature, its principal for the caller.
+  std::optional<auth::Principal> who;
+  auto secret = [&](std::string_view id) -> std::optional<std::string> {
+    Result<auth::Authenticator::KeyCredentials> key = authenticator.Credentials(id);
+    if (!key) return std::nullopt;
+    who = std::move(key->principal);
+    return std::move(key->secret);
+  };
+  BERTH_TRY(aws::Verify(verify, policy, secret, std::chrono::system_clock::from_time_t(now)));
   if (!who) {
     return Fail(Code::kUnauthenticated, "The security token included in the request is invalid.",
                 "UnrecognizedClientException");
   }
-  return who;
+  return *std::move(who);
 }
 
 }  // namespace berth::api

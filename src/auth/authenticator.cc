@@ -72,16 +72,16 @@ Principal Authenticator::Anonymous() const {
                    .user_id = "anonymous"};
 }
 
-Result<Authenticator::KeyHolder> Authenticator::Lookup(std::string_view access_key_id) const {
+Result<Authenticator::KeyCredentials> Authenticator::Credentials(std::string_view access_key_id) const {
   if (auto it = keys_.find(std::string(access_key_id)); it != keys_.end()) {
-    return KeyHolder{Root(it->second.id), it->second.secret};
+    return KeyCredentials{Root(it->second.id), it->second.secret};
   }
   if (users_ == nullptr) return Unauthenticated("unknown access key");
   BERTH_ASSIGN(std::shared_ptr<const iam::Snapshot> snapshot, users_->Current());
   iam::Snapshot::KeyOwner owner = snapshot->FindKey(access_key_id);
   if (owner.user == nullptr) return Unauthenticated("unknown access key");
   if (!owner.key->active) return Unauthenticated("access key " + owner.key->id + " is inactive");
-  KeyHolder holder{.principal = Principal{.kind = Principal::Kind::kUser, .name = owner.user->name,
+  KeyCredentials holder{.principal = Principal{.kind = Principal::Kind::kUser, .name = owner.user->name,
                                           .access_key_id = owner.key->id,
                                           .arn = "arn:aws:iam::" + account_id_ + ":user" + owner.user->path +
                                                  owner.user->name,
@@ -101,14 +101,8 @@ Result<Authenticator::KeyHolder> Authenticator::Lookup(std::string_view access_k
   return holder;
 }
 
-std::optional<std::string> Authenticator::SecretFor(std::string_view access_key_id) const {
-  Result<KeyHolder> holder = Lookup(access_key_id);
-  if (!holder) return std::nullopt;
-  return std::move(holder->secret);
-}
-
 Result<Principal> Authenticator::PrincipalFor(std::string_view access_key_id) const {
-  BERTH_ASSIGN(KeyHolder holder, Lookup(access_key_id));
+  BERTH_ASSIGN(KeyCredentials holder, Credentials(access_key_id));
   return std::move(holder.principal);
 }
 
@@ -205,7 +199,7 @@ Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> au
   std::string_view user = std::string_view(*decoded).substr(0, colon);
   std::string_view password = std::string_view(*decoded).substr(colon + 1);
   if (user == "AWS") return VerifyToken(password, now);
-  Result<KeyHolder> holder = Lookup(user);
+  Result<KeyCredentials> holder = Credentials(user);
   // Compare against something even for an unknown key, so timing does not reveal which keys exist.
   static const std::string kDummy(40, 'x');
   bool ok = crypto::ConstantTimeEquals(holder ? holder->secret : kDummy, password);

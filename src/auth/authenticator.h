@@ -3,7 +3,7 @@
 // Decides who is calling. On /v2/: HTTP Basic with an access key ID and its secret, or with user
 // "AWS" and a registry token from GetAuthorizationToken (`aws ecr get-login-password`), or a
 // presigned blob URL from GetDownloadUrlForLayer. On the JSON API the caller's SigV4 signature is
-// checked by aws/sigv4 with SecretFor() as the key lookup. Secrets are compared in constant time.
+// checked by aws/sigv4 with Credentials() as the key lookup. Secrets are compared in constant time.
 //
 // The account root's access keys (the bootstrap admin) are loaded once from the metadata store;
 // IAM users' keys are looked up in the iam::Directory on every request, so a key deleted or made
@@ -76,8 +76,13 @@ class Authenticator {
   // credentials for with an empty user and password ("Basic Og=="): that is no credentials.
   static bool HasCredentials(std::optional<std::string_view> authorization);
 
-  // The secret of an access key, for SigV4; nullopt if unknown.
-  std::optional<std::string> SecretFor(std::string_view access_key_id) const;
+  // An active key's principal and opened secret: what SigV4 verification needs, in one lookup.
+  struct KeyCredentials {
+    Principal principal;
+    std::string secret;
+  };
+  // kUnauthenticated when the key is unknown or inactive.
+  Result<KeyCredentials> Credentials(std::string_view access_key_id) const;
   Result<Principal> PrincipalFor(std::string_view access_key_id) const;
 
   // The password of a registry login for `principal`, valid until `expires_at` (unix seconds).
@@ -102,12 +107,6 @@ class Authenticator {
   Authenticator(std::unordered_map<std::string, meta::AccessKey> keys, KeyRing keyring, bool anonymous,
                 iam::Directory* users, std::string account_id);
   Result<Principal> VerifyToken(std::string_view password, int64_t now) const;
-  // An active key's principal and opened secret.
-  struct KeyHolder {
-    Principal principal;
-    std::string secret;
-  };
-  Result<KeyHolder> Lookup(std::string_view access_key_id) const;
   Principal Root(const std::string& access_key_id) const;
 
   std::unordered_map<std::string, meta::AccessKey> keys_;  // the root's, secrets opened

@@ -73,7 +73,7 @@ TEST_F(AccessTest, UsersAuthenticateWithTheirOwnKeysAndLoseThemAtOnce) {
   EXPECT_EQ(alice->arn, "arn:aws:iam::123456789012:user/alice");
   EXPECT_EQ(alice->user_id, "AIDAALICE");
   EXPECT_FALSE(auth_->Authenticate(Basic("AKIAALICE", "bob-secret"), 10));
-  EXPECT_EQ(auth_->SecretFor("AKIABOB"), "bob-secret");
+  EXPECT_EQ(auth_->Credentials("AKIABOB")->secret, "bob-secret");
   const std::string token = auth_->IssueToken(*alice, 5000);
   ASSERT_TRUE(auth_->Authenticate(Basic("AWS", token), 10));
   // Inactive: the key and its tokens stop working; active again, both work again.
@@ -83,7 +83,7 @@ TEST_F(AccessTest, UsersAuthenticateWithTheirOwnKeysAndLoseThemAtOnce) {
   }));
   EXPECT_FALSE(auth_->Authenticate(Basic("AKIAALICE", "alice-secret"), 10));
   EXPECT_FALSE(auth_->Authenticate(Basic("AWS", token), 10));
-  EXPECT_FALSE(auth_->SecretFor("AKIAALICE"));
+  EXPECT_FALSE(auth_->Credentials("AKIAALICE"));
   ASSERT_TRUE(directory_->Update([](iam::IamState& s) {
     s.users["alice"].keys[0].active = true;
     return Status{};

@@ -235,7 +235,7 @@ int Run(const Config& config) {
   };
   auto internal_error = [is_ecr](const http::Request& req) {
     Error fault(Code::kInternal, "internal error");
-    if (api::iam::IamApi::Claims(req)) return api::iam::QueryError(fault, "https://iam.amazonaws.com/doc/2010-05-08/", "");
+    if (api::iam::IamApi::Claims(req)) return api::iam::QueryError(fault, api::iam::kIamXmlns, "");
     return is_ecr(req) ? api::ecr::ErrorResponse(fault) : api::oci::ErrorResponse(fault);
   };
   http::Server server(ios,

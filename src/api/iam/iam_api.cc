@@ -11,15 +11,12 @@
 namespace berth::api::iam {
 namespace {
 
-constexpr std::string_view kIamXmlns = "https://iam.amazonaws.com/doc/2010-05-08/";
-constexpr std::string_view kStsXmlns = "https://sts.amazonaws.com/doc/2011-06-15/";
-
-// The service a request is signed for, from its Authorization header's credential scope.
-std::string SignedService(const http::Request& req) {
+// The Authorization header's credential scope says which service (and region) the request is
+// signed for; absent or malformed, it says nothing (and verification refuses the request).
+Result<aws::ParsedAuthorization> SignedFor(const http::Request& req) {
   std::optional<std::string_view> authorization = req.Header("Authorization");
-  if (!authorization) return {};
-  Result<aws::ParsedAuthorization> parsed = aws::ParseAuthorization(*authorization);
-  return parsed ? parsed->service : std::string();
+  if (!authorization) return Fail(Code::kUnauthenticated, "no Authorization header");
+  return aws::ParseAuthorization(*authorization);
 }
 
 }  // namespace
@@ -44,7 +41,8 @@ http::Task<http::Response> IamApi::Handle(http::Request& req) {
 
 http::Task<http::Response> IamApi::Serve(http::Request& req, AuditRecord& audit) {
   const std::string request_id = audit.request_id;
-  const std::string service = SignedService(req);
+  const Result<aws::ParsedAuthorization> signed_for = SignedFor(req);
+  const std::string service = signed_for ? signed_for->service : std::string();
   if (service == "sts") audit.source = "sts.amazonaws.com";
   const std::string_view xmlns = service == "sts" ? kStsXmlns : kIamXmlns;
   auto error = [&](const Error& e) {
@@ -71,9 +69,8 @@ http::Task<http::Response> IamApi::Serve(http::Request& req, AuditRecord& audit)
                             "MissingAuthenticationToken"));
     }
     // IAM and STS are global: clients sign them for us-east-1 or for their configured region.
-    Result<aws::ParsedAuthorization> parsed = aws::ParseAuthorization(*req.Header("Authorization"));
     const std::string region =
-        parsed && parsed->region == "us-east-1" ? std::string("us-east-1") : options_.region;
+        signed_for && signed_for->region == "us-east-1" ? std::string("us-east-1") : options_.region;
     Result<auth::Principal> who = AuthenticateSigned(req, *body, authenticator_, region,
                                                      service == "sts" ? "sts" : "iam", {"host", "x-amz-date"}, clock_());
     if (!who) {

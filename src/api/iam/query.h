@@ -17,6 +17,9 @@
 
 namespace berth::api::iam {
 
+inline constexpr std::string_view kIamXmlns = "https://iam.amazonaws.com/doc/2010-05-08/";
+inline constexpr std::string_view kStsXmlns = "https://sts.amazonaws.com/doc/2011-06-15/";
+
 // Form parameters ("Action", "UserName", ...), percent- and plus-decoded. Errors:
 // kInvalidArgument (reason "MalformedQueryString") when the body is not a form.
 Result<std::map<std::string, std::string>> ParseForm(std::string_view body);
