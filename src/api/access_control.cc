@@ -22,16 +22,17 @@ Result<auth::Decision> AccessControl::Decide(const auth::Principal& who, std::st
                            auth::RequestOrigin{.source_ip = std::string(ip), .secure = secure_, .now = clock_()});
 }
 
+Result<std::optional<meta::RepositoryAccess>> AccessControl::AccessOf(std::string_view name) {
+  if (!berth::oci::ValidateRepositoryName(name)) return std::nullopt;
+  BERTH_ASSIGN(std::optional<meta::RepositoryId> repo, meta_.FindRepository(name));
+  if (!repo) return std::nullopt;
+  return meta_.GetRepositoryAccess(*repo);
+}
+
 Result<auth::Decision> AccessControl::DecideOnRepository(const auth::Principal& who, std::string_view action,
                                                          std::string_view name, const http::Request& req,
                                                          ConditionKeys keys) {
-  std::optional<meta::RepositoryAccess> access;
-  if (berth::oci::ValidateRepositoryName(name)) {
-    BERTH_ASSIGN(std::optional<meta::RepositoryId> repo, meta_.FindRepository(name));
-    if (repo) {
-      BERTH_ASSIGN(access, meta_.GetRepositoryAccess(*repo));
-    }
-  }
+  BERTH_ASSIGN(std::optional<meta::RepositoryAccess> access, AccessOf(name));
   return Decide(who, action, RepositoryArn(name), access ? &*access : nullptr, req, std::move(keys));
 }
 
@@ -54,12 +55,8 @@ Result<bool> AccessControl::AllowedUnderPolicy(const auth::Principal& who, std::
                                                std::string_view name, std::string_view policy,
                                                const http::Request& req) {
   if (who.unrestricted()) return true;
-  meta::RepositoryAccess access;
-  BERTH_ASSIGN(std::optional<meta::RepositoryId> repo, meta_.FindRepository(name));
-  if (repo) {
-    BERTH_ASSIGN(std::optional<meta::RepositoryAccess> current, meta_.GetRepositoryAccess(*repo));
-    if (current) access = std::move(*current);
-  }
+  BERTH_ASSIGN(std::optional<meta::RepositoryAccess> current, AccessOf(name));
+  meta::RepositoryAccess access = current ? std::move(*current) : meta::RepositoryAccess{};
   access.policy = policy;
   BERTH_ASSIGN(auth::Decision d, Decide(who, action, RepositoryArn(name), &access, req, {}));
   return d.allowed;

@@ -50,6 +50,8 @@ class AccessControl {
                  const http::Request& req, ConditionKeys keys = {});
 
  private:
+  // The policy and tags of the repository `name`, or nullopt when there is no such repository.
+  Result<std::optional<meta::RepositoryAccess>> AccessOf(std::string_view name);
   Result<auth::Decision> DecideOnRepository(const auth::Principal& who, std::string_view action, std::string_view name,
                                             const http::Request& req, ConditionKeys keys);
   Result<auth::Decision> Decide(const auth::Principal& who, std::string_view action, std::string resource,

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "crypto/random.h"
+#include "iam/directory.h"
 #include "iam/policy.h"
 
 namespace berth::api::iam {
@@ -113,6 +114,66 @@ std::unexpected<Error> DeleteConflict(std::string message) {
 
 std::string NewId(std::string_view prefix) {
   return std::string(prefix) + crypto::RandomString(17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+}
+
+Status PutInlinePolicy(InlinePolicies& policies, const std::string& name, const std::string& document, size_t quota,
+                       std::string_view owner) {
+  size_t total = PolicySize(document);
+  for (const auto& [other, doc] : policies) {
+    if (other != name) total += PolicySize(doc);
+  }
+  if (total > quota) {
+    return LimitExceeded("Maximum policy size of " + std::to_string(quota) + " bytes exceeded for " + std::string(owner));
+  }
+  policies[name] = document;
+  return {};
+}
+
+Result<std::string> InlinePolicyXml(const InlinePolicies& policies, std::string_view owner_element,
+                                    const std::string& owner, const std::string& name, std::string_view kind) {
+  auto it = policies.find(name);
+  if (it == policies.end()) return NoSuchEntity(kind, name);
+  Xml xml;
+  xml.Leaf(owner_element, owner).Leaf("PolicyName", name).Leaf("PolicyDocument", UriEncode(it->second));
+  return std::move(xml).str();
+}
+
+Result<std::string> InlinePolicyNamesXml(const Params& params, const InlinePolicies& policies) {
+  std::vector<std::string> names;
+  for (const auto& [name, _] : policies) names.push_back(name);
+  BERTH_ASSIGN(Page page, PageOf(params, std::move(names)));
+  Xml xml;
+  xml.Open("PolicyNames");
+  for (const std::string& name : page.names) xml.Leaf("member", name);
+  xml.Close("PolicyNames");
+  WritePageEnd(xml, page);
+  return std::move(xml).str();
+}
+
+Status DeleteInlinePolicy(InlinePolicies& policies, const std::string& name, std::string_view kind) {
+  if (policies.erase(name) == 0) return NoSuchEntity(kind, name);
+  return {};
+}
+
+Status AttachManagedPolicy(const berth::iam::IamState& state, std::string_view account_id,
+                           std::vector<std::string>& attached, const std::string& arn, std::string_view quota_name) {
+  if (!berth::iam::ManagedPolicyDocument(state, account_id, arn)) {
+    return Fail(Code::kNotFound, "Policy " + arn + " does not exist or is not attachable.", "NoSuchEntity");
+  }
+  if (std::find(attached.begin(), attached.end(), arn) != attached.end()) return {};
+  if (attached.size() >= kMaxAttachedPolicies) {
+    return LimitExceeded("Cannot exceed quota for " + std::string(quota_name) + ": " +
+                         std::to_string(kMaxAttachedPolicies));
+  }
+  attached.push_back(arn);
+  return {};
+}
+
+Status DetachManagedPolicy(std::vector<std::string>& attached, const std::string& arn) {
+  auto it = std::find(attached.begin(), attached.end(), arn);
+  if (it == attached.end()) return Fail(Code::kNotFound, "Policy " + arn + " was not found.", "NoSuchEntity");
+  attached.erase(it);
+  return {};
 }
 
 void WriteUser(Xml& xml, std::string_view element, const berth::iam::User& u, const std::string& arn) {

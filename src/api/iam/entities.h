@@ -5,6 +5,7 @@
 // each entity. Internal to api/iam.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,32 @@ size_t PolicySize(std::string_view document);
 
 // A fresh ID with IAM's prefix for the kind: AIDA (user), AGPA (group), ANPA (policy).
 std::string NewId(std::string_view prefix);
+
+// The user or group `name` among `entities` (an IamState's users or groups), or NoSuchEntity.
+template <class Map>
+auto FindEntity(Map& entities, const std::string& name, std::string_view kind)
+    -> Result<decltype(&entities.begin()->second)> {
+  auto it = entities.find(name);
+  if (it == entities.end()) return NoSuchEntity(kind, name);
+  return &it->second;
+}
+
+// What users and groups share: inline policies (IAM counts them together against the owner's
+// quota; `owner` reads "user alice" in messages) and attached managed ones.
+using InlinePolicies = std::map<std::string, std::string>;
+Status PutInlinePolicy(InlinePolicies& policies, const std::string& name, const std::string& document, size_t quota,
+                       std::string_view owner);
+// Get*Policy's result: the owner (`owner_element` "UserName" or "GroupName"), the policy and its
+// document as IAM encodes it.
+Result<std::string> InlinePolicyXml(const InlinePolicies& policies, std::string_view owner_element,
+                                    const std::string& owner, const std::string& name, std::string_view kind);
+// List*Policies's result, paged.
+Result<std::string> InlinePolicyNamesXml(const Params& params, const InlinePolicies& policies);
+Status DeleteInlinePolicy(InlinePolicies& policies, const std::string& name, std::string_view kind);
+// Attaching twice is not an error; past kMaxAttachedPolicies is (`quota_name` "PoliciesPerUser").
+Status AttachManagedPolicy(const berth::iam::IamState& state, std::string_view account_id,
+                           std::vector<std::string>& attached, const std::string& arn, std::string_view quota_name);
+Status DetachManagedPolicy(std::vector<std::string>& attached, const std::string& arn);
 
 void WriteUser(Xml& xml, std::string_view element, const berth::iam::User& u, const std::string& arn);
 void WriteGroup(Xml& xml, std::string_view element, const berth::iam::Group& g, const std::string& arn);

@@ -12,18 +12,6 @@ using berth::iam::Group;
 using berth::iam::IamState;
 using berth::iam::User;
 
-Result<Group*> FindGroup(IamState& s, const std::string& name) {
-  auto it = s.groups.find(name);
-  if (it == s.groups.end()) return NoSuchEntity("group", name);
-  return &it->second;
-}
-
-Result<const Group*> FindGroup(const IamState& s, const std::string& name) {
-  auto it = s.groups.find(name);
-  if (it == s.groups.end()) return NoSuchEntity("group", name);
-  return &it->second;
-}
-
 Result<std::string> GroupName(const IamApi::Params& params) {
   BERTH_ASSIGN(std::string name, Required(params, "GroupName"));
   BERTH_TRY(ValidateName(name, "groupName", 128));
@@ -54,7 +42,7 @@ IamApi::Output IamApi::CreateGroup(const Call& call) {
 IamApi::Output IamApi::GetGroup(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetGroup", GroupArn(name)));
-  BERTH_ASSIGN(const Group* g, FindGroup(snap->state(), name));
+  BERTH_ASSIGN(const Group* g, FindEntity(snap->state().groups, name, "group"));
   std::vector<std::string> members;
   for (const auto& [user, u] : snap->state().users) {
     if (std::find(u.groups.begin(), u.groups.end(), name) != u.groups.end()) members.push_back(user);
@@ -94,7 +82,7 @@ IamApi::Output IamApi::ListGroups(const Call& call) {
 IamApi::Output IamApi::DeleteGroup(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_TRY(Update(call, "DeleteGroup", GroupArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(Group * g, FindGroup(s, name));
+    BERTH_ASSIGN(Group * g, FindEntity(s.groups, name, "group"));
     for (const auto& [_, u] : s.users) {
       if (std::find(u.groups.begin(), u.groups.end(), name) != u.groups.end()) {
         return DeleteConflict("Cannot delete entity, must remove users from group first.");
@@ -113,10 +101,9 @@ IamApi::Output IamApi::AddUserToGroup(const Call& call) {
   BERTH_ASSIGN(std::string user, Required(call.params, "UserName"));
   BERTH_TRY(ValidateName(user, "userName", 64));
   BERTH_TRY(Update(call, "AddUserToGroup", GroupArn(name), [&](IamState& s) -> Status {
-    BERTH_TRY(FindGroup(s, name));
-    auto u = s.users.find(user);
-    if (u == s.users.end()) return NoSuchEntity("user", user);
-    std::vector<std::string>& groups = u->second.groups;
+    BERTH_TRY(FindEntity(s.groups, name, "group"));
+    BERTH_ASSIGN(User * u, FindEntity(s.users, user, "user"));
+    std::vector<std::string>& groups = u->groups;
     if (std::find(groups.begin(), groups.end(), name) != groups.end()) return {};
     if (groups.size() >= kMaxGroupsPerUser) return LimitExceeded("Cannot exceed quota for GroupsPerUser: 10");
     groups.push_back(name);
@@ -130,10 +117,9 @@ IamApi::Output IamApi::RemoveUserFromGroup(const Call& call) {
   BERTH_ASSIGN(std::string user, Required(call.params, "UserName"));
   BERTH_TRY(ValidateName(user, "userName", 64));
   BERTH_TRY(Update(call, "RemoveUserFromGroup", GroupArn(name), [&](IamState& s) -> Status {
-    BERTH_TRY(FindGroup(s, name));
-    auto u = s.users.find(user);
-    if (u == s.users.end()) return NoSuchEntity("user", user);
-    std::vector<std::string>& groups = u->second.groups;
+    BERTH_TRY(FindEntity(s.groups, name, "group"));
+    BERTH_ASSIGN(User * u, FindEntity(s.users, user, "user"));
+    std::vector<std::string>& groups = u->groups;
     auto it = std::find(groups.begin(), groups.end(), name);
     if (it == groups.end()) return NoSuchEntity("user in group", user);
     groups.erase(it);
@@ -149,14 +135,8 @@ IamApi::Output IamApi::PutGroupPolicy(const Call& call) {
   BERTH_TRY(ValidateName(policy, "policyName", 128));
   BERTH_TRY(ValidatePolicyDocument(document, kGroupPolicyQuota, "group " + name));
   BERTH_TRY(Update(call, "PutGroupPolicy", GroupArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(Group * g, FindGroup(s, name));
-    size_t total = PolicySize(document);
-    for (const auto& [p, doc] : g->inline_policies) {
-      if (p != policy) total += PolicySize(doc);
-    }
-    if (total > kGroupPolicyQuota) return LimitExceeded("Maximum policy size of 5120 bytes exceeded for group " + name);
-    g->inline_policies[policy] = document;
-    return {};
+    BERTH_ASSIGN(Group * g, FindEntity(s.groups, name, "group"));
+    return PutInlinePolicy(g->inline_policies, policy, document, kGroupPolicyQuota, "group " + name);
   }));
   return std::string();
 }
@@ -165,36 +145,23 @@ IamApi::Output IamApi::GetGroupPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::string policy, Required(call.params, "PolicyName"));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetGroupPolicy", GroupArn(name)));
-  BERTH_ASSIGN(const Group* g, FindGroup(snap->state(), name));
-  auto it = g->inline_policies.find(policy);
-  if (it == g->inline_policies.end()) return NoSuchEntity("group policy", policy);
-  Xml xml;
-  xml.Leaf("GroupName", name).Leaf("PolicyName", policy).Leaf("PolicyDocument", UriEncode(it->second));
-  return std::move(xml).str();
+  BERTH_ASSIGN(const Group* g, FindEntity(snap->state().groups, name, "group"));
+  return InlinePolicyXml(g->inline_policies, "GroupName", name, policy, "group policy");
 }
 
 IamApi::Output IamApi::ListGroupPolicies(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListGroupPolicies", GroupArn(name)));
-  BERTH_ASSIGN(const Group* g, FindGroup(snap->state(), name));
-  std::vector<std::string> names;
-  for (const auto& [p, _] : g->inline_policies) names.push_back(p);
-  BERTH_ASSIGN(Page page, PageOf(call.params, std::move(names)));
-  Xml xml;
-  xml.Open("PolicyNames");
-  for (const std::string& p : page.names) xml.Leaf("member", p);
-  xml.Close("PolicyNames");
-  WritePageEnd(xml, page);
-  return std::move(xml).str();
+  BERTH_ASSIGN(const Group* g, FindEntity(snap->state().groups, name, "group"));
+  return InlinePolicyNamesXml(call.params, g->inline_policies);
 }
 
 IamApi::Output IamApi::DeleteGroupPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::string policy, Required(call.params, "PolicyName"));
   BERTH_TRY(Update(call, "DeleteGroupPolicy", GroupArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(Group * g, FindGroup(s, name));
-    if (g->inline_policies.erase(policy) == 0) return NoSuchEntity("group policy", policy);
-    return {};
+    BERTH_ASSIGN(Group * g, FindEntity(s.groups, name, "group"));
+    return DeleteInlinePolicy(g->inline_policies, policy, "group policy");
   }));
   return std::string();
 }
@@ -203,14 +170,8 @@ IamApi::Output IamApi::AttachGroupPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::string arn, Required(call.params, "PolicyArn"));
   BERTH_TRY(Update(call, "AttachGroupPolicy", GroupArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(Group * g, FindGroup(s, name));
-    if (!berth::iam::ManagedPolicyDocument(s, access_.account_id(), arn)) {
-      return Fail(Code::kNotFound, "Policy " + arn + " does not exist or is not attachable.", "NoSuchEntity");
-    }
-    if (std::find(g->attached.begin(), g->attached.end(), arn) != g->attached.end()) return {};
-    if (g->attached.size() >= kMaxAttachedPolicies) return LimitExceeded("Cannot exceed quota for PoliciesPerGroup: 10");
-    g->attached.push_back(arn);
-    return {};
+    BERTH_ASSIGN(Group * g, FindEntity(s.groups, name, "group"));
+    return AttachManagedPolicy(s, access_.account_id(), g->attached, arn, "PoliciesPerGroup");
   }));
   return std::string();
 }
@@ -219,11 +180,8 @@ IamApi::Output IamApi::DetachGroupPolicy(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::string arn, Required(call.params, "PolicyArn"));
   BERTH_TRY(Update(call, "DetachGroupPolicy", GroupArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(Group * g, FindGroup(s, name));
-    auto it = std::find(g->attached.begin(), g->attached.end(), arn);
-    if (it == g->attached.end()) return Fail(Code::kNotFound, "Policy " + arn + " was not found.", "NoSuchEntity");
-    g->attached.erase(it);
-    return {};
+    BERTH_ASSIGN(Group * g, FindEntity(s.groups, name, "group"));
+    return DetachManagedPolicy(g->attached, arn);
   }));
   return std::string();
 }
@@ -232,7 +190,7 @@ IamApi::Output IamApi::ListAttachedGroupPolicies(const Call& call) {
   BERTH_ASSIGN(std::string name, GroupName(call.params));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap,
                Read(call, "ListAttachedGroupPolicies", GroupArn(name)));
-  BERTH_ASSIGN(const Group* g, FindGroup(snap->state(), name));
+  BERTH_ASSIGN(const Group* g, FindEntity(snap->state().groups, name, "group"));
   Xml xml;
   WriteAttached(xml, g->attached);
   return std::move(xml).str();

@@ -173,20 +173,25 @@ Result<std::string> IamApi::UserNameOrCaller(const Call& call) const {
               "ValidationError");
 }
 
+namespace {
+
+// The path of a user or group, "/" when there is none by that name.
+template <class Map>
+std::string PathOf(const Map& entities, const std::string& name) {
+  auto it = entities.find(name);
+  return it == entities.end() ? std::string("/") : it->second.path;
+}
+
+}  // namespace
+
 std::string IamApi::UserArn(const std::string& name) {
-  std::string path = "/";
-  if (Result<std::shared_ptr<const berth::iam::Snapshot>> snap = directory_.Current()) {
-    if (auto it = (*snap)->state().users.find(name); it != (*snap)->state().users.end()) path = it->second.path;
-  }
-  return Arn("user", path, name);
+  Result<std::shared_ptr<const berth::iam::Snapshot>> snap = directory_.Current();
+  return Arn("user", snap ? PathOf((*snap)->state().users, name) : "/", name);
 }
 
 std::string IamApi::GroupArn(const std::string& name) {
-  std::string path = "/";
-  if (Result<std::shared_ptr<const berth::iam::Snapshot>> snap = directory_.Current()) {
-    if (auto it = (*snap)->state().groups.find(name); it != (*snap)->state().groups.end()) path = it->second.path;
-  }
-  return Arn("group", path, name);
+  Result<std::shared_ptr<const berth::iam::Snapshot>> snap = directory_.Current();
+  return Arn("group", snap ? PathOf((*snap)->state().groups, name) : "/", name);
 }
 
 std::string IamApi::Arn(std::string_view kind, std::string_view path, std::string_view name) const {

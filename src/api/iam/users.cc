@@ -14,24 +14,6 @@ using berth::iam::AccessKeyEntry;
 using berth::iam::IamState;
 using berth::iam::User;
 
-Result<User*> FindUser(IamState& s, const std::string& name) {
-  auto it = s.users.find(name);
-  if (it == s.users.end()) return NoSuchEntity("user", name);
-  return &it->second;
-}
-
-Result<const User*> FindUser(const IamState& s, const std::string& name) {
-  auto it = s.users.find(name);
-  if (it == s.users.end()) return NoSuchEntity("user", name);
-  return &it->second;
-}
-
-size_t InlineSize(const std::map<std::string, std::string>& policies) {
-  size_t total = 0;
-  for (const auto& [name, doc] : policies) total += PolicySize(doc);
-  return total;
-}
-
 }  // namespace
 
 IamApi::Output IamApi::CreateUser(const Call& call) {
@@ -67,7 +49,7 @@ IamApi::Output IamApi::GetUser(const Call& call) {
   if (name.empty()) name = call.principal.name;
   BERTH_TRY(ValidateName(name, "userName", 64));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetUser", UserArn(name)));
-  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
+  BERTH_ASSIGN(const User* u, FindEntity(snap->state().users, name, "user"));
   Xml xml;
   WriteUser(xml, "User", *u, Arn("user", u->path, u->name));
   return std::move(xml).str();
@@ -96,7 +78,7 @@ IamApi::Output IamApi::DeleteUser(const Call& call) {
   BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
   BERTH_TRY(ValidateName(name, "userName", 64));
   BERTH_TRY(Update(call, "DeleteUser", UserArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(User * u, FindUser(s, name));
+    BERTH_ASSIGN(User * u, FindEntity(s.users, name, "user"));
     // As IAM: what hangs on the user goes first, so nothing is removed by surprise.
     if (!u->keys.empty()) return DeleteConflict("Cannot delete entity, must delete access keys first.");
     if (!u->inline_policies.empty()) return DeleteConflict("Cannot delete entity, must delete policies first.");
@@ -117,7 +99,7 @@ IamApi::Output IamApi::CreateAccessKey(const Call& call) {
   // Sealed at rest like the admin's; shown this once.
   key.sealed_secret = authenticator_.keyring().SealSecret(key.id, secret);
   BERTH_TRY(Update(call, "CreateAccessKey", UserArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(User * u, FindUser(s, name));
+    BERTH_ASSIGN(User * u, FindEntity(s.users, name, "user"));
     if (u->keys.size() >= kMaxAccessKeysPerUser) {
       return LimitExceeded("Cannot exceed quota for AccessKeysPerUser: 2");
     }
@@ -133,7 +115,7 @@ IamApi::Output IamApi::CreateAccessKey(const Call& call) {
 IamApi::Output IamApi::ListAccessKeys(const Call& call) {
   BERTH_ASSIGN(std::string name, UserNameOrCaller(call));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListAccessKeys", UserArn(name)));
-  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
+  BERTH_ASSIGN(const User* u, FindEntity(snap->state().users, name, "user"));
   Xml xml;
   xml.Open("AccessKeyMetadata");
   for (const AccessKeyEntry& k : u->keys) {
@@ -155,7 +137,7 @@ IamApi::Output IamApi::UpdateAccessKey(const Call& call) {
                 "ValidationError");
   }
   BERTH_TRY(Update(call, "UpdateAccessKey", UserArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(User * u, FindUser(s, name));
+    BERTH_ASSIGN(User * u, FindEntity(s.users, name, "user"));
     auto k = std::find_if(u->keys.begin(), u->keys.end(), [&](const AccessKeyEntry& e) { return e.id == id; });
     if (k == u->keys.end()) return NoSuchEntity("Access Key", id);
     k->active = status == "Active";
@@ -168,7 +150,7 @@ IamApi::Output IamApi::DeleteAccessKey(const Call& call) {
   BERTH_ASSIGN(std::string name, UserNameOrCaller(call));
   BERTH_ASSIGN(std::string id, Required(call.params, "AccessKeyId"));
   BERTH_TRY(Update(call, "DeleteAccessKey", UserArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(User * u, FindUser(s, name));
+    BERTH_ASSIGN(User * u, FindEntity(s.users, name, "user"));
     auto k = std::find_if(u->keys.begin(), u->keys.end(), [&](const AccessKeyEntry& e) { return e.id == id; });
     if (k == u->keys.end()) return NoSuchEntity("Access Key", id);
     u->keys.erase(k);
@@ -185,14 +167,8 @@ IamApi::Output IamApi::PutUserPolicy(const Call& call) {
   BERTH_TRY(ValidateName(policy, "policyName", 128));
   BERTH_TRY(ValidatePolicyDocument(document, kUserPolicyQuota, "user " + name));
   BERTH_TRY(Update(call, "PutUserPolicy", UserArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(User * u, FindUser(s, name));
-    std::map<std::string, std::string> after = u->inline_policies;
-    after[policy] = document;
-    if (InlineSize(after) > kUserPolicyQuota) {
-      return LimitExceeded("Maximum policy size of 2048 bytes exceeded for user " + name);
-    }
-    u->inline_policies = std::move(after);
-    return {};
+    BERTH_ASSIGN(User * u, FindEntity(s.users, name, "user"));
+    return PutInlinePolicy(u->inline_policies, policy, document, kUserPolicyQuota, "user " + name);
   }));
   return std::string();
 }
@@ -202,28 +178,16 @@ IamApi::Output IamApi::GetUserPolicy(const Call& call) {
   BERTH_ASSIGN(std::string policy, Required(call.params, "PolicyName"));
   BERTH_TRY(ValidateName(name, "userName", 64));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "GetUserPolicy", UserArn(name)));
-  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
-  auto it = u->inline_policies.find(policy);
-  if (it == u->inline_policies.end()) return NoSuchEntity("user policy", policy);
-  Xml xml;
-  xml.Leaf("UserName", name).Leaf("PolicyName", policy).Leaf("PolicyDocument", UriEncode(it->second));
-  return std::move(xml).str();
+  BERTH_ASSIGN(const User* u, FindEntity(snap->state().users, name, "user"));
+  return InlinePolicyXml(u->inline_policies, "UserName", name, policy, "user policy");
 }
 
 IamApi::Output IamApi::ListUserPolicies(const Call& call) {
   BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
   BERTH_TRY(ValidateName(name, "userName", 64));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListUserPolicies", UserArn(name)));
-  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
-  std::vector<std::string> names;
-  for (const auto& [p, _] : u->inline_policies) names.push_back(p);
-  BERTH_ASSIGN(Page page, PageOf(call.params, std::move(names)));
-  Xml xml;
-  xml.Open("PolicyNames");
-  for (const std::string& p : page.names) xml.Leaf("member", p);
-  xml.Close("PolicyNames");
-  WritePageEnd(xml, page);
-  return std::move(xml).str();
+  BERTH_ASSIGN(const User* u, FindEntity(snap->state().users, name, "user"));
+  return InlinePolicyNamesXml(call.params, u->inline_policies);
 }
 
 IamApi::Output IamApi::DeleteUserPolicy(const Call& call) {
@@ -231,9 +195,8 @@ IamApi::Output IamApi::DeleteUserPolicy(const Call& call) {
   BERTH_ASSIGN(std::string policy, Required(call.params, "PolicyName"));
   BERTH_TRY(ValidateName(name, "userName", 64));
   BERTH_TRY(Update(call, "DeleteUserPolicy", UserArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(User * u, FindUser(s, name));
-    if (u->inline_policies.erase(policy) == 0) return NoSuchEntity("user policy", policy);
-    return {};
+    BERTH_ASSIGN(User * u, FindEntity(s.users, name, "user"));
+    return DeleteInlinePolicy(u->inline_policies, policy, "user policy");
   }));
   return std::string();
 }
@@ -243,16 +206,8 @@ IamApi::Output IamApi::AttachUserPolicy(const Call& call) {
   BERTH_ASSIGN(std::string arn, Required(call.params, "PolicyArn"));
   BERTH_TRY(ValidateName(name, "userName", 64));
   BERTH_TRY(Update(call, "AttachUserPolicy", UserArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(User * u, FindUser(s, name));
-    if (!berth::iam::ManagedPolicyDocument(s, access_.account_id(), arn)) {
-      return Fail(Code::kNotFound, "Policy " + arn + " does not exist or is not attachable.", "NoSuchEntity");
-    }
-    if (std::find(u->attached.begin(), u->attached.end(), arn) != u->attached.end()) return {};
-    if (u->attached.size() >= kMaxAttachedPolicies) {
-      return LimitExceeded("Cannot exceed quota for PoliciesPerUser: 10");
-    }
-    u->attached.push_back(arn);
-    return {};
+    BERTH_ASSIGN(User * u, FindEntity(s.users, name, "user"));
+    return AttachManagedPolicy(s, access_.account_id(), u->attached, arn, "PoliciesPerUser");
   }));
   return std::string();
 }
@@ -262,11 +217,8 @@ IamApi::Output IamApi::DetachUserPolicy(const Call& call) {
   BERTH_ASSIGN(std::string arn, Required(call.params, "PolicyArn"));
   BERTH_TRY(ValidateName(name, "userName", 64));
   BERTH_TRY(Update(call, "DetachUserPolicy", UserArn(name), [&](IamState& s) -> Status {
-    BERTH_ASSIGN(User * u, FindUser(s, name));
-    auto it = std::find(u->attached.begin(), u->attached.end(), arn);
-    if (it == u->attached.end()) return Fail(Code::kNotFound, "Policy " + arn + " was not found.", "NoSuchEntity");
-    u->attached.erase(it);
-    return {};
+    BERTH_ASSIGN(User * u, FindEntity(s.users, name, "user"));
+    return DetachManagedPolicy(u->attached, arn);
   }));
   return std::string();
 }
@@ -276,7 +228,7 @@ IamApi::Output IamApi::ListAttachedUserPolicies(const Call& call) {
   BERTH_TRY(ValidateName(name, "userName", 64));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap,
                Read(call, "ListAttachedUserPolicies", UserArn(name)));
-  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
+  BERTH_ASSIGN(const User* u, FindEntity(snap->state().users, name, "user"));
   Xml xml;
   WriteAttached(xml, u->attached);
   return std::move(xml).str();
@@ -286,7 +238,7 @@ IamApi::Output IamApi::ListGroupsForUser(const Call& call) {
   BERTH_ASSIGN(std::string name, Required(call.params, "UserName"));
   BERTH_TRY(ValidateName(name, "userName", 64));
   BERTH_ASSIGN(std::shared_ptr<const berth::iam::Snapshot> snap, Read(call, "ListGroupsForUser", UserArn(name)));
-  BERTH_ASSIGN(const User* u, FindUser(snap->state(), name));
+  BERTH_ASSIGN(const User* u, FindEntity(snap->state().users, name, "user"));
   Xml xml;
   xml.Open("Groups");
   for (const std::string& g : u->groups) {
