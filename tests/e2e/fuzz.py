@@ -266,6 +266,18 @@ class V2Fuzzer:
         return raw, *exchange(self.host, self.port, raw), True
 
 
+def send_signed(signer, request, host, port):
+    """Signs an AWSRequest and sends it as raw bytes (so hostile bodies arrive as they are)."""
+    signer.add_auth(request)
+    prepared = request.prepare()
+    payload = prepared.body or b""
+    lines = ["POST / HTTP/1.1", f"Host: {host}:{port}"]
+    lines += [f"{k}: {v}" for k, v in prepared.headers.items()]
+    lines.append(f"Content-Length: {len(payload)}")
+    raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+    return raw, *exchange(host, port, raw), False
+
+
 class EcrFuzzer:
     def __init__(self, rng, url, ak, sk):
         self.rng, self.url = rng, url
@@ -326,14 +338,7 @@ class EcrFuzzer:
             body = r.choice(["", "[]", "null", "{", '{"a":' * 1000, "\xff", json.dumps("x")])
         request = AWSRequest(method="POST", url=self.url + "/", data=body.encode("utf-8", "surrogateescape"),
                              headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
-        self.signer.add_auth(request)
-        prepared = request.prepare()
-        payload = prepared.body or b""
-        lines = ["POST / HTTP/1.1", f"Host: {self.host}:{self.port}"]
-        lines += [f"{k}: {v}" for k, v in prepared.headers.items()]
-        lines.append(f"Content-Length: {len(payload)}")
-        raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
-        return raw, *exchange(self.host, self.port, raw), False
+        return send_signed(self.signer, request, self.host, self.port)
 
 
 class IamFuzzer:
@@ -385,14 +390,7 @@ class IamFuzzer:
             body = r.choice(["", "%", "Action=%zz", "&&&=", "Action=" + "a" * 5000])
         request = AWSRequest(method="POST", url=self.url + "/", data=body.encode("utf-8", "surrogateescape"),
                              headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-        self.signers[service].add_auth(request)
-        prepared = request.prepare()
-        payload = prepared.body or b""
-        lines = ["POST / HTTP/1.1", f"Host: {self.host}:{self.port}"]
-        lines += [f"{k}: {v}" for k, v in prepared.headers.items()]
-        lines.append(f"Content-Length: {len(payload)}")
-        raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
-        return raw, *exchange(self.host, self.port, raw), False
+        return send_signed(self.signers[service], request, self.host, self.port)
 
 
 def main():
