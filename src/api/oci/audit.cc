@@ -24,8 +24,9 @@ void OciApi::Audit(const http::Request& req, const Route& route, const std::opti
                      .principal = who,
                      .read_only = m == http::Method::kGet};
   if (!route.name.empty()) {
-    record.request_parameters["repositoryName"] = ValidUtf8(route.name.substr(0, 256));
-    record.resources.emplace_back("AWS::ECR::Repository", access_.RepositoryArn(ValidUtf8(route.name.substr(0, 256))));
+    const std::string name = ValidUtf8(route.name.substr(0, 256));
+    record.request_parameters["repositoryName"] = name;
+    record.resources.emplace_back("AWS::ECR::Repository", access_.RepositoryArn(name));
   }
   if (route.endpoint == Endpoint::kManifest) {
     const bool digest = route.ref.starts_with("sha256:") || route.ref.starts_with("sha512:");
