@@ -7,18 +7,17 @@
 namespace berth::iam {
 
 Result<std::shared_ptr<const Policy>> PolicyCache::Get(std::string_view text, PolicyKind kind) {
-  std::string key(1, kind == PolicyKind::kIdentity ? 'i' : 'r');
-  key += text;
+  ByText& parsed = kind == PolicyKind::kIdentity ? identity_ : resource_;
   {
     std::lock_guard lock(mu_);
-    if (auto it = parsed_.find(key); it != parsed_.end()) return it->second;
+    if (auto it = parsed.find(text); it != parsed.end()) return it->second;
   }
   BERTH_ASSIGN(Policy policy, ParsePolicy(text, kind));
   auto shared = std::make_shared<const Policy>(std::move(policy));
   std::lock_guard lock(mu_);
   // Bounded: distinct policy texts are few; a flood of them only costs parsing again.
-  if (parsed_.size() >= 20000) parsed_.clear();
-  parsed_.emplace(std::move(key), shared);
+  if (parsed.size() >= 10000) parsed.clear();
+  parsed.emplace(std::string(text), shared);
   return shared;
 }
 

@@ -33,8 +33,15 @@ class PolicyCache {
   Result<std::shared_ptr<const Policy>> Get(std::string_view text, PolicyKind kind);
 
  private:
+  // Looked up by string_view: a request that meets a repository policy copies nothing.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using ByText = std::unordered_map<std::string, std::shared_ptr<const Policy>, TextHash, std::equal_to<>>;
+
   std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const Policy>> parsed_;  // guarded by mu_
+  ByText identity_, resource_;  // guarded by mu_
 };
 
 class Snapshot {
