@@ -108,9 +108,8 @@ int Run(const Config& config) {
           ? meta::sqlite::OpenSqliteStore(config.data_dir + "/meta.db", log_migration)
           : meta::postgres::OpenPostgresStore(config.meta_uri, log_migration);
   if (!meta) return Die("opening metadata store", meta.error());
-  // A node on the shared database answers hot reads from memory, kept current by the others'
-  // notifications (meta/cache/cached_store.h).
-  // On SQLite this process is the only writer, and the same cache spares a pull its queries.
+  // Hot reads are answered from memory (meta/cache/cached_store.h): on PostgreSQL kept current
+  // by the other nodes' notifications, on SQLite by this process, its only writer.
   auto wrapped = std::make_unique<meta::cache::CachedStore>(std::move(*meta), config.meta_uri);
   meta::cache::CachedStore* cached = wrapped.get();
   *meta = std::move(wrapped);
