@@ -36,6 +36,12 @@ constexpr size_t kFileChunk = 256 * 1024;    // pread size when sendfile cannot 
 constexpr size_t kRemoteChunk = 1024 * 1024;  // read size of a body that waits on the network
 constexpr size_t kReadBufferBytes = 256 * 1024;  // per connection: bounds reads and memory
 constexpr uint64_t kDrainLimit = 64 * 1024;  // unread body bytes we read and drop to keep alive
+// Closing a socket with unread bytes makes the kernel send RST, which can destroy the answer we
+// just wrote before the peer reads it (a proxy then answers nothing at all). So after answering
+// a request whose body we did not read, we half-close and read what the client still sends, for
+// at most this long and this much, before closing (RFC 9112 section 9.6, nginx's lingering_close).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr uint64_t kLingerBytes = 8 * 1024 * 1024;
 
 Method FromBeast(bhttp::verb v) {
   switch (v) {
@@ -247,10 +253,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       conn.idle_socket = nullptr;
       if (ec) {
         if (ec == bhttp::error::header_limit) {
-          co_await WriteSimple(stream, 431, "request header fields too large\n");
+          if (co_await WriteSimple(stream, 431, "request header fields too large\n")) co_await LingeringClose(stream);
         } else if (ec.category() == bhttp::make_error_code(bhttp::error::header_limit).category() &&
                    ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-          co_await WriteSimple(stream, 400, "malformed HTTP request\n");
+          if (co_await WriteSimple(stream, 400, "malformed HTTP request\n")) co_await LingeringClose(stream);
         }
         break;
       }
@@ -281,10 +287,32 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                                        {"seconds", seconds},
                                        {"remote", remote}});
       }
-      if (!ok || !keep_alive) break;
+      if (!ok || !keep_alive) {
+        if (ok && !request.body_done()) co_await LingeringClose(stream);
+        break;
+      }
     }
     error_code ignored;
     Socket(stream).shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  // Sends FIN, then reads and drops what the client still sends until it closes, kLingerTime
+  // passes or kLingerBytes arrived, so that closing does not reset the connection under an
+  // answer the client has not read yet. TLS bytes are dropped undecrypted: nothing more is read.
+  template <class Stream>
+  static asio::awaitable<void> LingeringClose(Stream& stream) {
+    auto& lowest = beast::get_lowest_layer(stream);
+    error_code ec;
+    lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    lowest.expires_after(kLingerTime);
+    char scratch[16 * 1024];
+    uint64_t dropped = 0;
+    while (dropped < kLingerBytes) {
+      auto [read_ec, n] = co_await lowest.async_read_some(asio::buffer(scratch), kTuple);
+      if (read_ec) break;
+      dropped += n;
+    }
   }
 
   // Reads and drops a small unread body so the connection can be reused; a large one is not
@@ -302,14 +330,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   }
 
   template <class Stream>
-  asio::awaitable<void> WriteSimple(Stream& stream, unsigned status, std::string_view text) {
+  asio::awaitable<bool> WriteSimple(Stream& stream, unsigned status, std::string_view text) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
     res.set(bhttp::field::content_type, "text/plain");
     res.keep_alive(false);
     res.body() = text;
     res.prepare_payload();
     beast::get_lowest_layer(stream).expires_after(options.io_timeout);
-    co_await bhttp::async_write(stream, res, kTuple);
+    auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+    co_return !ec;
   }
 
   template <class Stream>

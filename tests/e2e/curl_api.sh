@@ -437,6 +437,29 @@ expect_error 404 BLOB_UPLOAD_UNKNOWN "idle upload expired"
 for _ in $(seq 40); do [ -z "$(blobstore uploads)" ] && break; sleep 0.25; done
 check "expired upload's data and data without a session removed" test -z "$(blobstore uploads)"
 
+# --- an answer given before the body was read survives the close ------------------------------
+# The ECR API refuses an unknown operation without reading the body; Berth must then half-close
+# and read on, or the kernel resets the connection under its answer (a proxy then answers nothing).
+lingering_check() {
+  python3 - "$BERTH_HOST" "$BERTH_PORT" <<'PY'
+import socket, sys
+host, port = sys.argv[1].split(":")[0], int(sys.argv[2])
+s = socket.create_connection((host, port), timeout=10)
+s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: nope\r\nContent-Length: 50000000\r\n\r\n" + b"{" * 300000)
+answer = b""
+while b"\r\n\r\n" not in answer:
+    answer += s.recv(65536)
+assert answer.startswith(b"HTTP/1.1 400"), answer[:100]
+try:
+    s.sendall(b"x" * (2 << 20))  # the client is still sending: Berth reads on, no reset
+    while s.recv(65536):
+        pass
+except ConnectionResetError:
+    sys.exit("connection reset under the answer")
+PY
+}
+check "answered before the body was read: half-close, no reset" lingering_check
+
 # --- graceful shutdown: an upload in flight completes -----------------------------------------
 head -c 1500000 /dev/urandom >"$WORK/slow"
 DSLOW=$(sha256_of "$WORK/slow")

@@ -272,7 +272,7 @@ def send_signed(signer, request, host, port):
     prepared = request.prepare()
     payload = prepared.body or b""
     lines = ["POST / HTTP/1.1", f"Host: {host}:{port}"]
-    lines += [f"{k}: {v}" for k, v in prepared.headers.items()]
+    lines += [f"{k}: {v}" for k, v in prepared.headers.items() if k.lower() != "content-length"]
     lines.append(f"Content-Length: {len(payload)}")
     raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
     return raw, *exchange(host, port, raw), False
