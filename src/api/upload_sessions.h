@@ -3,8 +3,13 @@
 // Ending an upload session is two steps in two stores: the session row, then the partial file.
 // In that order, so a crash in between leaves an unreferenced file, never a session without
 // its bytes. Blocking; run it on the blocking pool.
+//
+// Committing an upload asks BytesPresent whether the published bytes survived garbage
+// collection (meta::RegistryIndex::CommitUpload says when).
 #pragma once
 
+#include <functional>
+#include <string>
 #include <string_view>
 
 #include "base/error.h"
@@ -17,6 +22,16 @@ inline Status EndUploadSession(meta::UploadSessions& sessions, blob::BlobStore& 
                                std::string_view upload_id) {
   BERTH_TRY(sessions.DeleteUpload(upload_id));
   return blobs.DeleteUpload(upload_id);
+}
+
+inline std::function<Status()> BytesPresent(blob::BlobStore& blobs, const berth::oci::Digest& digest) {
+  return [&blobs, &digest]() -> Status {
+    Result<std::unique_ptr<blob::BlobReader>> reader = blobs.Open(digest);
+    if (reader) return {};
+    if (reader.error().code() != Code::kNotFound) return std::unexpected(std::move(reader).error());
+    return Fail(Code::kUnavailable, "blob " + digest.str() + " was garbage-collected while it was uploaded; "
+                "upload it again");
+  };
 }
 
 }  // namespace berth::api

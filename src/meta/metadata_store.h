@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -99,9 +100,13 @@ class RegistryIndex {
   virtual Result<bool> MountBlob(RepositoryId repo, RepositoryId from, const oci::Digest& digest,
                                  UnixSeconds now) = 0;
   // Records stored bytes under `digest`, links them to the upload's repository and ends the
-  // upload session, in one transaction. kNotFound if the session is gone.
+  // upload session, in one transaction. kNotFound if the session is gone. Garbage collection
+  // may have deleted the bytes between their publication and this commit: when no repository
+  // holds the blob, `bytes_present` is asked inside the transaction (where no collection can
+  // start) and its error fails the commit; kUnavailable while a collection is deleting the
+  // blob's bytes. Either way the client uploads again.
   virtual Status CommitUpload(std::string_view upload_id, const oci::Digest& digest, uint64_t size,
-                              UnixSeconds now) = 0;
+                              UnixSeconds now, const std::function<Status()>& bytes_present) = 0;
   // Returns false if the repository did not hold the blob.
   virtual Result<bool> UnlinkBlob(RepositoryId repo, const oci::Digest& digest) = 0;
 
@@ -275,6 +280,79 @@ class Leases {
   virtual Status ReleaseLease(std::string_view name, std::string_view holder) = 0;
 };
 
+// A repository's lifecycle policy (ECR's text, validated by lifecycle/policy.h) and its preview.
+struct LifecyclePolicyRecord {
+  std::string text;
+  std::optional<UnixSeconds> evaluated_at;
+};
+struct LifecyclePreviewRecord {
+  std::string policy;
+  std::string status;   // IN_PROGRESS, COMPLETE, FAILED
+  std::string results;  // JSON written by the lifecycle runner
+  UnixSeconds started_at = 0;
+};
+struct LifecycleTarget {
+  RepositoryId repo = 0;
+  std::string name;
+  std::string policy;
+};
+// What an image expiry found (lifecycle runs delete only what they evaluated).
+enum class ExpireOutcome { kExpired, kGone, kChanged };
+
+class LifecycleStore {
+ public:
+  virtual ~LifecycleStore() = default;
+  virtual Result<std::optional<LifecyclePolicyRecord>> GetLifecyclePolicy(RepositoryId repo) = 0;
+  // "" deletes the policy. kNotFound if the repository does not exist.
+  virtual Status SetLifecyclePolicy(RepositoryId repo, std::string_view text) = 0;
+  virtual Status MarkLifecycleEvaluated(RepositoryId repo, UnixSeconds now) = 0;
+  // Repositories with a policy, by ID after `after`, at most `limit`.
+  virtual Result<std::vector<LifecycleTarget>> ListLifecyclePolicies(RepositoryId after, size_t limit) = 0;
+  virtual Status SaveLifecyclePreview(RepositoryId repo, const LifecyclePreviewRecord& preview) = 0;
+  virtual Result<std::optional<LifecyclePreviewRecord>> GetLifecyclePreview(RepositoryId repo) = 0;
+  // (index, child) pairs among the repository's manifests.
+  virtual Result<std::vector<std::pair<oci::Digest, oci::Digest>>> ListIndexChildren(RepositoryId repo) = 0;
+  // Deletes the manifest if its tags are still exactly `tags` (sorted), no index of the
+  // repository lists it and no manifest names it as subject: kChanged otherwise (it was pushed,
+  // tagged or referred to since it was evaluated), kGone if it is no longer there.
+  virtual Result<ExpireOutcome> ExpireImage(RepositoryId repo, const oci::Digest& digest,
+                                            const std::vector<std::string>& tags) = 0;
+};
+
+// Blob garbage collection (server/collector.h drives it). A blob is garbage when no manifest
+// refers to it and no repository links it; a link is dropped once it is older than the grace
+// period and no manifest of its repository refers to the blob (an upload whose manifest never
+// came). Bytes are deleted only after the rows are: BeginBlobDeletion removes them and leaves a
+// tombstone, which CommitUpload respects, until EndBlobDeletion.
+struct StoredBlob {
+  oci::Digest digest;
+  int64_t size = 0;
+};
+struct GarbageEstimate {
+  int64_t links = 0;  // links that would be dropped
+  int64_t blobs = 0;  // blobs that would be deleted (after their links)
+  int64_t bytes = 0;
+};
+class BlobCollector {
+ public:
+  virtual ~BlobCollector() = default;
+  // Drops up to `limit` links made before `cutoff` that no manifest of their repository uses.
+  virtual Result<int64_t> ExpireUnusedLinks(UnixSeconds cutoff, size_t limit) = 0;
+  // Records `now` as the time up to `limit` unreferenced blobs became garbage (those not yet
+  // recorded); returns how many.
+  virtual Result<int64_t> MarkUnreferencedBlobs(UnixSeconds now, size_t limit) = 0;
+  // In one transaction: up to `limit` blobs garbage since before `cutoff` and still garbage lose
+  // their rows and get a tombstone. The caller deletes their bytes, then ends the deletion.
+  virtual Result<std::vector<StoredBlob>> BeginBlobDeletion(UnixSeconds cutoff, size_t limit) = 0;
+  // Tombstones whose deletion did not end (the collector stopped): to finish first.
+  virtual Result<std::vector<StoredBlob>> PendingBlobDeletions(size_t limit) = 0;
+  virtual Status EndBlobDeletion(const std::vector<oci::Digest>& digests) = 0;
+  // What a collection now would reclaim with links made before `link_cutoff` dropped.
+  virtual Result<GarbageEstimate> EstimateGarbage(UnixSeconds link_cutoff) = 0;
+  // Every blob row, in digest order after `after`, at most `limit` (for fsck).
+  virtual Result<std::vector<StoredBlob>> ListBlobRows(std::string_view after, size_t limit) = 0;
+};
+
 // One object serving every role; the composition root hands out the facets.
 // The IAM state (iam/state.h) as one versioned document. Version 0 with an empty document is the
 // state before anything was saved.
@@ -297,6 +375,8 @@ class MetadataStore : public RegistryIndex,
                       public RepositoryAdmin,
                       public ImageCatalog,
                       public Leases,
-                      public IamDocuments {};
+                      public IamDocuments,
+                      public LifecycleStore,
+                      public BlobCollector {};
 
 }  // namespace berth::meta

@@ -36,7 +36,7 @@ std::unique_ptr<MetadataStore> MetadataStoreContract::Open() {
 void MetadataStoreContract::PushBlob(RepositoryId repo, const oci::Digest& digest, uint64_t size) {
   std::string id = "u-" + digest.str().substr(7, 12) + std::to_string(repo);
   ASSERT_TRUE(store_->CreateUpload({.id = id, .repository = repo, .hash_state = "h"}).has_value());
-  ASSERT_TRUE(store_->CommitUpload(id, digest, size, 1).has_value());
+  ASSERT_TRUE(store_->CommitUpload(id, digest, size, 1, [] { return Status{}; }).has_value());
 }
 
 NewManifest MetadataStoreContract::Image(char config, char layer) {
@@ -82,9 +82,9 @@ TEST_P(MetadataStoreContract, CommittingAnUploadEndsItsSession) {
   ASSERT_TRUE(u.has_value());
   EXPECT_EQ(u->size, 7u);
   EXPECT_EQ(u->hash_state, "state7");
-  ASSERT_TRUE(store_->CommitUpload("u1", D('b'), 7, 60).has_value());
+  ASSERT_TRUE(store_->CommitUpload("u1", D('b'), 7, 60, [] { return Status{}; }).has_value());
   EXPECT_FALSE(store_->GetUpload("u1")->has_value());
-  EXPECT_EQ(store_->CommitUpload("u1", D('b'), 7, 60).error().code(), Code::kNotFound);
+  EXPECT_EQ(store_->CommitUpload("u1", D('b'), 7, 60, [] { return Status{}; }).error().code(), Code::kNotFound);
   EXPECT_EQ(store_->SaveUploadProgress("u1", 7, 8, "x", 1).error().code(), Code::kNotFound);
 }
 

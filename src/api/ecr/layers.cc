@@ -109,13 +109,14 @@ http::Task<EcrApi::Output> EcrApi::CompleteLayerUpload(const Call& call) {
                  blobs_.ResumeWriter(upload->id, upload->size, upload->hash_state));
     Result<berth::oci::Digest> stored = writer->Commit(*digest);
     if (!stored) return std::unexpected(stored.error());
-    return meta_.CommitUpload(upload->id, *digest, upload->size, now);
+    return meta_.CommitUpload(upload->id, *digest, upload->size, now, BytesPresent(blobs_, *digest));
   });
   if (!committed) {
     if (committed.error().reason() == "DIGEST_INVALID") {
       (void)co_await async::RunBlocking(blocking_, end_session);
       co_return Fail(Code::kInvalidArgument, committed.error().message(), "InvalidLayerException");
     }
+    if (committed.error().code() == Code::kUnavailable) (void)co_await async::RunBlocking(blocking_, end_session);
     co_return std::unexpected(committed.error());
   }
   co_return json::object{{"registryId", options_.account_id}, {"repositoryName", repo.name},

@@ -119,10 +119,10 @@ http::Task<Result<http::Response>> OciApi::CommitUpload(const std::string& name,
   Status committed = co_await async::RunBlocking(blocking_, [&]() -> Status {
     Result<berth::oci::Digest> stored = writer.Commit(digest);
     if (!stored) return std::unexpected(std::move(stored).error());
-    return meta_.CommitUpload(upload_id, digest, writer.size(), now);
+    return meta_.CommitUpload(upload_id, digest, writer.size(), now, BytesPresent(blobs_, digest));
   });
   if (!committed) {
-    if (committed.error().reason() == "DIGEST_INVALID") {
+    if (committed.error().reason() == "DIGEST_INVALID" || committed.error().code() == Code::kUnavailable) {
       // The bytes can never become this blob: end the session so nothing lingers.
       (void)co_await async::RunBlocking(blocking_, [&] { return EndUploadSession(meta_, blobs_, upload_id); });
     }

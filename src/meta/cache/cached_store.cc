@@ -89,6 +89,21 @@ Result<bool> CachedStore::UnlinkBlob(RepositoryId repo, const oci::Digest& diges
   return r;
 }
 
+Result<ExpireOutcome> CachedStore::ExpireImage(RepositoryId repo, const oci::Digest& digest,
+                                               const std::vector<std::string>& tags) {
+  Result<ExpireOutcome> r = store_->ExpireImage(repo, digest, tags);
+  cache_.Changed(repo);
+  return r;
+}
+
+// Links of any repository may have gone: every cached blob size is dropped, unless none did
+// (a collection that found nothing must not empty the cache).
+Result<int64_t> CachedStore::ExpireUnusedLinks(UnixSeconds cutoff, size_t limit) {
+  Result<int64_t> r = store_->ExpireUnusedLinks(cutoff, limit);
+  if (!r || *r > 0) cache_.Changed(kAllRepositories);
+  return r;
+}
+
 Result<PutManifestOutcome> CachedStore::PutManifest(RepositoryId repo, const NewManifest& m, const std::string* tag,
                                                     UnixSeconds now) {
   Result<PutManifestOutcome> r = store_->PutManifest(repo, m, tag, now);

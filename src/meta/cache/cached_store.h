@@ -59,6 +59,9 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   Result<bool> DeleteManifest(RepositoryId repo, const oci::Digest& digest) override;
   Result<bool> DeleteTag(RepositoryId repo, std::string_view tag) override;
   Result<std::vector<std::string>> DeleteRepository(RepositoryId repo, bool force) override;
+  Result<ExpireOutcome> ExpireImage(RepositoryId repo, const oci::Digest& digest,
+                                    const std::vector<std::string>& tags) override;
+  Result<int64_t> ExpireUnusedLinks(UnixSeconds cutoff, size_t limit) override;
 
   // The rest, as the store answers them.
   Result<RepositoryId> CreateRepositoryIfMissing(std::string_view name, UnixSeconds now) override {
@@ -70,8 +73,9 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   Result<bool> MountBlob(RepositoryId repo, RepositoryId from, const oci::Digest& digest, UnixSeconds now) override {
     return store_->MountBlob(repo, from, digest, now);
   }
-  Status CommitUpload(std::string_view upload_id, const oci::Digest& digest, uint64_t size, UnixSeconds now) override {
-    return store_->CommitUpload(upload_id, digest, size, now);
+  Status CommitUpload(std::string_view upload_id, const oci::Digest& digest, uint64_t size, UnixSeconds now,
+                      const std::function<Status()>& bytes_present) override {
+    return store_->CommitUpload(upload_id, digest, size, now, bytes_present);
   }
   Result<std::vector<std::string>> ListTags(RepositoryId repo, std::string_view after, size_t limit) override {
     return store_->ListTags(repo, after, limit);
@@ -130,6 +134,45 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   }
   Status ReleaseLease(std::string_view name, std::string_view holder) override {
     return store_->ReleaseLease(name, holder);
+  }
+  Result<std::optional<LifecyclePolicyRecord>> GetLifecyclePolicy(RepositoryId repo) override {
+    return store_->GetLifecyclePolicy(repo);
+  }
+  Status SetLifecyclePolicy(RepositoryId repo, std::string_view text) override {
+    return store_->SetLifecyclePolicy(repo, text);
+  }
+  Status MarkLifecycleEvaluated(RepositoryId repo, UnixSeconds now) override {
+    return store_->MarkLifecycleEvaluated(repo, now);
+  }
+  Result<std::vector<LifecycleTarget>> ListLifecyclePolicies(RepositoryId after, size_t limit) override {
+    return store_->ListLifecyclePolicies(after, limit);
+  }
+  Status SaveLifecyclePreview(RepositoryId repo, const LifecyclePreviewRecord& preview) override {
+    return store_->SaveLifecyclePreview(repo, preview);
+  }
+  Result<std::optional<LifecyclePreviewRecord>> GetLifecyclePreview(RepositoryId repo) override {
+    return store_->GetLifecyclePreview(repo);
+  }
+  Result<std::vector<std::pair<oci::Digest, oci::Digest>>> ListIndexChildren(RepositoryId repo) override {
+    return store_->ListIndexChildren(repo);
+  }
+  Result<int64_t> MarkUnreferencedBlobs(UnixSeconds now, size_t limit) override {
+    return store_->MarkUnreferencedBlobs(now, limit);
+  }
+  Result<std::vector<StoredBlob>> BeginBlobDeletion(UnixSeconds cutoff, size_t limit) override {
+    return store_->BeginBlobDeletion(cutoff, limit);
+  }
+  Result<std::vector<StoredBlob>> PendingBlobDeletions(size_t limit) override {
+    return store_->PendingBlobDeletions(limit);
+  }
+  Status EndBlobDeletion(const std::vector<oci::Digest>& digests) override {
+    return store_->EndBlobDeletion(digests);
+  }
+  Result<GarbageEstimate> EstimateGarbage(UnixSeconds link_cutoff) override {
+    return store_->EstimateGarbage(link_cutoff);
+  }
+  Result<std::vector<StoredBlob>> ListBlobRows(std::string_view after, size_t limit) override {
+    return store_->ListBlobRows(after, limit);
   }
 
  private:

@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 3> kMigrations = {{
+inline constexpr std::array<Migration, 4> kMigrations = {{
     {"registry core and ECR control plane (as SQLite schema version 2)", R"sql(
 CREATE TABLE repositories(
   id BIGSERIAL PRIMARY KEY,
@@ -97,6 +97,23 @@ CREATE TABLE iam(
   id INTEGER PRIMARY KEY CHECK(id = 1),
   version BIGINT NOT NULL,
   document TEXT NOT NULL);
+)sql"},
+    {"lifecycle policies and previews; blob garbage collection", R"sql(
+ALTER TABLE repositories ADD COLUMN lifecycle_policy TEXT NOT NULL DEFAULT '';
+ALTER TABLE repositories ADD COLUMN lifecycle_evaluated_at BIGINT;
+CREATE TABLE lifecycle_previews(
+  repo_id BIGINT PRIMARY KEY REFERENCES repositories(id) ON DELETE CASCADE,
+  policy TEXT NOT NULL,
+  status TEXT NOT NULL,
+  results TEXT NOT NULL,
+  started_at BIGINT NOT NULL);
+ALTER TABLE blobs ADD COLUMN unreferenced_since BIGINT;
+CREATE INDEX blobs_unreferenced ON blobs(unreferenced_since) WHERE unreferenced_since IS NOT NULL;
+CREATE INDEX repository_blobs_linked ON repository_blobs(linked_at);
+CREATE TABLE blob_tombstones(
+  digest TEXT COLLATE "C" PRIMARY KEY,
+  size BIGINT NOT NULL,
+  deleted_at BIGINT NOT NULL);
 )sql"},
 }};
 

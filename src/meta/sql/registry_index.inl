@@ -64,15 +64,29 @@ Result<bool> SqlStore<Db>::MountBlob(RepositoryId repo, RepositoryId from, const
 
 template <class Db>
 Status SqlStore<Db>::CommitUpload(std::string_view upload_id, const oci::Digest& digest, uint64_t size,
-                    UnixSeconds now) {
+                    UnixSeconds now, const std::function<Status()>& bytes_present) {
   return Write([&](Connection& c) -> Status {
     BERTH_ASSIGN(Statement find, c.Prepare("SELECT repo_id FROM uploads WHERE id=?"));
     find.Bind(1, upload_id);
     BERTH_ASSIGN(bool row, find.Step());
     if (!row) return Fail(Code::kNotFound, "upload session gone", "BLOB_UPLOAD_UNKNOWN");
     RepositoryId repo = find.Int(0);
+    // A collection deletes bytes only of blobs no repository links, and only while holding the
+    // writer (BeginBlobDeletion) or after leaving a tombstone: so a linked blob's bytes are there,
+    // and otherwise they are checked here, where no collection can begin.
+    BERTH_ASSIGN(Statement tomb, c.Prepare("SELECT 1 FROM blob_tombstones WHERE digest=?"));
+    tomb.Bind(1, digest.str());
+    BERTH_ASSIGN(bool collecting, tomb.Step());
+    if (collecting) {
+      return Fail(Code::kUnavailable, "blob " + digest.str() + " is being garbage-collected; upload it again");
+    }
+    BERTH_ASSIGN(Statement linked, c.Prepare("SELECT 1 FROM repository_blobs WHERE digest=? LIMIT 1"));
+    linked.Bind(1, digest.str());
+    BERTH_ASSIGN(bool in_use, linked.Step());
+    if (!in_use) BERTH_TRY(bytes_present());
     BERTH_ASSIGN(Statement blob, c.Prepare("INSERT INTO blobs(digest, size, created_at) "
-                                           "VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
+                                           "VALUES(?, ?, ?) ON CONFLICT(digest) DO UPDATE SET "
+                                           "unreferenced_since=NULL"));
     BERTH_TRY(blob.Bind(1, digest.str()).Bind(2, static_cast<int64_t>(size)).Bind(3, now).Run());
     BERTH_TRY(Link(c, repo, digest.str(), now));
     BERTH_ASSIGN(Statement del, c.Prepare("DELETE FROM uploads WHERE id=?"));

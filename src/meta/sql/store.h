@@ -2,7 +2,7 @@
 //
 // SqlStore<Db>: the MetadataStore written once in SQL that SQLite and PostgreSQL both run. Its
 // facets are defined in registry_index.inl, repository_admin.inl, image_catalog.inl,
-// uploads.inl, access_keys.inl, iam.inl and leases.inl, and instantiated by each engine's store file with its Db:
+// uploads.inl, access_keys.inl, iam.inl, leases.inl, lifecycle.inl and collector.inl, and instantiated by each engine's store file with its Db:
 //
 //   struct Db {
 //     using Connection = ...;   // Prepare(const char* literal) -> Statement, Exec, Changes()
@@ -62,7 +62,7 @@ class SqlStore final : public MetadataStore {
   Result<bool> MountBlob(RepositoryId repo, RepositoryId from, const oci::Digest& digest,
                          UnixSeconds now) override;
   Status CommitUpload(std::string_view upload_id, const oci::Digest& digest, uint64_t size,
-                      UnixSeconds now) override;
+                      UnixSeconds now, const std::function<Status()>& bytes_present) override;
   Result<bool> UnlinkBlob(RepositoryId repo, const oci::Digest& digest) override;
   Result<std::optional<ManifestRecord>> GetManifest(RepositoryId repo, const oci::Digest* digest,
                                                     const std::string* tag) override;
@@ -114,6 +114,26 @@ class SqlStore final : public MetadataStore {
   // IAM
   Result<IamDocument> LoadIam() override;
   Status SaveIam(int64_t expected, std::string_view json) override;
+
+  // lifecycle
+  Result<std::optional<LifecyclePolicyRecord>> GetLifecyclePolicy(RepositoryId repo) override;
+  Status SetLifecyclePolicy(RepositoryId repo, std::string_view text) override;
+  Status MarkLifecycleEvaluated(RepositoryId repo, UnixSeconds now) override;
+  Result<std::vector<LifecycleTarget>> ListLifecyclePolicies(RepositoryId after, size_t limit) override;
+  Status SaveLifecyclePreview(RepositoryId repo, const LifecyclePreviewRecord& preview) override;
+  Result<std::optional<LifecyclePreviewRecord>> GetLifecyclePreview(RepositoryId repo) override;
+  Result<std::vector<std::pair<oci::Digest, oci::Digest>>> ListIndexChildren(RepositoryId repo) override;
+  Result<ExpireOutcome> ExpireImage(RepositoryId repo, const oci::Digest& digest,
+                                    const std::vector<std::string>& tags) override;
+
+  // blob collection
+  Result<int64_t> ExpireUnusedLinks(UnixSeconds cutoff, size_t limit) override;
+  Result<int64_t> MarkUnreferencedBlobs(UnixSeconds now, size_t limit) override;
+  Result<std::vector<StoredBlob>> BeginBlobDeletion(UnixSeconds cutoff, size_t limit) override;
+  Result<std::vector<StoredBlob>> PendingBlobDeletions(size_t limit) override;
+  Status EndBlobDeletion(const std::vector<oci::Digest>& digests) override;
+  Result<GarbageEstimate> EstimateGarbage(UnixSeconds link_cutoff) override;
+  Result<std::vector<StoredBlob>> ListBlobRows(std::string_view after, size_t limit) override;
 
   // leases
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now,

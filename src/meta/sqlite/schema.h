@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 4> kMigrations = {{
+inline constexpr std::array<Migration, 5> kMigrations = {{
     {"registry core: repositories, blobs, manifests, tags, uploads, access keys", R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
@@ -103,6 +103,26 @@ CREATE TABLE iam(
   id INTEGER PRIMARY KEY CHECK(id = 1),
   version INTEGER NOT NULL,
   document TEXT NOT NULL);
+)sql"},
+    {"lifecycle policies and previews; blob garbage collection", R"sql(
+ALTER TABLE repositories ADD COLUMN lifecycle_policy TEXT NOT NULL DEFAULT '';
+ALTER TABLE repositories ADD COLUMN lifecycle_evaluated_at INTEGER;
+CREATE TABLE lifecycle_previews(
+  repo_id INTEGER PRIMARY KEY REFERENCES repositories(id) ON DELETE CASCADE,
+  policy TEXT NOT NULL,
+  status TEXT NOT NULL,
+  results TEXT NOT NULL,
+  started_at INTEGER NOT NULL);
+-- When garbage collection found the blob unused (NULL: in use, or not looked at yet).
+ALTER TABLE blobs ADD COLUMN unreferenced_since INTEGER;
+CREATE INDEX blobs_unreferenced ON blobs(unreferenced_since) WHERE unreferenced_since IS NOT NULL;
+CREATE INDEX repository_blobs_linked ON repository_blobs(linked_at);
+-- Blobs whose rows a collection removed and whose bytes it may be deleting: no upload of the
+-- same digest commits until the collection ends.
+CREATE TABLE blob_tombstones(
+  digest TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  deleted_at INTEGER NOT NULL) WITHOUT ROWID;
 )sql"},
 }};
 

@@ -3,9 +3,11 @@
 #include <mutex>
 
 #include "meta/sql/access_keys.inl"
+#include "meta/sql/collector.inl"
 #include "meta/sql/iam.inl"
 #include "meta/sql/image_catalog.inl"
 #include "meta/sql/leases.inl"
+#include "meta/sql/lifecycle.inl"
 #include "meta/sql/registry_index.inl"
 #include "meta/sql/repository_admin.inl"
 #include "meta/sql/store.h"

@@ -1,0 +1,139 @@
+// The MetadataStoreContract tests of lifecycle policies and blob garbage collection (each
+// engine instantiates the suite; see metadata_store_contract.h).
+#include "meta/metadata_store_contract.h"
+
+namespace berth::meta {
+namespace {
+
+oci::Digest D(char c) { return oci::Digest::Sha256Of(std::string(1, c)); }
+Status Present() { return {}; }
+
+std::vector<oci::Digest> Digests(const std::vector<StoredBlob>& blobs) {
+  std::vector<oci::Digest> out;
+  for (const StoredBlob& b : blobs) out.push_back(b.digest);
+  return out;
+}
+
+TEST_P(MetadataStoreContract, UnusedLinksExpireAfterTheirGraceAndBlobsAfterTheirs) {
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  PushBlob(repo_, D('o'), 5);  // uploaded, never used by a manifest
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), nullptr, 1).has_value());
+
+  EXPECT_EQ(*store_->ExpireUnusedLinks(1, 100), 0);  // linked at 1: not before the cutoff
+  GarbageEstimate estimate = *store_->EstimateGarbage(10);
+  EXPECT_EQ(estimate.links, 1);
+  EXPECT_EQ(estimate.blobs, 1);
+  EXPECT_EQ(estimate.bytes, 5);
+  EXPECT_EQ(*store_->ExpireUnusedLinks(10, 100), 1);
+  EXPECT_FALSE(store_->FindBlob(repo_, D('o'))->has_value());
+  EXPECT_EQ(*store_->FindBlob(repo_, D('l')), 20u);
+
+  EXPECT_EQ(*store_->MarkUnreferencedBlobs(20, 100), 1);
+  EXPECT_EQ(*store_->MarkUnreferencedBlobs(21, 100), 0);  // already marked
+  EXPECT_TRUE(store_->BeginBlobDeletion(20, 100)->empty());  // garbage since 20, not before
+  std::vector<StoredBlob> doomed = *store_->BeginBlobDeletion(25, 100);
+  ASSERT_EQ(Digests(doomed), std::vector<oci::Digest>{D('o')});
+  EXPECT_EQ(doomed[0].size, 5);
+  EXPECT_EQ(Digests(*store_->PendingBlobDeletions(10)), std::vector<oci::Digest>{D('o')});
+
+  // While its bytes may be going, an upload of the same digest cannot commit.
+  ASSERT_TRUE(store_->CreateUpload({.id = "again", .repository = repo_, .hash_state = "h"}).has_value());
+  EXPECT_EQ(store_->CommitUpload("again", D('o'), 5, 30, Present).error().code(), Code::kUnavailable);
+  ASSERT_TRUE(store_->EndBlobDeletion({D('o')}).has_value());
+  EXPECT_TRUE(store_->PendingBlobDeletions(10)->empty());
+  // Afterwards the commit asks whether the bytes survived.
+  Status gone = store_->CommitUpload("again", D('o'), 5, 30, [] { return Fail(Code::kUnavailable, "gone"); });
+  EXPECT_EQ(gone.error().message(), "gone");
+  ASSERT_TRUE(store_->CommitUpload("again", D('o'), 5, 30, Present).has_value());
+  EXPECT_EQ(*store_->FindBlob(repo_, D('o')), 5u);
+}
+
+TEST_P(MetadataStoreContract, BlobsOfADeletedImageAreCollectedUnlessAnotherImageUsesThem) {
+  RepositoryId other = *store_->CreateRepositoryIfMissing("other", 1);
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), nullptr, 1).has_value());
+  ASSERT_TRUE(*store_->MountBlob(other, repo_, D('l'), 1));
+  NewManifest layer_only{.digest = D('n'), .media_type = "application/vnd.oci.image.manifest.v1+json",
+                         .payload = "{}", .blobs = {{D('l'), 20}}};
+  ASSERT_TRUE(store_->PutManifest(other, layer_only, nullptr, 1).has_value());
+  ASSERT_TRUE(*store_->DeleteManifest(repo_, D('m')));
+
+  EXPECT_EQ(*store_->ExpireUnusedLinks(10, 100), 2);  // c and l in team/app
+  EXPECT_EQ(*store_->MarkUnreferencedBlobs(20, 100), 1);  // l is still other's
+  EXPECT_EQ(Digests(*store_->BeginBlobDeletion(30, 100)), std::vector<oci::Digest>{D('c')});
+  ASSERT_TRUE(store_->EndBlobDeletion({D('c')}).has_value());
+  EXPECT_EQ(*store_->FindBlob(other, D('l')), 20u);
+  EXPECT_TRUE(store_->ListBlobRows("", 10)->size() == 1);
+}
+
+TEST_P(MetadataStoreContract, ABlobUploadedAgainIsNoLongerGarbage) {
+  PushBlob(repo_, D('o'), 5);
+  ASSERT_EQ(*store_->ExpireUnusedLinks(10, 100), 1);
+  ASSERT_EQ(*store_->MarkUnreferencedBlobs(20, 100), 1);
+  ASSERT_TRUE(store_->CreateUpload({.id = "re", .repository = repo_, .hash_state = "h"}).has_value());
+  ASSERT_TRUE(store_->CommitUpload("re", D('o'), 5, 25, Present).has_value());
+  EXPECT_TRUE(store_->BeginBlobDeletion(1000, 100)->empty());
+  ASSERT_EQ(*store_->ExpireUnusedLinks(30, 100), 1);
+  EXPECT_EQ(*store_->MarkUnreferencedBlobs(40, 100), 1);  // a new mark, from 40
+  EXPECT_TRUE(store_->BeginBlobDeletion(40, 100)->empty());
+  EXPECT_EQ(store_->BeginBlobDeletion(41, 100)->size(), 1u);
+}
+
+TEST_P(MetadataStoreContract, LifecyclePoliciesAndPreviewsArePerRepository) {
+  EXPECT_EQ(store_->SetLifecyclePolicy(repo_ + 1000, "{}").error().code(), Code::kNotFound);
+  EXPECT_FALSE(store_->GetLifecyclePolicy(repo_)->has_value());
+  ASSERT_TRUE(store_->SetLifecyclePolicy(repo_, "{\"rules\":[]}").has_value());
+  ASSERT_TRUE(store_->MarkLifecycleEvaluated(repo_, 77).has_value());
+  std::optional<LifecyclePolicyRecord> policy = *store_->GetLifecyclePolicy(repo_);
+  ASSERT_TRUE(policy.has_value());
+  EXPECT_EQ(policy->text, "{\"rules\":[]}");
+  EXPECT_EQ(policy->evaluated_at, 77);
+  std::vector<LifecycleTarget> targets = *store_->ListLifecyclePolicies(0, 10);
+  ASSERT_EQ(targets.size(), 1u);
+  EXPECT_EQ(targets[0].name, "team/app");
+  EXPECT_TRUE(store_->ListLifecyclePolicies(repo_, 10)->empty());
+  ASSERT_TRUE(store_->SetLifecyclePolicy(repo_, "").has_value());
+  EXPECT_FALSE(store_->GetLifecyclePolicy(repo_)->has_value());
+
+  EXPECT_FALSE(store_->GetLifecyclePreview(repo_)->has_value());
+  ASSERT_TRUE(store_->SaveLifecyclePreview(repo_, {.policy = "p", .status = "IN_PROGRESS", .started_at = 5})
+                  .has_value());
+  ASSERT_TRUE(store_->SaveLifecyclePreview(repo_, {.policy = "p", .status = "COMPLETE", .results = "[]",
+                                                   .started_at = 5}).has_value());
+  std::optional<LifecyclePreviewRecord> preview = *store_->GetLifecyclePreview(repo_);
+  ASSERT_TRUE(preview.has_value());
+  EXPECT_EQ(preview->status, "COMPLETE");
+  EXPECT_EQ(preview->results, "[]");
+}
+
+TEST_P(MetadataStoreContract, ImagesExpireOnlyAsEvaluated) {
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  std::string tag = "v1";
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), &tag, 1).has_value());
+  NewManifest index{.digest = D('i'), .media_type = "application/vnd.oci.image.index.v1+json",
+                    .payload = "{}", .manifests = {D('m')}};
+  ASSERT_TRUE(store_->PutManifest(repo_, index, nullptr, 2).has_value());
+  NewManifest signature{.digest = D('s'), .media_type = "application/vnd.oci.image.manifest.v1+json",
+                        .subject = D('i'), .payload = "{}", .blobs = {{D('c'), 10}}};
+  ASSERT_TRUE(store_->PutManifest(repo_, signature, nullptr, 3).has_value());
+
+  auto children = *store_->ListIndexChildren(repo_);
+  ASSERT_EQ(children.size(), 1u);
+  EXPECT_EQ(children[0].first, D('i'));
+  EXPECT_EQ(children[0].second, D('m'));
+
+  EXPECT_EQ(*store_->ExpireImage(repo_, D('m'), {}), ExpireOutcome::kChanged);      // tagged v1 now
+  EXPECT_EQ(*store_->ExpireImage(repo_, D('m'), {"v1"}), ExpireOutcome::kChanged);  // the index lists it
+  EXPECT_EQ(*store_->ExpireImage(repo_, D('i'), {}), ExpireOutcome::kChanged);      // signed
+  EXPECT_EQ(*store_->ExpireImage(repo_, D('s'), {}), ExpireOutcome::kExpired);
+  EXPECT_EQ(*store_->ExpireImage(repo_, D('i'), {}), ExpireOutcome::kExpired);
+  EXPECT_EQ(*store_->ExpireImage(repo_, D('m'), {"v1"}), ExpireOutcome::kExpired);
+  EXPECT_EQ(*store_->ExpireImage(repo_, D('m'), {"v1"}), ExpireOutcome::kGone);
+  EXPECT_TRUE(store_->ListTags(repo_, "", 10)->empty());
+}
+
+}  // namespace
+}  // namespace berth::meta
