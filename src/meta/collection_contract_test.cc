@@ -31,8 +31,8 @@ TEST_P(MetadataStoreContract, UnusedLinksExpireAfterTheirGraceAndBlobsAfterTheir
 
   EXPECT_EQ(*store_->MarkUnreferencedBlobs(20, 100), 1);
   EXPECT_EQ(*store_->MarkUnreferencedBlobs(21, 100), 0);  // already marked
-  EXPECT_TRUE(store_->BeginBlobDeletion(20, 100)->empty());  // garbage since 20, not before
-  std::vector<StoredBlob> doomed = *store_->BeginBlobDeletion(25, 100);
+  EXPECT_TRUE(store_->BeginBlobDeletion(19, 100)->empty());  // garbage since 20, not before
+  std::vector<StoredBlob> doomed = *store_->BeginBlobDeletion(20, 100);
   ASSERT_EQ(Digests(doomed), std::vector<oci::Digest>{D('o')});
   EXPECT_EQ(doomed[0].size, 5);
   EXPECT_EQ(Digests(*store_->PendingBlobDeletions(10)), std::vector<oci::Digest>{D('o')});
@@ -77,8 +77,8 @@ TEST_P(MetadataStoreContract, ABlobUploadedAgainIsNoLongerGarbage) {
   EXPECT_TRUE(store_->BeginBlobDeletion(1000, 100)->empty());
   ASSERT_EQ(*store_->ExpireUnusedLinks(30, 100), 1);
   EXPECT_EQ(*store_->MarkUnreferencedBlobs(40, 100), 1);  // a new mark, from 40
-  EXPECT_TRUE(store_->BeginBlobDeletion(40, 100)->empty());
-  EXPECT_EQ(store_->BeginBlobDeletion(41, 100)->size(), 1u);
+  EXPECT_TRUE(store_->BeginBlobDeletion(39, 100)->empty());
+  EXPECT_EQ(store_->BeginBlobDeletion(40, 100)->size(), 1u);
 }
 
 TEST_P(MetadataStoreContract, LifecyclePoliciesAndPreviewsArePerRepository) {

@@ -341,7 +341,7 @@ class BlobCollector {
   // Records `now` as the time up to `limit` unreferenced blobs became garbage (those not yet
   // recorded); returns how many.
   virtual Result<int64_t> MarkUnreferencedBlobs(UnixSeconds now, size_t limit) = 0;
-  // In one transaction: up to `limit` blobs garbage since before `cutoff` and still garbage lose
+  // In one transaction: up to `limit` blobs garbage since `cutoff` or before and still garbage lose
   // their rows and get a tombstone. The caller deletes their bytes, then ends the deletion.
   virtual Result<std::vector<StoredBlob>> BeginBlobDeletion(UnixSeconds cutoff, size_t limit) = 0;
   // Tombstones whose deletion did not end (the collector stopped): to finish first.

@@ -29,9 +29,11 @@
 #include "auth/authenticator.h"
 #include "auth/authorizer.h"
 #include "iam/directory.h"
+#include "lifecycle/runner.h"
 #include "blob/fs/fs_blob_store.h"
 #include "blob/s3/s3_blob_store.h"
 #include "crypto/random.h"
+#include "gc/collector.h"
 #include "http/server.h"
 #include "server/background.h"
 #include "meta/cache/cached_store.h"
@@ -197,7 +199,22 @@ int Run(const Config& config) {
                                                .bearer_realm = external_url + "/v2/token",
                                                .bearer_service = token_service},
                        NowSeconds);
-  api::ecr::EcrApi ecr(store, **blobs, **authenticator, access, auditor, blocking, pulls, upload_locks,
+  lifecycle::Runner lifecycle_runner(store, NowSeconds);
+  gc::Collector collector(store, **blobs, config.gc_grace, NowSeconds);
+  metrics.AddCounterCallback("berth_lifecycle_runs_total", "Lifecycle policy runs, one per repository with a policy.",
+                             [&lifecycle_runner] { return static_cast<double>(lifecycle_runner.runs()); });
+  metrics.AddCounterCallback("berth_lifecycle_images_expired_total", "Images lifecycle policies expired.",
+                             [&lifecycle_runner] { return static_cast<double>(lifecycle_runner.images_expired()); });
+  metrics.AddCounterCallback("berth_gc_runs_total", "Garbage collections this node ran.",
+                             [&collector] { return static_cast<double>(collector.runs()); });
+  metrics.AddCounterCallback("berth_gc_blobs_deleted_total", "Blobs whose bytes garbage collection deleted.",
+                             [&collector] { return static_cast<double>(collector.blobs_deleted()); });
+  metrics.AddCounterCallback("berth_gc_bytes_reclaimed_total", "Bytes garbage collection reclaimed.",
+                             [&collector] { return static_cast<double>(collector.bytes_reclaimed()); });
+  metrics.AddCounterCallback("berth_gc_links_dropped_total",
+                             "Repository links to blobs no manifest used, dropped after the grace period.",
+                             [&collector] { return static_cast<double>(collector.links_dropped()); });
+  api::ecr::EcrApi ecr(store, **blobs, **authenticator, access, auditor, blocking, pulls, upload_locks, lifecycle_runner,
                        api::ecr::EcrApiOptions{.region = config.region,
                                                .account_id = *account_id,
                                                .external_url = external_url,
@@ -271,8 +288,26 @@ int Run(const Config& config) {
   }
   std::fflush(stdout);
 
-  Background background(io, blocking, store, api, pulls, metrics, NodeId(*port), config.upload_idle_timeout,
-                        NowSeconds);
+  Background background(io, blocking, store, pulls, metrics, NodeId(*port), NowSeconds);
+  // Uploads idle past their timeout are purged a few times per timeout (at most every minute),
+  // so a session outlives its timeout by at most a quarter of it.
+  background.AddLeasedJob("upload-purge",
+                          std::clamp<std::chrono::seconds>(config.upload_idle_timeout / 4, std::chrono::seconds(1),
+                                                           std::chrono::seconds(60)),
+                          [&api] {
+                            Result<size_t> purged = api.PurgeIdleUploads();
+                            if (!purged) {
+                              telemetry::LogWarn("purging idle uploads failed", {{"error", purged.error().message()}});
+                            } else if (*purged > 0) {
+                              telemetry::LogInfo("purged idle uploads", {{"count", *purged}});
+                            }
+                          });
+  background.AddLeasedJob("lifecycle", config.lifecycle_interval, [&lifecycle_runner] { lifecycle_runner.RunAll(); });
+  background.AddLeasedJob("gc", config.gc_interval, [&collector] {
+    if (Result<gc::CollectReport> r = collector.Collect(); !r) {
+      telemetry::LogWarn("garbage collection failed", {{"error", r.error().message()}});
+    }
+  });
   background.Start();
 
   asio::steady_timer drain_deadline(io);

@@ -9,75 +9,78 @@
 namespace berth::server {
 
 namespace asio = boost::asio;
+using std::chrono::seconds;
 
 Background::Background(asio::io_context& io, asio::thread_pool& pool, meta::MetadataStore& store,
-                       api::oci::OciApi& api, api::PullRecorder& pulls, telemetry::Metrics& metrics,
-                       std::string node_id, std::chrono::seconds upload_idle_timeout,
+                       api::PullRecorder& pulls, telemetry::Metrics& metrics, std::string node_id,
                        std::function<int64_t()> clock)
-    : purge_timer_(io),
+    : io_(io),
       flush_timer_(io),
       pool_(pool),
       store_(store),
-      api_(api),
       pulls_(pulls),
+      metrics_(metrics),
       node_id_(std::move(node_id)),
-      // A few times per idle timeout (at most every minute), so a session outlives its timeout
-      // by at most a quarter of it.
-      purge_interval_(std::clamp<std::chrono::seconds>(upload_idle_timeout / 4, std::chrono::seconds(1),
-                                                       std::chrono::seconds(60))),
-      clock_(std::move(clock)) {
-  metrics.AddGaugeCallback("berth_lease_held",
-                           "Whether this node holds the lease (1) for background work that runs once per cluster.",
-                           [this] { return holds_purge_lease_ ? 1.0 : 0.0; }, "lease=\"upload-purge\"");
+      clock_(std::move(clock)) {}
+
+void Background::AddLeasedJob(std::string lease, seconds interval, std::function<void()> run) {
+  Job& job = jobs_.emplace_back(io_, std::move(lease), interval, std::move(run));
+  job.tick = std::clamp(interval, seconds(1), seconds(30));
+  job.due = std::chrono::steady_clock::now() + std::min(interval, seconds(60));
+  metrics_.AddGaugeCallback("berth_lease_held",
+                            "Whether this node holds the lease (1) for background work that runs once per cluster.",
+                            [&job] { return job.held ? 1.0 : 0.0; }, "lease=\"" + job.lease + "\"");
 }
 
 void Background::Start() {
-  SchedulePurge();
+  for (Job& job : jobs_) ScheduleTick(job);
   ScheduleFlush();
 }
 
 void Background::Stop() {
-  purge_timer_.cancel();
+  for (Job& job : jobs_) job.timer.cancel();
   flush_timer_.cancel();
 }
 
 void Background::Finish() {
-  if (holds_purge_lease_.exchange(false)) (void)store_.ReleaseLease(kPurgeLease, node_id_);
+  for (Job& job : jobs_) {
+    if (job.held.exchange(false)) (void)store_.ReleaseLease(job.lease, node_id_);
+  }
   if (Status s = pulls_.Flush(store_); !s) telemetry::LogWarn("recording pull times failed");
 }
 
-void Background::SchedulePurge() {
-  purge_timer_.expires_after(purge_interval_);
-  purge_timer_.async_wait([this](boost::system::error_code ec) {
+void Background::ScheduleTick(Job& job) {
+  job.timer.expires_after(job.tick);
+  job.timer.async_wait([this, &job](boost::system::error_code ec) {
     if (ec) return;
-    asio::post(pool_, [this] { Purge(); });
-    SchedulePurge();
+    asio::post(pool_, [this, &job] { Tick(job); });
+    ScheduleTick(job);
   });
 }
 
-void Background::Purge() {
-  // Held for three intervals: a holder that misses two runs (it died) loses it.
-  Result<bool> held = store_.TryLease(kPurgeLease, node_id_, clock_(), 3 * purge_interval_.count());
+void Background::Tick(Job& job) {
+  // Held for three ticks: a holder that misses two (it died) loses it.
+  Result<bool> held = store_.TryLease(job.lease, node_id_, clock_(), 3 * job.tick.count());
   if (!held) {
-    telemetry::LogWarn("taking the upload-purge lease failed", {{"error", held.error().message()}});
+    telemetry::LogWarn("taking a lease failed", {{"lease", job.lease}, {"error", held.error().message()}});
     return;
   }
-  if (*held != holds_purge_lease_.exchange(*held)) {
-    telemetry::LogInfo(*held ? "took the upload-purge lease" : "another node holds the upload-purge lease",
-                       {{"node", node_id_}});
+  if (*held != job.held.exchange(*held)) {
+    telemetry::LogInfo(*held ? "took a lease" : "another node holds a lease", {{"lease", job.lease}, {"node", node_id_}});
   }
-  if (!*held) return;
-  Result<size_t> purged = api_.PurgeIdleUploads();
-  if (!purged) {
-    telemetry::LogWarn("purging idle uploads failed", {{"error", purged.error().message()}});
-  } else if (*purged > 0) {
-    telemetry::LogInfo("purged idle uploads", {{"count", *purged}});
+  if (!*held || job.running.exchange(true)) return;
+  // Only the tick that set `running` touches `due`.
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= job.due) {
+    job.due = now + job.interval;
+    job.run();
   }
+  job.running = false;
 }
 
 void Background::ScheduleFlush() {
   // Recorded pulls (lastRecordedPullTime) are written every few seconds, off the request path.
-  flush_timer_.expires_after(std::chrono::seconds(5));
+  flush_timer_.expires_after(seconds(5));
   flush_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     asio::post(pool_, [this] {

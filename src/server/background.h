@@ -1,11 +1,14 @@
 // server/background.h
 //
 // Work a node does besides answering requests, on timers, off the I/O threads:
-//   - upload expiry, which must run once per cluster: it runs under the metadata store's
-//     "upload-purge" lease, renewed on every run and given up at shutdown, so one node purges
-//     and another takes over within a few intervals when that one dies;
+//   - jobs that must run once per cluster, each under its own lease in the metadata store:
+//     upload expiry ("upload-purge"), lifecycle policies ("lifecycle") and garbage collection
+//     ("gc"). A job's lease is renewed on every tick (at most every 30 s) whether or not the job
+//     is due, and given up at shutdown, so another node takes over within a few ticks when the
+//     holder dies; the job runs when its interval has passed since its last run on this node,
+//     and never twice at once;
 //   - writing recorded pull times, which every node does for the pulls it served.
-// berth_lease_held{lease="..."} (1 or 0) shows which node holds a lease.
+// berth_lease_held{lease="..."} (1 or 0) shows which node holds which lease.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -14,9 +17,9 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <list>
 #include <string>
 
-#include "api/oci/oci_api.h"
 #include "api/pull_recorder.h"
 #include "meta/metadata_store.h"
 #include "telemetry/metrics.h"
@@ -27,9 +30,12 @@ class Background {
  public:
   // Every reference must outlive this object; `node_id` names this process in leases.
   Background(boost::asio::io_context& io, boost::asio::thread_pool& pool, meta::MetadataStore& store,
-             api::oci::OciApi& api, api::PullRecorder& pulls, telemetry::Metrics& metrics,
-             std::string node_id, std::chrono::seconds upload_idle_timeout,
+             api::PullRecorder& pulls, telemetry::Metrics& metrics, std::string node_id,
              std::function<int64_t()> clock);
+
+  // Adds a job run on the pool every `interval` (the first run after min(interval, 1 min)).
+  // Call before Start().
+  void AddLeasedJob(std::string lease, std::chrono::seconds interval, std::function<void()> run);
 
   void Start();
   // Cancels the timers; then (after the pool drained) Finish() gives the leases up and writes
@@ -37,23 +43,33 @@ class Background {
   void Stop();
   void Finish();
 
-  static constexpr const char* kPurgeLease = "upload-purge";
-
  private:
-  void SchedulePurge();
-  void ScheduleFlush();
-  void Purge();
+  struct Job {
+    Job(boost::asio::io_context& io, std::string lease_name, std::chrono::seconds every, std::function<void()> body)
+        : timer(io), lease(std::move(lease_name)), interval(every), run(std::move(body)) {}
+    boost::asio::steady_timer timer;
+    std::string lease;
+    std::chrono::seconds interval;
+    std::chrono::seconds tick{};
+    std::function<void()> run;
+    std::chrono::steady_clock::time_point due;
+    std::atomic<bool> held{false};
+    std::atomic<bool> running{false};
+  };
 
-  boost::asio::steady_timer purge_timer_;
+  void ScheduleTick(Job& job);
+  void Tick(Job& job);
+  void ScheduleFlush();
+
+  boost::asio::io_context& io_;
   boost::asio::steady_timer flush_timer_;
   boost::asio::thread_pool& pool_;
   meta::MetadataStore& store_;
-  api::oci::OciApi& api_;
   api::PullRecorder& pulls_;
+  telemetry::Metrics& metrics_;
   const std::string node_id_;
-  const std::chrono::seconds purge_interval_;
   std::function<int64_t()> clock_;
-  std::atomic<bool> holds_purge_lease_{false};
+  std::list<Job> jobs_;  // stable addresses
 };
 
 }  // namespace berth::server

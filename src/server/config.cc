@@ -33,6 +33,33 @@ Result<std::chrono::seconds> Seconds(std::string_view key, std::optional<std::st
   return std::chrono::seconds(*secs);
 }
 
+}  // namespace
+
+Result<std::chrono::seconds> ParseDuration(std::string_view key, std::string_view value, int64_t min, int64_t max) {
+  uint64_t unit = 1;
+  std::string_view digits = value;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      default: unit = 0; break;
+    }
+    if (unit != 0) digits.remove_suffix(1);
+    if (unit == 0) unit = 1;
+  }
+  std::optional<uint64_t> n = ParseUint64(digits);
+  if (!n || *n > static_cast<uint64_t>(max) || static_cast<int64_t>(*n * unit) < min ||
+      static_cast<int64_t>(*n * unit) > max) {
+    return Bad("--" + std::string(key) + " wants a duration such as 30s, 5m, 1h or 2d, from " + std::to_string(min) +
+               " to " + std::to_string(max) + " seconds; got '" + std::string(value.substr(0, 40)) + "'");
+  }
+  return std::chrono::seconds(*n * unit);
+}
+
+namespace {
+
 // Applies one setting; `value` is nullopt for a bare boolean flag.
 Status Apply(Config& c, std::string_view key, std::optional<std::string_view> value) {
   auto need = [&]() -> Result<std::string_view> {
@@ -126,6 +153,15 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
     std::optional<uint64_t> n = ParseUint64(v);
     if (!n || *n < 4096 || *n > (uint64_t{1} << 40)) return Bad("--audit-file-bytes wants a size from 4096 bytes to 1 TiB");
     c.audit_file_bytes = *n;
+  } else if (key == "lifecycle-interval") {
+    BERTH_ASSIGN(std::string_view v, need());
+    BERTH_ASSIGN(c.lifecycle_interval, ParseDuration(key, v, 1, 30 * 86400));
+  } else if (key == "gc-interval") {
+    BERTH_ASSIGN(std::string_view v, need());
+    BERTH_ASSIGN(c.gc_interval, ParseDuration(key, v, 1, 30 * 86400));
+  } else if (key == "gc-grace") {
+    BERTH_ASSIGN(std::string_view v, need());
+    BERTH_ASSIGN(c.gc_grace, ParseDuration(key, v, 0, 365 * 86400));
   } else if (key == "io-threads") {
     BERTH_ASSIGN(std::string_view v, need());
     std::optional<uint64_t> n = ParseUint64(v);

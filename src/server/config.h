@@ -43,7 +43,14 @@ struct Config {
   bool bearer = false;                        // --auth-mode bearer: the Docker token flow on /v2/
   bool audit = true;                          // the audit trail under <data_dir>/audit
   uint64_t audit_file_bytes = 32 << 20;        // rotate the trail's file past this size
+  std::chrono::seconds lifecycle_interval{24 * 3600};  // how often every lifecycle policy runs
+  std::chrono::seconds gc_interval{600};               // how often garbage is collected
+  std::chrono::seconds gc_grace{3600};  // unused this long before a link or a blob goes
 };
+
+// "90", "90s", "5m", "1h", "2d": seconds; kInvalidArgument naming `key` if it is not one of
+// these or lies outside [min, max].
+Result<std::chrono::seconds> ParseDuration(std::string_view key, std::string_view value, int64_t min, int64_t max);
 
 // Parses the arguments after "serve". kInvalidArgument with a message naming the bad flag.
 Result<Config> ParseServeArgs(const std::vector<std::string>& args);
@@ -56,6 +63,7 @@ inline constexpr std::string_view kServeUsage =
     "                   [--io-threads N] [--idle-timeout SECONDS] [--io-timeout SECONDS]\n"
     "                   [--region REGION] [--account-id 12DIGITS] [--external-url URL]\n"
     "                   [--token-ttl SECONDS] [--drain-timeout SECONDS]\n"
-    "                   [--auth-mode basic|bearer] [--no-audit] [--audit-file-bytes N]\n";
+    "                   [--auth-mode basic|bearer] [--no-audit] [--audit-file-bytes N]\n"
+    "                   [--lifecycle-interval DURATION] [--gc-interval DURATION] [--gc-grace DURATION]\n";
 
 }  // namespace berth::server

@@ -40,6 +40,23 @@ TEST(Config, AuthModeAndTheAuditTrail) {
   EXPECT_FALSE(ParseServeArgs({"--audit-file-bytes", "10"}));
 }
 
+TEST(Config, LifecycleAndCollectionDurations) {
+  Config c = *ParseServeArgs({});
+  EXPECT_EQ(c.lifecycle_interval.count(), 86400);
+  EXPECT_EQ(c.gc_grace.count(), 3600);
+  c = *ParseServeArgs({"--lifecycle-interval", "2s", "--gc-interval=5m", "--gc-grace", "0"});
+  EXPECT_EQ(c.lifecycle_interval.count(), 2);
+  EXPECT_EQ(c.gc_interval.count(), 300);
+  EXPECT_EQ(c.gc_grace.count(), 0);
+  EXPECT_EQ(ParseServeArgs({"--gc-grace", "2d"})->gc_grace.count(), 172800);
+  EXPECT_EQ(ParseServeArgs({"--gc-interval", "1h"})->gc_interval.count(), 3600);
+  for (const char* bad : {"0", "5x", "", "m", "-1s", "99999999999999999999", "31d"}) {
+    Result<Config> r = ParseServeArgs({"--lifecycle-interval", bad});
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("--lifecycle-interval"), std::string::npos);
+  }
+}
+
 TEST(Config, RejectsNonsenseWithTheFlagNamed) {
   for (const std::vector<std::string>& bad :
        {std::vector<std::string>{"--listen", "nope"}, {"--listen", "a:99999"}, {"--bogus", "1"},

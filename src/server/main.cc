@@ -6,16 +6,21 @@
 #include "server/app.h"
 #include "server/backup.h"
 #include "server/config.h"
+#include "server/maintenance.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::fputs("berth: a container registry\n\ncommands:\n  serve    run the registry\n"
                "  backup   copy a data directory while it serves\n"
+               "  gc       collect garbage in a data directory once\n"
+               "  fsck     check (and repair) a data directory's blobs\n"
                "  version  print the version\n\n",
                stdout);
     std::fputs(berth::server::kServeUsage.data(), stdout);
     std::fputs(berth::server::kBackupUsage.data(), stdout);
+    std::fputs(berth::server::kGcUsage.data(), stdout);
+    std::fputs(berth::server::kFsckUsage.data(), stdout);
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "version" || args[0] == "--version") {
@@ -23,6 +28,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "backup") return berth::server::RunBackup({args.begin() + 1, args.end()});
+  if (args[0] == "gc") return berth::server::RunGc({args.begin() + 1, args.end()});
+  if (args[0] == "fsck") return berth::server::RunFsck({args.begin() + 1, args.end()});
   if (args[0] != "serve") {
     std::fprintf(stderr, "berth: unknown command %s\n", args[0].c_str());
     return 2;

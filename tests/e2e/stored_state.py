@@ -45,6 +45,10 @@ for (digest,) in query("SELECT digest FROM blobs"):
     hexd = digest.split(":")[1]
     if blobstore.blob_bytes(hexd) is None:
         problems.append(f"metadata names {digest} but the blob store lacks it")
+# No manifest may outlive a blob it names (garbage collection must never take one).
+for digest, child in query("SELECT m.digest, r.child FROM manifest_refs r JOIN manifests m ON m.id = r.manifest_id "
+                           "LEFT JOIN blobs b ON b.digest = r.child WHERE r.kind = 0 AND b.digest IS NULL"):
+    problems.append(f"manifest {digest} names blob {child}, which the metadata no longer knows")
 for hexd, content in blobstore.all_blobs():
     if hashlib.sha256(content).hexdigest() != hexd:
         problems.append(f"stored blob sha256:{hexd} does not hash to its name")

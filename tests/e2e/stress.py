@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Concurrent clients racing over a small set of repositories, blobs, manifests and tags through
 both APIs: uploads (monolithic and chunked), mounts, manifest and index pushes, tag moves,
-deletes of tags, manifests, blobs and whole repositories, and ECR reads and writes.
+deletes of tags, manifests, blobs and whole repositories, ECR reads and writes, and lifecycle
+policies, while the server runs lifecycle and garbage collection every second or two.
 
 Every answer must be a non-5xx one; every blob or manifest served must hash to its digest. The
 caller checks the stores afterwards (stress.sh).
@@ -38,6 +39,7 @@ class Shared:
         rng = random.Random(seed)
         self.blobs = [rng.randbytes(rng.choice([1, 4096, 70000, 300000])) for _ in range(6)]
         self.config = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
+        self.churn_blobs = [rng.randbytes(rng.choice([10, 5000, 90000])) for _ in range(40)]
         self.manifests = []
         for i in range(4):
             layers = rng.sample(self.blobs, rng.randint(1, 3))
@@ -98,6 +100,11 @@ class Worker(threading.Thread):
                 self.conn = None
                 if attempt == 1:
                     raise
+        # A blob garbage collection deleted while it was being uploaded again: the push fails
+        # cleanly with 503 and the client uploads again (what the collector promises).
+        if resp.status == 503 and b"garbage-collected" in data:
+            self.shared.note(op, "503 collected")
+            return resp, data
         self.shared.note(op, resp.status)
         if resp.status >= 500:
             self.shared.fail(f"{op}: {method} {path} -> {resp.status} {data[:200]!r}")
@@ -144,6 +151,23 @@ class Worker(threading.Thread):
             body, media_type = self.rng.choice(self.shared.manifests), OCI_MANIFEST
         ref = self.rng.choice(TAGS + [sha256(body)])
         self.request("put-manifest", "PUT", f"/v2/{repo}/manifests/{ref}", body, {"Content-Type": media_type})
+
+    def churn(self):
+        # Blobs of a larger pool come and go: uploaded, used by an image that is deleted soon after,
+        # garbage between uses, so collections delete them while other workers push them again.
+        repo = self.rng.choice(REPOS)
+        blob = self.rng.choice(self.shared.churn_blobs)
+        resp, _ = self.request("churn-upload", "POST", f"/v2/{repo}/blobs/uploads/?digest={sha256(blob)}", blob)
+        if resp.status != 201 or self.rng.random() < 0.3:
+            return
+        doc = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                          "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                     "digest": sha256(blob), "size": len(blob)},
+                          "layers": []}).encode()
+        resp, _ = self.request("churn-manifest", "PUT", f"/v2/{repo}/manifests/{sha256(doc)}", doc,
+                               {"Content-Type": OCI_MANIFEST})
+        if resp.status == 201 and self.rng.random() < 0.7:
+            self.request("churn-delete", "DELETE", f"/v2/{repo}/manifests/{sha256(doc)}")
 
     def get_manifest(self):
         repo = self.rng.choice(REPOS)
@@ -195,6 +219,8 @@ class Worker(threading.Thread):
         except ClientError as e:
             status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             self.shared.note("ecr-layer-upload", f"{status} {e.response.get('Error', {}).get('Code')}")
+            if status == 503 and "garbage-collected" in str(e):
+                return
             if status >= 500:
                 self.shared.fail(f"ecr layer upload to {repo}: {status} {e}")
 
@@ -224,12 +250,22 @@ class Worker(threading.Thread):
         elif what == 7:
             self.ecr_call("put_image_tag_mutability", repositoryName=repo,
                           imageTagMutability=self.rng.choice(["MUTABLE", "MUTABLE", "IMMUTABLE"]))
+        elif what == 8 and self.rng.random() < 0.3:
+            # Lifecycle runs (on put and every few seconds) race with everything else.
+            self.ecr_call("put_lifecycle_policy", repositoryName=repo, lifecyclePolicyText=json.dumps(
+                {"rules": [{"rulePriority": 1, "description": "the stress test keeps one untagged image",
+                            "selection": {"tagStatus": "untagged", "countType": "imageCountMoreThan",
+                                          "countNumber": 1}, "action": {"type": "expire"}},
+                           {"rulePriority": 2, "description": "and the newest two of the tagged ones",
+                            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 2},
+                            "action": {"type": "expire"}}]}))
         else:
             self.ecr_call("describe_repositories")
 
     def run(self):
         ops = [self.upload] * 6 + [self.mount] * 2 + [self.get_blob] * 2 + [self.put_manifest] * 5 + \
-              [self.get_manifest] * 3 + [self.delete] * 2 + [self.listing] + [self.ecr_operation] * 3
+              [self.get_manifest] * 3 + [self.delete] * 2 + [self.listing] + [self.ecr_operation] * 3 + \
+              [self.churn] * 3
         try:
             while time.time() < self.deadline:
                 self.rng.choice(ops)()

@@ -4,7 +4,9 @@
 # afterwards a sound database that agrees with the blob store (files or S3). BERTH_STRESS_SECONDS and
 # BERTH_STRESS_SEED vary it.
 source "$(dirname "$0")/lib.sh"
-berth_start --log-level warn
+# Lifecycle runs and garbage collection as often as they go, with a grace period shorter than a
+# push: the collector races every upload, mount and manifest push.
+berth_start --log-level warn --lifecycle-interval 2s --gc-interval 1s --gc-grace 1s
 export AWS_DATA_PATH="$ROOT/tests/aws-data" AWS_CONFIG_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 if python3 "$(dirname "$0")/stress.py" "$BERTH_URL" "$AK" "$SK" --seconds "${BERTH_STRESS_SECONDS:-15}" \
   --seed "${BERTH_STRESS_SEED:-20261127}" \
@@ -14,6 +16,14 @@ else
   fail "concurrent clients"
 fi
 cat "$WORK/stress.log"
+collected=0 expired=0
+for port in "${BERTH_NODE_PORTS[@]}"; do
+  metrics=$(curl -s -u "$AK:$SK" "http://127.0.0.1:$port/metrics")
+  collected=$((collected + $(awk '$1 == "berth_gc_blobs_deleted_total" {print $2}' <<<"$metrics")))
+  expired=$((expired + $(awk '$1 == "berth_lifecycle_images_expired_total" {print $2}' <<<"$metrics")))
+done
+echo "during the race: $collected blobs collected, $expired images expired by lifecycle policies"
+check "garbage collection ran during the race" test "$collected" -gt 0
 berth_stop
 
 python3 "$ROOT/tests/e2e/stored_state.py" >"$BODY" 2>&1 || true

@@ -70,9 +70,9 @@ std::string_view StringMember(const json::object& o, std::string_view key) {
 
 EcrApi::EcrApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
                AccessControl& access, Auditor& auditor, boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
-               EcrApiOptions options, std::function<int64_t()> clock)
+               lifecycle::Runner& lifecycle, EcrApiOptions options, std::function<int64_t()> clock)
     : meta_(meta), blobs_(blobs), authenticator_(authenticator), access_(access), auditor_(auditor), blocking_(blocking), pulls_(pulls),
-      upload_locks_(upload_locks), options_(std::move(options)), clock_(std::move(clock)) {}
+      upload_locks_(upload_locks), lifecycle_(lifecycle), options_(std::move(options)), clock_(std::move(clock)) {}
 
 http::Task<http::Response> EcrApi::Handle(http::Request& req) {
   AuditRecord audit{.source = "ecr.amazonaws.com", .name = "Unknown"};
@@ -176,6 +176,11 @@ http::Task<EcrApi::Output> EcrApi::Dispatch(std::string_view op, const Call& cal
   if (op == "PutRegistryPolicy") co_return co_await PutRegistryPolicy(call);
   if (op == "GetRegistryPolicy") co_return co_await GetRegistryPolicy(call);
   if (op == "DeleteRegistryPolicy") co_return co_await DeleteRegistryPolicy(call);
+  if (op == "PutLifecyclePolicy") co_return co_await PutLifecyclePolicy(call);
+  if (op == "GetLifecyclePolicy") co_return co_await GetLifecyclePolicy(call);
+  if (op == "DeleteLifecyclePolicy") co_return co_await DeleteLifecyclePolicy(call);
+  if (op == "StartLifecyclePolicyPreview") co_return co_await StartLifecyclePolicyPreview(call);
+  if (op == "GetLifecyclePolicyPreview") co_return co_await GetLifecyclePolicyPreview(call);
   co_return Fail(Code::kUnimplemented,
                  std::string(op) + " is not supported by this registry yet", "UnsupportedOperationException");
 }

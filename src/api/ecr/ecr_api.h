@@ -26,6 +26,7 @@
 #include "auth/authenticator.h"
 #include "blob/blob_store.h"
 #include "http/message.h"
+#include "lifecycle/runner.h"
 #include "meta/metadata_store.h"
 
 namespace berth::api::ecr {
@@ -49,7 +50,7 @@ class EcrApi {
   // Every reference must outlive this object.
   EcrApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
          AccessControl& access, Auditor& auditor, boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
-         EcrApiOptions options, std::function<int64_t()> clock);
+         lifecycle::Runner& lifecycle, EcrApiOptions options, std::function<int64_t()> clock);
 
   http::Task<http::Response> Handle(http::Request& request);
 
@@ -107,6 +108,16 @@ class EcrApi {
   Task<Output> GetRegistryPolicy(const Call& call);
   Task<Output> DeleteRegistryPolicy(const Call& call);
 
+  // lifecycle.cc
+  Task<Output> PutLifecyclePolicy(const Call& call);
+  Task<Output> GetLifecyclePolicy(const Call& call);
+  Task<Output> DeleteLifecyclePolicy(const Call& call);
+  Task<Output> StartLifecyclePolicyPreview(const Call& call);
+  Task<Output> GetLifecyclePolicyPreview(const Call& call);
+  static Status ValidateLifecyclePolicy(std::string_view text);
+  Result<meta::LifecyclePolicyRecord> StoredLifecyclePolicy(const meta::RepositoryRecord& r);
+  boost::json::object LifecyclePolicyJson(const meta::RepositoryRecord& r, const meta::LifecyclePolicyRecord& p) const;
+
   // An upload of `repo`, locked for writing (UploadNotFoundException otherwise).
   struct LockedUpload {
     UploadLocks::Guard guard;
@@ -132,6 +143,7 @@ class EcrApi {
   boost::asio::thread_pool& blocking_;
   PullRecorder& pulls_;
   UploadLocks& upload_locks_;
+  lifecycle::Runner& lifecycle_;
   const EcrApiOptions options_;
   std::function<int64_t()> clock_;
 };

@@ -89,7 +89,7 @@ Result<int64_t> SqlStore<Db>::MarkUnreferencedBlobs(UnixSeconds now, size_t limi
 template <class Db>
 Result<std::vector<StoredBlob>> SqlStore<Db>::BeginBlobDeletion(UnixSeconds cutoff, size_t limit) {
   return Write([&](Connection& c) -> Result<std::vector<StoredBlob>> {
-    BERTH_ASSIGN(Statement st, c.Prepare("SELECT b.digest, b.size FROM blobs b WHERE b.unreferenced_since < ? AND "
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT b.digest, b.size FROM blobs b WHERE b.unreferenced_since <= ? AND "
                                          BERTH_BLOB_UNUSED " LIMIT ?"));
     st.Bind(1, cutoff).Bind(2, static_cast<int64_t>(std::min(limit, kCollectBatch)));
     std::vector<StoredBlob> out;

@@ -171,8 +171,10 @@ class SqlStore final : public MetadataStore {
   }
 
   static Status Link(Connection& c, RepositoryId repo, std::string_view digest, UnixSeconds now) {
+    // A link made again (an upload or mount of what the repository holds) starts its grace anew.
     BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO repository_blobs(repo_id, digest, linked_at) "
-                                         "VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
+                                         "VALUES(?, ?, ?) ON CONFLICT(repo_id, digest) DO UPDATE SET "
+                                         "linked_at=excluded.linked_at"));
     return st.Bind(1, repo).Bind(2, digest).Bind(3, now).Run();
   }
 
