@@ -13,7 +13,9 @@ Result<std::vector<PlannedImage>> Runner::Preview(meta::RepositoryId repo, const
     BERTH_ASSIGN(std::vector<meta::ImageRecord> page, store_.ListImages(repo, after, 1000));
     for (meta::ImageRecord& image : page) {
       Node node{.image = {.digest = image.digest.str(), .tags = std::move(image.tags), .pushed_at = image.pushed_at,
-                          .last_pulled_at = image.last_pulled_at}};
+                          .last_pulled_at = image.last_pulled_at,
+                          .storage = image.archived_at ? StorageClass::kArchive : StorageClass::kStandard,
+                          .archived_at = image.archived_at, .activated_at = image.activated_at}};
       if (image.subject) node.subject = image.subject->str();
       nodes.push_back(std::move(node));
     }
@@ -33,7 +35,8 @@ Result<std::vector<PlannedImage>> Runner::Preview(meta::RepositoryId repo, const
   for (const PlannedAction& a : Plan(policy, nodes, index_children, clock_())) {
     Image& image = nodes[a.image].image;
     out.push_back({.digest = image.digest, .tags = image.tags, .pushed_at = image.pushed_at,
-                   .rule_priority = a.rule_priority, .action = a.action, .follows = a.follows});
+                   .storage = image.storage, .rule_priority = a.rule_priority, .action = a.action,
+                   .follows = a.follows});
   }
   return out;
 }
@@ -46,13 +49,20 @@ Result<RunReport> Runner::Run(meta::RepositoryId repo, std::string_view repo_nam
   ++runs_;
   RunReport report{.planned = plan.size()};
   for (const PlannedImage& image : plan) {
-    if (image.action != ActionType::kExpire) {
-      ++report.skipped;
-      telemetry::LogInfo("lifecycle transition skipped: the archive storage class is not available yet",
-                         {{"repository", repo_name}, {"digest", image.digest}, {"rule", image.rule_priority}});
+    BERTH_ASSIGN(oci::Digest digest, oci::Digest::Parse(image.digest));
+    if (image.action == ActionType::kTransition) {
+      BERTH_ASSIGN(bool archived, store_.SetStorageClass(repo, digest, true, clock_()));
+      if (!archived) {
+        ++report.skipped;
+        continue;
+      }
+      ++report.archived;
+      ++images_archived_;
+      telemetry::LogInfo("lifecycle archived image", {{"repository", repo_name},
+                                                      {"digest", image.digest},
+                                                      {"rule", image.rule_priority}});
       continue;
     }
-    BERTH_ASSIGN(oci::Digest digest, oci::Digest::Parse(image.digest));
     BERTH_ASSIGN(meta::ExpireOutcome outcome, store_.ExpireImage(repo, digest, image.tags));
     if (outcome != meta::ExpireOutcome::kExpired) {
       ++report.skipped;
@@ -73,6 +83,7 @@ Result<RunReport> Runner::Run(meta::RepositoryId repo, std::string_view repo_nam
     telemetry::LogInfo("lifecycle run", {{"repository", repo_name},
                                          {"planned", report.planned},
                                          {"expired", report.expired},
+                                         {"archived", report.archived},
                                          {"skipped", report.skipped}});
   }
   return report;
@@ -95,6 +106,7 @@ RunReport Runner::RunAll() {
       }
       total.planned += r->planned;
       total.expired += r->expired;
+      total.archived += r->archived;
       total.skipped += r->skipped;
     }
     if (targets->size() < 100) return total;

@@ -4,8 +4,7 @@
 // and a run (doing it). Both load the repository's images and their relations and call the
 // pure Plan(); a run then expires image by image, each only if it is still as evaluated
 // (meta::LifecycleStore::ExpireImage), so a tag pushed meanwhile saves its image. Every action
-// is logged. Transitions to the archive storage class are planned and previewed but not yet
-// carried out by runs (they are logged as skipped).
+// is logged. A transition moves the image to the archive storage class (SetStorageClass).
 //
 // Thread-safe; blocking (run it on the blocking pool).
 #pragma once
@@ -26,6 +25,7 @@ struct PlannedImage {
   std::string digest;
   std::vector<std::string> tags;
   int64_t pushed_at = 0;
+  StorageClass storage = StorageClass::kStandard;
   int64_t rule_priority = 0;
   ActionType action = ActionType::kExpire;
   bool follows = false;
@@ -34,7 +34,8 @@ struct PlannedImage {
 struct RunReport {
   size_t planned = 0;
   size_t expired = 0;
-  size_t skipped = 0;  // changed since evaluated, or a transition
+  size_t archived = 0;
+  size_t skipped = 0;  // changed since evaluated, or gone
 };
 
 class Runner {
@@ -51,12 +52,14 @@ class Runner {
   RunReport RunAll();
 
   uint64_t images_expired() const { return images_expired_; }
+  uint64_t images_archived() const { return images_archived_; }
   uint64_t runs() const { return runs_; }
 
  private:
   meta::MetadataStore& store_;
   std::function<int64_t()> clock_;
   std::atomic<uint64_t> images_expired_{0};
+  std::atomic<uint64_t> images_archived_{0};
   std::atomic<uint64_t> runs_{0};
 };
 

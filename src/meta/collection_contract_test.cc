@@ -1,4 +1,4 @@
-// The MetadataStoreContract tests of lifecycle policies and blob garbage collection (each
+// The MetadataStoreContract tests of lifecycle policies, archive, pull times and blob garbage collection (each
 // engine instantiates the suite; see metadata_store_contract.h).
 #include "meta/metadata_store_contract.h"
 
@@ -133,6 +133,66 @@ TEST_P(MetadataStoreContract, ImagesExpireOnlyAsEvaluated) {
   EXPECT_EQ(*store_->ExpireImage(repo_, D('m'), {"v1"}), ExpireOutcome::kExpired);
   EXPECT_EQ(*store_->ExpireImage(repo_, D('m'), {"v1"}), ExpireOutcome::kGone);
   EXPECT_TRUE(store_->ListTags(repo_, "", 10)->empty());
+}
+
+}  // namespace
+}  // namespace berth::meta
+
+namespace berth::meta {
+namespace {
+
+TEST_P(MetadataStoreContract, ArchivedImagesAreListedButNotServedUntilRestored) {
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  std::string tag = "v1";
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), &tag, 1).has_value());
+  EXPECT_FALSE(*store_->SetStorageClass(repo_, D('x'), true, 5));
+  ASSERT_TRUE(*store_->SetStorageClass(repo_, D('m'), true, 5));
+  EXPECT_TRUE((*store_->GetManifest(repo_, nullptr, &tag))->archived);
+  const oci::Digest m = D('m');
+  EXPECT_TRUE((*store_->GetManifest(repo_, &m, nullptr))->archived);
+  std::optional<ImageRecord> image = *store_->FindImage(repo_, D('m'));
+  EXPECT_EQ(image->archived_at, 5);
+  EXPECT_FALSE(image->activated_at.has_value());
+  ASSERT_TRUE(*store_->SetStorageClass(repo_, D('m'), true, 6));  // already archived: unchanged
+  EXPECT_EQ((*store_->FindImage(repo_, D('m')))->archived_at, 5);
+  ASSERT_TRUE(*store_->SetStorageClass(repo_, D('m'), false, 7));
+  image = *store_->FindImage(repo_, D('m'));
+  EXPECT_FALSE(image->archived_at.has_value());
+  EXPECT_EQ(image->activated_at, 7);
+  EXPECT_FALSE((*store_->GetManifest(repo_, nullptr, &tag))->archived);
+  // A push of an archived image restores it.
+  ASSERT_TRUE(*store_->SetStorageClass(repo_, D('m'), true, 8));
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), nullptr, 9).has_value());
+  image = *store_->FindImage(repo_, D('m'));
+  EXPECT_FALSE(image->archived_at.has_value());
+  EXPECT_EQ(image->activated_at, 9);
+}
+
+TEST_P(MetadataStoreContract, PullTimesAreRecordedAboutOnceADay) {
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), nullptr, 1).has_value());
+  ASSERT_TRUE(store_->RecordPull(repo_, D('m'), 1000).has_value());
+  ASSERT_TRUE(store_->RecordPull(repo_, D('m'), 2000).has_value());
+  EXPECT_EQ((*store_->FindImage(repo_, D('m')))->last_pulled_at, 1000);
+  ASSERT_TRUE(store_->RecordPull(repo_, D('m'), 1000 + 86400).has_value());
+  EXPECT_EQ((*store_->FindImage(repo_, D('m')))->last_pulled_at, 1000 + 86400);
+}
+
+TEST_P(MetadataStoreContract, PullTimeExclusionsAreASetWithALimit) {
+  const std::string a = "arn:aws:iam::123456789012:user/scanner", b = "arn:aws:iam::123456789012:role/backup";
+  ASSERT_TRUE(store_->AddPullTimeExclusion(a, 10, 2).has_value());
+  EXPECT_EQ(store_->AddPullTimeExclusion(a, 11, 2).error().code(), Code::kAlreadyExists);
+  ASSERT_TRUE(store_->AddPullTimeExclusion(b, 12, 2).has_value());
+  EXPECT_EQ(store_->AddPullTimeExclusion("arn:aws:iam::123456789012:user/x", 13, 2).error().code(),
+            Code::kResourceExhausted);
+  auto listed = *store_->ListPullTimeExclusions();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0], std::make_pair(b, int64_t{12}));
+  EXPECT_TRUE(*store_->RemovePullTimeExclusion(b));
+  EXPECT_FALSE(*store_->RemovePullTimeExclusion(b));
+  EXPECT_EQ(store_->ListPullTimeExclusions()->size(), 1u);
 }
 
 }  // namespace

@@ -48,6 +48,7 @@ struct ManifestRecord {
   oci::Digest digest;
   std::string media_type;
   std::string payload;  // byte-exact, as pushed
+  bool archived = false;  // in the archive storage class: not served until restored
 };
 
 // What a pushed manifest refers to, already parsed and validated by oci::ParseManifest.
@@ -240,6 +241,8 @@ struct ImageRecord {
   std::optional<UnixSeconds> last_pulled_at;
   std::optional<oci::Digest> subject;
   std::vector<std::string> tags;  // sorted
+  std::optional<UnixSeconds> archived_at;   // set while archived
+  std::optional<UnixSeconds> activated_at;  // last restored from the archive
 };
 
 // Images (manifests with their tags) of a repository, and registry settings.
@@ -257,7 +260,17 @@ class ImageCatalog {
                                                        const oci::Digest& digest) = 0;
   // Whether an index in the repository lists `digest` as a child.
   virtual Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) = 0;
+  // Records a pull as lastRecordedPullTime unless one was recorded in the day before `now`.
   virtual Status RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) = 0;
+  // Moves the image to the archive storage class (`archive`) or back; a push of an archived
+  // manifest restores it too. False if the image does not exist.
+  virtual Result<bool> SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive,
+                                       UnixSeconds now) = 0;
+  // Principals whose pulls do not update lastRecordedPullTime. kAlreadyExists if present,
+  // kResourceExhausted past `max`.
+  virtual Status AddPullTimeExclusion(std::string_view principal_arn, UnixSeconds now, size_t max) = 0;
+  virtual Result<bool> RemovePullTimeExclusion(std::string_view principal_arn) = 0;
+  virtual Result<std::vector<std::pair<std::string, UnixSeconds>>> ListPullTimeExclusions() = 0;
   virtual Result<std::optional<std::string>> GetSetting(std::string_view name) = 0;
   virtual Status PutSetting(std::string_view name, std::string_view value) = 0;
 };

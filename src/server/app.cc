@@ -205,6 +205,8 @@ int Run(const Config& config) {
                              [&lifecycle_runner] { return static_cast<double>(lifecycle_runner.runs()); });
   metrics.AddCounterCallback("berth_lifecycle_images_expired_total", "Images lifecycle policies expired.",
                              [&lifecycle_runner] { return static_cast<double>(lifecycle_runner.images_expired()); });
+  metrics.AddCounterCallback("berth_lifecycle_images_archived_total", "Images lifecycle policies moved to the archive.",
+                             [&lifecycle_runner] { return static_cast<double>(lifecycle_runner.images_archived()); });
   metrics.AddCounterCallback("berth_gc_runs_total", "Garbage collections this node ran.",
                              [&collector] { return static_cast<double>(collector.runs()); });
   metrics.AddCounterCallback("berth_gc_blobs_deleted_total", "Blobs whose bytes garbage collection deleted.",

@@ -3,7 +3,8 @@
 # run that expires exactly what the preview said (an index with its children and its signature
 # included, a protected image kept), then online garbage collection: the expired images' own
 # blobs leave the blob store after the grace period, a layer a kept image shares stays, and every
-# kept image is served byte for byte. On the embedded store, `berth gc` and `berth fsck` too.
+# kept image is served byte for byte. The archive storage class (by hand and by a lifecycle
+# transition), pull times and their exclusions. On the embedded store, `berth gc` and `berth fsck`.
 source "$(dirname "$0")/lib.sh"
 berth_start --gc-interval 1s --gc-grace 2s
 aws_admin
@@ -117,6 +118,63 @@ check "reclaimed bytes counted in /metrics" test "$(metric_sum berth_gc_bytes_re
 admin ecr delete-lifecycle-policy --repository-name "$REPO" >"$WORK/delete.json"
 check "delete returns the policy" test "$(jq -r .lifecyclePolicyText "$WORK/delete.json")" = "$POLICY"
 expect_aws_error LifecyclePolicyNotFoundException "does not exist" admin ecr get-lifecycle-policy --repository-name "$REPO"
+
+# --- the archive storage class ---------------------------------------------------------------------
+A=life/arch
+admin ecr create-repository --repository-name "$A" >/dev/null
+for n in a1 a2 a3 pt; do python3 "$CLIENT" push "$BERTH_URL" "$AK" "$SK" "$A" "$n" "$n" >>"$WORK/images"; sleep 1; done
+admin ecr update-image-storage-class --repository-name "$A" --image-id imageTag=a3 --target-storage-class ARCHIVE >"$WORK/arch.json"
+check "archived" test "$(jq -r .imageStatus "$WORK/arch.json")" = ARCHIVED
+admin ecr describe-images --repository-name "$A" --image-ids imageTag=a3 >"$WORK/arch-d.json"
+check "described as archived, with the time" test "$(jq -r '.imageDetails[0] | "\(.imageStatus) \(.lastArchivedAt | type)"' "$WORK/arch-d.json")" = "ARCHIVED number"
+req GET "/v2/$A/manifests/a3"
+expect_error 404 MANIFEST_UNKNOWN "an archived image is not served"
+check "the error names the archive" grep -q "archive" "$BODY"
+admin ecr batch-get-image --repository-name "$A" --image-ids imageTag=a3 >"$WORK/arch-b.json"
+check "batch-get-image says it is archived" grep -q "archived" <(jq -r '.failures[0].failureReason' "$WORK/arch-b.json")
+check "list-images filters by imageStatus" test "$(admin ecr list-images --repository-name "$A" --filter imageStatus=ARCHIVED | jq -r '.imageIds[0].imageTag')" = a3
+admin ecr update-image-storage-class --repository-name "$A" --image-id imageTag=a3 --target-storage-class STANDARD >"$WORK/arch.json"
+check "restored" test "$(jq -r .imageStatus "$WORK/arch.json")" = ACTIVE
+check "a restored image is served whole" python3 "$CLIENT" verify "$BERTH_URL" "$AK" "$SK" "$A" "$(digest a3)"
+check "restored: lastActivatedAt" test "$(admin ecr describe-images --repository-name "$A" --image-ids imageTag=a3 | jq -r '.imageDetails[0] | "\(.imageStatus) \(.lastActivatedAt | type)"')" = "ACTIVE number"
+expect_aws_error ImageNotFoundException "does not exist" admin ecr update-image-storage-class --repository-name "$A" \
+  --image-id imageTag=nope --target-storage-class ARCHIVE
+# A lifecycle rule that archives: all but the newest "a" image.
+ARCHIVE_POLICY='{"rules":[{"rulePriority":1,"description":"archive all but the newest a image","selection":{"tagStatus":"tagged","tagPrefixList":["a"],"countType":"imageCountMoreThan","countNumber":1},"action":{"type":"transition","targetStorageClass":"archive"}}]}'
+admin ecr start-lifecycle-policy-preview --repository-name "$A" --lifecycle-policy-text "$ARCHIVE_POLICY" >/dev/null
+admin ecr wait lifecycle-policy-preview-complete --repository-name "$A"
+admin ecr get-lifecycle-policy-preview --repository-name "$A" >"$WORK/arch-p.json"
+check "the preview transitions a1 and a2" test "$(jq -c '[.previewResults[] | [.imageTags[0], .action.type, .action.targetStorageClass]] | sort' "$WORK/arch-p.json")" = '[["a1","TRANSITION","ARCHIVE"],["a2","TRANSITION","ARCHIVE"]]'
+check "the summary counts transitions" test "$(jq -c '.summary.transitioningImageTotalCounts' "$WORK/arch-p.json")" = '[{"targetStorageClass":"ARCHIVE","imageTotalCount":2}]'
+admin ecr put-lifecycle-policy --repository-name "$A" --lifecycle-policy-text "$ARCHIVE_POLICY" >/dev/null
+for _ in $(seq 50); do
+  [ "$(admin ecr list-images --repository-name "$A" --filter imageStatus=ARCHIVED | jq '.imageIds | length')" = 2 ] && break
+  sleep 0.2
+done
+check "the run archived a1 and a2" test "$(admin ecr list-images --repository-name "$A" --filter imageStatus=ARCHIVED | jq -c '[.imageIds[].imageTag] | sort')" = '["a1","a2"]'
+sleep 3  # past the grace period: the collector must keep what archived images use
+admin ecr update-image-storage-class --repository-name "$A" --image-id imageTag=a1 --target-storage-class STANDARD >/dev/null
+check "an archived image's blobs outlive the collector" python3 "$CLIENT" verify "$BERTH_URL" "$AK" "$SK" "$A" "$(digest a1)"
+
+# --- pull times and their exclusions -----------------------------------------------------------------
+SCANNER_ARN=$(admin iam create-user --user-name scanner | jq -r .User.Arn)
+admin iam attach-user-policy --user-name scanner --policy-arn arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly
+admin iam create-access-key --user-name scanner >"$WORK/scanner.json"
+SCANNER_AK=$(jq -r .AccessKey.AccessKeyId "$WORK/scanner.json")
+SCANNER_SK=$(jq -r .AccessKey.SecretAccessKey "$WORK/scanner.json")
+admin ecr register-pull-time-update-exclusion --principal-arn "$SCANNER_ARN" >"$WORK/excl.json"
+check "exclusion registered" test "$(jq -r '"\(.principalArn) \(.createdAt | type)"' "$WORK/excl.json")" = "$SCANNER_ARN number"
+expect_aws_error ExclusionAlreadyExistsException "already" admin ecr register-pull-time-update-exclusion --principal-arn "$SCANNER_ARN"
+check "exclusions listed" test "$(admin ecr list-pull-time-update-exclusions | jq -r '.pullTimeUpdateExclusions[0]')" = "$SCANNER_ARN"
+pulled_at() { admin ecr describe-images --repository-name "$A" --image-ids imageTag=pt | jq -r '.imageDetails[0].lastRecordedPullTime // "never"'; }
+python3 "$CLIENT" verify "$BERTH_URL" "$SCANNER_AK" "$SCANNER_SK" "$A" "$(digest pt)" || fail "the scanner pulls"
+sleep 6  # pull times are written every 5 s
+check "an excluded principal's pull is not recorded" test "$(pulled_at)" = never
+python3 "$CLIENT" verify "$BERTH_URL" "$AK" "$SK" "$A" "$(digest pt)" || fail "the admin pulls"
+for _ in $(seq 40); do [ "$(pulled_at)" != never ] && break; sleep 0.25; done
+check "another principal's pull is recorded" test "$(pulled_at)" != never
+admin ecr deregister-pull-time-update-exclusion --principal-arn "$SCANNER_ARN" >/dev/null
+expect_aws_error ExclusionNotFoundException "not excluded" admin ecr deregister-pull-time-update-exclusion --principal-arn "$SCANNER_ARN"
 
 # --- one-off commands on the embedded store -------------------------------------------------------
 if [ "$BERTH_NODES" = 1 ] && [ "${BERTH_E2E_BLOBS:-}" != s3 ]; then

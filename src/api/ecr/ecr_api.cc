@@ -176,6 +176,10 @@ http::Task<EcrApi::Output> EcrApi::Dispatch(std::string_view op, const Call& cal
   if (op == "PutRegistryPolicy") co_return co_await PutRegistryPolicy(call);
   if (op == "GetRegistryPolicy") co_return co_await GetRegistryPolicy(call);
   if (op == "DeleteRegistryPolicy") co_return co_await DeleteRegistryPolicy(call);
+  if (op == "UpdateImageStorageClass") co_return co_await UpdateImageStorageClass(call);
+  if (op == "RegisterPullTimeUpdateExclusion") co_return co_await RegisterPullTimeUpdateExclusion(call);
+  if (op == "DeregisterPullTimeUpdateExclusion") co_return co_await DeregisterPullTimeUpdateExclusion(call);
+  if (op == "ListPullTimeUpdateExclusions") co_return co_await ListPullTimeUpdateExclusions(call);
   if (op == "PutLifecyclePolicy") co_return co_await PutLifecyclePolicy(call);
   if (op == "GetLifecyclePolicy") co_return co_await GetLifecyclePolicy(call);
   if (op == "DeleteLifecyclePolicy") co_return co_await DeleteLifecyclePolicy(call);

@@ -6,7 +6,8 @@
 // (model.h) before its handler runs; failures become {"__type": "<Exception>", "message": ...}.
 //
 // One operation group per file: repositories.cc, images.cc, layers.cc, registry.cc (tokens,
-// registry, settings, referrers), policies.cc (repository and registry policies); ecr_api.cc
+// registry, settings, referrers), policies.cc (repository and registry policies), lifecycle.cc
+// (lifecycle policies and previews), archive.cc (storage class, pull-time exclusions); ecr_api.cc
 // holds the protocol and access.cc the authorization of each call.
 //
 // Thread-safe: handlers run concurrently. Writes and fsyncs run on the blocking pool.
@@ -108,6 +109,11 @@ class EcrApi {
   Task<Output> GetRegistryPolicy(const Call& call);
   Task<Output> DeleteRegistryPolicy(const Call& call);
 
+  // archive.cc
+  Task<Output> UpdateImageStorageClass(const Call& call);
+  Task<Output> RegisterPullTimeUpdateExclusion(const Call& call);
+  Task<Output> DeregisterPullTimeUpdateExclusion(const Call& call);
+  Task<Output> ListPullTimeUpdateExclusions(const Call& call);
   // lifecycle.cc
   Task<Output> PutLifecyclePolicy(const Call& call);
   Task<Output> GetLifecyclePolicy(const Call& call);

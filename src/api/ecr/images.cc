@@ -31,6 +31,18 @@ std::string_view TagStatusFilter(const json::object& input) {
   return "ANY";
 }
 
+// The filter's imageStatus ("" when absent: every image).
+std::string_view ImageStatusFilter(const json::object& input) {
+  if (const json::value* f = input.if_contains("filter")) return StringMember(f->as_object(), "imageStatus");
+  return "";
+}
+
+std::string_view ImageStatus(const meta::ImageRecord& image) { return image.archived_at ? "ARCHIVED" : "ACTIVE"; }
+
+bool StatusWanted(const meta::ImageRecord& image, std::string_view wanted) {
+  return wanted.empty() || wanted == ImageStatus(image);
+}
+
 json::object ImageId(std::string_view digest, std::string_view tag) {
   json::object id{{"imageDigest", digest}};
   if (!tag.empty()) id["imageTag"] = tag;
@@ -98,7 +110,9 @@ http::Task<EcrApi::Output> EcrApi::ListImages(const Call& call) {
   json::array ids;
   std::string last_key;
   bool more = false;
+  const std::string_view image_status = ImageStatusFilter(call.input);
   auto emit = [&](const meta::ImageRecord& image, bool resume) {
+    if (!StatusWanted(image, image_status)) return true;
     std::string digest = image.digest.str();
     if (image.tags.empty()) {
       if (resume || tag_status == "TAGGED") return true;
@@ -137,7 +151,8 @@ http::Task<EcrApi::Output> EcrApi::ListImages(const Call& call) {
     // Full page: there is more only if a later image would emit something.
     BERTH_CO_ASSIGN(std::vector<meta::ImageRecord> rest, meta_.ListImages(repo.id, cursor, 1000));
     for (const meta::ImageRecord& image : rest) {
-      bool contributes = image.tags.empty() ? tag_status != "TAGGED" : tag_status != "UNTAGGED";
+      bool contributes = (image.tags.empty() ? tag_status != "TAGGED" : tag_status != "UNTAGGED") &&
+                         StatusWanted(image, image_status);
       if (contributes) {
         more = true;
         break;
@@ -158,7 +173,9 @@ http::Task<EcrApi::Output> EcrApi::DescribeImages(const Call& call) {
                    {"imageSizeInBytes", image.size},
                    {"imagePushedAt", image.pushed_at},
                    {"imageManifestMediaType", image.media_type},
-                   {"imageStatus", "ACTIVE"}};
+                   {"imageStatus", ImageStatus(image)}};
+    if (image.archived_at) d["lastArchivedAt"] = *image.archived_at;
+    if (image.activated_at) d["lastActivatedAt"] = *image.activated_at;
     if (!image.artifact_type.empty()) d["artifactMediaType"] = image.artifact_type;
     if (!image.tags.empty()) {
       json::array tags;
@@ -194,13 +211,15 @@ http::Task<EcrApi::Output> EcrApi::DescribeImages(const Call& call) {
   }
   BERTH_CO_ASSIGN(Page page, ParsePage(call.input, 100));
   const std::string_view tag_status = TagStatusFilter(call.input);
+  const std::string_view image_status = ImageStatusFilter(call.input);
   std::string cursor = page.after;
   bool more = false;
   while (!more) {
     BERTH_CO_ASSIGN(std::vector<meta::ImageRecord> images, meta_.ListImages(repo.id, cursor, 100));
     if (images.empty()) break;
     for (const meta::ImageRecord& image : images) {
-      bool wanted = tag_status == "ANY" || (tag_status == "TAGGED") == !image.tags.empty();
+      bool wanted = (tag_status == "ANY" || (tag_status == "TAGGED") == !image.tags.empty()) &&
+                    StatusWanted(image, image_status);
       if (!wanted) {
         cursor = image.digest.str();
         continue;
@@ -239,6 +258,13 @@ http::Task<EcrApi::Output> EcrApi::BatchGetImage(const Call& call) {
       failures.push_back(Failure(id, "ImageNotFound", "Requested image not found"));
       continue;
     }
+    if (m->archived) {
+      // ECR's failure codes have no ImageArchived: the reason says it, and how to restore.
+      failures.push_back(Failure(id, "ImageNotFound",
+                                 "Requested image is archived (ImageArchivedException): restore it with "
+                                 "UpdateImageStorageClass targetStorageClass STANDARD"));
+      continue;
+    }
     std::optional<berth::oci::ConvertedManifest> served =
         berth::oci::ServableForm(m->media_type, std::move(m->payload), is_accepted);
     if (!served) {
@@ -247,7 +273,7 @@ http::Task<EcrApi::Output> EcrApi::BatchGetImage(const Call& call) {
                                      ", which is not in acceptedMediaTypes and cannot be converted to them"));
       continue;
     }
-    pulls_.Record(repo.id, m->digest, clock_());
+    pulls_.Record(repo.id, m->digest, clock_(), call.principal.arn);
     images.push_back(json::object{{"registryId", options_.account_id},
                                   {"repositoryName", repo.name},
                                   {"imageId", ImageId(m->digest.str(), StringMember(id.as_object(), "imageTag"))},

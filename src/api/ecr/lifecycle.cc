@@ -36,7 +36,7 @@ json::array ResultsJson(const std::vector<lifecycle::PlannedImage>& plan) {
                                {"imagePushedAt", p.pushed_at},
                                {"action", action},
                                {"appliedRulePriority", p.rule_priority},
-                               {"storageClass", "STANDARD"}});
+                               {"storageClass", lifecycle::Name(p.storage)}});
   }
   return out;
 }

@@ -62,7 +62,8 @@ meta::NewManifest ToNewManifest(const o::Manifest& m, o::Digest digest, std::str
   return out;
 }
 
-http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const Route& route) {
+http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const Route& route,
+                                                       const auth::Principal& who) {
   BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
   BERTH_CO_ASSIGN(o::Reference ref, ReadableReference(route));
   BERTH_CO_ASSIGN(std::optional<meta::ManifestRecord> manifest,
@@ -71,6 +72,13 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
   if (!manifest) {
     co_return Fail(Code::kNotFound,
                    "manifest " + ref.str() + " is not in " + std::string(route.name),
+                   "MANIFEST_UNKNOWN");
+  }
+  if (manifest->archived) {
+    co_return Fail(Code::kNotFound,
+                   "manifest " + ref.str() + " of " + std::string(route.name) +
+                       " is in the archive storage class: restore it first (aws ecr update-image-storage-class "
+                       "--target-storage-class STANDARD)",
                    "MANIFEST_UNKNOWN");
   }
   // By tag a client that does not accept the stored format gets it converted where the other
@@ -94,7 +102,7 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
   if (req.method() == http::Method::kHead) {
     r.head_length = served->payload.size();
   } else {
-    pulls_.Record(repo, manifest->digest, clock_());
+    pulls_.Record(repo, manifest->digest, clock_(), who.arn);
     r.body = std::move(served->payload);
   }
   co_return r;

@@ -90,7 +90,7 @@ class OciApi {
   Task<Response> PatchUpload(http::Request& req, const Route& route);
   Task<Response> FinishUpload(http::Request& req, const Route& route);
   Task<Response> CancelUpload(const Route& route);
-  Task<Response> GetManifest(http::Request& req, const Route& route);
+  Task<Response> GetManifest(http::Request& req, const Route& route, const auth::Principal& who);
   Task<Response> PutManifest(http::Request& req, const Route& route);
   Task<Response> DeleteManifest(const Route& route);
 

@@ -133,7 +133,7 @@ http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Ro
         default: co_return unsupported();
       }
     case Endpoint::kManifest:
-      if (read) co_return co_await GetManifest(req, route);
+      if (read) co_return co_await GetManifest(req, route, who);
       if (m == http::Method::kPut) co_return co_await PutManifest(req, route);
       if (m != http::Method::kDelete) co_return unsupported();
       if (!options_.delete_enabled) co_return deletes_off();

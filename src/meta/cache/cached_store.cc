@@ -89,6 +89,13 @@ Result<bool> CachedStore::UnlinkBlob(RepositoryId repo, const oci::Digest& diges
   return r;
 }
 
+Result<bool> CachedStore::SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive,
+                                          UnixSeconds now) {
+  Result<bool> r = store_->SetStorageClass(repo, digest, archive, now);
+  cache_.Changed(repo);
+  return r;
+}
+
 Result<ExpireOutcome> CachedStore::ExpireImage(RepositoryId repo, const oci::Digest& digest,
                                                const std::vector<std::string>& tags) {
   Result<ExpireOutcome> r = store_->ExpireImage(repo, digest, tags);

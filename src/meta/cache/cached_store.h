@@ -127,6 +127,16 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   Status RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) override {
     return store_->RecordPull(repo, digest, now);
   }
+  Result<bool> SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive, UnixSeconds now) override;
+  Status AddPullTimeExclusion(std::string_view principal_arn, UnixSeconds now, size_t max) override {
+    return store_->AddPullTimeExclusion(principal_arn, now, max);
+  }
+  Result<bool> RemovePullTimeExclusion(std::string_view principal_arn) override {
+    return store_->RemovePullTimeExclusion(principal_arn);
+  }
+  Result<std::vector<std::pair<std::string, UnixSeconds>>> ListPullTimeExclusions() override {
+    return store_->ListPullTimeExclusions();
+  }
   Result<std::optional<std::string>> GetSetting(std::string_view name) override { return store_->GetSetting(name); }
   Status PutSetting(std::string_view name, std::string_view value) override { return store_->PutSetting(name, value); }
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now, int64_t ttl) override {

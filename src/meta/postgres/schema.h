@@ -98,9 +98,15 @@ CREATE TABLE iam(
   version BIGINT NOT NULL,
   document TEXT NOT NULL);
 )sql"},
-    {"lifecycle policies and previews; blob garbage collection", R"sql(
+    {"lifecycle policies and previews, the archive storage class, pull-time exclusions; blob garbage collection",
+     R"sql(
 ALTER TABLE repositories ADD COLUMN lifecycle_policy TEXT NOT NULL DEFAULT '';
 ALTER TABLE repositories ADD COLUMN lifecycle_evaluated_at BIGINT;
+ALTER TABLE manifests ADD COLUMN archived_at BIGINT;
+ALTER TABLE manifests ADD COLUMN activated_at BIGINT;
+CREATE TABLE pull_time_exclusions(
+  principal_arn TEXT COLLATE "C" PRIMARY KEY,
+  created_at BIGINT NOT NULL);
 CREATE TABLE lifecycle_previews(
   repo_id BIGINT PRIMARY KEY REFERENCES repositories(id) ON DELETE CASCADE,
   policy TEXT NOT NULL,

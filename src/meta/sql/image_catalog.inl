@@ -48,9 +48,64 @@ Result<bool> SqlStore<Db>::IsReferencedByIndex(RepositoryId repo, const oci::Dig
 template <class Db>
 Status SqlStore<Db>::RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) {
   return Write([&](Connection& c) -> Status {
-    BERTH_ASSIGN(Statement st, c.Prepare("UPDATE manifests SET last_pulled_at=? "
-                                         "WHERE repo_id=? AND digest=?"));
-    return st.Bind(1, now).Bind(2, repo).Bind(3, digest.str()).Run();
+    BERTH_ASSIGN(Statement st, c.Prepare("UPDATE manifests SET last_pulled_at=? WHERE repo_id=? AND digest=? "
+                                         "AND (last_pulled_at IS NULL OR last_pulled_at <= ?)"));
+    return st.Bind(1, now).Bind(2, repo).Bind(3, digest.str()).Bind(4, now - 86400).Run();
+  });
+}
+
+template <class Db>
+Result<bool> SqlStore<Db>::SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive,
+                                           UnixSeconds now) {
+  return Write([&](Connection& c) -> Result<bool> {
+    BERTH_ASSIGN(std::optional<int64_t> id, FindManifestId(c, repo, digest));
+    if (!id) return false;
+    BERTH_ASSIGN(Statement st,
+                 archive ? c.Prepare("UPDATE manifests SET archived_at=? WHERE id=? AND archived_at IS NULL")
+                         : c.Prepare("UPDATE manifests SET archived_at=NULL, activated_at=? WHERE id=? AND "
+                                     "archived_at IS NOT NULL"));
+    BERTH_TRY(st.Bind(1, now).Bind(2, *id).Run());
+    BERTH_TRY(Db::Changed(c, repo));
+    return true;
+  });
+}
+
+template <class Db>
+Status SqlStore<Db>::AddPullTimeExclusion(std::string_view principal_arn, UnixSeconds now, size_t max) {
+  return Write([&](Connection& c) -> Status {
+    BERTH_ASSIGN(Statement count, c.Prepare("SELECT COUNT(*) FROM pull_time_exclusions"));
+    BERTH_ASSIGN(bool row, count.Step());
+    if (row && count.Int(0) >= static_cast<int64_t>(max)) {
+      return Fail(Code::kResourceExhausted, "at most " + std::to_string(max) + " pull-time update exclusions");
+    }
+    BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO pull_time_exclusions(principal_arn, created_at) VALUES(?, ?) "
+                                         "ON CONFLICT DO NOTHING"));
+    BERTH_TRY(st.Bind(1, principal_arn).Bind(2, now).Run());
+    if (c.Changes() == 0) return Fail(Code::kAlreadyExists, "the exclusion exists");
+    return {};
+  });
+}
+
+template <class Db>
+Result<bool> SqlStore<Db>::RemovePullTimeExclusion(std::string_view principal_arn) {
+  return Write([&](Connection& c) -> Result<bool> {
+    BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM pull_time_exclusions WHERE principal_arn=?"));
+    BERTH_TRY(st.Bind(1, principal_arn).Run());
+    return c.Changes() > 0;
+  });
+}
+
+template <class Db>
+Result<std::vector<std::pair<std::string, UnixSeconds>>> SqlStore<Db>::ListPullTimeExclusions() {
+  return Read([&](Connection& c) -> Result<std::vector<std::pair<std::string, UnixSeconds>>> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT principal_arn, created_at FROM pull_time_exclusions "
+                                         "ORDER BY principal_arn"));
+    std::vector<std::pair<std::string, UnixSeconds>> out;
+    while (true) {
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return out;
+      out.emplace_back(st.Text(0), st.Int(1));
+    }
   });
 }
 

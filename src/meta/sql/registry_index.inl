@@ -112,9 +112,9 @@ Result<std::optional<ManifestRecord>> SqlStore<Db>::GetManifest(RepositoryId rep
   return Read([&](Connection& c) -> Result<std::optional<ManifestRecord>> {
     Result<Statement> st =
         tag != nullptr
-            ? c.Prepare("SELECT m.digest, m.media_type, m.payload FROM tags t "
+            ? c.Prepare("SELECT m.digest, m.media_type, m.payload, m.archived_at FROM tags t "
                         "JOIN manifests m ON m.id=t.manifest_id WHERE t.repo_id=? AND t.name=?")
-            : c.Prepare("SELECT digest, media_type, payload FROM manifests "
+            : c.Prepare("SELECT digest, media_type, payload, archived_at FROM manifests "
                         "WHERE repo_id=? AND digest=?");
     if (!st) return std::unexpected(std::move(st).error());
     st->Bind(1, repo).Bind(2, tag != nullptr ? std::string_view(*tag) : digest->str());
@@ -122,7 +122,7 @@ Result<std::optional<ManifestRecord>> SqlStore<Db>::GetManifest(RepositoryId rep
     if (!row) return std::nullopt;
     BERTH_ASSIGN(oci::Digest found, oci::Digest::Parse(st->Text(0)));
     return ManifestRecord{.digest = std::move(found), .media_type = st->Text(1),
-                          .payload = st->Text(2)};
+                          .payload = st->Text(2), .archived = !st->IsNull(3)};
   });
 }
 
@@ -190,6 +190,13 @@ Result<PutManifestOutcome> SqlStore<Db>::PutManifest(RepositoryId repo, const Ne
     BERTH_TRY(insert.Run());
     const bool inserted = c.Changes() > 0;
     BERTH_ASSIGN(int64_t manifest_id, ManifestId(c, repo, m.digest));
+    if (!inserted) {
+      // Pushing an archived image again restores it, as in ECR.
+      BERTH_ASSIGN(Statement restore, c.Prepare("UPDATE manifests SET archived_at=NULL, activated_at=? "
+                                                "WHERE id=? AND archived_at IS NOT NULL"));
+      BERTH_TRY(restore.Bind(1, now).Bind(2, manifest_id).Run());
+      if (c.Changes() > 0) outcome.unchanged = false;
+    }
     if (inserted) {
       BERTH_TRY(InsertRefs(c, manifest_id, m.blobs, kBlobRef));
       BERTH_TRY(InsertRefs(c, manifest_id, m.foreign_blobs, kForeignRef));

@@ -37,7 +37,8 @@
 //   BERTH_IMAGE_COLUMNS <its aggregate> BERTH_IMAGES_AFTER, and kFindImage likewise.
 // The columns are those ImageFromRow() reads, in its order.
 #define BERTH_IMAGE_COLUMNS \
-  "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, m.last_pulled_at, m.subject, "
+  "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, m.last_pulled_at, m.subject, " \
+  "m.archived_at, m.activated_at, "
 #define BERTH_IMAGES_AFTER "FROM manifests m WHERE m.repo_id=? AND m.digest > ? ORDER BY m.digest LIMIT ?"
 #define BERTH_IMAGE_BY_DIGEST "FROM manifests m WHERE m.repo_id=? AND m.digest=?"
 
@@ -95,6 +96,10 @@ class SqlStore final : public MetadataStore {
   Result<std::optional<ImageRecord>> FindImage(RepositoryId repo, const oci::Digest& digest) override;
   Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) override;
   Status RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) override;
+  Result<bool> SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive, UnixSeconds now) override;
+  Status AddPullTimeExclusion(std::string_view principal_arn, UnixSeconds now, size_t max) override;
+  Result<bool> RemovePullTimeExclusion(std::string_view principal_arn) override;
+  Result<std::vector<std::pair<std::string, UnixSeconds>>> ListPullTimeExclusions() override;
   Result<std::optional<std::string>> GetSetting(std::string_view name) override;
   Status PutSetting(std::string_view name, std::string_view value) override;
 
@@ -234,7 +239,9 @@ class SqlStore final : public MetadataStore {
       BERTH_ASSIGN(oci::Digest subject, oci::Digest::Parse(st.Text(6)));
       image.subject = std::move(subject);
     }
-    image.tags = SplitLines(st.Text(7));
+    if (!st.IsNull(7)) image.archived_at = st.Int(7);
+    if (!st.IsNull(8)) image.activated_at = st.Int(8);
+    image.tags = SplitLines(st.Text(9));
     return image;
   }
 

@@ -104,9 +104,16 @@ CREATE TABLE iam(
   version INTEGER NOT NULL,
   document TEXT NOT NULL);
 )sql"},
-    {"lifecycle policies and previews; blob garbage collection", R"sql(
+    {"lifecycle policies and previews, the archive storage class, pull-time exclusions; blob garbage collection",
+     R"sql(
 ALTER TABLE repositories ADD COLUMN lifecycle_policy TEXT NOT NULL DEFAULT '';
 ALTER TABLE repositories ADD COLUMN lifecycle_evaluated_at INTEGER;
+-- Archived images (archived_at set) are listed but not served until restored.
+ALTER TABLE manifests ADD COLUMN archived_at INTEGER;
+ALTER TABLE manifests ADD COLUMN activated_at INTEGER;
+CREATE TABLE pull_time_exclusions(
+  principal_arn TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE lifecycle_previews(
   repo_id INTEGER PRIMARY KEY REFERENCES repositories(id) ON DELETE CASCADE,
   policy TEXT NOT NULL,
