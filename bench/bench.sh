@@ -2,7 +2,8 @@
 # make bench: runs bench/run.py (Berth and distribution on local disks, with the machine's
 # limits) and then bench/scaleout.py (one node each on PostgreSQL + S3, beside the embedded
 # default and distribution on the same S3 store; BENCH_SCALEOUT=0 skips it) and bench/authz.py
-# (a pull by an IAM user with 60 policy statements beside one by the root), in a private mount
+# (a pull by an IAM user with 60 policy statements beside one by the root) and bench/gcbench.py
+# (garbage collection beside distribution's and rm), in a private mount
 # namespace (as root), where each skopeo push gets an empty blob-info cache bind-mounted over
 # /var/lib/containers/cache.
 set -euo pipefail
@@ -15,3 +16,4 @@ fi
 python3 bench/run.py "$@"
 if [ "${BENCH_SCALEOUT:-1}" != 0 ]; then python3 bench/scaleout.py; fi
 python3 bench/authz.py
+python3 bench/gcbench.py

@@ -144,6 +144,18 @@ class BlobStore {
   virtual Result<std::vector<UploadData>> ListUploads(size_t limit) = 0;
   // Deleting an absent blob succeeds, so a retried garbage-collection step is harmless.
   virtual Status Delete(const oci::Digest& digest) = 0;
+
+  // Moves a blob's bytes to the store's cheaper archive place (the fs store's --archive-dir)
+  // and back. The blob stays readable throughout and after (Open looks in both places), so a
+  // move racing a read or a crash mid-move loses nothing. No-ops where there is no such place.
+  virtual Status MoveToArchive(const oci::Digest& digest) {
+    (void)digest;
+    return {};
+  }
+  virtual Status MoveFromArchive(const oci::Digest& digest) {
+    (void)digest;
+    return {};
+  }
 };
 
 }  // namespace berth::blob

@@ -38,6 +38,7 @@ class Collector {
   Collector(meta::MetadataStore& meta, blob::BlobStore& blobs, std::chrono::seconds grace,
             std::function<int64_t()> clock);
 
+  // Runs on a thread of its own, niced (kNice): blocks the caller until done.
   Result<CollectReport> Collect();
   // What a collection now would reclaim if every blob unused now had been so for the grace period.
   Result<meta::GarbageEstimate> Estimate();
@@ -49,6 +50,9 @@ class Collector {
   uint64_t links_dropped() const { return links_dropped_; }
 
  private:
+  static constexpr int kNice = 10;
+
+  Result<CollectReport> CollectNow();
   // Deletes the bytes of tombstoned blobs and ends the deletion of those that went.
   Status DeleteBytes(const std::vector<meta::StoredBlob>& doomed, CollectReport& report);
 

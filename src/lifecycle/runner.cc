@@ -1,10 +1,12 @@
 #include "lifecycle/runner.h"
 
+#include "lifecycle/archive.h"
 #include "telemetry/log.h"
 
 namespace berth::lifecycle {
 
-Runner::Runner(meta::MetadataStore& store, std::function<int64_t()> clock) : store_(store), clock_(std::move(clock)) {}
+Runner::Runner(meta::MetadataStore& store, blob::BlobStore& blobs, std::function<int64_t()> clock)
+    : store_(store), blobs_(blobs), clock_(std::move(clock)) {}
 
 Result<std::vector<PlannedImage>> Runner::Preview(meta::RepositoryId repo, const Policy& policy) {
   std::vector<Node> nodes;
@@ -51,7 +53,7 @@ Result<RunReport> Runner::Run(meta::RepositoryId repo, std::string_view repo_nam
   for (const PlannedImage& image : plan) {
     BERTH_ASSIGN(oci::Digest digest, oci::Digest::Parse(image.digest));
     if (image.action == ActionType::kTransition) {
-      BERTH_ASSIGN(bool archived, store_.SetStorageClass(repo, digest, true, clock_()));
+      BERTH_ASSIGN(bool archived, SetStorageClass(store_, blobs_, repo, digest, true, clock_()));
       if (!archived) {
         ++report.skipped;
         continue;

@@ -4,7 +4,7 @@
 // and a run (doing it). Both load the repository's images and their relations and call the
 // pure Plan(); a run then expires image by image, each only if it is still as evaluated
 // (meta::LifecycleStore::ExpireImage), so a tag pushed meanwhile saves its image. Every action
-// is logged. A transition moves the image to the archive storage class (SetStorageClass).
+// is logged. A transition moves the image to the archive storage class (lifecycle/archive.h).
 //
 // Thread-safe; blocking (run it on the blocking pool).
 #pragma once
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "blob/blob_store.h"
 #include "lifecycle/plan.h"
 #include "meta/metadata_store.h"
 
@@ -43,7 +44,7 @@ class Runner {
   // More images than this in one repository are not evaluated (the run fails, logged).
   static constexpr size_t kMaxImages = 200000;
 
-  Runner(meta::MetadataStore& store, std::function<int64_t()> clock);
+  Runner(meta::MetadataStore& store, blob::BlobStore& blobs, std::function<int64_t()> clock);
 
   Result<std::vector<PlannedImage>> Preview(meta::RepositoryId repo, const Policy& policy);
   // Carries out the repository's stored policy, if it has one.
@@ -57,6 +58,7 @@ class Runner {
 
  private:
   meta::MetadataStore& store_;
+  blob::BlobStore& blobs_;
   std::function<int64_t()> clock_;
   std::atomic<uint64_t> images_expired_{0};
   std::atomic<uint64_t> images_archived_{0};

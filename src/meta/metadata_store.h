@@ -266,6 +266,10 @@ class ImageCatalog {
   // manifest restores it too. False if the image does not exist.
   virtual Result<bool> SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive,
                                        UnixSeconds now) = 0;
+  // The blobs the manifest refers to; with `only_archived_use`, only those no manifest outside
+  // the archive storage class refers to (what may move to the archive place with it).
+  virtual Result<std::vector<oci::Digest>> ImageBlobs(RepositoryId repo, const oci::Digest& digest,
+                                                      bool only_archived_use) = 0;
   // Principals whose pulls do not update lastRecordedPullTime. kAlreadyExists if present,
   // kResourceExhausted past `max`.
   virtual Status AddPullTimeExclusion(std::string_view principal_arn, UnixSeconds now, size_t max) = 0;

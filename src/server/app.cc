@@ -82,7 +82,7 @@ Result<std::string> AccountId(const Config& config, meta::MetadataStore& store) 
 
 // Files under --data, or an S3 bucket with settings from the config file, then the environment.
 Result<std::unique_ptr<blob::BlobStore>> OpenBlobStore(const Config& config) {
-  if (config.blobs_uri.empty()) return blob::fs::OpenFsBlobStore(config.data_dir);
+  if (config.blobs_uri.empty()) return blob::fs::OpenFsBlobStore(config.data_dir, config.archive_dir);
   BERTH_ASSIGN(s3::Settings settings,
                s3::Resolve(config.blobs_uri, [&config](std::string_view name) -> std::optional<std::string> {
                  if (auto it = config.aws.find(std::string(name)); it != config.aws.end()) return it->second;
@@ -199,7 +199,7 @@ int Run(const Config& config) {
                                                .bearer_realm = external_url + "/v2/token",
                                                .bearer_service = token_service},
                        NowSeconds);
-  lifecycle::Runner lifecycle_runner(store, NowSeconds);
+  lifecycle::Runner lifecycle_runner(store, **blobs, NowSeconds);
   gc::Collector collector(store, **blobs, config.gc_grace, NowSeconds);
   metrics.AddCounterCallback("berth_lifecycle_runs_total", "Lifecycle policy runs, one per repository with a policy.",
                              [&lifecycle_runner] { return static_cast<double>(lifecycle_runner.runs()); });

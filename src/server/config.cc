@@ -162,6 +162,9 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
   } else if (key == "gc-grace") {
     BERTH_ASSIGN(std::string_view v, need());
     BERTH_ASSIGN(c.gc_grace, ParseDuration(key, v, 0, 365 * 86400));
+  } else if (key == "archive-dir") {
+    BERTH_ASSIGN(std::string_view v, need());
+    c.archive_dir = v;
   } else if (key == "io-threads") {
     BERTH_ASSIGN(std::string_view v, need());
     std::optional<uint64_t> n = ParseUint64(v);
@@ -241,6 +244,9 @@ Result<Config> ParseServeArgs(const std::vector<std::string>& args) {
     BERTH_TRY(Apply(c, key, value));
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) return Bad("--tls-cert and --tls-key go together");
+  if (!c.archive_dir.empty() && !c.blobs_uri.empty()) {
+    return Bad("--archive-dir needs blobs in files (leave out --blobs); on S3, use the bucket's storage classes");
+  }
   return c;
 }
 

@@ -46,6 +46,7 @@ struct Config {
   std::chrono::seconds lifecycle_interval{24 * 3600};  // how often every lifecycle policy runs
   std::chrono::seconds gc_interval{600};               // how often garbage is collected
   std::chrono::seconds gc_grace{3600};  // unused this long before a link or a blob goes
+  std::string archive_dir;  // where blobs only archived images use are kept (file blobs only)
 };
 
 // "90", "90s", "5m", "1h", "2d": seconds; kInvalidArgument naming `key` if it is not one of
@@ -64,6 +65,7 @@ inline constexpr std::string_view kServeUsage =
     "                   [--region REGION] [--account-id 12DIGITS] [--external-url URL]\n"
     "                   [--token-ttl SECONDS] [--drain-timeout SECONDS]\n"
     "                   [--auth-mode basic|bearer] [--no-audit] [--audit-file-bytes N]\n"
-    "                   [--lifecycle-interval DURATION] [--gc-interval DURATION] [--gc-grace DURATION]\n";
+    "                   [--lifecycle-interval DURATION] [--gc-interval DURATION] [--gc-grace DURATION]\n"
+    "                   [--archive-dir DIR]\n";
 
 }  // namespace berth::server

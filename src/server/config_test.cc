@@ -50,6 +50,8 @@ TEST(Config, LifecycleAndCollectionDurations) {
   EXPECT_EQ(c.gc_grace.count(), 0);
   EXPECT_EQ(ParseServeArgs({"--gc-grace", "2d"})->gc_grace.count(), 172800);
   EXPECT_EQ(ParseServeArgs({"--gc-interval", "1h"})->gc_interval.count(), 3600);
+  EXPECT_EQ(ParseServeArgs({"--archive-dir", "/srv/cold"})->archive_dir, "/srv/cold");
+  EXPECT_FALSE(ParseServeArgs({"--archive-dir", "/srv/cold", "--blobs", "s3://b"}));
   for (const char* bad : {"0", "5x", "", "m", "-1s", "99999999999999999999", "31d"}) {
     Result<Config> r = ParseServeArgs({"--lifecycle-interval", bad});
     ASSERT_FALSE(r) << bad;

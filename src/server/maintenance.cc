@@ -43,14 +43,14 @@ struct Stores {
   std::unique_ptr<blob::BlobStore> blobs;
 };
 
-Result<Stores> OpenDataDirectory(const std::string& data) {
+Result<Stores> OpenDataDirectory(const std::string& data, const std::string& archive) {
   std::error_code ec;
   if (!fs::exists(data + "/meta.db", ec)) {
     return Fail(Code::kNotFound, data + " is not a Berth data directory (no meta.db)");
   }
   Stores s;
   BERTH_ASSIGN(s.meta, meta::sqlite::OpenSqliteStore(data + "/meta.db"));
-  BERTH_ASSIGN(s.blobs, blob::fs::OpenFsBlobStore(data));
+  BERTH_ASSIGN(s.blobs, blob::fs::OpenFsBlobStore(data, archive));
   return s;
 }
 
@@ -78,16 +78,18 @@ std::optional<std::pair<std::string, uint64_t>> HashFile(const std::string& path
 }  // namespace
 
 int RunGc(const std::vector<std::string>& args) {
-  std::string data = "./data";
+  std::string data = "./data", archive;
   bool dry_run = false;
   std::chrono::seconds grace{3600};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--dry-run") {
       dry_run = true;
-    } else if ((a == "--data" || a == "--gc-grace") && i + 1 < args.size()) {
+    } else if ((a == "--data" || a == "--archive-dir" || a == "--gc-grace") && i + 1 < args.size()) {
       if (a == "--data") {
         data = args[++i];
+      } else if (a == "--archive-dir") {
+        archive = args[++i];
       } else {
         Result<std::chrono::seconds> g = ParseDuration("gc-grace", args[++i], 0, 365 * 86400);
         if (!g) return Usage(kGcUsage, g.error().message());
@@ -97,7 +99,7 @@ int RunGc(const std::vector<std::string>& args) {
       return Usage(kGcUsage, "unexpected argument " + a);
     }
   }
-  Result<Stores> stores = OpenDataDirectory(data);
+  Result<Stores> stores = OpenDataDirectory(data, archive);
   if (!stores) return Failed("opening the data directory", stores.error());
   gc::Collector collector(*stores->meta, *stores->blobs, grace, Now);
   if (dry_run) {
@@ -125,18 +127,20 @@ int RunGc(const std::vector<std::string>& args) {
 }
 
 int RunFsck(const std::vector<std::string>& args) {
-  std::string data = "./data";
+  std::string data = "./data", archive;
   bool repair = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--repair") {
       repair = true;
     } else if (args[i] == "--data" && i + 1 < args.size()) {
       data = args[++i];
+    } else if (args[i] == "--archive-dir" && i + 1 < args.size()) {
+      archive = args[++i];
     } else {
       return Usage(kFsckUsage, "unexpected argument " + args[i]);
     }
   }
-  Result<Stores> stores = OpenDataDirectory(data);
+  Result<Stores> stores = OpenDataDirectory(data, archive);
   if (!stores) return Failed("opening the data directory", stores.error());
   meta::MetadataStore& meta = *stores->meta;
   int64_t checked = 0, missing = 0, corrupt = 0, unknown = 0, repaired = 0;
@@ -150,8 +154,12 @@ int RunFsck(const std::vector<std::string>& args) {
     for (const meta::StoredBlob& row : *rows) {
       known.insert(std::string(row.digest.hex()));
       ++checked;
-      const std::string path = data + "/" + blob::fs::BlobRelativePath(row.digest);
+      std::string path = data + "/" + blob::fs::BlobRelativePath(row.digest);
       std::optional<std::pair<std::string, uint64_t>> got = HashFile(path);
+      if (!got && !archive.empty()) {
+        path = archive + "/" + blob::fs::BlobRelativePath(row.digest);
+        got = HashFile(path);
+      }
       if (!got) {
         ++missing;
         std::printf("missing: %s (%lld bytes) is referenced but not stored\n", row.digest.str().c_str(),
@@ -183,27 +191,32 @@ int RunFsck(const std::vector<std::string>& args) {
   // Every stored blob: known to the metadata.
   std::error_code ec;
   const auto an_hour_ago = fs::file_time_type::clock::now() - std::chrono::hours(1);
-  for (fs::recursive_directory_iterator it(data + "/blobs/sha256", ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    const std::string hex = it->path().filename().string();
-    if (known.contains(hex)) continue;
-    Result<oci::Digest> digest = oci::Digest::Parse("sha256:" + hex);
-    ++unknown;
-    std::printf("unreferenced: %s is stored but no metadata refers to it\n", it->path().string().c_str());
-    if (!repair || !digest) continue;
-    if (it->last_write_time(ec) > an_hour_ago) {
-      std::printf("  kept: written within the hour (an upload may be committing it)\n");
-      continue;
-    }
-    // Asked again just before deleting: it may have been committed since the listing.
-    const std::string before = digest->str().substr(0, digest->str().size() - 1);
-    Result<std::vector<meta::StoredBlob>> rows = meta.ListBlobRows(before, 16);
-    if (!rows || std::any_of(rows->begin(), rows->end(), [&](const meta::StoredBlob& b) { return b.digest == *digest; })) {
-      continue;
-    }
-    if (stores->blobs->Delete(*digest)) {
-      ++repaired;
-      std::printf("  deleted\n");
+  std::vector<std::string> roots = {data + "/blobs/sha256"};
+  if (!archive.empty()) roots.push_back(archive + "/blobs/sha256");
+  for (const std::string& root : roots) {
+    ec.clear();
+    for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      const std::string hex = it->path().filename().string();
+      if (known.contains(hex)) continue;
+      Result<oci::Digest> digest = oci::Digest::Parse("sha256:" + hex);
+      ++unknown;
+      std::printf("unreferenced: %s is stored but no metadata refers to it\n", it->path().string().c_str());
+      if (!repair || !digest) continue;
+      if (it->last_write_time(ec) > an_hour_ago) {
+        std::printf("  kept: written within the hour (an upload may be committing it)\n");
+        continue;
+      }
+      // Asked again just before deleting: it may have been committed since the listing.
+      const std::string before = digest->str().substr(0, digest->str().size() - 1);
+      Result<std::vector<meta::StoredBlob>> rows = meta.ListBlobRows(before, 16);
+      if (!rows || std::any_of(rows->begin(), rows->end(), [&](const meta::StoredBlob& b) { return b.digest == *digest; })) {
+        continue;
+      }
+      if (stores->blobs->Delete(*digest)) {
+        ++repaired;
+        std::printf("  deleted\n");
+      }
     }
   }
   const int64_t problems = missing + corrupt + unknown;

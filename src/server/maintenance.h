@@ -17,15 +17,17 @@
 namespace berth::server {
 
 inline constexpr std::string_view kGcUsage =
-    "usage: berth gc [--data DIR] [--dry-run] [--gc-grace DURATION]\n"
+    "usage: berth gc [--data DIR] [--archive-dir DIR] [--dry-run] [--gc-grace DURATION]\n"
     "  --data DIR           the data directory (default ./data); it may be serving\n"
+    "  --archive-dir DIR    the archive place the server uses (archived bytes are collected too)\n"
     "  --dry-run            report what a collection would reclaim, change nothing\n"
     "  --gc-grace DURATION  how long a link or blob must have been unused (default 1h; 0 for all)\n";
 
 inline constexpr std::string_view kFsckUsage =
-    "usage: berth fsck [--data DIR] [--repair]\n"
-    "  --data DIR  the data directory (default ./data); it may be serving\n"
-    "  --repair    quarantine corrupt blobs, delete stored bytes nothing knows of\n";
+    "usage: berth fsck [--data DIR] [--archive-dir DIR] [--repair]\n"
+    "  --data DIR         the data directory (default ./data); it may be serving\n"
+    "  --archive-dir DIR  the archive place the server uses, checked too\n"
+    "  --repair           quarantine corrupt blobs, delete stored bytes nothing knows of\n";
 
 int RunGc(const std::vector<std::string>& args);
 int RunFsck(const std::vector<std::string>& args);

@@ -4,6 +4,7 @@ $BERTH_DATA, or objects under $S3_PREFIX in the test's S3 bucket (BERTH_E2E_BLOB
 As a command:
   blobstore.py get HEX            the blob's bytes on stdout (exit 1 when absent)
   blobstore.py count HEX          how many stored copies of the blob there are
+  blobstore.py still-stored FILE  how many of the digests in FILE's third column are stored
   blobstore.py uploads            the upload IDs that hold data, one per line
   blobstore.py plant-upload ID    stores 1000 random bytes as data of an upload no session owns
 """
@@ -65,6 +66,14 @@ def count(hexd):
     return len(glob.glob(f"{os.environ['BERTH_DATA']}/blobs/**/{hexd}", recursive=True))
 
 
+def stored_set():
+    """The hex digests of every stored blob, from one listing."""
+    if on_s3():
+        prefix = os.environ["S3_PREFIX"] + "blobs/sha256/"
+        return {k[len(prefix):] for k in _keys(_s3(), prefix)}
+    return {os.path.basename(p) for p in glob.glob(f"{os.environ['BERTH_DATA']}/blobs/sha256/*/*")}
+
+
 def uploads():
     if on_s3():
         client = _s3()
@@ -99,6 +108,9 @@ if __name__ == "__main__":
         sys.stdout.buffer.write(data)
     elif command == "count":
         print(count(args[0]))
+    elif command == "still-stored":
+        stored = stored_set()
+        print(sum(1 for line in open(args[0]) if line.split()[2].split(":")[-1] in stored))
     elif command == "uploads":
         print("\n".join(uploads()))
     elif command == "plant-upload":

@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 REPOS = ["stress/a", "stress/b", "stress/c"]
+KEPT_REPO = "stress/kept"  # no worker deletes here: every image acknowledged must survive
 TAGS = ["t0", "t1", "t2", "t3"]
 
 
@@ -59,6 +60,7 @@ class Shared:
                                  for m, a in zip(children, ["amd64", "arm64"])]}
             self.indexes.append(json.dumps(doc).encode())
         self.lock = threading.Lock()
+        self.kept = []  # (manifest digest, blob digest) acknowledged in KEPT_REPO, checked at the end
         self.failures = []
         self.counts = {}
 
@@ -169,6 +171,23 @@ class Worker(threading.Thread):
         if resp.status == 201 and self.rng.random() < 0.7:
             self.request("churn-delete", "DELETE", f"/v2/{repo}/manifests/{sha256(doc)}")
 
+    def keep(self):
+        # An image of a churn blob (which other repositories' images leave as garbage again and
+        # again) pushed where nothing deletes: whatever the collector was doing, it must stay whole.
+        blob = self.rng.choice(self.shared.churn_blobs)
+        resp, _ = self.request("keep-upload", "POST", f"/v2/{KEPT_REPO}/blobs/uploads/?digest={sha256(blob)}", blob)
+        if resp.status != 201:
+            return
+        doc = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                          "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                     "digest": sha256(blob), "size": len(blob)},
+                          "layers": [], "annotations": {"kept": str(self.rng.random())}}).encode()
+        resp, _ = self.request("keep-manifest", "PUT", f"/v2/{KEPT_REPO}/manifests/{sha256(doc)}", doc,
+                               {"Content-Type": OCI_MANIFEST})
+        if resp.status == 201:
+            with self.shared.lock:
+                self.shared.kept.append((sha256(doc), sha256(blob)))
+
     def get_manifest(self):
         repo = self.rng.choice(REPOS)
         body = self.rng.choice(self.shared.manifests + self.shared.indexes)
@@ -265,7 +284,7 @@ class Worker(threading.Thread):
     def run(self):
         ops = [self.upload] * 6 + [self.mount] * 2 + [self.get_blob] * 2 + [self.put_manifest] * 5 + \
               [self.get_manifest] * 3 + [self.delete] * 2 + [self.listing] + [self.ecr_operation] * 3 + \
-              [self.churn] * 3
+              [self.churn] * 3 + [self.keep]
         try:
             while time.time() < self.deadline:
                 self.rng.choice(ops)()
@@ -291,6 +310,18 @@ def main():
         w.join(args.seconds + 120)
         if w.is_alive():
             shared.fail("a worker hung")
+    # Every image acknowledged where nothing deletes is served whole, its blob included.
+    checker = Worker(shared, args.url, args.ak, args.sk, args.seed, deadline)
+    for manifest, blob in shared.kept:
+        resp, data = checker.request("verify-manifest", "GET", f"/v2/{KEPT_REPO}/manifests/{manifest}",
+                                     headers={"Accept": OCI_MANIFEST})
+        if resp.status != 200 or sha256(data) != manifest:
+            shared.fail(f"acknowledged {KEPT_REPO}@{manifest} answered {resp.status}")
+            continue
+        resp, data = checker.request("verify-blob", "GET", f"/v2/{KEPT_REPO}/blobs/{blob}")
+        if resp.status != 200 or sha256(data) != blob:
+            shared.fail(f"blob {blob} of acknowledged {KEPT_REPO}@{manifest} answered {resp.status}")
+    print(f"stress: {len(shared.kept)} acknowledged images checked afterwards")
     total = sum(shared.counts.values())
     print(f"stress: {args.workers} workers, {total} operations in {args.seconds:.0f}s (seed {args.seed})")
     for (op, status), n in sorted(shared.counts.items(), key=str):

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Concurrent clients racing over the same repositories, blobs, manifests and tags through both
-# APIs (tests/e2e/stress.py): no 5xx, nothing served that does not hash to its digest, and
-# afterwards a sound database that agrees with the blob store (files or S3). BERTH_STRESS_SECONDS and
+# APIs (tests/e2e/stress.py), with lifecycle runs and garbage collection racing them: no 5xx (but
+# the collector's clean "upload again"), nothing served that does not hash to its digest, every
+# image acknowledged where nothing deletes whole afterwards, and a sound database that agrees
+# with the blob store (files or S3). BERTH_STRESS_SECONDS and
 # BERTH_STRESS_SEED vary it.
 source "$(dirname "$0")/lib.sh"
 # Lifecycle runs and garbage collection as often as they go, with a grace period shorter than a

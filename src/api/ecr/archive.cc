@@ -6,6 +6,7 @@
 #include "api/ecr/ecr_api.h"
 #include "api/ecr/paging.h"
 #include "async/blocking.h"
+#include "lifecycle/archive.h"
 
 namespace berth::api::ecr {
 namespace {
@@ -42,7 +43,9 @@ http::Task<EcrApi::Output> EcrApi::UpdateImageStorageClass(const Call& call) {
   const bool archive = StringMember(call.input, "targetStorageClass") == "ARCHIVE";
   Result<bool> found = false;
   if (digest) {
-    found = co_await async::RunBlocking(blocking_, [&] { return meta_.SetStorageClass(repo.id, *digest, archive, clock_()); });
+    found = co_await async::RunBlocking(blocking_, [&] {
+      return lifecycle::SetStorageClass(meta_, blobs_, repo.id, *digest, archive, clock_());
+    });
     if (!found) co_return std::unexpected(std::move(found).error());
   }
   if (!*found) {

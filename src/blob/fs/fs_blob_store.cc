@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <vector>
 
 #include "base/files.h"
 #include "crypto/sha256.h"
@@ -114,9 +115,10 @@ class FsWriter final : public BlobWriter {
 
 class FsStore final : public BlobStore {
  public:
-  explicit FsStore(std::string root) : root_(std::move(root)) {}
+  FsStore(std::string root, std::string archive_root) : root_(std::move(root)), archive_root_(std::move(archive_root)) {}
 
   std::string BlobPath(const oci::Digest& d) const { return root_ + "/" + BlobRelativePath(d); }
+  std::string ArchivePath(const oci::Digest& d) const { return archive_root_ + "/" + BlobRelativePath(d); }
   std::string BlobDir(const oci::Digest& d) const {
     std::string path = BlobPath(d);
     return path.substr(0, path.rfind('/'));
@@ -128,6 +130,9 @@ class FsStore final : public BlobStore {
       return Fail(Code::kNotFound, "only sha256 blobs are stored", "BLOB_UNKNOWN");
     }
     Fd fd(::open(BlobPath(digest).c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0 && errno == ENOENT && !archive_root_.empty()) {
+      fd = Fd(::open(ArchivePath(digest).c_str(), O_RDONLY | O_CLOEXEC));
+    }
     if (fd.get() < 0) {
       if (errno == ENOENT) return Fail(Code::kNotFound, "blob file missing", "BLOB_UNKNOWN");
       return FailErrno("open blob", errno);
@@ -199,7 +204,20 @@ class FsStore final : public BlobStore {
     if (::unlink(BlobPath(digest).c_str()) != 0 && errno != ENOENT) {
       return FailErrno("delete blob", errno);
     }
+    if (!archive_root_.empty() && ::unlink(ArchivePath(digest).c_str()) != 0 && errno != ENOENT) {
+      return FailErrno("delete archived blob", errno);
+    }
     return {};
+  }
+
+  Status MoveToArchive(const oci::Digest& digest) override {
+    if (archive_root_.empty()) return {};
+    return Move(BlobPath(digest), archive_root_, ArchivePath(digest));
+  }
+
+  Status MoveFromArchive(const oci::Digest& digest) override {
+    if (archive_root_.empty()) return {};
+    return Move(ArchivePath(digest), root_, BlobPath(digest));
   }
 
   Status Publish(const std::string& upload_path, const oci::Digest& digest) const {
@@ -224,7 +242,68 @@ class FsStore final : public BlobStore {
   }
 
  private:
+  // Moves `from` to `to` (under `to_root`) so that at every instant one of them holds the whole
+  // blob: a rename where both share a file system, else a copy fsynced and renamed into place
+  // before the original goes. A blob already at `to` only loses its other copy.
+  static Status Move(const std::string& from, const std::string& to_root, const std::string& to) {
+    if (::access(from.c_str(), F_OK) != 0) return {};  // moved before, or never here
+    const std::string dir = to.substr(0, to.rfind('/'));
+    BERTH_TRY(MakeDirectory(to_root + "/blobs"));
+    BERTH_TRY(MakeDirectory(to_root + "/blobs/sha256"));
+    BERTH_TRY(MakeDirectory(dir));
+    const std::string from_dir = from.substr(0, from.rfind('/'));
+    if (::access(to.c_str(), F_OK) != 0) {
+      if (::rename(from.c_str(), to.c_str()) == 0) {
+        BERTH_TRY(FsyncDirectory(dir));
+        return FsyncDirectory(from_dir);
+      }
+      if (errno != EXDEV) return FailErrno("move blob", errno);
+      const std::string partial = to + ".partial";
+      {
+        Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+        if (in.get() < 0) return errno == ENOENT ? Status{} : FailErrno("open blob", errno);
+        Fd out(::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+        if (out.get() < 0) return FailErrno("create " + partial, errno);
+        BERTH_TRY(CopyFile(in.get(), out.get()));
+        if (::fsync(out.get()) != 0) return FailErrno("fsync " + partial, errno);
+      }
+      if (::rename(partial.c_str(), to.c_str()) != 0) return FailErrno("rename " + partial, errno);
+      BERTH_TRY(FsyncDirectory(dir));
+    }
+    if (::unlink(from.c_str()) != 0 && errno != ENOENT) return FailErrno("unlink moved blob", errno);
+    return FsyncDirectory(from_dir);
+  }
+
+  // copy_file_range where the kernel copies between these file systems (in kernel, or by
+  // reflink), read and write where it refuses (EXDEV across file systems before Linux 5.19).
+  static Status CopyFile(int in, int out) {
+    bool in_kernel = true;
+    while (in_kernel) {
+      ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+      if (n == 0) return {};
+      if (n > 0) continue;
+      if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) {
+        return FailErrno("copy blob", errno);
+      }
+      in_kernel = false;
+    }
+    std::vector<char> buf(1 << 20);
+    while (true) {
+      ssize_t n = ::read(in, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return FailErrno("read blob", errno);
+      if (n == 0) return {};
+      for (ssize_t done = 0; done < n;) {
+        ssize_t w = ::write(out, buf.data() + done, static_cast<size_t>(n - done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return FailErrno("write blob", errno);
+        done += w;
+      }
+    }
+  }
+
   std::string root_;
+  std::string archive_root_;  // "" without an archive place
 };
 
 Result<oci::Digest> FsWriter::Commit(const oci::Digest& expected) {
@@ -251,11 +330,16 @@ std::string BlobRelativePath(const oci::Digest& digest) {
   return "blobs/sha256/" + std::string(digest.hex().substr(0, 2)) + "/" + std::string(digest.hex());
 }
 
-Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const std::string& root) {
+Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const std::string& root, const std::string& archive_root) {
   for (const std::string& dir : {root, root + "/blobs", root + "/blobs/sha256", root + "/uploads"}) {
     BERTH_TRY(MakeDirectory(dir));
   }
-  return std::unique_ptr<BlobStore>(new FsStore(root));
+  if (!archive_root.empty()) {
+    for (const std::string& dir : {archive_root, archive_root + "/blobs", archive_root + "/blobs/sha256"}) {
+      BERTH_TRY(MakeDirectory(dir));
+    }
+  }
+  return std::unique_ptr<BlobStore>(new FsStore(root, archive_root));
 }
 
 }  // namespace berth::blob::fs

@@ -48,3 +48,62 @@ TEST_F(FsBlobStoreTest, BlobsLiveUnderTheirDigestAndUploadsLeaveNoFile) {
 
 }  // namespace
 }  // namespace berth::blob::fs
+
+namespace berth::blob::fs {
+namespace {
+
+// The archive place on the same file system (a rename) and on another one (tmpfs: a copy).
+class FsArchiveTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::is_directory(GetParam())) GTEST_SKIP() << GetParam() << " is not here";
+    const std::string name = std::to_string(getpid()) + "-" + std::to_string(counter_++);
+    root_ = std::filesystem::temp_directory_path() / ("berth-archive-root-" + name);
+    archive_ = std::filesystem::path(GetParam()) / ("berth-archive-" + name);
+    std::filesystem::remove_all(root_);
+    std::filesystem::remove_all(archive_);
+    store_ = *OpenFsBlobStore(root_.string(), archive_.string());
+  }
+  void TearDown() override {
+    std::filesystem::remove_all(root_);
+    std::filesystem::remove_all(archive_);
+  }
+  std::string Read(const oci::Digest& d) {
+    Result<std::unique_ptr<BlobReader>> r = store_->Open(d);
+    if (!r) return "<" + r.error().message() + ">";
+    std::string out((*r)->size(), '\0');
+    EXPECT_EQ(*(*r)->ReadAt(0, out), out.size());
+    return out;
+  }
+
+  static inline int counter_ = 0;
+  std::filesystem::path root_, archive_;
+  std::unique_ptr<BlobStore> store_;
+};
+
+TEST_P(FsArchiveTest, ArchivedBytesMoveAndStayReadable) {
+  std::unique_ptr<BlobWriter> w = *store_->NewWriter("u1");
+  ASSERT_TRUE(w->Append("cold bytes").has_value());
+  const oci::Digest d = oci::Digest::Sha256Of("cold bytes");
+  ASSERT_TRUE(w->Commit(d).has_value());
+  Status moved = store_->MoveToArchive(d);
+  ASSERT_TRUE(moved.has_value()) << moved.error().message();
+  EXPECT_FALSE(std::filesystem::exists(root_ / BlobRelativePath(d)));
+  EXPECT_TRUE(std::filesystem::exists(archive_ / BlobRelativePath(d)));
+  EXPECT_EQ(Read(d), "cold bytes");
+  ASSERT_TRUE(store_->MoveToArchive(d).has_value());  // again: nothing to do
+  ASSERT_TRUE(store_->MoveFromArchive(d).has_value());
+  EXPECT_TRUE(std::filesystem::exists(root_ / BlobRelativePath(d)));
+  EXPECT_FALSE(std::filesystem::exists(archive_ / BlobRelativePath(d)));
+  EXPECT_EQ(Read(d), "cold bytes");
+  ASSERT_TRUE(store_->MoveToArchive(d).has_value());
+  ASSERT_TRUE(store_->Delete(d).has_value());
+  EXPECT_FALSE(store_->Open(d).has_value());
+  EXPECT_FALSE(std::filesystem::exists(archive_ / BlobRelativePath(d)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Places, FsArchiveTest, ::testing::Values(std::filesystem::temp_directory_path().string(),
+                                                                   std::string("/dev/shm")));
+
+}  // namespace
+}  // namespace berth::blob::fs

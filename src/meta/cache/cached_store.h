@@ -128,6 +128,10 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
     return store_->RecordPull(repo, digest, now);
   }
   Result<bool> SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive, UnixSeconds now) override;
+  Result<std::vector<oci::Digest>> ImageBlobs(RepositoryId repo, const oci::Digest& digest,
+                                              bool only_archived_use) override {
+    return store_->ImageBlobs(repo, digest, only_archived_use);
+  }
   Status AddPullTimeExclusion(std::string_view principal_arn, UnixSeconds now, size_t max) override {
     return store_->AddPullTimeExclusion(principal_arn, now, max);
   }

@@ -71,6 +71,26 @@ Result<bool> SqlStore<Db>::SetStorageClass(RepositoryId repo, const oci::Digest&
 }
 
 template <class Db>
+Result<std::vector<oci::Digest>> SqlStore<Db>::ImageBlobs(RepositoryId repo, const oci::Digest& digest,
+                                                          bool only_archived_use) {
+  return Read([&](Connection& c) -> Result<std::vector<oci::Digest>> {
+    BERTH_ASSIGN(Statement st,
+                 c.Prepare("SELECT r.child FROM manifests m JOIN manifest_refs r ON r.manifest_id=m.id "
+                           "WHERE m.repo_id=? AND m.digest=? AND r.kind=0 AND (? = 0 OR NOT EXISTS ("
+                           "SELECT 1 FROM manifest_refs r2 JOIN manifests m2 ON m2.id=r2.manifest_id "
+                           "WHERE r2.child=r.child AND r2.kind=0 AND m2.archived_at IS NULL))"));
+    st.Bind(1, repo).Bind(2, digest.str()).Bind(3, int64_t{only_archived_use ? 1 : 0});
+    std::vector<oci::Digest> out;
+    while (true) {
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return out;
+      BERTH_ASSIGN(oci::Digest d, oci::Digest::Parse(st.Text(0)));
+      out.push_back(std::move(d));
+    }
+  });
+}
+
+template <class Db>
 Status SqlStore<Db>::AddPullTimeExclusion(std::string_view principal_arn, UnixSeconds now, size_t max) {
   return Write([&](Connection& c) -> Status {
     BERTH_ASSIGN(Statement count, c.Prepare("SELECT COUNT(*) FROM pull_time_exclusions"));

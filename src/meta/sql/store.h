@@ -97,6 +97,8 @@ class SqlStore final : public MetadataStore {
   Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) override;
   Status RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) override;
   Result<bool> SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive, UnixSeconds now) override;
+  Result<std::vector<oci::Digest>> ImageBlobs(RepositoryId repo, const oci::Digest& digest,
+                                              bool only_archived_use) override;
   Status AddPullTimeExclusion(std::string_view principal_arn, UnixSeconds now, size_t max) override;
   Result<bool> RemovePullTimeExclusion(std::string_view principal_arn) override;
   Result<std::vector<std::pair<std::string, UnixSeconds>>> ListPullTimeExclusions() override;
