@@ -119,14 +119,19 @@ def sound(reg):
     print(f"{images} tagged images, every blob present and whole")
 
 
-mode = sys.argv[1]
-reg = Registry(*sys.argv[2:5])
-if mode == "push":
-    repo, count, work, acked = sys.argv[5:9]
-    push(reg, repo, int(count), work, acked, sys.argv[9] if len(sys.argv) > 9 else None)
-elif mode == "verify":
-    verify(reg, sys.argv[5])
-elif mode == "sound":
-    sound(reg)
-else:
-    die(f"unknown mode {mode}")
+def main():
+    mode = sys.argv[1]
+    reg = Registry(*sys.argv[2:5])
+    if mode == "push":
+        repo, count, work, acked = sys.argv[5:9]
+        push(reg, repo, int(count), work, acked, sys.argv[9] if len(sys.argv) > 9 else None)
+    elif mode == "verify":
+        verify(reg, sys.argv[5])
+    elif mode == "sound":
+        sound(reg)
+    else:
+        die(f"unknown mode {mode}")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,12 +12,13 @@
   lifecycle_client.py gone URL AK SK REPO DIGEST...
       no manifest is served
 """
-import base64
 import hashlib
 import json
+import os
 import sys
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import backup_client  # noqa: E402
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 INDEX = "application/vnd.oci.image.index.v1+json"
@@ -27,19 +28,12 @@ def sha(data):
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-class Registry:
-    def __init__(self, url, ak, sk, repo):
-        self.url, self.repo = url, repo
-        self.auth = "Basic " + base64.b64encode(f"{ak}:{sk}".encode()).decode()
+class Registry(backup_client.Registry):
+    """The backup test's client, bound to one repository."""
 
-    def call(self, method, path, body=None, headers=None):
-        req = urllib.request.Request(self.url + path, data=body, method=method,
-                                     headers={"Authorization": self.auth, **(headers or {})})
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+    def __init__(self, url, ak, sk, repo):
+        super().__init__(url, ak, sk)
+        self.repo = repo
 
     def blob(self, data):
         digest = sha(data)
