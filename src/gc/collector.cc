@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "telemetry/log.h"
@@ -43,11 +44,15 @@ Result<CollectReport> Collector::Collect() {
   // machine it takes the CPU requests leave (manifest GET p99 stays near its idle figure) and
   // the thread that asked waits without doing the work itself.
   std::optional<Result<CollectReport>> result;
-  std::thread worker([&] {
-    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kNice);
-    result = CollectNow();
-  });
-  worker.join();
+  try {
+    std::thread worker([&] {
+      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kNice);
+      result = CollectNow();
+    });
+    worker.join();
+  } catch (const std::system_error&) {
+    return CollectNow();  // no thread to be had: collect on this one rather than not at all
+  }
   return *std::move(result);
 }
 
