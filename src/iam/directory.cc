@@ -1,6 +1,9 @@
 #include "iam/directory.h"
 
 #include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
 
 #include "iam/managed.h"
 
@@ -116,7 +119,14 @@ Result<std::shared_ptr<const Snapshot>> Directory::Update(const std::function<St
     BERTH_TRY(change(state));
     std::string json = ToJson(state);
     Status saved = store_.SaveIam(doc.version, json);
-    if (!saved && saved.error().code() == Code::kAborted) continue;  // another node won: apply again
+    if (!saved && saved.error().code() == Code::kAborted) {
+      // Another node won: apply again, after a random pause that grows with each loss, so two
+      // writers in step do not keep colliding.
+      thread_local std::minstd_rand jitter(std::random_device{}());
+      const int ceiling_us = 200 << std::min(attempt, 6);
+      std::this_thread::sleep_for(std::chrono::microseconds(jitter() % static_cast<unsigned>(ceiling_us)));
+      continue;
+    }
     BERTH_TRY(saved);
     auto s = std::make_shared<const Snapshot>(doc.version + 1, std::move(state), account_id_, cache_);
     Publish(s);
