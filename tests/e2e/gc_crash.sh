@@ -11,14 +11,7 @@ CLIENT="$(dirname "$0")/gc_client.py"
 berth_start "${FLAGS[@]}"
 python3 "$CLIENT" push "$BERTH_HOST" "$AK" "$SK" gc/kept 0 "$KEPT" "$WORK/kept" || fail "pushing the kept images"
 
-deleted() {  # blobs garbage collection deleted, over every node
-  local total=0 port v
-  for port in "${BERTH_NODE_PORTS[@]}"; do
-    v=$(curl -s -u "$AK:$SK" "http://127.0.0.1:$port/metrics" | awk '$1 == "berth_gc_blobs_deleted_total" {print $2}')
-    total=$((total + ${v:-0}))
-  done
-  echo "$total"
-}
+deleted() { metric_sum berth_gc_blobs_deleted_total; }
 
 for round in $(seq "$ROUNDS"); do
   : >"$WORK/garbage"

@@ -209,6 +209,16 @@ aws_admin() {
 }
 admin() { "$AWS" --profile berth "$1" --endpoint-url "$BERTH_URL" --output json "${@:2}"; }
 
+# metric_sum NAME: a counter's value summed over every node's /metrics.
+metric_sum() {
+  local total=0 port v
+  for port in "${BERTH_NODE_PORTS[@]}"; do
+    v=$(curl -s -u "$AK:$SK" "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m {print $2}')
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+
 sha256_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
 
 finish() {

@@ -18,12 +18,8 @@ else
   fail "concurrent clients"
 fi
 cat "$WORK/stress.log"
-collected=0 expired=0
-for port in "${BERTH_NODE_PORTS[@]}"; do
-  metrics=$(curl -s -u "$AK:$SK" "http://127.0.0.1:$port/metrics")
-  collected=$((collected + $(awk '$1 == "berth_gc_blobs_deleted_total" {print $2}' <<<"$metrics")))
-  expired=$((expired + $(awk '$1 == "berth_lifecycle_images_expired_total" {print $2}' <<<"$metrics")))
-done
+collected=$(metric_sum berth_gc_blobs_deleted_total)
+expired=$(metric_sum berth_lifecycle_images_expired_total)
 echo "during the race: $collected blobs collected, $expired images expired by lifecycle policies"
 check "garbage collection ran during the race" test "$collected" -gt 0
 berth_stop
