@@ -40,7 +40,8 @@ class Shared:
         rng = random.Random(seed)
         self.blobs = [rng.randbytes(rng.choice([1, 4096, 70000, 300000])) for _ in range(6)]
         self.config = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
-        self.churn_blobs = [rng.randbytes(rng.choice([10, 5000, 90000])) for _ in range(40)]
+        # Many, so that each is pushed again rarely enough to be garbage for a grace period.
+        self.churn_blobs = [rng.randbytes(rng.choice([10, 5000, 90000])) for _ in range(120)]
         self.manifests = []
         for i in range(4):
             layers = rng.sample(self.blobs, rng.randint(1, 3))
@@ -174,7 +175,9 @@ class Worker(threading.Thread):
     def keep(self):
         # An image of a churn blob (which other repositories' images leave as garbage again and
         # again) pushed where nothing deletes: whatever the collector was doing, it must stay whole.
-        blob = self.rng.choice(self.shared.churn_blobs)
+        # A sixth of the pool only: what a kept image uses is never garbage again, and the rest
+        # must stay free to come and go.
+        blob = self.rng.choice(self.shared.churn_blobs[:len(self.shared.churn_blobs) // 6])
         resp, _ = self.request("keep-upload", "POST", f"/v2/{KEPT_REPO}/blobs/uploads/?digest={sha256(blob)}", blob)
         if resp.status != 201:
             return
