@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 TOKEN_TTL=20
 berth_start --token-ttl "$TOKEN_TTL"
 
-AWS="${AWS:-aws}"
+AWS="${AWS:-aws_warm}"
 # Timestamps as sent on the wire (epoch seconds) and no pager, on aws CLI v1 ("none") and v2
 # ("wire", which otherwise prints ISO 8601) alike.
 TS_FORMAT=none

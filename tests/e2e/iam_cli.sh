@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 berth_start
 
-AWS="${AWS:-aws}"
+AWS="${AWS:-aws_warm}"
 cat >"$WORK/aws-config" <<CONF
 [default]
 cli_pager =

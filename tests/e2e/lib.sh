@@ -18,6 +18,7 @@ TEST_NAME="$(basename "$0" .sh)"
 
 cleanup() {
   berth_stop || true
+  [ -f "$WORK/aws-warm/pid" ] && { kill "$(cat "$WORK/aws-warm/pid")" 2>/dev/null || true; }
   [ -d "$WORK/proxy" ] && "$ROOT/tests/cluster/haproxy.sh" stop "$WORK/proxy"
   if [ "$FAILURES" -eq 0 ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; fi
 }
@@ -200,9 +201,52 @@ expect_error() {  # expect_error STATUS CODE [description]
   expect_json '.errors[0].code' "\"$2\""
 }
 
+# aws_warm ARGS...: `aws ARGS...`, run by the CLI's own code kept loaded in one process per test
+# (tests/e2e/aws_warm.py says why), so hundreds of calls do not each pay a second of start-up.
+# The `aws` command itself runs once first: it must work, and its interpreter runs the server.
+# Where that interpreter cannot load awscli, or BERTH_E2E_AWS_COLD=1, each call is an `aws` process.
+# State lives in files under $WORK, so calls from subshells share one server.
+aws_warm() {
+  local dir="$WORK/aws-warm"
+  if [ -n "${BERTH_E2E_AWS_COLD:-}" ] || ! aws_warm_ready "$dir"; then command aws "$@"; return; fi
+  local request rc fd
+  request=$(mktemp "$dir/call.XXXXXX")
+  { printf '%s\0' "$PWD"; env -0; printf '\0'; printf '%s\0' "$@"; } >"$request"
+  mkfifo "$request.rc"
+  exec {fd}<>"$request.rc"
+  echo "$request" >"$dir/requests"
+  if ! read -r -t 1200 -u "$fd" rc; then rc=255; echo "aws_warm: no answer for: aws $*" >"$request.err"; fi
+  exec {fd}<&-
+  cat "$request.out" 2>/dev/null || true
+  cat "$request.err" >&2 2>/dev/null || true
+  rm -f "$request" "$request.rc" "$request.out" "$request.err"
+  return "$rc"
+}
+aws_warm_ready() {  # aws_warm_ready DIR: the server is up (started here, once, if need be)
+  local dir="$1" line
+  [ -f "$dir/ready" ] && return 0
+  [ -f "$dir/cold" ] && return 1
+  mkdir -p "$dir"
+  (
+    flock 9
+    [ -f "$dir/ready" ] || [ -f "$dir/cold" ] && exit 0
+    local bin python=()
+    bin=$(command -v aws) && command aws --version >/dev/null 2>&1 || { touch "$dir/cold"; exit 0; }
+    # pyenv puts a shell shim on PATH; the CLI's script is behind it.
+    if [[ $bin == */shims/* ]] && command -v pyenv >/dev/null; then bin=$(pyenv which aws); fi
+    read -r line <"$bin" || true
+    case "$line" in '#!'*python*) read -r -a python <<<"${line#\#!}" ;; *) touch "$dir/cold"; exit 0 ;; esac
+    mkfifo "$dir/requests"
+    setsid "${python[@]}" "$ROOT/tests/e2e/aws_warm.py" "$dir" $$ </dev/null >"$dir/server.log" 2>&1 9>&- &
+    echo $! >"$dir/pid"
+    touch "$dir/ready"
+  ) 9>"$dir/lock"
+  [ -f "$dir/ready" ]
+}
+
 # aws_admin: the aws CLI against Berth as the account root, after berth_start: `admin SERVICE ARGS...`.
 aws_admin() {
-  AWS="${AWS:-aws}"
+  AWS="${AWS:-aws_warm}"
   printf '[default]\ncli_pager =\n' >"$WORK/aws-config"
   export AWS_CONFIG_FILE="$WORK/aws-config" AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=us-east-1
   export AWS_DATA_PATH="$ROOT/tests/aws-data" AWS_SHARED_CREDENTIALS_FILE="$BERTH_DATA/admin-credentials"
