@@ -11,6 +11,7 @@
 #        FRESH_ROOT=DIR     where to build the root (default: a new directory under /var/tmp)
 #        FRESH_KEEP=1       keep the root afterwards (for a look inside)
 #        FRESH_TIMEOUT=SEC  how long `make run` may take to serve (default 1800)
+#        FRESH_CCACHE=0     do not lend the root this machine's compiler cache
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -36,7 +37,10 @@ cleanup() {
   fi
   # A test's leftovers inside the root would hold its mounts.
   root_release "$ROOT"
-  if [ "${FRESH_KEEP:-0}" != 1 ] && [ -z "${FRESH_ROOT:-}" ]; then rm -rf --one-file-system "$ROOT"; fi
+  if [ "${FRESH_KEEP:-0}" != 1 ] && [ -z "${FRESH_ROOT:-}" ]; then
+    # A mount left inside (the lent compiler cache above all) must not be emptied with the root.
+    if grep -q " $ROOT/" /proc/self/mounts; then log "mounts remain in $ROOT; kept"; else rm -rf --one-file-system "$ROOT"; fi
+  fi
   [ $rc -eq 0 ] || { log "FAILED; the last lines of $LOG:"; tail -n 40 "$LOG" 2>/dev/null || true; }
   exit $rc
 }
@@ -60,6 +64,15 @@ root_mount --make-rslave "$ROOT/dev"
 mkdir -p "$ROOT/run" "$ROOT/tmp"
 root_mount -t tmpfs tmpfs "$ROOT/run"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# This machine's compiler cache, so the root's builds reuse what CI already compiled. It cannot
+# hide a missing package: a cached result counts only if every header it read is still there
+# with the same contents, and otherwise the root's own preprocessor and compiler run.
+# FRESH_CCACHE=0 builds from nothing.
+host_cache=$(ccache -k cache_dir 2>/dev/null || true)
+if [ "${FRESH_CCACHE:-1}" = 1 ] && [ -n "$host_cache" ]; then
+  mkdir -p "$host_cache" "$ROOT/root/.cache/ccache"
+  root_mount --bind "$host_cache" "$ROOT/root/.cache/ccache"
+fi
 
 # The checkout as it is (tracked and new files, not build output), as a user's clone would be.
 rm -rf "$ROOT/berth-run"

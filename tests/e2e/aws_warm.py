@@ -64,6 +64,7 @@ def run(request):
 
 def main():
     directory, parent = sys.argv[1], int(sys.argv[2])
+    sys.argv[0] = "aws"  # usage errors name the program as the command would
     # Read-write so the FIFO never reports end-of-file between clients.
     fd = os.open(os.path.join(directory, "requests"), os.O_RDWR)
     pending = b""
