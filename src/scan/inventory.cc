@@ -1,0 +1,146 @@
+#include "scan/inventory.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "scan/image_fs.h"
+
+namespace berth::scan {
+namespace {
+
+constexpr std::string_view kDpkgStatus = "var/lib/dpkg/status";
+constexpr std::string_view kDpkgStatusD = "var/lib/dpkg/status.d/";
+constexpr std::string_view kApkInstalled[] = {"lib/apk/db/installed", "usr/lib/apk/db/installed"};
+constexpr std::string_view kOsRelease[] = {"etc/os-release", "usr/lib/os-release"};
+
+bool IsWhiteout(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return path.substr(slash == std::string_view::npos ? 0 : slash + 1).starts_with(".wh.");
+}
+
+class Summarizer : public LayerVisitor {
+ public:
+  explicit Summarizer(const SummaryOptions& options) : options_(options) {}
+
+  bool Entry(const LayerEntry& entry) override {
+    if (IsWhiteout(entry.path) || entry.type == EntryType::kSymlink || entry.type == EntryType::kHardlink) {
+      summary_.entries.push_back(entry);
+      return false;
+    }
+    if (entry.type != EntryType::kFile || !WantedForInventory(entry.path, options_.language_packages)) return false;
+    summary_.entries.push_back(entry);
+    content_.clear();
+    return true;
+  }
+
+  Status Content(const LayerEntry& entry, std::string_view piece, bool last) override {
+    if (content_.size() + piece.size() > options_.max_file_bytes)
+      return Fail(Code::kInvalidArgument, entry.path + " is larger than " + std::to_string(options_.max_file_bytes) + " bytes",
+                  "LAYER_INVALID");
+    total_ += piece.size();
+    if (total_ > options_.max_total_bytes)
+      return Fail(Code::kInvalidArgument, "package databases larger than " + std::to_string(options_.max_total_bytes) + " bytes",
+                  "LAYER_INVALID");
+    content_.append(piece);
+    if (last) summary_.files.emplace_back(entry.path, std::move(content_));
+    return {};
+  }
+
+  LayerSummary Take() { return std::move(summary_); }
+
+ private:
+  const SummaryOptions& options_;
+  LayerSummary summary_;
+  std::string content_;
+  size_t total_ = 0;
+};
+
+using PackageKey = std::tuple<PackageType, std::string, std::string, std::string>;  // type, name, version, arch
+
+PackageKey KeyOf(const Package& p) { return {p.type, p.name, p.version, p.arch}; }
+
+// Packages named by the databases among `paths` (as kept in `fs`).
+std::vector<Package> PackagesIn(const ImageFs& fs, const std::vector<std::string>& paths) {
+  std::vector<Package> out;
+  auto add = [&](std::vector<Package> found, const std::string& path) {
+    for (auto& p : found) {
+      p.path = path;
+      out.push_back(std::move(p));
+    }
+  };
+  for (const auto& path : paths) {
+    const ImageFs::File* file = fs.Find(path);
+    if (!file) continue;
+    if (path == kDpkgStatus) {
+      add(ParseDpkgStatus(file->content), path);
+    } else if (path.starts_with(kDpkgStatusD) && !path.ends_with(".md5sums")) {
+      add(ParseDpkgStatus(file->content, /*require_installed=*/false), path);
+    } else if (path == kApkInstalled[0] || path == kApkInstalled[1]) {
+      add(ParseApkInstalled(file->content), path);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool WantedForInventory(std::string_view path, bool language_packages) {
+  (void)language_packages;  // language ecosystems come with ENHANCED scanning
+  if (path == kDpkgStatus) return true;
+  if (path.starts_with(kDpkgStatusD)) return path.find('/', kDpkgStatusD.size()) == std::string_view::npos;
+  for (auto p : kApkInstalled)
+    if (path == p) return true;
+  for (auto p : kOsRelease)
+    if (path == p) return true;
+  return false;
+}
+
+Result<LayerSummary> SummarizeLayer(blob::BlobReader& blob, const LayerLimits& limits, const SummaryOptions& options) {
+  Summarizer summarizer(options);
+  BERTH_TRY(ReadLayer(blob, limits, summarizer));
+  return summarizer.Take();
+}
+
+Result<LayerSummary> SummarizeLayerBytes(std::string_view bytes, const LayerLimits& limits,
+                                         const SummaryOptions& options) {
+  Summarizer summarizer(options);
+  BERTH_TRY(ReadLayerBytes(bytes, limits, summarizer));
+  return summarizer.Take();
+}
+
+Inventory BuildInventory(const std::vector<std::pair<std::string, const LayerSummary*>>& layers) {
+  ImageFs fs;
+  std::map<PackageKey, std::string> first_layer;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const auto& [digest, summary] = layers[i];
+    fs.BeginLayer(i);
+    for (const auto& entry : summary->entries) fs.Add(entry);
+    for (const auto& [path, content] : summary->files) fs.SetContent(path, content);
+    fs.EndLayer();
+    // The layer that first lists a package (at this version) is the one that brought it.
+    for (const auto& p : PackagesIn(fs, fs.ChangedInLayer())) first_layer.try_emplace(KeyOf(p), digest);
+  }
+  Inventory inventory;
+  for (auto path : kOsRelease) {
+    if (const auto* file = fs.Find(path)) {
+      inventory.os = ParseOsRelease(file->content);
+      break;
+    }
+  }
+  std::vector<std::string> databases;
+  fs.ForEach([](std::string_view path) { return WantedForInventory(path, true); },
+             [&](const std::string& path, const ImageFs::File&) { databases.push_back(path); });
+  for (auto& p : PackagesIn(fs, databases)) {
+    if (auto it = first_layer.find(KeyOf(p)); it != first_layer.end()) p.layer = it->second;
+    inventory.packages.push_back(std::move(p));
+  }
+  std::sort(inventory.packages.begin(), inventory.packages.end(),
+            [](const Package& a, const Package& b) { return KeyOf(a) < KeyOf(b); });
+  inventory.packages.erase(std::unique(inventory.packages.begin(), inventory.packages.end(),
+                                       [](const Package& a, const Package& b) { return KeyOf(a) == KeyOf(b); }),
+                           inventory.packages.end());
+  return inventory;
+}
+
+}  // namespace berth::scan
