@@ -386,6 +386,35 @@ class IamDocuments {
   virtual Status SaveIam(int64_t expected, std::string_view json) = 0;
 };
 
+// The vulnerability database scanning matches against: advisories in OSV JSON as imported
+// (scan/osv.h parses them), looked up by the packages they name. Its version rises with every
+// import that changed an advisory, so scans made against an older version can be found and
+// matched again (continuous scanning).
+struct AdvisoryRow {
+  std::string id;
+  std::string modified;  // OSV's RFC 3339 time; an import with the same one and text changes nothing
+  std::string document;  // the OSV JSON
+  std::vector<std::pair<std::string, std::string>> packages;  // (ecosystem, name) it affects
+};
+struct VulnDbState {
+  int64_t version = 0;  // 0: nothing imported yet
+  UnixSeconds updated_at = 0;
+  int64_t advisories = 0;
+};
+class VulnerabilityDatabase {
+ public:
+  virtual ~VulnerabilityDatabase() = default;
+  // Inserts or replaces the advisories in one transaction and returns how many were new or
+  // changed; if any were, the version becomes at least `version`. An import takes the current
+  // version + 1 and passes it with each of its batches, so one import is one version however
+  // many transactions it takes, and a crash part-way leaves what it stored counted.
+  virtual Result<int64_t> PutAdvisories(const std::vector<AdvisoryRow>& rows, int64_t version, UnixSeconds now) = 0;
+  virtual Result<VulnDbState> GetVulnDbState() = 0;
+  // (id, document) of every advisory naming one of the (ecosystem, name) pairs, each once, by id.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> FindAdvisories(
+      const std::vector<std::pair<std::string, std::string>>& packages) = 0;
+};
+
 class MetadataStore : public RegistryIndex,
                       public UploadSessions,
                       public AccessKeys,
@@ -394,6 +423,7 @@ class MetadataStore : public RegistryIndex,
                       public Leases,
                       public IamDocuments,
                       public LifecycleStore,
-                      public BlobCollector {};
+                      public BlobCollector,
+                      public VulnerabilityDatabase {};
 
 }  // namespace berth::meta

@@ -143,6 +143,15 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   }
   Result<std::optional<std::string>> GetSetting(std::string_view name) override { return store_->GetSetting(name); }
   Status PutSetting(std::string_view name, std::string_view value) override { return store_->PutSetting(name, value); }
+  // The vulnerability database changes by imports, rarely; it is read once per scan.
+  Result<int64_t> PutAdvisories(const std::vector<AdvisoryRow>& rows, int64_t version, UnixSeconds now) override {
+    return store_->PutAdvisories(rows, version, now);
+  }
+  Result<VulnDbState> GetVulnDbState() override { return store_->GetVulnDbState(); }
+  Result<std::vector<std::pair<std::string, std::string>>> FindAdvisories(
+      const std::vector<std::pair<std::string, std::string>>& packages) override {
+    return store_->FindAdvisories(packages);
+  }
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now, int64_t ttl) override {
     return store_->TryLease(name, holder, now, ttl);
   }

@@ -15,6 +15,7 @@
 #include "meta/sql/repository_admin.inl"
 #include "meta/sql/store.h"
 #include "meta/sql/uploads.inl"
+#include "meta/sql/vulndb.inl"
 
 namespace berth::meta::postgres {
 namespace {

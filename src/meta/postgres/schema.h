@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 4> kMigrations = {{
+inline constexpr std::array<Migration, 5> kMigrations = {{
     {"registry core and ECR control plane (as SQLite schema version 2)", R"sql(
 CREATE TABLE repositories(
   id BIGSERIAL PRIMARY KEY,
@@ -120,6 +120,24 @@ CREATE TABLE blob_tombstones(
   digest TEXT COLLATE "C" PRIMARY KEY,
   size BIGINT NOT NULL,
   deleted_at BIGINT NOT NULL);
+)sql"},
+    {"the vulnerability database: OSV advisories and the packages they name", R"sql(
+CREATE TABLE vuln_advisories(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  modified TEXT NOT NULL,
+  document TEXT NOT NULL,
+  imported_at BIGINT NOT NULL);
+CREATE TABLE vuln_packages(
+  ecosystem TEXT COLLATE "C" NOT NULL,
+  package TEXT COLLATE "C" NOT NULL,
+  advisory_id TEXT COLLATE "C" NOT NULL REFERENCES vuln_advisories(id) ON DELETE CASCADE,
+  PRIMARY KEY(ecosystem, package, advisory_id));
+CREATE INDEX vuln_packages_advisory ON vuln_packages(advisory_id);
+-- Raised by every import that changed an advisory: scans of an older version are matched again.
+CREATE TABLE vuln_state(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  version BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL);
 )sql"},
 }};
 

@@ -2,7 +2,7 @@
 //
 // SqlStore<Db>: the MetadataStore written once in SQL that SQLite and PostgreSQL both run. Its
 // facets are defined in registry_index.inl, repository_admin.inl, image_catalog.inl,
-// uploads.inl, access_keys.inl, iam.inl, leases.inl, lifecycle.inl and collector.inl, and instantiated by each engine's store file with its Db:
+// uploads.inl, access_keys.inl, iam.inl, leases.inl, lifecycle.inl, collector.inl and vulndb.inl, and instantiated by each engine's store file with its Db:
 //
 //   struct Db {
 //     using Connection = ...;   // Prepare(const char* literal) -> Statement, Exec, Changes()
@@ -21,6 +21,7 @@
 #pragma once
 
 #include <algorithm>
+#include <map>
 #include <utility>
 #include <optional>
 #include <string>
@@ -141,6 +142,12 @@ class SqlStore final : public MetadataStore {
   Status EndBlobDeletion(const std::vector<oci::Digest>& digests) override;
   Result<GarbageEstimate> EstimateGarbage(UnixSeconds link_cutoff) override;
   Result<std::vector<StoredBlob>> ListBlobRows(std::string_view after, size_t limit) override;
+
+  // vulnerability database
+  Result<int64_t> PutAdvisories(const std::vector<AdvisoryRow>& rows, int64_t version, UnixSeconds now) override;
+  Result<VulnDbState> GetVulnDbState() override;
+  Result<std::vector<std::pair<std::string, std::string>>> FindAdvisories(
+      const std::vector<std::pair<std::string, std::string>>& packages) override;
 
   // leases
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now,

@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 5> kMigrations = {{
+inline constexpr std::array<Migration, 6> kMigrations = {{
     {"registry core: repositories, blobs, manifests, tags, uploads, access keys", R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
@@ -130,6 +130,24 @@ CREATE TABLE blob_tombstones(
   digest TEXT PRIMARY KEY,
   size INTEGER NOT NULL,
   deleted_at INTEGER NOT NULL) WITHOUT ROWID;
+)sql"},
+    {"the vulnerability database: OSV advisories and the packages they name", R"sql(
+CREATE TABLE vuln_advisories(
+  id TEXT PRIMARY KEY,
+  modified TEXT NOT NULL,
+  document TEXT NOT NULL,
+  imported_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE vuln_packages(
+  ecosystem TEXT NOT NULL,
+  package TEXT NOT NULL,
+  advisory_id TEXT NOT NULL REFERENCES vuln_advisories(id) ON DELETE CASCADE,
+  PRIMARY KEY(ecosystem, package, advisory_id)) WITHOUT ROWID;
+CREATE INDEX vuln_packages_advisory ON vuln_packages(advisory_id);
+-- Raised by every import that changed an advisory: scans of an older version are matched again.
+CREATE TABLE vuln_state(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  version INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL);
 )sql"},
 }};
 

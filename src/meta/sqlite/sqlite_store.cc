@@ -12,6 +12,7 @@
 #include "meta/sql/repository_admin.inl"
 #include "meta/sql/store.h"
 #include "meta/sql/uploads.inl"
+#include "meta/sql/vulndb.inl"
 #include "meta/sqlite/connection.h"
 #include "meta/sqlite/schema.h"
 
