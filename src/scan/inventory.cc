@@ -14,6 +14,31 @@ constexpr std::string_view kDpkgStatusD = "var/lib/dpkg/status.d/";
 constexpr std::string_view kApkInstalled[] = {"lib/apk/db/installed", "usr/lib/apk/db/installed"};
 constexpr std::string_view kOsRelease[] = {"etc/os-release", "usr/lib/os-release"};
 
+std::string_view Base(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string_view Parent(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
+}
+
+// site-packages/requests-2.31.0.dist-info/METADATA, .../foo.egg-info/PKG-INFO
+bool IsPythonMetadata(std::string_view path) {
+  std::string_view dir = Base(Parent(path)), file = Base(path);
+  return (file == "METADATA" && dir.ends_with(".dist-info")) || (file == "PKG-INFO" && dir.ends_with(".egg-info"));
+}
+
+// node_modules/<name>/package.json or node_modules/@scope/<name>/package.json, not a file
+// deeper inside a package.
+bool IsNpmPackageJson(std::string_view path) {
+  if (Base(path) != "package.json") return false;
+  std::string_view dir = Parent(path), up = Parent(dir);
+  if (Base(up) == "node_modules") return !Base(dir).empty();
+  return Base(up).starts_with("@") && Base(Parent(up)) == "node_modules";
+}
+
 bool IsWhiteout(std::string_view path) {
   size_t slash = path.rfind('/');
   return path.substr(slash == std::string_view::npos ? 0 : slash + 1).starts_with(".wh.");
@@ -78,6 +103,10 @@ std::vector<Package> PackagesIn(const ImageFs& fs, const std::vector<std::string
       add(ParseDpkgStatus(file->content, /*require_installed=*/false), path);
     } else if (path == kApkInstalled[0] || path == kApkInstalled[1]) {
       add(ParseApkInstalled(file->content), path);
+    } else if (IsPythonMetadata(path)) {
+      add(ParsePythonMetadata(file->content), path);
+    } else if (IsNpmPackageJson(path)) {
+      add(ParseNpmPackageJson(file->content), path);
     }
   }
   return out;
@@ -86,8 +115,8 @@ std::vector<Package> PackagesIn(const ImageFs& fs, const std::vector<std::string
 }  // namespace
 
 bool WantedForInventory(std::string_view path, bool language_packages) {
-  (void)language_packages;  // language ecosystems come with ENHANCED scanning
   if (path == kDpkgStatus) return true;
+  if (language_packages && (IsPythonMetadata(path) || IsNpmPackageJson(path))) return true;
   if (path.starts_with(kDpkgStatusD)) return path.find('/', kDpkgStatusD.size()) == std::string_view::npos;
   for (auto p : kApkInstalled)
     if (path == p) return true;

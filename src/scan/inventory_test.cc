@@ -203,6 +203,28 @@ TEST(LayerReader, BombsAndBrokenStreamsAreRefused) {
   ASSERT_FALSE(r.has_value()) << "a package database over the limit";
 }
 
+TEST(Inventory, LanguagePackagesComeWithEnhancedScanning) {
+  auto layer = MakeLayer({
+      {"usr/lib/python3/dist-packages/requests-2.28.1.dist-info/METADATA",
+       "Metadata-Version: 2.1\nName: requests\nVersion: 2.28.1\n\nName: not-this\n"},
+      {"opt/venv/lib/python3.11/site-packages/legacy.egg-info/PKG-INFO", "Name: legacy\nVersion: 0.9\n"},
+      {"app/node_modules/lodash/package.json", R"({"name":"lodash","version":"4.17.20"})"},
+      {"app/node_modules/@babel/core/package.json", R"({"name":"@babel/core","version":"7.22.0"})"},
+      {"app/node_modules/lodash/fp/package.json", R"({"name":"not-a-package","version":"1"})"},
+      {"app/package.json", R"({"name":"the-app-itself","version":"1.0.0"})"},
+      {"app/node_modules/broken/package.json", "{not json"},
+  });
+  SummaryOptions enhanced;
+  enhanced.language_packages = true;
+  auto full = SummarizeLayerBytes(layer, {}, enhanced);
+  ASSERT_TRUE(full.has_value());
+  EXPECT_EQ(Names(BuildInventory({{"l", &*full}})),
+            (std::vector<std::string>{"python:legacy=0.9@l", "python:requests=2.28.1@l", "npm:@babel/core=7.22.0@l",
+                                      "npm:lodash=4.17.20@l"}));
+  auto basic = Summarize(layer);
+  EXPECT_TRUE(BuildInventory({{"l", &basic}}).packages.empty()) << "BASIC scans read only the OS databases";
+}
+
 TEST(LayerReader, NormalizesPaths) {
   EXPECT_EQ(NormalizePath("./etc/os-release"), "etc/os-release");
   EXPECT_EQ(NormalizePath("/etc//apk/./db/"), "etc/apk/db");

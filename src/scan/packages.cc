@@ -1,5 +1,6 @@
 #include "scan/packages.h"
 
+#include <boost/json.hpp>
 #include <functional>
 
 namespace berth::scan {
@@ -144,6 +145,47 @@ std::vector<Package> ParseApkInstalled(std::string_view text) {
   });
   flush();
   return out;
+}
+
+std::vector<Package> ParsePythonMetadata(std::string_view text) {
+  Package p;
+  p.type = PackageType::kPython;
+  bool done = false;
+  Lines(text, [&](std::string_view line) {
+    if (done) return;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) {
+      done = true;  // the headers end at the first blank line; the description follows
+      return;
+    }
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || line.front() == ' ' || line.front() == '\t') return;
+    std::string_view key = line.substr(0, colon), value = Trim(line.substr(colon + 1));
+    if (key == "Name" && p.name.empty()) p.name = std::string(value);
+    if (key == "Version" && p.version.empty()) p.version = std::string(value);
+  });
+  if (p.name.empty() || p.version.empty()) return {};
+  p.source_name = p.name;
+  p.source_version = p.version;
+  return {p};
+}
+
+std::vector<Package> ParseNpmPackageJson(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(text, ec);
+  if (ec || !doc.is_object()) return {};
+  const auto& o = doc.as_object();
+  auto* name = o.if_contains("name");
+  auto* version = o.if_contains("version");
+  if (!name || !version || !name->is_string() || !version->is_string()) return {};
+  Package p;
+  p.type = PackageType::kNpm;
+  p.name = std::string(name->as_string());
+  p.version = std::string(version->as_string());
+  if (p.name.empty() || p.version.empty()) return {};
+  p.source_name = p.name;
+  p.source_version = p.version;
+  return {p};
 }
 
 }  // namespace berth::scan

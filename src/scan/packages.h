@@ -43,4 +43,10 @@ std::vector<Package> ParseDpkgStatus(std::string_view text, bool require_install
 
 std::vector<Package> ParseApkInstalled(std::string_view text);
 
+// A Python distribution's core metadata (`*.dist-info/METADATA`, `*.egg-info/PKG-INFO`):
+// its Name and Version headers, or nothing.
+std::vector<Package> ParsePythonMetadata(std::string_view text);
+// An installed npm package's package.json: its name and version, or nothing.
+std::vector<Package> ParseNpmPackageJson(std::string_view text);
+
 }  // namespace berth::scan
