@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "scan/image_fs.h"
+#include "scan/rpmdb.h"
 
 namespace berth::scan {
 namespace {
@@ -13,6 +14,7 @@ constexpr std::string_view kDpkgStatus = "var/lib/dpkg/status";
 constexpr std::string_view kDpkgStatusD = "var/lib/dpkg/status.d/";
 constexpr std::string_view kApkInstalled[] = {"lib/apk/db/installed", "usr/lib/apk/db/installed"};
 constexpr std::string_view kOsRelease[] = {"etc/os-release", "usr/lib/os-release"};
+constexpr std::string_view kRpmSqlite[] = {"var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite"};
 
 std::string_view Base(std::string_view path) {
   size_t slash = path.rfind('/');
@@ -103,6 +105,8 @@ std::vector<Package> PackagesIn(const ImageFs& fs, const std::vector<std::string
       add(ParseDpkgStatus(file->content, /*require_installed=*/false), path);
     } else if (path == kApkInstalled[0] || path == kApkInstalled[1]) {
       add(ParseApkInstalled(file->content), path);
+    } else if (path == kRpmSqlite[0] || path == kRpmSqlite[1]) {
+      if (auto rpms = ParseRpmSqlite(file->content)) add(std::move(*rpms), path);  // a broken one names nothing
     } else if (IsPythonMetadata(path)) {
       add(ParsePythonMetadata(file->content), path);
     } else if (IsNpmPackageJson(path)) {
@@ -121,6 +125,8 @@ bool WantedForInventory(std::string_view path, bool language_packages) {
   for (auto p : kApkInstalled)
     if (path == p) return true;
   for (auto p : kOsRelease)
+    if (path == p) return true;
+  for (auto p : kRpmSqlite)
     if (path == p) return true;
   return false;
 }
