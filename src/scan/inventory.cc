@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <tuple>
 
+#include "scan/gobinary.h"
 #include "scan/image_fs.h"
 #include "scan/rpmdb.h"
 
@@ -14,6 +16,9 @@ constexpr std::string_view kDpkgStatus = "var/lib/dpkg/status";
 constexpr std::string_view kDpkgStatusD = "var/lib/dpkg/status.d/";
 constexpr std::string_view kApkInstalled[] = {"lib/apk/db/installed", "usr/lib/apk/db/installed"};
 constexpr std::string_view kOsRelease[] = {"etc/os-release", "usr/lib/os-release"};
+// Kept content that is a Go program's build info rather than a file's bytes starts with this
+// (no package database starts with a NUL byte).
+constexpr std::string_view kGoBuildInfo = std::string_view("\0berth-go-buildinfo\n", 21);
 constexpr std::string_view kRpmSqlite[] = {"var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite"};
 
 std::string_view Base(std::string_view path) {
@@ -55,13 +60,32 @@ class Summarizer : public LayerVisitor {
       summary_.entries.push_back(entry);
       return false;
     }
-    if (entry.type != EntryType::kFile || !WantedForInventory(entry.path, options_.language_packages)) return false;
-    summary_.entries.push_back(entry);
+    if (entry.type != EntryType::kFile) return false;
     content_.clear();
+    go_.reset();
+    if (!WantedForInventory(entry.path, options_.language_packages)) {
+      // An executable may be a Go program: its build info is found as it streams past.
+      if (!options_.language_packages || !(entry.mode & 0111) || entry.size < 1024) return false;
+      go_.emplace();
+      return true;
+    }
+    summary_.entries.push_back(entry);
     return true;
   }
 
   Status Content(const LayerEntry& entry, std::string_view piece, bool last) override {
+    if (go_) {
+      go_->Feed(piece);
+      if (last) {
+        if (auto info = go_->Result()) {
+          summary_.entries.push_back(entry);
+          total_ += info->size();
+          summary_.files.emplace_back(entry.path, std::string(kGoBuildInfo) + *info);
+        }
+        go_.reset();
+      }
+      return {};
+    }
     if (content_.size() + piece.size() > options_.max_file_bytes)
       return Fail(Code::kInvalidArgument, entry.path + " is larger than " + std::to_string(options_.max_file_bytes) + " bytes",
                   "LAYER_INVALID");
@@ -80,6 +104,7 @@ class Summarizer : public LayerVisitor {
   const SummaryOptions& options_;
   LayerSummary summary_;
   std::string content_;
+  std::optional<GoBuildInfoFinder> go_;
   size_t total_ = 0;
 };
 
@@ -107,6 +132,8 @@ std::vector<Package> PackagesIn(const ImageFs& fs, const std::vector<std::string
       add(ParseApkInstalled(file->content), path);
     } else if (path == kRpmSqlite[0] || path == kRpmSqlite[1]) {
       if (auto rpms = ParseRpmSqlite(file->content)) add(std::move(*rpms), path);  // a broken one names nothing
+    } else if (file->content.starts_with(kGoBuildInfo)) {
+      add(ParseGoBuildInfo(std::string_view(file->content).substr(kGoBuildInfo.size())), path);
     } else if (IsPythonMetadata(path)) {
       add(ParsePythonMetadata(file->content), path);
     } else if (IsNpmPackageJson(path)) {
@@ -164,7 +191,8 @@ Inventory BuildInventory(const std::vector<std::pair<std::string, const LayerSum
     }
   }
   std::vector<std::string> databases;
-  fs.ForEach([](std::string_view path) { return WantedForInventory(path, true); },
+  // Every kept file is a package database or a program's build info: the summaries keep nothing else.
+  fs.ForEach([](std::string_view) { return true; },
              [&](const std::string& path, const ImageFs::File&) { databases.push_back(path); });
   for (auto& p : PackagesIn(fs, databases)) {
     if (auto it = first_layer.find(KeyOf(p)); it != first_layer.end()) p.layer = it->second;

@@ -176,6 +176,50 @@ TEST(Inventory, LanguagePackagesComeWithEnhancedScanning) {
   EXPECT_TRUE(BuildInventory({{"l", &basic}}).packages.empty()) << "BASIC scans read only the OS databases";
 }
 
+// A Go 1.18+ executable as far as the scanner cares: ELF magic, then somewhere the build info.
+std::string GoBinary(const std::string& version, const std::string& modinfo) {
+  auto varint = [](size_t n) {
+    std::string s;
+    while (n >= 0x80) {
+      s.push_back(static_cast<char>((n & 0x7f) | 0x80));
+      n >>= 7;
+    }
+    s.push_back(static_cast<char>(n));
+    return s;
+  };
+  std::string sentinel_start = "0w\xaf\x0c\x92t\x08\x02" "A\xe1\xc1\x07\xe6\xd6\x18\xe6";
+  std::string sentinel_end("\xf9" "2C1\x86\x18 r\x00\x82" "B\x10" "A\x16\xd8\xf2", 16);  // holds a NUL
+  std::string mods = sentinel_start + modinfo + sentinel_end;
+  std::string header = std::string("\xff Go buildinf:", 14) + "\x08\x02" + std::string(16, '\0');
+  // The magic lands across the reader's 256 KiB pieces' boundary, as it may in a real binary.
+  std::string binary = "\x7f" "ELF" + std::string((256 << 10) - 10, 'x');
+  return binary + header + varint(version.size()) + version + varint(mods.size()) + mods + std::string(5000, 'y');
+}
+
+TEST(Inventory, GoProgramsBringTheirModules) {
+  std::string modinfo =
+      "path\texample.com/cmd/app\nmod\texample.com/app\t(devel)\t\n"
+      "dep\tgolang.org/x/net\tv0.17.0\th1:abc=\n"
+      "dep\tgithub.com/old/lib\tv1.0.0\th1:def=\n=>\tgithub.com/fork/lib\tv1.0.1\th1:ghi=\n"
+      "dep\tgithub.com/local/lib\tv0.0.0\n=>\t../lib\t\t\n"
+      "build\t-compiler=gc\n";
+  auto layer = MakeLayer({
+      {"usr/local/bin/app", GoBinary("go1.21.3", modinfo), EntryType::kFile, "", 0755},
+      {"usr/local/bin/not-exec", GoBinary("go1.20", modinfo)},
+      {"usr/local/bin/script", "#!/bin/sh\n" + std::string(4000, '#') + "\xff Go buildinf:", EntryType::kFile, "", 0755},
+  });
+  SummaryOptions enhanced;
+  enhanced.language_packages = true;
+  auto summary = SummarizeLayerBytes(layer, {}, enhanced);
+  ASSERT_TRUE(summary.has_value()) << summary.error().message();
+  EXPECT_EQ(Names(BuildInventory({{"l", &*summary}})),
+            (std::vector<std::string>{"go:github.com/fork/lib=v1.0.1@l", "go:golang.org/x/net=v0.17.0@l",
+                                      "go:stdlib=1.21.3@l"}));
+  EXPECT_LT(summary->files.at(0).second.size(), 1000u) << "only the build info is kept, not the binary";
+  auto basic = SummarizeLayerBytes(layer, {}, {});
+  EXPECT_TRUE(BuildInventory({{"l", &*basic}}).packages.empty());
+}
+
 TEST(LayerReader, NormalizesPaths) {
   EXPECT_EQ(NormalizePath("./etc/os-release"), "etc/os-release");
   EXPECT_EQ(NormalizePath("/etc//apk/./db/"), "etc/apk/db");

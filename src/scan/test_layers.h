@@ -19,6 +19,7 @@ struct TestEntry {
   std::string content;
   EntryType type = EntryType::kFile;
   std::string target;  // symlink
+  uint32_t mode = 0644;
 };
 
 inline TestEntry Dir(std::string path) { return {std::move(path), "", EntryType::kDirectory, ""}; }
@@ -41,7 +42,7 @@ inline std::string MakeLayer(const std::vector<TestEntry>& entries, Compression 
   for (const auto& e : entries) {
     struct archive_entry* entry = archive_entry_new();
     archive_entry_set_pathname(entry, e.path.c_str());
-    archive_entry_set_perm(entry, 0644);
+    archive_entry_set_perm(entry, e.mode);
     if (e.type == EntryType::kDirectory) {
       archive_entry_set_filetype(entry, AE_IFDIR);
     } else if (e.type == EntryType::kSymlink) {
