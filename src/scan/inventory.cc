@@ -7,6 +7,7 @@
 
 #include "scan/gobinary.h"
 #include "scan/image_fs.h"
+#include "scan/jar.h"
 #include "scan/rpmdb.h"
 
 namespace berth::scan {
@@ -19,6 +20,8 @@ constexpr std::string_view kOsRelease[] = {"etc/os-release", "usr/lib/os-release
 // Kept content that is a Go program's build info rather than a file's bytes starts with this
 // (no package database starts with a NUL byte).
 constexpr std::string_view kGoBuildInfo = std::string_view("\0berth-go-buildinfo\n", 21);
+// Likewise for the packages found in a Java archive: "name\tversion" lines.
+constexpr std::string_view kJavaPackages = std::string_view("\0berth-java-packages\n", 22);
 constexpr std::string_view kRpmSqlite[] = {"var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite"};
 
 std::string_view Base(std::string_view path) {
@@ -46,6 +49,30 @@ bool IsNpmPackageJson(std::string_view path) {
   return Base(up).starts_with("@") && Base(Parent(up)) == "node_modules";
 }
 
+bool IsJavaArchive(std::string_view path) {
+  return path.ends_with(".jar") || path.ends_with(".war") || path.ends_with(".ear");
+}
+
+// The packages a Java archive's kept summary lists.
+std::vector<Package> JavaPackagesKept(std::string_view text) {
+  std::vector<Package> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = text.find('\n', i);
+    if (j == std::string_view::npos) j = text.size();
+    std::string_view line = text.substr(i, j - i);
+    i = j + 1;
+    size_t tab = line.find('\t');
+    if (tab == std::string_view::npos) continue;
+    Package p;
+    p.type = PackageType::kMaven;
+    p.name = p.source_name = std::string(line.substr(0, tab));
+    p.version = p.source_version = std::string(line.substr(tab + 1));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 bool IsWhiteout(std::string_view path) {
   size_t slash = path.rfind('/');
   return path.substr(slash == std::string_view::npos ? 0 : slash + 1).starts_with(".wh.");
@@ -63,6 +90,11 @@ class Summarizer : public LayerVisitor {
     if (entry.type != EntryType::kFile) return false;
     content_.clear();
     go_.reset();
+    jar_ = false;
+    if (options_.language_packages && IsJavaArchive(entry.path) && entry.size <= kMaxJarBytes) {
+      jar_ = true;  // buffered whole: a zip's directory is at its end
+      return true;
+    }
     if (!WantedForInventory(entry.path, options_.language_packages)) {
       // An executable may be a Go program: its build info is found as it streams past.
       if (!options_.language_packages || !(entry.mode & 0111) || entry.size < 1024) return false;
@@ -74,6 +106,25 @@ class Summarizer : public LayerVisitor {
   }
 
   Status Content(const LayerEntry& entry, std::string_view piece, bool last) override {
+    if (jar_) {
+      if (content_.size() + piece.size() > kMaxJarBytes) {
+        jar_ = false;  // larger than it said: not read
+        content_.clear();
+        return {};
+      }
+      content_.append(piece);
+      if (last) {
+        std::string found;
+        for (const auto& p : JavaPackagesInJar(content_)) found += p.name + "\t" + p.version + "\n";
+        content_.clear();
+        if (!found.empty()) {
+          summary_.entries.push_back(entry);
+          total_ += found.size();
+          summary_.files.emplace_back(entry.path, std::string(kJavaPackages) + found);
+        }
+      }
+      return {};
+    }
     if (go_) {
       go_->Feed(piece);
       if (last) {
@@ -105,6 +156,7 @@ class Summarizer : public LayerVisitor {
   LayerSummary summary_;
   std::string content_;
   std::optional<GoBuildInfoFinder> go_;
+  bool jar_ = false;
   size_t total_ = 0;
 };
 
@@ -132,6 +184,8 @@ std::vector<Package> PackagesIn(const ImageFs& fs, const std::vector<std::string
       add(ParseApkInstalled(file->content), path);
     } else if (path == kRpmSqlite[0] || path == kRpmSqlite[1]) {
       if (auto rpms = ParseRpmSqlite(file->content)) add(std::move(*rpms), path);  // a broken one names nothing
+    } else if (file->content.starts_with(kJavaPackages)) {
+      add(JavaPackagesKept(std::string_view(file->content).substr(kJavaPackages.size())), path);
     } else if (file->content.starts_with(kGoBuildInfo)) {
       add(ParseGoBuildInfo(std::string_view(file->content).substr(kGoBuildInfo.size())), path);
     } else if (IsPythonMetadata(path)) {

@@ -61,4 +61,31 @@ inline std::string MakeLayer(const std::vector<TestEntry>& entries, Compression 
   return out;
 }
 
+// A zip (a jar) of (path, content) files.
+inline std::string MakeZip(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::string out;
+  struct archive* a = archive_write_new();
+  archive_write_set_format_zip(a);
+  archive_write_open(
+      a, &out, nullptr,
+      [](struct archive*, void* data, const void* buf, size_t n) -> la_ssize_t {
+        static_cast<std::string*>(data)->append(static_cast<const char*>(buf), n);
+        return static_cast<la_ssize_t>(n);
+      },
+      nullptr);
+  for (const auto& [path, content] : files) {
+    struct archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, path.c_str());
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_entry_set_perm(entry, 0644);
+    archive_entry_set_size(entry, static_cast<la_int64_t>(content.size()));
+    archive_write_header(a, entry);
+    archive_write_data(a, content.data(), content.size());
+    archive_entry_free(entry);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return out;
+}
+
 }  // namespace berth::scan
