@@ -1,4 +1,4 @@
-// Layers built here with libarchive's writer: the reader, the whiteout merge and the package
+// Layers built here (scan/test_layers.h): the reader, the whiteout merge and the package
 // databases together, and layers written to hurt.
 #include "scan/inventory.h"
 
