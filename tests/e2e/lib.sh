@@ -247,7 +247,12 @@ aws_warm_ready() {  # aws_warm_ready DIR: the server is up (started here, once, 
 # aws_admin: the aws CLI against Berth as the account root, after berth_start: `admin SERVICE ARGS...`.
 aws_admin() {
   AWS="${AWS:-aws_warm}"
-  printf '[default]\ncli_pager =\n' >"$WORK/aws-config"
+  # Timestamps as sent on the wire (epoch seconds) on aws CLI v1 ("none") and v2 ("wire"; it
+  # otherwise prints ISO 8601), for the default profile and the admin's.
+  local ts=none
+  case "$("$AWS" --version 2>&1)" in aws-cli/2*) ts=wire ;; esac
+  printf '[default]\ncli_timestamp_format = %s\ncli_pager =\n[profile berth]\ncli_timestamp_format = %s\ncli_pager =\n' \
+    "$ts" "$ts" >"$WORK/aws-config"
   export AWS_CONFIG_FILE="$WORK/aws-config" AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=us-east-1
   export AWS_DATA_PATH="$ROOT/tests/aws-data" AWS_SHARED_CREDENTIALS_FILE="$BERTH_DATA/admin-credentials"
 }
