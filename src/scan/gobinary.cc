@@ -119,13 +119,8 @@ std::vector<Package> ParseGoBuildInfo(std::string_view info) {
   // "go1.21.3" (or "go1.22rc1", "devel go1.23-abc"): the standard library at that version.
   if (auto stdlib = StdlibVersion(version)) add("stdlib", *stdlib);
   if (nl == std::string_view::npos) return out;
-  std::string_view rest = info.substr(nl + 1);
-  size_t i = 0;
-  while (i < rest.size()) {
-    size_t j = rest.find('\n', i);
-    if (j == std::string_view::npos) j = rest.size();
-    auto f = Fields(rest.substr(i, j - i));
-    i = j + 1;
+  ForEachLine(info.substr(nl + 1), [&](std::string_view line) {
+    auto f = Fields(line);
     if (f.size() >= 3 && (f[0] == "mod" || f[0] == "dep")) {
       add(f[1], f[2]);
     } else if (f.size() >= 3 && f[0] == "=>" && !out.empty() && out.back().type == PackageType::kGo) {
@@ -136,7 +131,7 @@ std::vector<Package> ParseGoBuildInfo(std::string_view info) {
       out.back().source_version = out.back().version;
       if (out.back().version.empty()) out.pop_back();
     }
-  }
+  });
   return out;
 }
 

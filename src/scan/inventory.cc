@@ -56,20 +56,15 @@ bool IsJavaArchive(std::string_view path) {
 // The packages a Java archive's kept summary lists.
 std::vector<Package> JavaPackagesKept(std::string_view text) {
   std::vector<Package> out;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t j = text.find('\n', i);
-    if (j == std::string_view::npos) j = text.size();
-    std::string_view line = text.substr(i, j - i);
-    i = j + 1;
+  ForEachLine(text, [&](std::string_view line) {
     size_t tab = line.find('\t');
-    if (tab == std::string_view::npos) continue;
+    if (tab == std::string_view::npos) return;
     Package p;
     p.type = PackageType::kMaven;
     p.name = p.source_name = std::string(line.substr(0, tab));
     p.version = p.source_version = std::string(line.substr(tab + 1));
     out.push_back(std::move(p));
-  }
+  });
   return out;
 }
 

@@ -27,20 +27,15 @@ bool ReadEntry(struct archive* a, size_t limit, std::string& out) {
 
 void ParsePomProperties(std::string_view text, std::vector<Package>& out) {
   std::string group, artifact, version;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t j = text.find('\n', i);
-    if (j == std::string_view::npos) j = text.size();
-    std::string_view line = text.substr(i, j - i);
-    i = j + 1;
+  ForEachLine(text, [&](std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     size_t eq = line.find('=');
-    if (eq == std::string_view::npos || line.starts_with("#")) continue;
+    if (eq == std::string_view::npos || line.starts_with("#")) return;
     std::string_view key = line.substr(0, eq), value = line.substr(eq + 1);
     if (key == "groupId") group = std::string(value);
     else if (key == "artifactId") artifact = std::string(value);
     else if (key == "version") version = std::string(value);
-  }
+  });
   if (group.empty() || artifact.empty() || version.empty()) return;
   Package p;
   p.type = PackageType::kMaven;

@@ -12,8 +12,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// Calls fn for each line (without its newline).
-void Lines(std::string_view text, const std::function<void(std::string_view)>& fn) {
+}  // namespace
+
+void ForEachLine(std::string_view text, const std::function<void(std::string_view)>& fn) {
   size_t i = 0;
   while (i < text.size()) {
     size_t j = text.find('\n', i);
@@ -22,8 +23,6 @@ void Lines(std::string_view text, const std::function<void(std::string_view)>& f
     i = j + 1;
   }
 }
-
-}  // namespace
 
 std::string_view PackageTypeName(PackageType type) {
   switch (type) {
@@ -40,7 +39,7 @@ std::string_view PackageTypeName(PackageType type) {
 
 OsRelease ParseOsRelease(std::string_view text) {
   OsRelease os;
-  Lines(text, [&](std::string_view line) {
+  ForEachLine(text, [&](std::string_view line) {
     line = Trim(line);
     if (line.empty() || line.front() == '#') return;
     size_t eq = line.find('=');
@@ -81,7 +80,7 @@ std::vector<Package> ParseDpkgStatus(std::string_view text, bool require_install
     status.clear();
     any = false;
   };
-  Lines(text, [&](std::string_view line) {
+  ForEachLine(text, [&](std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (Trim(line).empty()) {
       flush();
@@ -127,7 +126,7 @@ std::vector<Package> ParseApkInstalled(std::string_view text) {
     }
     current = Package{};
   };
-  Lines(text, [&](std::string_view line) {
+  ForEachLine(text, [&](std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) {
       flush();
@@ -151,7 +150,7 @@ std::vector<Package> ParsePythonMetadata(std::string_view text) {
   Package p;
   p.type = PackageType::kPython;
   bool done = false;
-  Lines(text, [&](std::string_view line) {
+  ForEachLine(text, [&](std::string_view line) {
     if (done) return;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) {

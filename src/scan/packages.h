@@ -6,6 +6,7 @@
 // package manager wrote half of still names the packages it finished.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,9 @@ struct OsRelease {
 };
 
 OsRelease ParseOsRelease(std::string_view text);
+
+// Calls fn with each line of text, without its "\n" (a "\r" before it is kept).
+void ForEachLine(std::string_view text, const std::function<void(std::string_view)>& fn);
 
 // Packages whose Status is "install ok installed" (status.d files have no Status: all count).
 std::vector<Package> ParseDpkgStatus(std::string_view text, bool require_installed = true);
