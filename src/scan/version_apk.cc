@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "scan/digits.h"
 #include "scan/version.h"
 
 namespace berth::scan {
@@ -14,7 +15,6 @@ namespace {
 
 enum Token { kInvalid = -1, kDigitOrZero, kDigit, kLetter, kSuffix, kSuffixNo, kRevisionNo, kEnd };
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 
 void NextToken(Token& type, std::string_view& s) {

@@ -4,12 +4,12 @@
 #include <cctype>
 #include <string_view>
 
+#include "scan/digits.h"
 #include "scan/version.h"
 
 namespace berth::scan {
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 int Order(int c) {
   if (IsDigit(static_cast<char>(c))) return 0;

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "scan/digits.h"
 #include "scan/version.h"
 
 namespace berth::scan {
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 struct List;
 struct Number { std::string digits; };  // no leading zeros; "" is zero
@@ -68,16 +68,11 @@ int Sign(int c) { return c < 0 ? -1 : c > 0 ? 1 : 0; }
 
 int Compare(const Item* a, const Item* b);
 
-int CompareNumbers(const Number& a, const Number& b) {
-  if (a.digits.size() != b.digits.size()) return a.digits.size() < b.digits.size() ? -1 : 1;
-  return Sign(a.digits.compare(b.digits));
-}
-
 // a is never null; b may be (the other version has run out).
 int Compare(const Item* a, const Item* b) {
   if (auto* n = std::get_if<Number>(a)) {
     if (!b) return n->digits.empty() ? 0 : 1;
-    if (auto* m = std::get_if<Number>(b)) return CompareNumbers(*n, *m);
+    if (auto* m = std::get_if<Number>(b)) return CompareDigits(n->digits, m->digits);
     return 1;  // numbers are newer than qualifiers and lists
   }
   if (auto* q = std::get_if<Qualifier>(a)) {

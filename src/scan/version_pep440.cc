@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "scan/digits.h"
 #include "scan/version.h"
 
 namespace berth::scan {
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return c >= 'a' && c <= 'z'; }
 bool IsSep(char c) { return c == '.' || c == '-' || c == '_'; }
 

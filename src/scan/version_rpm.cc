@@ -3,12 +3,12 @@
 // letters; `~` sorts before everything, `^` after the end but before any further segment.
 #include <string_view>
 
+#include "scan/digits.h"
 #include "scan/version.h"
 
 namespace berth::scan {
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
 
@@ -47,12 +47,7 @@ int RpmVerCmp(std::string_view a, std::string_view b) {
     }
     std::string_view sa = a.substr(si, i - si), sb = b.substr(sj, j - sj);
     if (sb.empty()) return numeric ? 1 : -1;  // a number against letters: the number is newer
-    if (numeric) {
-      while (sa.size() > 1 && sa.front() == '0') sa.remove_prefix(1);
-      while (sb.size() > 1 && sb.front() == '0') sb.remove_prefix(1);
-      if (sa.size() != sb.size()) return sa.size() < sb.size() ? -1 : 1;
-    }
-    if (int c = sa.compare(sb)) return c < 0 ? -1 : 1;
+    if (int c = numeric ? CompareDigits(sa, sb) : sa.compare(sb)) return c < 0 ? -1 : 1;
   }
   bool a_end = i >= a.size(), b_end = j >= b.size();
   if (a_end && b_end) return 0;
@@ -84,19 +79,11 @@ Evr Parse(std::string_view v) {
   return e;
 }
 
-int CompareEpochs(std::string_view a, std::string_view b) {
-  while (!a.empty() && a.front() == '0') a.remove_prefix(1);
-  while (!b.empty() && b.front() == '0') b.remove_prefix(1);
-  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
-  int c = a.compare(b);
-  return c < 0 ? -1 : c > 0 ? 1 : 0;
-}
-
 }  // namespace
 
 int CompareRpm(std::string_view a, std::string_view b) {
   Evr x = Parse(a), y = Parse(b);
-  if (int c = CompareEpochs(x.epoch, y.epoch)) return c;
+  if (int c = CompareDigits(x.epoch, y.epoch)) return c;
   if (int c = RpmVerCmp(x.version, y.version)) return c;
   // A range bound without a release ("1.2") covers every release of that version.
   if (x.release.empty() || y.release.empty()) return 0;

@@ -7,27 +7,18 @@
 #include <string_view>
 #include <vector>
 
+#include "scan/digits.h"
 #include "scan/version.h"
 
 namespace berth::scan {
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 bool AllDigits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s)
     if (!IsDigit(c)) return false;
   return true;
-}
-
-// Numbers of any length, compared without overflow.
-int CompareNumeric(std::string_view a, std::string_view b) {
-  while (a.size() > 1 && a.front() == '0') a.remove_prefix(1);
-  while (b.size() > 1 && b.front() == '0') b.remove_prefix(1);
-  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
-  int c = a.compare(b);
-  return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
@@ -62,7 +53,7 @@ Semver Parse(std::string_view v) {
 
 int CompareIdentifier(std::string_view a, std::string_view b) {
   bool an = AllDigits(a), bn = AllDigits(b);
-  if (an && bn) return CompareNumeric(a, b);
+  if (an && bn) return CompareDigits(a, b);
   if (an != bn) return an ? -1 : 1;
   int c = a.compare(b);
   return c < 0 ? -1 : c > 0 ? 1 : 0;
