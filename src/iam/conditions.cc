@@ -1,6 +1,7 @@
 #include "iam/conditions.h"
 
 #include "base/strings.h"
+#include "base/time.h"
 #include "base/wildcard.h"
 
 #include <arpa/inet.h>
@@ -172,49 +173,12 @@ bool MatchesAnyValue(std::string_view op, const std::vector<std::string>& expect
   return false;
 }
 
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  return std::chrono::sys_days(std::chrono::year_month_day(std::chrono::year(static_cast<int>(y)),
-                                                           std::chrono::month(m), std::chrono::day(d)))
-      .time_since_epoch()
-      .count();
-}
 
 }  // namespace
 
 std::optional<double> ParseDate(std::string_view s) {
   if (std::optional<double> epoch = ParseNumber(s)) return epoch;
-  auto num = [&](size_t pos, size_t len) -> std::optional<int> {
-    if (pos + len > s.size()) return std::nullopt;
-    int v = 0;
-    for (size_t i = pos; i < pos + len; ++i) {
-      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-      v = v * 10 + (s[i] - '0');
-    }
-    return v;
-  };
-  auto y = num(0, 4), mo = num(5, 2), d = num(8, 2);
-  if (!y || !mo || !d || s.size() < 10 || s[4] != '-' || s[7] != '-' || *mo < 1 || *mo > 12 || *d < 1 || *d > 31) {
-    return std::nullopt;
-  }
-  double t = static_cast<double>(DaysFromCivil(*y, static_cast<unsigned>(*mo), static_cast<unsigned>(*d))) * 86400;
-  if (s.size() == 10) return t;
-  if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
-  auto h = num(11, 2), mi = num(14, 2), sec = num(17, 2);
-  if (!h || !mi || !sec || s[13] != ':' || s[16] != ':' || *h > 23 || *mi > 59 || *sec > 60) return std::nullopt;
-  t += *h * 3600.0 + *mi * 60.0 + *sec;
-  size_t pos = 19;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
-  }
-  std::string_view zone = s.substr(pos);
-  if (zone.empty() || zone == "Z" || zone == "z") return t;
-  if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-    auto zh = num(pos + 1, 2), zm = num(pos + 4, 2);
-    if (!zh || !zm) return std::nullopt;
-    const double offset = *zh * 3600.0 + *zm * 60.0;
-    return zone[0] == '+' ? t - offset : t + offset;
-  }
+  if (std::optional<int64_t> t = ParseIsoTime(s)) return static_cast<double>(*t);
   return std::nullopt;
 }
 

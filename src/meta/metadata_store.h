@@ -415,6 +415,55 @@ class VulnerabilityDatabase {
       const std::vector<std::pair<std::string, std::string>>& packages) = 0;
 };
 
+// Image scans: one row per image, the latest request and its result. A request (on push, or
+// StartImageScan) marks the image IN_PROGRESS with a new generation; the scanner stores its
+// result only if no newer request came meanwhile. The row goes with its image.
+struct ScanTarget {
+  RepositoryId repo = 0;
+  std::string repo_name;
+  oci::Digest digest;
+  std::string scan_type;  // BASIC | ENHANCED
+  int64_t generation = 0;
+};
+struct ScanRecord {
+  std::string scan_type;
+  std::string status;  // IN_PROGRESS, COMPLETE, ACTIVE, FAILED, UNSUPPORTED_IMAGE
+  std::string description;
+  UnixSeconds requested_at = 0;
+  std::optional<UnixSeconds> completed_at;
+  int64_t vulndb_version = 0;       // the database version the findings were matched against
+  UnixSeconds vulndb_updated_at = 0;
+  std::string inventory;  // JSON (scan/inventory_json.h); empty until scanned
+  std::string findings;   // JSON (scan/findings_json.h)
+};
+// An image pushed and not scanned yet, for scan on push.
+struct PushedImage {
+  RepositoryId repo = 0;
+  std::string repo_name;
+  oci::Digest digest;
+  std::string media_type;
+  std::string artifact_type;
+  UnixSeconds pushed_at = 0;
+};
+class ImageScans {
+ public:
+  virtual ~ImageScans() = default;
+  // Marks the image's scan requested (IN_PROGRESS, a new generation); false if no such image.
+  virtual Result<bool> RequestScan(RepositoryId repo, const oci::Digest& digest, std::string_view scan_type,
+                                   UnixSeconds now) = 0;
+  virtual Result<std::optional<ScanRecord>> GetScan(RepositoryId repo, const oci::Digest& digest) = 0;
+  // Requested scans (IN_PROGRESS), oldest request first.
+  virtual Result<std::vector<ScanTarget>> PendingScans(size_t limit) = 0;
+  // Stores a scan's result if `target.generation` is still the image's latest request; false
+  // when a newer request or a deletion came first.
+  virtual Result<bool> SaveScan(const ScanTarget& target, const ScanRecord& result) = 0;
+  // Scans with an inventory matched against a database version older than `version`, with the
+  // inventory (for matching again), by image.
+  virtual Result<std::vector<std::pair<ScanTarget, ScanRecord>>> StaleScans(int64_t version, size_t limit) = 0;
+  // Images without a scan pushed at or after `since`, oldest first.
+  virtual Result<std::vector<PushedImage>> UnscannedImages(UnixSeconds since, size_t limit) = 0;
+};
+
 class MetadataStore : public RegistryIndex,
                       public UploadSessions,
                       public AccessKeys,
@@ -424,6 +473,7 @@ class MetadataStore : public RegistryIndex,
                       public IamDocuments,
                       public LifecycleStore,
                       public BlobCollector,
-                      public VulnerabilityDatabase {};
+                      public VulnerabilityDatabase,
+                      public ImageScans {};
 
 }  // namespace berth::meta

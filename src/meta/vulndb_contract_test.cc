@@ -1,4 +1,4 @@
-// The MetadataStoreContract tests of the vulnerability database (each engine instantiates the
+// The MetadataStoreContract tests of the vulnerability database and image scans (each engine instantiates the
 // suite; see metadata_store_contract.h).
 #include "meta/metadata_store_contract.h"
 
@@ -45,6 +45,70 @@ TEST_P(MetadataStoreContract, AdvisoriesAreFoundByPackageAndImportsRaiseTheVersi
   // A second batch of the same import keeps its version.
   ASSERT_EQ(*store_->PutAdvisories({Advisory("DSA-9", "2024-03-01T00:00:00Z", {{"Debian:12", "curl"}})}, 2, 400), 1);
   EXPECT_EQ(store_->GetVulnDbState()->version, 2);
+}
+
+
+TEST_P(MetadataStoreContract, ScansAreRequestedSavedOnlyForTheLatestRequestAndGoWithTheirImage) {
+  const oci::Digest image = oci::Digest::Sha256Of("m");
+  PushBlob(repo_, oci::Digest::Sha256Of("c"), 10);
+  PushBlob(repo_, oci::Digest::Sha256Of("l"), 20);
+  EXPECT_FALSE(*store_->RequestScan(repo_, image, "BASIC", 5));  // no such image yet
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), nullptr, 10).has_value());
+
+  // Scan on push finds it by push time until it has a scan.
+  std::vector<PushedImage> pushed = *store_->UnscannedImages(10, 10);
+  ASSERT_EQ(pushed.size(), 1u);
+  EXPECT_EQ(pushed[0].digest, image);
+  EXPECT_EQ(pushed[0].repo_name, "team/app");
+  EXPECT_EQ(pushed[0].pushed_at, 10);
+  EXPECT_TRUE(store_->UnscannedImages(11, 10)->empty());
+  EXPECT_FALSE(store_->GetScan(repo_, image)->has_value());
+
+  ASSERT_TRUE(*store_->RequestScan(repo_, image, "BASIC", 20));
+  EXPECT_TRUE(store_->UnscannedImages(0, 10)->empty());
+  std::vector<ScanTarget> pending = *store_->PendingScans(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].repo_name, "team/app");
+  EXPECT_EQ(pending[0].scan_type, "BASIC");
+  ScanRecord requested = **store_->GetScan(repo_, image);
+  EXPECT_EQ(requested.status, "IN_PROGRESS");
+  EXPECT_EQ(requested.requested_at, 20);
+  EXPECT_FALSE(requested.completed_at.has_value());
+
+  // A newer request makes the older scan's result stale: it is not stored.
+  const ScanTarget first = pending[0];
+  ASSERT_TRUE(*store_->RequestScan(repo_, image, "ENHANCED", 30));
+  ScanRecord done{.status = "COMPLETE", .description = "done", .completed_at = 40, .vulndb_version = 3,
+                  .vulndb_updated_at = 35, .inventory = "{\"packages\":[]}", .findings = "[]"};
+  EXPECT_FALSE(*store_->SaveScan(first, done));
+  const ScanTarget second = store_->PendingScans(10)->at(0);
+  EXPECT_EQ(second.scan_type, "ENHANCED");
+  EXPECT_TRUE(*store_->SaveScan(second, done));
+  ScanRecord saved = **store_->GetScan(repo_, image);
+  EXPECT_EQ(saved.scan_type, "ENHANCED");
+  EXPECT_EQ(saved.status, "COMPLETE");
+  EXPECT_EQ(saved.completed_at, 40);
+  EXPECT_EQ(saved.vulndb_version, 3);
+  EXPECT_EQ(saved.vulndb_updated_at, 35);
+  EXPECT_EQ(saved.findings, "[]");
+  EXPECT_TRUE(store_->PendingScans(10)->empty());
+
+  // Matched against version 3: stale for version 4, not for 3.
+  EXPECT_TRUE(store_->StaleScans(3, 10)->empty());
+  auto stale = *store_->StaleScans(4, 10);
+  ASSERT_EQ(stale.size(), 1u);
+  EXPECT_EQ(stale[0].first.digest, image);
+  EXPECT_EQ(stale[0].second.inventory, done.inventory);
+  done.vulndb_version = 4;
+  EXPECT_TRUE(*store_->SaveScan(stale[0].first, done));
+  EXPECT_TRUE(store_->StaleScans(4, 10)->empty());
+
+  // The scan goes with its image.
+  ASSERT_TRUE(*store_->DeleteManifest(repo_, image));
+  EXPECT_FALSE(store_->GetScan(repo_, image)->has_value());
+  EXPECT_FALSE(*store_->SaveScan(second, done));
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), nullptr, 50).has_value());
+  EXPECT_FALSE(store_->GetScan(repo_, image)->has_value());
 }
 
 }  // namespace

@@ -34,6 +34,7 @@
 #include "blob/s3/s3_blob_store.h"
 #include "crypto/random.h"
 #include "gc/collector.h"
+#include "scan/scanner.h"
 #include "http/server.h"
 #include "server/background.h"
 #include "meta/cache/cached_store.h"
@@ -191,13 +192,15 @@ int Run(const Config& config) {
 
   api::PullRecorder pulls;
   api::UploadLocks upload_locks;
+  auto scan_on_push = [&store](const meta::PushedImage& image) { scan::ScanOnPush(store, image, NowSeconds()); };
   api::oci::OciApi api(store, **blobs, **authenticator, access, auditor, blocking, metrics, pulls, upload_locks,
                        api::oci::OciApiOptions{.delete_enabled = config.delete_enabled,
                                                .upload_idle_timeout = config.upload_idle_timeout,
                                                .blob_redirect = config.blob_redirect,
                                                .bearer = config.bearer,
                                                .bearer_realm = external_url + "/v2/token",
-                                               .bearer_service = token_service},
+                                               .bearer_service = token_service,
+                                               .on_image_pushed = scan_on_push},
                        NowSeconds);
   lifecycle::Runner lifecycle_runner(store, **blobs, NowSeconds);
   gc::Collector collector(store, **blobs, config.gc_grace, NowSeconds);
@@ -216,11 +219,24 @@ int Run(const Config& config) {
   metrics.AddCounterCallback("berth_gc_links_dropped_total",
                              "Repository links to blobs no manifest used, dropped after the grace period.",
                              [&collector] { return static_cast<double>(collector.links_dropped()); });
+  scan::Scanner scanner(store, **blobs, NowSeconds);
+  metrics.AddCounterCallback("berth_scans_completed_total", "Image scans this node completed (any status but FAILED).",
+                             [&scanner] { return static_cast<double>(scanner.scans_completed()); });
+  metrics.AddCounterCallback("berth_scans_failed_total", "Image scans this node could not complete (FAILED).",
+                             [&scanner] { return static_cast<double>(scanner.scans_failed()); });
+  metrics.AddCounterCallback("berth_scan_layers_read_total", "Layers the scanner read from the blob store.",
+                             [&scanner] { return static_cast<double>(scanner.layers_read()); });
+  metrics.AddCounterCallback("berth_scan_layer_cache_hits_total", "Layers the scanner found summarized in its cache.",
+                             [&scanner] { return static_cast<double>(scanner.layer_cache_hits()); });
+  metrics.AddCounterCallback("berth_scans_rematched_total",
+                             "Stored inventories matched again after the vulnerability database changed.",
+                             [&scanner] { return static_cast<double>(scanner.images_rematched()); });
   api::ecr::EcrApi ecr(store, **blobs, **authenticator, access, auditor, blocking, pulls, upload_locks, lifecycle_runner,
                        api::ecr::EcrApiOptions{.region = config.region,
                                                .account_id = *account_id,
                                                .external_url = external_url,
-                                               .token_ttl_seconds = config.token_ttl.count()},
+                                               .token_ttl_seconds = config.token_ttl.count(),
+                                               .on_image_pushed = scan_on_push},
                        NowSeconds);
   api::iam::IamApi iam_api(**authenticator, access, auditor, directory, blocking,
                            api::iam::IamApiOptions{.region = config.region}, NowSeconds);
@@ -310,6 +326,7 @@ int Run(const Config& config) {
       telemetry::LogWarn("garbage collection failed", {{"error", r.error().message()}});
     }
   });
+  background.AddLeasedJob("scan", config.scan_interval, [&scanner] { scanner.RunOnce(); });
   background.Start();
 
   asio::steady_timer drain_deadline(io);

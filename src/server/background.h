@@ -2,8 +2,8 @@
 //
 // Work a node does besides answering requests, on timers, off the I/O threads:
 //   - jobs that must run once per cluster, each under its own lease in the metadata store:
-//     upload expiry ("upload-purge"), lifecycle policies ("lifecycle") and garbage collection
-//     ("gc"). A job's lease is renewed on every tick (at most every 30 s) whether or not the job
+//     upload expiry ("upload-purge"), lifecycle policies ("lifecycle"), garbage collection
+//     ("gc") and image scanning ("scan"). A job's lease is renewed on every tick (at most every 30 s) whether or not the job
 //     is due, and given up at shutdown, so another node takes over within a few ticks when the
 //     holder dies; the job runs when its interval has passed since its last run on this node,
 //     and never twice at once;

@@ -159,6 +159,9 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
   } else if (key == "gc-interval") {
     BERTH_ASSIGN(std::string_view v, need());
     BERTH_ASSIGN(c.gc_interval, ParseDuration(key, v, 1, 30 * 86400));
+  } else if (key == "scan-interval") {
+    BERTH_ASSIGN(std::string_view v, need());
+    BERTH_ASSIGN(c.scan_interval, ParseDuration(key, v, 1, 86400));
   } else if (key == "gc-grace") {
     BERTH_ASSIGN(std::string_view v, need());
     BERTH_ASSIGN(c.gc_grace, ParseDuration(key, v, 0, 365 * 86400));

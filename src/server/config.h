@@ -45,6 +45,7 @@ struct Config {
   uint64_t audit_file_bytes = 32 << 20;        // rotate the trail's file past this size
   std::chrono::seconds lifecycle_interval{24 * 3600};  // how often every lifecycle policy runs
   std::chrono::seconds gc_interval{600};               // how often garbage is collected
+  std::chrono::seconds scan_interval{2};  // how often requested scans and database updates are looked for
   std::chrono::seconds gc_grace{3600};  // unused this long before a link or a blob goes
   std::string archive_dir;  // where blobs only archived images use are kept (file blobs only)
 };
@@ -66,6 +67,6 @@ inline constexpr std::string_view kServeUsage =
     "                   [--token-ttl SECONDS] [--drain-timeout SECONDS]\n"
     "                   [--auth-mode basic|bearer] [--no-audit] [--audit-file-bytes N]\n"
     "                   [--lifecycle-interval DURATION] [--gc-interval DURATION] [--gc-grace DURATION]\n"
-    "                   [--archive-dir DIR]\n";
+    "                   [--archive-dir DIR] [--scan-interval DURATION]\n";
 
 }  // namespace berth::server

@@ -31,10 +31,14 @@ ConditionKeys RequestTagKeys(const json::object& in) {
   return keys;
 }
 
-// The image tags a call names: PutImage's imageTag, the imageIds' tags of the batch calls.
+// The image tags a call names: PutImage's imageTag, the imageId's of the scan calls, the
+// imageIds' tags of the batch calls.
 std::vector<std::string> ImageTags(const json::object& in) {
   std::vector<std::string> tags;
   if (std::string_view t = StringMember(in, "imageTag"); !t.empty()) tags.emplace_back(t);
+  if (const json::value* id = in.if_contains("imageId"); id != nullptr && id->is_object()) {
+    if (std::string_view t = StringMember(id->get_object(), "imageTag"); !t.empty()) tags.emplace_back(t);
+  }
   if (const json::value* ids = in.if_contains("imageIds"); ids != nullptr && ids->is_array()) {
     for (const json::value& id : ids->get_array()) {
       if (!id.is_object()) continue;
@@ -58,7 +62,7 @@ Status EcrApi::Authorize(std::string_view operation, const Call& call) {
     if (!arn.starts_with(prefix)) return access_.Require(call.principal, action, std::string(arn), call.request, keys);
     repository = arn.substr(prefix.size());
   }
-  if (operation == "DescribeRepositories") {
+  if (operation == "DescribeRepositories" || operation == "BatchGetRepositoryScanningConfiguration") {
     // Without names the handler lists only what the caller may describe.
     if (const json::value* names = in.if_contains("repositoryNames"); names != nullptr && names->is_array()) {
       for (const json::value& n : names->get_array()) {

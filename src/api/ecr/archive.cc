@@ -20,41 +20,19 @@ constexpr size_t kMaxPullTimeExclusions = 100;
 http::Task<EcrApi::Output> EcrApi::UpdateImageStorageClass(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
   const json::object& id = call.input.at("imageId").as_object();
-  std::string_view digest_text = StringMember(id, "imageDigest");
   std::string_view tag = StringMember(id, "imageTag");
-  std::optional<berth::oci::Digest> digest;
-  if (!digest_text.empty()) {
-    Result<berth::oci::Digest> d = berth::oci::Digest::Parse(digest_text);
-    if (!d) {
-      co_return Fail(Code::kInvalidArgument, "Invalid parameter at 'imageId.imageDigest': not a sha256 digest",
-                     "InvalidParameterException");
-    }
-    digest = *d;
-  }
-  if (!tag.empty()) {
-    const std::string t(tag);
-    BERTH_CO_ASSIGN(std::optional<meta::ManifestRecord> m, meta_.GetManifest(repo.id, nullptr, &t));
-    if (m && digest && m->digest != *digest) m.reset();
-    if (m) digest = m->digest;
-    else digest.reset();
-  } else if (!digest) {
-    co_return Fail(Code::kInvalidArgument, "imageId needs an imageDigest or an imageTag", "InvalidParameterException");
-  }
+  BERTH_CO_ASSIGN(berth::oci::Digest digest, ImageDigest(repo, id));
   const bool archive = StringMember(call.input, "targetStorageClass") == "ARCHIVE";
-  Result<bool> found = false;
-  if (digest) {
-    found = co_await async::RunBlocking(blocking_, [&] {
-      return lifecycle::SetStorageClass(meta_, blobs_, repo.id, *digest, archive, clock_());
-    });
-    if (!found) co_return std::unexpected(std::move(found).error());
-  }
-  if (!*found) {
+  BERTH_CO_ASSIGN(bool found, co_await async::RunBlocking(blocking_, [&] {
+    return lifecycle::SetStorageClass(meta_, blobs_, repo.id, digest, archive, clock_());
+  }));
+  if (!found) {
     co_return Fail(Code::kNotFound,
                    "The image with imageId " + json::serialize(id) + " does not exist within the repository with name '" +
                        repo.name + "' in the registry with id '" + options_.account_id + "'",
                    "ImageNotFoundException");
   }
-  json::object image_id{{"imageDigest", digest->str()}};
+  json::object image_id{{"imageDigest", digest.str()}};
   if (!tag.empty()) image_id["imageTag"] = tag;
   // Restoring takes no time here: the bytes never left (ECR answers ACTIVATING for up to 20 min).
   co_return json::object{{"registryId", options_.account_id}, {"repositoryName", repo.name},

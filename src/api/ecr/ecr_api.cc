@@ -185,6 +185,11 @@ http::Task<EcrApi::Output> EcrApi::Dispatch(std::string_view op, const Call& cal
   if (op == "DeleteLifecyclePolicy") co_return co_await DeleteLifecyclePolicy(call);
   if (op == "StartLifecyclePolicyPreview") co_return co_await StartLifecyclePolicyPreview(call);
   if (op == "GetLifecyclePolicyPreview") co_return co_await GetLifecyclePolicyPreview(call);
+  if (op == "PutRegistryScanningConfiguration") co_return co_await PutRegistryScanningConfiguration(call);
+  if (op == "GetRegistryScanningConfiguration") co_return co_await GetRegistryScanningConfiguration(call);
+  if (op == "BatchGetRepositoryScanningConfiguration") co_return co_await BatchGetRepositoryScanningConfiguration(call);
+  if (op == "StartImageScan") co_return co_await StartImageScan(call);
+  if (op == "DescribeImageScanFindings") co_return co_await DescribeImageScanFindings(call);
   co_return Fail(Code::kUnimplemented,
                  std::string(op) + " is not supported by this registry yet", "UnsupportedOperationException");
 }

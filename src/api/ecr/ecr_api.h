@@ -7,7 +7,8 @@
 //
 // One operation group per file: repositories.cc, images.cc, layers.cc, registry.cc (tokens,
 // registry, settings, referrers), policies.cc (repository and registry policies), lifecycle.cc
-// (lifecycle policies and previews), archive.cc (storage class, pull-time exclusions); ecr_api.cc
+// (lifecycle policies and previews), archive.cc (storage class, pull-time exclusions), scanning.cc
+// (scanning configuration, scans and findings); ecr_api.cc
 // holds the protocol and access.cc the authorization of each call.
 //
 // Thread-safe: handlers run concurrently. Writes and fsyncs run on the blocking pool.
@@ -30,6 +31,10 @@
 #include "lifecycle/runner.h"
 #include "meta/metadata_store.h"
 
+namespace berth::scan {
+struct StoredFinding;
+}
+
 namespace berth::api::ecr {
 
 struct EcrApiOptions {
@@ -40,11 +45,21 @@ struct EcrApiOptions {
   int64_t token_ttl_seconds = 12 * 3600;
   int64_t download_url_ttl_seconds = 3600;
   int64_t layer_part_size = 10 * 1024 * 1024;
+  // Told of every image PutImage stored (scan on push); runs on the blocking pool.
+  std::function<void(const meta::PushedImage&)> on_image_pushed;
 };
 
 // The awsJson1_1 error answer for `error`: its reason is the exception name (`__type`); an error
 // without one is a fault of Berth's and answers ServerException (500).
 http::Response ErrorResponse(const Error& error);
+
+// An ImageIdentifier resolved to a digest, or the ImageFailureCode and reason that apply.
+struct ResolvedImage {
+  std::optional<berth::oci::Digest> digest;
+  std::string failure_code;
+  std::string failure_reason;
+};
+ResolvedImage ResolveImageId(meta::MetadataStore& meta, meta::RepositoryId repo, const boost::json::object& id);
 
 class EcrApi {
  public:
@@ -114,6 +129,19 @@ class EcrApi {
   Task<Output> RegisterPullTimeUpdateExclusion(const Call& call);
   Task<Output> DeregisterPullTimeUpdateExclusion(const Call& call);
   Task<Output> ListPullTimeUpdateExclusions(const Call& call);
+  // scanning.cc
+  Task<Output> PutRegistryScanningConfiguration(const Call& call);
+  Task<Output> GetRegistryScanningConfiguration(const Call& call);
+  Task<Output> BatchGetRepositoryScanningConfiguration(const Call& call);
+  Task<Output> StartImageScan(const Call& call);
+  Task<Output> DescribeImageScanFindings(const Call& call);
+  // An image's scan status and findings summary as DescribeImages shows them (none before a
+  // scan completed).
+  boost::json::object ScanStatusJson(const meta::ScanRecord& scan) const;
+  std::optional<boost::json::object> ScanSummaryJson(const meta::ScanRecord& scan) const;
+  boost::json::object EnhancedFinding(const meta::RepositoryRecord& repo, const berth::oci::Digest& digest,
+                                      const std::vector<std::string>& tags, const meta::ScanRecord& scan,
+                                      const scan::StoredFinding& finding) const;
   // lifecycle.cc
   Task<Output> PutLifecyclePolicy(const Call& call);
   Task<Output> GetLifecyclePolicy(const Call& call);
@@ -136,6 +164,8 @@ class EcrApi {
   Result<meta::RepositoryRecord> Repository(const boost::json::object& input);
   Result<meta::RepositoryRecord> RepositoryNamed(std::string_view name);
   Status CheckRegistryId(const boost::json::object& input) const;
+  // The digest an imageId names (ImageNotFoundException, InvalidParameterException otherwise).
+  Result<berth::oci::Digest> ImageDigest(const meta::RepositoryRecord& repo, const boost::json::object& id);
   boost::json::object RepositoryJson(const meta::RepositoryRecord& r) const;
   std::string RepositoryArn(std::string_view name) const;
   std::string RepositoryUri(std::string_view name) const;

@@ -67,14 +67,7 @@ Error ToPutImageError(Error e) {
 
 }  // namespace
 
-// Resolves an ImageIdentifier to a digest, or says which ImageFailureCode applies.
-struct Resolved {
-  std::optional<berth::oci::Digest> digest;
-  std::string failure_code;
-  std::string failure_reason;
-};
-
-static Resolved Resolve(meta::MetadataStore& meta, meta::RepositoryId repo, const json::object& id) {
+ResolvedImage ResolveImageId(meta::MetadataStore& meta, meta::RepositoryId repo, const json::object& id) {
   std::string_view digest_text = StringMember(id, "imageDigest");
   std::string_view tag = StringMember(id, "imageTag");
   if (digest_text.empty() && tag.empty()) {
@@ -184,6 +177,10 @@ http::Task<EcrApi::Output> EcrApi::DescribeImages(const Call& call) {
     }
     if (image.last_pulled_at) d["lastRecordedPullTime"] = *image.last_pulled_at;
     if (image.subject) d["subjectManifestDigest"] = image.subject->str();
+    if (Result<std::optional<meta::ScanRecord>> scan = meta_.GetScan(repo.id, image.digest); scan && *scan) {
+      d["imageScanStatus"] = ScanStatusJson(**scan);
+      if (std::optional<json::object> summary = ScanSummaryJson(**scan)) d["imageScanFindingsSummary"] = *summary;
+    }
     return d;
   };
   json::array details;
@@ -193,18 +190,9 @@ http::Task<EcrApi::Output> EcrApi::DescribeImages(const Call& call) {
     }
     std::set<std::string> seen;
     for (const json::value& id : ids->as_array()) {
-      Resolved r = Resolve(meta_, repo.id, id.as_object());
-      if (!r.digest) {
-        if (r.failure_code == "ImageNotFound") {
-          co_return Fail(Code::kNotFound,
-                         "The image with imageId " + json::serialize(id) + " does not exist within the repository with name '" +
-                             repo.name + "' in the registry with id '" + options_.account_id + "'",
-                         "ImageNotFoundException");
-        }
-        co_return InvalidParameter(r.failure_reason);
-      }
-      if (!seen.insert(r.digest->str()).second) continue;
-      BERTH_CO_ASSIGN(std::optional<meta::ImageRecord> image, meta_.FindImage(repo.id, *r.digest));
+      BERTH_CO_ASSIGN(berth::oci::Digest digest, ImageDigest(repo, id.as_object()));
+      if (!seen.insert(digest.str()).second) continue;
+      BERTH_CO_ASSIGN(std::optional<meta::ImageRecord> image, meta_.FindImage(repo.id, digest));
       if (image) details.push_back(detail(*image));
     }
     co_return json::object{{"imageDetails", details}};
@@ -248,7 +236,7 @@ http::Task<EcrApi::Output> EcrApi::BatchGetImage(const Call& call) {
   };
   json::array images, failures;
   for (const json::value& id : call.input.at("imageIds").as_array()) {
-    Resolved r = Resolve(meta_, repo.id, id.as_object());
+    ResolvedImage r = ResolveImageId(meta_, repo.id, id.as_object());
     if (!r.digest) {
       failures.push_back(Failure(id, r.failure_code, r.failure_reason));
       continue;
@@ -287,7 +275,7 @@ http::Task<EcrApi::Output> EcrApi::BatchDeleteImage(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
   json::array deleted, failures;
   for (const json::value& id : call.input.at("imageIds").as_array()) {
-    Resolved r = Resolve(meta_, repo.id, id.as_object());
+    ResolvedImage r = ResolveImageId(meta_, repo.id, id.as_object());
     if (!r.digest) {
       failures.push_back(Failure(id, r.failure_code, r.failure_reason));
       continue;
@@ -338,7 +326,12 @@ http::Task<EcrApi::Output> EcrApi::PutImage(const Call& call) {
   meta::NewManifest record = api::oci::ToNewManifest(*manifest, digest, payload);
   const int64_t now = clock_();
   Result<meta::PutManifestOutcome> outcome = co_await async::RunBlocking(blocking_, [&] {
-    return meta_.PutManifest(repo.id, record, tag.empty() ? nullptr : &tag, now);
+    Result<meta::PutManifestOutcome> put = meta_.PutManifest(repo.id, record, tag.empty() ? nullptr : &tag, now);
+    if (put && !put->unchanged && options_.on_image_pushed) {
+      options_.on_image_pushed({.repo = repo.id, .repo_name = repo.name, .digest = digest, .media_type = record.media_type,
+                                .artifact_type = record.artifact_type, .pushed_at = now});
+    }
+    return put;
   });
   if (!outcome) co_return std::unexpected(ToPutImageError(outcome.error()));
   if (outcome->unchanged) {

@@ -129,8 +129,14 @@ http::Task<Result<http::Response>> OciApi::PutManifest(http::Request& req, const
   meta::NewManifest record = ToNewManifest(manifest, digest, std::move(body));
   const std::string* tag = ref.is_digest() ? nullptr : &ref.tag();
   const int64_t now = clock_();
-  BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] {
-    return meta_.PutManifest(repo, record, tag, now);
+  BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&]() -> Status {
+    Result<meta::PutManifestOutcome> put = meta_.PutManifest(repo, record, tag, now);
+    if (!put) return std::unexpected(std::move(put).error());
+    if (options_.on_image_pushed) {
+      options_.on_image_pushed({.repo = repo, .repo_name = std::string(route.name), .digest = digest,
+                                .media_type = record.media_type, .artifact_type = record.artifact_type, .pushed_at = now});
+    }
+    return {};
   }));  // re-pushing an identical manifest is a success on /v2/
   Response r{.status = 201};
   r.Set("Location", "/v2/" + std::string(route.name) + "/manifests/" + digest.str());

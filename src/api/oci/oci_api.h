@@ -48,6 +48,8 @@ struct OciApiOptions {
   std::string bearer_realm;
   std::string bearer_service;
   std::chrono::seconds bearer_ttl{300};
+  // Told of every stored manifest, after it is stored (scan on push); runs on the blocking pool.
+  std::function<void(const meta::PushedImage&)> on_image_pushed;
 };
 
 class OciApi {

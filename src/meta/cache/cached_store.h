@@ -152,6 +152,24 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
       const std::vector<std::pair<std::string, std::string>>& packages) override {
     return store_->FindAdvisories(packages);
   }
+  // Scans are written by one node's scanner and read by DescribeImageScanFindings: not cached.
+  Result<bool> RequestScan(RepositoryId repo, const oci::Digest& digest, std::string_view scan_type,
+                           UnixSeconds now) override {
+    return store_->RequestScan(repo, digest, scan_type, now);
+  }
+  Result<std::optional<ScanRecord>> GetScan(RepositoryId repo, const oci::Digest& digest) override {
+    return store_->GetScan(repo, digest);
+  }
+  Result<std::vector<ScanTarget>> PendingScans(size_t limit) override { return store_->PendingScans(limit); }
+  Result<bool> SaveScan(const ScanTarget& target, const ScanRecord& result) override {
+    return store_->SaveScan(target, result);
+  }
+  Result<std::vector<std::pair<ScanTarget, ScanRecord>>> StaleScans(int64_t version, size_t limit) override {
+    return store_->StaleScans(version, limit);
+  }
+  Result<std::vector<PushedImage>> UnscannedImages(UnixSeconds since, size_t limit) override {
+    return store_->UnscannedImages(since, limit);
+  }
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now, int64_t ttl) override {
     return store_->TryLease(name, holder, now, ttl);
   }

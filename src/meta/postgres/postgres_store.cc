@@ -16,6 +16,7 @@
 #include "meta/sql/store.h"
 #include "meta/sql/uploads.inl"
 #include "meta/sql/vulndb.inl"
+#include "meta/sql/scans.inl"
 
 namespace berth::meta::postgres {
 namespace {

@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 5> kMigrations = {{
+inline constexpr std::array<Migration, 6> kMigrations = {{
     {"registry core and ECR control plane (as SQLite schema version 2)", R"sql(
 CREATE TABLE repositories(
   id BIGSERIAL PRIMARY KEY,
@@ -138,6 +138,24 @@ CREATE TABLE vuln_state(
   id INTEGER PRIMARY KEY CHECK(id = 1),
   version BIGINT NOT NULL,
   updated_at BIGINT NOT NULL);
+)sql"},
+    {"image scans: requests, inventories and findings", R"sql(
+CREATE TABLE image_scans(
+  manifest_id BIGINT PRIMARY KEY REFERENCES manifests(id) ON DELETE CASCADE,
+  scan_type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  description TEXT NOT NULL,
+  generation BIGINT NOT NULL,
+  requested_at BIGINT NOT NULL,
+  completed_at BIGINT,
+  vulndb_version BIGINT NOT NULL,
+  vulndb_updated_at BIGINT NOT NULL,
+  inventory TEXT NOT NULL,
+  findings TEXT NOT NULL);
+CREATE INDEX image_scans_pending ON image_scans(requested_at) WHERE status='IN_PROGRESS';
+CREATE INDEX image_scans_matched ON image_scans(vulndb_version) WHERE inventory <> '';
+-- Scan on push finds new images by push time.
+CREATE INDEX manifests_pushed ON manifests(pushed_at);
 )sql"},
 }};
 

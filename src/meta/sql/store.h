@@ -2,7 +2,7 @@
 //
 // SqlStore<Db>: the MetadataStore written once in SQL that SQLite and PostgreSQL both run. Its
 // facets are defined in registry_index.inl, repository_admin.inl, image_catalog.inl,
-// uploads.inl, access_keys.inl, iam.inl, leases.inl, lifecycle.inl, collector.inl and vulndb.inl, and instantiated by each engine's store file with its Db:
+// uploads.inl, access_keys.inl, iam.inl, leases.inl, lifecycle.inl, collector.inl, vulndb.inl and scans.inl, and instantiated by each engine's store file with its Db:
 //
 //   struct Db {
 //     using Connection = ...;   // Prepare(const char* literal) -> Statement, Exec, Changes()
@@ -148,6 +148,15 @@ class SqlStore final : public MetadataStore {
   Result<VulnDbState> GetVulnDbState() override;
   Result<std::vector<std::pair<std::string, std::string>>> FindAdvisories(
       const std::vector<std::pair<std::string, std::string>>& packages) override;
+
+  // image scans
+  Result<bool> RequestScan(RepositoryId repo, const oci::Digest& digest, std::string_view scan_type,
+                           UnixSeconds now) override;
+  Result<std::optional<ScanRecord>> GetScan(RepositoryId repo, const oci::Digest& digest) override;
+  Result<std::vector<ScanTarget>> PendingScans(size_t limit) override;
+  Result<bool> SaveScan(const ScanTarget& target, const ScanRecord& result) override;
+  Result<std::vector<std::pair<ScanTarget, ScanRecord>>> StaleScans(int64_t version, size_t limit) override;
+  Result<std::vector<PushedImage>> UnscannedImages(UnixSeconds since, size_t limit) override;
 
   // leases
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now,

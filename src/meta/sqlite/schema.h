@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 6> kMigrations = {{
+inline constexpr std::array<Migration, 7> kMigrations = {{
     {"registry core: repositories, blobs, manifests, tags, uploads, access keys", R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
@@ -148,6 +148,24 @@ CREATE TABLE vuln_state(
   id INTEGER PRIMARY KEY CHECK(id = 1),
   version INTEGER NOT NULL,
   updated_at INTEGER NOT NULL);
+)sql"},
+    {"image scans: requests, inventories and findings", R"sql(
+CREATE TABLE image_scans(
+  manifest_id INTEGER PRIMARY KEY REFERENCES manifests(id) ON DELETE CASCADE,
+  scan_type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  description TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  requested_at INTEGER NOT NULL,
+  completed_at INTEGER,
+  vulndb_version INTEGER NOT NULL,
+  vulndb_updated_at INTEGER NOT NULL,
+  inventory TEXT NOT NULL,
+  findings TEXT NOT NULL);
+CREATE INDEX image_scans_pending ON image_scans(requested_at) WHERE status='IN_PROGRESS';
+CREATE INDEX image_scans_matched ON image_scans(vulndb_version) WHERE inventory <> '';
+-- Scan on push finds new images by push time.
+CREATE INDEX manifests_pushed ON manifests(pushed_at);
 )sql"},
 }};
 

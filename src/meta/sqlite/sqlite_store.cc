@@ -13,6 +13,7 @@
 #include "meta/sql/store.h"
 #include "meta/sql/uploads.inl"
 #include "meta/sql/vulndb.inl"
+#include "meta/sql/scans.inl"
 #include "meta/sqlite/connection.h"
 #include "meta/sqlite/schema.h"
 

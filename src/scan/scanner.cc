@@ -1,0 +1,260 @@
+#include "scan/scanner.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "oci/manifest.h"
+#include "scan/match.h"
+#include "scan/osv.h"
+#include "scan/report.h"
+#include "telemetry/log.h"
+
+namespace berth::scan {
+namespace {
+
+constexpr int kNice = 10;
+// At first start, images pushed this long before are looked at for scan on push.
+constexpr int64_t kFirstLookBackSeconds = 3600;
+
+bool IsImageConfig(std::string_view type) {
+  return type == "application/vnd.oci.image.config.v1+json" ||
+         type == "application/vnd.docker.container.image.v1+json";
+}
+
+bool IsLayer(std::string_view media_type) {
+  return media_type.find(".tar") != std::string_view::npos || media_type.find("rootfs.diff") != std::string_view::npos;
+}
+
+size_t SummaryBytes(const LayerSummary& s) {
+  size_t n = sizeof(LayerSummary);
+  for (const LayerEntry& e : s.entries) n += sizeof(LayerEntry) + e.path.size() + e.link_target.size();
+  for (const auto& [path, content] : s.files) n += path.size() + content.size() + 64;
+  return n;
+}
+
+meta::ScanRecord Ended(const meta::ScanTarget& target, std::string status, std::string description, int64_t now) {
+  return meta::ScanRecord{.scan_type = target.scan_type,
+                          .status = std::move(status),
+                          .description = std::move(description),
+                          .completed_at = now};
+}
+
+}  // namespace
+
+Result<ScanningConfig> LoadScanningConfig(meta::MetadataStore& store) {
+  BERTH_ASSIGN(std::optional<std::string> stored, store.GetSetting(kScanningConfigSetting));
+  if (!stored) return ScanningConfig{};
+  return ScanningConfigFromJson(*stored);
+}
+
+bool IsScannableImage(std::string_view media_type, std::string_view artifact_type) {
+  return (media_type == oci::kOciManifest || media_type == oci::kDockerManifest) && IsImageConfig(artifact_type);
+}
+
+Result<bool> RequestScanOnPush(meta::MetadataStore& store, const ScanningConfig& config, const meta::PushedImage& image,
+                               int64_t now) {
+  if (!IsScannableImage(image.media_type, image.artifact_type)) return false;
+  BERTH_ASSIGN(std::optional<meta::RepositoryRecord> repo, store.GetRepository(image.repo_name));
+  if (!ScanningFor(config, image.repo_name, repo && repo->scan_on_push).scans_on_push) return false;
+  return store.RequestScan(image.repo, image.digest, config.scan_type, now);
+}
+
+void ScanOnPush(meta::MetadataStore& store, const meta::PushedImage& image, int64_t now) {
+  Result<ScanningConfig> config = LoadScanningConfig(store);
+  Result<bool> requested = config ? RequestScanOnPush(store, *config, image, now) : std::unexpected(config.error());
+  if (!requested) {
+    telemetry::LogWarn("requesting a scan on push failed; the scanner's next pass will",
+                       {{"repository", image.repo_name}, {"digest", image.digest.str()}, {"error", requested.error().message()}});
+  }
+}
+
+Scanner::Scanner(meta::MetadataStore& store, blob::BlobStore& blobs, std::function<int64_t()> clock,
+                 ScannerOptions options)
+    : store_(store), blobs_(blobs), clock_(std::move(clock)), options_(options) {}
+
+void Scanner::RunOnce() {
+  // Reading layers is CPU work off the request path: a thread of its own at a lower priority,
+  // so pushes and pulls keep the CPU they need while a scan runs.
+  try {
+    std::thread worker([this] {
+      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kNice);
+      RunNow();
+    });
+    worker.join();
+  } catch (const std::system_error&) {
+    RunNow();
+  }
+}
+
+void Scanner::RunNow() {
+  if (Status s = RequestScansOnPush(); !s) {
+    telemetry::LogWarn("scan on push: reading new images failed", {{"error", s.error().message()}});
+  }
+  if (Status s = ScanRequested(); !s) {
+    telemetry::LogWarn("scanning failed", {{"error", s.error().message()}});
+  }
+  if (Status s = MatchAgain(); !s) {
+    telemetry::LogWarn("matching scans again failed", {{"error", s.error().message()}});
+  }
+}
+
+Status Scanner::RequestScansOnPush() {
+  if (push_cursor_ < 0) push_cursor_ = clock_() - kFirstLookBackSeconds;
+  BERTH_ASSIGN(ScanningConfig config, LoadScanningConfig(store_));
+  while (true) {
+    BERTH_ASSIGN(std::vector<meta::PushedImage> pushed, store_.UnscannedImages(push_cursor_, 500));
+    for (const meta::PushedImage& image : pushed) BERTH_TRY(RequestScanOnPush(store_, config, image, clock_()));
+    if (pushed.size() < 500) {
+      // More images may still come in the current second: it is looked at again next pass.
+      if (!pushed.empty()) push_cursor_ = std::max(push_cursor_, std::min(clock_(), pushed.back().pushed_at + 1));
+      return {};
+    }
+    // A full page: move on (past a second holding 500 images not scanned on push, if need be).
+    push_cursor_ = std::max(push_cursor_ + (pushed.front().pushed_at == pushed.back().pushed_at ? 1 : 0),
+                            pushed.back().pushed_at);
+  }
+}
+
+Status Scanner::ScanRequested() {
+  while (true) {
+    BERTH_ASSIGN(std::vector<meta::ScanTarget> pending, store_.PendingScans(options_.batch));
+    if (pending.empty()) return {};
+    for (const meta::ScanTarget& target : pending) BERTH_TRY(ScanImage(target));
+  }
+}
+
+Result<meta::ScanRecord> Scanner::ScanImage(const meta::ScanTarget& target) {
+  BERTH_ASSIGN(meta::VulnDbState db, store_.GetVulnDbState());
+  Result<meta::ScanRecord> result = Inspect(target, db);
+  if (!result) {
+    if (result.error().code() != Code::kInvalidArgument && result.error().code() != Code::kNotFound) {
+      return std::unexpected(result.error());  // the store: the request stays for the next pass
+    }
+    result = Ended(target, "FAILED", result.error().message(), clock_());
+  }
+  (result->status == "FAILED" ? scans_failed_ : scans_completed_)++;
+  telemetry::LogInfo("image scanned", {{"repository", target.repo_name},
+                                       {"digest", target.digest.str()},
+                                       {"status", result->status},
+                                       {"description", result->description}});
+  BERTH_TRY(store_.SaveScan(target, *result));
+  return result;
+}
+
+Result<meta::ScanRecord> Scanner::Inspect(const meta::ScanTarget& target, const meta::VulnDbState& db) {
+  BERTH_ASSIGN(std::optional<meta::ManifestRecord> record, store_.GetManifest(target.repo, &target.digest, nullptr));
+  if (!record) return Fail(Code::kNotFound, "the image is gone");
+  if (record->archived) {
+    return Ended(target, "IMAGE_ARCHIVED", "The image is archived; restore it with UpdateImageStorageClass to scan it.",
+                 clock_());
+  }
+  BERTH_ASSIGN(oci::Manifest manifest, oci::ParseManifest(record->media_type, record->payload));
+  if (manifest.kind != oci::ManifestKind::kImage || !IsImageConfig(manifest.artifact_type)) {
+    return Ended(target, "UNSUPPORTED_IMAGE",
+                 "Only container images are scanned; an index is scanned through its images.", clock_());
+  }
+  if (manifest.blobs.size() > options_.max_layers + 1) {
+    return Fail(Code::kInvalidArgument, "the image has more than " + std::to_string(options_.max_layers) + " layers");
+  }
+  const bool language = target.scan_type == "ENHANCED";
+  std::vector<std::shared_ptr<const LayerSummary>> held;
+  std::vector<std::pair<std::string, const LayerSummary*>> layers;
+  for (size_t i = 1; i < manifest.blobs.size(); ++i) {
+    const oci::Descriptor& layer = manifest.blobs[i];
+    if (layer.has_urls || !IsLayer(layer.media_type)) continue;  // foreign layers are not here to read
+    Result<std::shared_ptr<const LayerSummary>> summary = Summary(layer.digest, language);
+    if (!summary) {
+      return Fail(summary.error().code(), "layer " + layer.digest.str() + ": " + summary.error().message());
+    }
+    held.push_back(*summary);
+    layers.emplace_back(layer.digest.str(), held.back().get());
+  }
+  Inventory inventory = BuildInventory(layers);
+  if (inventory.os.id.empty() && inventory.packages.empty()) {
+    return Ended(target, "UNSUPPORTED_IMAGE", "The operating system and/or package manager are not supported.",
+                 clock_());
+  }
+  BERTH_ASSIGN(std::string findings, MatchFindings(inventory));
+  meta::ScanRecord out = Ended(target, language ? "ACTIVE" : "COMPLETE",
+                               language ? "Continuous scan is selected for image." : "The scan was completed successfully.",
+                               clock_());
+  out.vulndb_version = db.version;
+  out.vulndb_updated_at = db.updated_at;
+  out.inventory = InventoryToJson(inventory);
+  out.findings = std::move(findings);
+  return out;
+}
+
+Result<std::string> Scanner::MatchFindings(const Inventory& inventory) {
+  std::set<std::pair<std::string, std::string>> wanted;
+  for (const Package& p : inventory.packages) {
+    for (const std::string& ecosystem : OsvEcosystems(inventory.os, p.type)) {
+      if (!p.source_name.empty()) wanted.emplace(ecosystem, p.source_name);
+      wanted.emplace(ecosystem, p.name);
+    }
+  }
+  BERTH_ASSIGN(auto documents, store_.FindAdvisories({wanted.begin(), wanted.end()}));
+  AdvisoryIndex index;
+  for (const auto& [id, document] : documents) {
+    Result<Advisory> advisory = ParseOsv(document);
+    if (advisory) index.Add(*std::move(advisory));  // stored ones were checked at import
+  }
+  return FindingsToJson(Match(inventory, index));
+}
+
+Status Scanner::MatchAgain() {
+  BERTH_ASSIGN(meta::VulnDbState db, store_.GetVulnDbState());
+  while (true) {
+    BERTH_ASSIGN(auto stale, store_.StaleScans(db.version, options_.batch));
+    if (stale.empty()) return {};
+    for (auto& [target, record] : stale) {
+      Result<Inventory> inventory = InventoryFromJson(record.inventory);
+      if (inventory) {
+        BERTH_ASSIGN(record.findings, MatchFindings(*inventory));
+      } else {
+        telemetry::LogWarn("a stored inventory is unreadable; the image keeps its findings",
+                           {{"repository", target.repo_name}, {"digest", target.digest.str()}});
+      }
+      record.vulndb_version = db.version;
+      record.vulndb_updated_at = db.updated_at;
+      BERTH_TRY(store_.SaveScan(target, record));
+      ++images_rematched_;
+    }
+  }
+}
+
+Result<std::shared_ptr<const LayerSummary>> Scanner::Summary(const oci::Digest& layer, bool language_packages) {
+  const std::string key = layer.str() + (language_packages ? "+lang" : "");
+  {
+    std::lock_guard lock(cache_mu_);
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      ++layer_cache_hits_;
+      return it->second->summary;
+    }
+  }
+  BERTH_ASSIGN(std::unique_ptr<blob::BlobReader> reader, blobs_.Open(layer));
+  BERTH_ASSIGN(LayerSummary summary, SummarizeLayer(*reader, options_.limits,
+                                                    SummaryOptions{.language_packages = language_packages}));
+  ++layers_read_;
+  auto shared = std::make_shared<const LayerSummary>(std::move(summary));
+  const size_t bytes = SummaryBytes(*shared);
+  if (bytes > options_.layer_cache_bytes) return shared;
+  std::lock_guard lock(cache_mu_);
+  if (cache_.contains(key)) return shared;
+  lru_.push_front({key, shared, bytes});
+  cache_.emplace(key, lru_.begin());
+  cache_bytes_ += bytes;
+  while (cache_bytes_ > options_.layer_cache_bytes && !lru_.empty()) {
+    cache_bytes_ -= lru_.back().bytes;
+    cache_.erase(lru_.back().key);
+    lru_.pop_back();
+  }
+  return shared;
+}
+
+}  // namespace berth::scan
