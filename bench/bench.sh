@@ -3,7 +3,8 @@
 # limits) and then bench/scaleout.py (one node each on PostgreSQL + S3, beside the embedded
 # default and distribution on the same S3 store; BENCH_SCALEOUT=0 skips it) and bench/authz.py
 # (a pull by an IAM user with 60 policy statements beside one by the root) and bench/gcbench.py
-# (garbage collection beside distribution's and rm), in a private mount
+# (garbage collection beside distribution's and rm) and bench/scanbench.py (scanning beside
+# gzip, pushes with and without scan on push), in a private mount
 # namespace (as root), where each skopeo push gets an empty blob-info cache bind-mounted over
 # /var/lib/containers/cache.
 set -euo pipefail
@@ -17,3 +18,4 @@ python3 bench/run.py "$@"
 if [ "${BENCH_SCALEOUT:-1}" != 0 ]; then python3 bench/scaleout.py; fi
 python3 bench/authz.py
 python3 bench/gcbench.py
+python3 bench/scanbench.py

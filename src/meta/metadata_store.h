@@ -39,6 +39,8 @@ inline constexpr RepositoryId kAllRepositories = -1;
 // and their policies drop what they hold.
 inline constexpr RepositoryId kIamChanged = -2;
 using UnixSeconds = int64_t;
+// The manifest annotation marking an SBOM referrer the scanner made (scan/scanner.h).
+inline constexpr std::string_view kSbomAnnotation = "dev.berth.sbom";
 
 // Called by a store's Open function after each schema migration it applies, with the schema
 // version the migration brought the database to.
@@ -123,6 +125,7 @@ class RegistryIndex {
   virtual Result<PutManifestOutcome> PutManifest(RepositoryId repo, const NewManifest& manifest,
                                                  const std::string* tag, UnixSeconds now) = 0;
   // Removes the manifest and every tag pointing at it. Returns false if it was absent.
+  // Also deletes the SBOM referrers Berth's scanner made for it (annotated kSbomAnnotation).
   virtual Result<bool> DeleteManifest(RepositoryId repo, const oci::Digest& digest) = 0;
   virtual Result<bool> DeleteTag(RepositoryId repo, std::string_view tag) = 0;
   virtual Result<std::vector<std::string>> ListTags(RepositoryId repo, std::string_view after,

@@ -22,7 +22,7 @@ struct Package {
   std::string name;
   std::string version;
   std::string source_name;     // the source package it was built from (dpkg Source, apk origin)
-  std::string source_version;  // when it differs from version (binNMUs)
+  std::string source_version;  // the source's version: the same as version, except for binNMUs
   std::string arch;
   std::string layer;  // digest of the layer that first had it, filled by the inventory
   std::string path;   // the database or file it was read from

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "oci/manifest.h"
+#include "base/time.h"
+#include "scan/cyclonedx.h"
 #include "scan/match.h"
 #include "scan/osv.h"
 #include "scan/report.h"
@@ -179,6 +181,13 @@ Result<meta::ScanRecord> Scanner::Inspect(const meta::ScanTarget& target, const 
                  clock_());
   }
   BERTH_ASSIGN(std::string findings, MatchFindings(inventory));
+  if (options_.sbom_referrers) {
+    if (Status attached = AttachSbom(target, *record, inventory); !attached) {
+      telemetry::LogWarn("storing the SBOM referrer failed; the scan completes without it",
+                         {{"repository", target.repo_name}, {"digest", target.digest.str()},
+                          {"error", attached.error().message()}});
+    }
+  }
   meta::ScanRecord out = Ended(target, language ? "ACTIVE" : "COMPLETE",
                                language ? "Continuous scan is selected for image." : "The scan was completed successfully.",
                                clock_());
@@ -204,6 +213,53 @@ Result<std::string> Scanner::MatchFindings(const Inventory& inventory) {
     if (advisory) index.Add(*std::move(advisory));  // stored ones were checked at import
   }
   return FindingsToJson(Match(inventory, index));
+}
+
+Status Scanner::StoreBlob(meta::RepositoryId repo, std::string_view bytes) {
+  const oci::Digest digest = oci::Digest::Sha256Of(bytes);
+  BERTH_ASSIGN(std::optional<uint64_t> present, store_.FindBlob(repo, digest));
+  if (present) return {};
+  // As a push stores a blob: bytes written and committed, then the upload committed in the
+  // metadata (which links the blob to the repository).
+  const std::string upload_id = "scan-" + std::string(digest.hex().substr(0, 16)) + "-" + std::to_string(clock_());
+  BERTH_ASSIGN(std::unique_ptr<blob::BlobWriter> writer, blobs_.NewWriter(upload_id));
+  BERTH_TRY(writer->Append(bytes));
+  BERTH_TRY(writer->Commit(digest));
+  BERTH_TRY(store_.CreateUpload({.id = upload_id, .repository = repo, .hash_state = ""}));
+  return store_.CommitUpload(upload_id, digest, bytes.size(), clock_(), [] { return Status{}; });
+}
+
+Status Scanner::AttachSbom(const meta::ScanTarget& target, const meta::ManifestRecord& image, const Inventory& inventory) {
+  BERTH_ASSIGN(std::optional<meta::ImageRecord> found, store_.FindImage(target.repo, target.digest));
+  if (!found) return {};
+  const std::string sbom = CycloneDxJson(inventory, SbomSubject{.name = target.repo_name,
+                                                                .digest = target.digest.str(),
+                                                                .created_at = found->pushed_at,
+                                                                .tool_version = options_.tool_version});
+  constexpr std::string_view kEmpty = "{}";
+  BERTH_TRY(StoreBlob(target.repo, kEmpty));
+  BERTH_TRY(StoreBlob(target.repo, sbom));
+  const oci::Digest empty = oci::Digest::Sha256Of(kEmpty), sbom_digest = oci::Digest::Sha256Of(sbom);
+  const std::string annotations = R"({"org.opencontainers.image.created":")" + IsoTime(found->pushed_at) + R"(",")" +
+                                  std::string(meta::kSbomAnnotation) + R"(":"cyclonedx"})";
+  const std::string payload =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":")" +
+      std::string(kCycloneDxMediaType) + R"(","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":")" +
+      empty.str() + R"(","size":2,"data":"e30="},"layers":[{"mediaType":")" + std::string(kCycloneDxMediaType) +
+      R"(","digest":")" + sbom_digest.str() + R"(","size":)" + std::to_string(sbom.size()) +
+      R"(,"annotations":{"org.opencontainers.image.title":"sbom.cdx.json"}}],"subject":{"mediaType":")" +
+      image.media_type + R"(","digest":")" + target.digest.str() + R"(","size":)" +
+      std::to_string(image.payload.size()) + R"(},"annotations":)" + annotations + "}";
+  meta::NewManifest manifest{.digest = oci::Digest::Sha256Of(payload),
+                             .media_type = std::string(oci::kOciManifest),
+                             .artifact_type = std::string(kCycloneDxMediaType),
+                             .annotations_json = annotations,
+                             .subject = target.digest,
+                             .payload = payload,
+                             .blobs = {{empty, 2}, {sbom_digest, static_cast<int64_t>(sbom.size())}}};
+  BERTH_ASSIGN(meta::PutManifestOutcome put, store_.PutManifest(target.repo, manifest, nullptr, clock_()));
+  (void)put;  // the same inventory gives the same SBOM: storing it again changes nothing
+  return {};
 }
 
 Status Scanner::MatchAgain() {

@@ -8,6 +8,8 @@
 //   2. scans what is requested (on push or by StartImageScan): the layers' summaries (read once
 //      per layer and kept in a bounded in-memory cache, since images share base layers), the
 //      inventory, the matching advisories, stored with the database version they were matched at;
+//      a completed scan's CycloneDX SBOM is stored as an OCI referrer of the image (artifactType
+//      application/vnd.cyclonedx+json, annotated dev.berth.sbom), which goes with its image;
 //   3. matches the stored inventories of older scans again once the vulnerability database has
 //      a newer version (continuous scanning): no layer is read.
 // A layer that cannot be read (broken, hostile, missing) fails its scan with the reason; the
@@ -40,6 +42,8 @@ struct ScannerOptions {
   size_t layer_cache_bytes = 64ULL << 20;
   size_t max_layers = 512;   // an image with more fails its scan
   size_t batch = 32;         // images scanned or matched again per store read
+  bool sbom_referrers = true;  // store each completed scan's CycloneDX SBOM as a referrer of its image
+  std::string tool_version;    // Berth's, named in the SBOMs
 };
 
 // The registry's scanning configuration as stored (the default, BASIC with no rules, if none).
@@ -78,6 +82,8 @@ class Scanner {
   Status MatchAgain();
   Result<meta::ScanRecord> Inspect(const meta::ScanTarget& target, const meta::VulnDbState& db);
   Result<std::string> MatchFindings(const Inventory& inventory);
+  Status AttachSbom(const meta::ScanTarget& target, const meta::ManifestRecord& image, const Inventory& inventory);
+  Status StoreBlob(meta::RepositoryId repo, std::string_view bytes);
   Result<std::shared_ptr<const LayerSummary>> Summary(const oci::Digest& layer, bool language_packages);
 
   meta::MetadataStore& store_;

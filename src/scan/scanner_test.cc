@@ -8,6 +8,8 @@
 #include "blob/fs/fs_blob_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "oci/manifest.h"
+#include "scan/cyclonedx.h"
+#include "scan/pull_gate.h"
 #include "scan/report.h"
 #include "scan/test_layers.h"
 
@@ -128,6 +130,20 @@ TEST_F(ScannerTest, AVulnerablePackageIsFoundAndAFixResolvesItWithoutReadingTheL
   EXPECT_EQ(inventory.packages.size(), 2u);
   EXPECT_EQ(scanner_->layers_read(), 2u);
 
+  // The SBOM is a referrer of the image, its layer a CycloneDX document naming the packages.
+  std::vector<meta::Referrer> sboms = *meta_->ListReferrers(repo_, image, kCycloneDxMediaType, "", 10);
+  ASSERT_EQ(sboms.size(), 1u);
+  std::optional<meta::ManifestRecord> sbom_manifest = *meta_->GetManifest(repo_, &sboms[0].digest, nullptr);
+  ASSERT_TRUE(sbom_manifest.has_value());
+  oci::Manifest parsed = *oci::ParseManifest(sbom_manifest->media_type, sbom_manifest->payload);
+  ASSERT_EQ(parsed.blobs.size(), 2u);
+  std::unique_ptr<blob::BlobReader> reader = *blobs_->Open(parsed.blobs[1].digest);
+  std::string sbom(reader->size(), '\0');
+  ASSERT_EQ(*reader->ReadAt(0, sbom), sbom.size());
+  EXPECT_NE(sbom.find(R"("bomFormat":"CycloneDX")"), std::string::npos);
+  EXPECT_NE(sbom.find(R"("purl":"pkg:deb/debian/libssl3@3.0.11-1~deb12u1?arch=amd64&distro=debian-12")"), std::string::npos)
+      << sbom;
+
   // The advisory now says the installed version is the fix: matched again, nothing found.
   ASSERT_TRUE(meta_->PutAdvisories({{.id = "DSA-1", .modified = "2024-02-01T00:00:00Z",
                                      .document = Osv("DSA-1", "3.0.11-1~deb12u1", "2024-02-01T00:00:00Z"),
@@ -141,6 +157,10 @@ TEST_F(ScannerTest, AVulnerablePackageIsFoundAndAFixResolvesItWithoutReadingTheL
   EXPECT_TRUE(FindingsFromJson(r.findings)->empty());
   EXPECT_EQ(scanner_->images_rematched(), 1u);
   EXPECT_EQ(scanner_->layers_read(), 2u);
+
+  // Deleting the image takes its SBOM with it.
+  ASSERT_TRUE(*meta_->DeleteManifest(repo_, image));
+  EXPECT_FALSE(meta_->GetManifest(repo_, &sboms[0].digest, nullptr)->has_value());
 }
 
 TEST_F(ScannerTest, ScanOnPushFollowsTheRepositoryAndTheRegistryRulesAndLayersAreReadOnce) {
@@ -199,6 +219,44 @@ TEST_F(ScannerTest, BrokenLayersFailTheScanWithAReasonAndIndexesAreUnsupported) 
   ASSERT_TRUE(*meta_->RequestScan(repo_, m.digest, "BASIC", now_));
   scanner_->RunOnce();
   EXPECT_EQ(Scan(m.digest).status, "UNSUPPORTED_IMAGE");
+}
+
+TEST_F(ScannerTest, PullsAreRefusedAtTheThresholdUnlessExceptedAndRepositoryTagsWin) {
+  ASSERT_TRUE(meta_->PutAdvisories({{.id = "DSA-1", .modified = "2024-01-01T00:00:00Z",
+                                     .document = Osv("DSA-1", "3.0.11-1~deb12u2", "2024-01-01T00:00:00Z"),
+                                     .packages = {{"Debian:12", "openssl"}}}},
+                                   1, now_)
+                  .has_value());
+  const oci::Digest image = PushImage({MakeLayer({{"etc/os-release", std::string(kOsRelease)},
+                                                  {"var/lib/dpkg/status", Dpkg("3.0.11-1~deb12u1")}})},
+                                      "v1");
+  PullGate gate(*meta_, [this] { return now_; });
+  EXPECT_EQ(gate.BlockFor(repo_)->threshold, Severity::kUndefined);
+  ASSERT_TRUE(meta_->PutSetting(kPullBlockSeveritySetting, "HIGH").has_value());
+  now_ += 10;  // the registry's settings are read again
+  PullBlock block = *gate.BlockFor(repo_);
+  EXPECT_EQ(block.threshold, Severity::kHigh);
+  EXPECT_TRUE(gate.Check(repo_, image, block).has_value());  // not scanned yet: served
+
+  ASSERT_TRUE(*meta_->RequestScan(repo_, image, "BASIC", now_));
+  scanner_->RunOnce();
+  Status refused = gate.Check(repo_, image, block);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().reason(), "DENIED");
+  EXPECT_NE(refused.error().message().find("DSA-1 (CRITICAL, libssl3 3.0.11-1~deb12u1)"), std::string::npos)
+      << refused.error().message();
+
+  block.exceptions = {"DSA-1"};
+  EXPECT_TRUE(gate.Check(repo_, image, block).has_value());
+  // The repository's tags replace the registry's setting.
+  ASSERT_TRUE(meta_->TagResource(repo_, {{std::string(kPullBlockSeverityTag), "CRITICAL"}, {std::string(kPullBlockExceptionsTag), "X-1, DSA-1"}}, 50).has_value());
+  PullBlock repo_block = *gate.BlockFor(repo_);
+  EXPECT_EQ(repo_block.threshold, Severity::kCritical);
+  EXPECT_EQ(repo_block.exceptions, (std::set<std::string>{"DSA-1", "X-1"}));
+  EXPECT_TRUE(gate.Check(repo_, image, repo_block).has_value());
+
+  EXPECT_FALSE(ParseBlockSeverity("SEVERE").has_value());
+  EXPECT_FALSE(ParseBlockExceptions("CVE-1 bad/id").has_value());
 }
 
 TEST(ScanningConfigTest, FiltersAndRulesFollowEcr) {

@@ -34,9 +34,11 @@
 #include "blob/s3/s3_blob_store.h"
 #include "crypto/random.h"
 #include "gc/collector.h"
+#include "scan/pull_gate.h"
 #include "scan/scanner.h"
 #include "http/server.h"
 #include "server/background.h"
+#include "server/cli_support.h"
 #include "meta/cache/cached_store.h"
 #include "meta/postgres/postgres_store.h"
 #include "meta/sqlite/sqlite_store.h"
@@ -47,12 +49,6 @@ namespace berth::server {
 namespace {
 
 namespace asio = boost::asio;
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 int Die(std::string_view what, const Error& error) {
   telemetry::LogError(what, {{"error", error.message()}});
@@ -193,6 +189,7 @@ int Run(const Config& config) {
   api::PullRecorder pulls;
   api::UploadLocks upload_locks;
   auto scan_on_push = [&store](const meta::PushedImage& image) { scan::ScanOnPush(store, image, NowSeconds()); };
+  scan::PullGate pull_gate(store, NowSeconds);
   api::oci::OciApi api(store, **blobs, **authenticator, access, auditor, blocking, metrics, pulls, upload_locks,
                        api::oci::OciApiOptions{.delete_enabled = config.delete_enabled,
                                                .upload_idle_timeout = config.upload_idle_timeout,
@@ -200,7 +197,8 @@ int Run(const Config& config) {
                                                .bearer = config.bearer,
                                                .bearer_realm = external_url + "/v2/token",
                                                .bearer_service = token_service,
-                                               .on_image_pushed = scan_on_push},
+                                               .on_image_pushed = scan_on_push,
+                                               .pull_gate = &pull_gate},
                        NowSeconds);
   lifecycle::Runner lifecycle_runner(store, **blobs, NowSeconds);
   gc::Collector collector(store, **blobs, config.gc_grace, NowSeconds);
@@ -219,7 +217,7 @@ int Run(const Config& config) {
   metrics.AddCounterCallback("berth_gc_links_dropped_total",
                              "Repository links to blobs no manifest used, dropped after the grace period.",
                              [&collector] { return static_cast<double>(collector.links_dropped()); });
-  scan::Scanner scanner(store, **blobs, NowSeconds);
+  scan::Scanner scanner(store, **blobs, NowSeconds, scan::ScannerOptions{.tool_version = BERTH_VERSION});
   metrics.AddCounterCallback("berth_scans_completed_total", "Image scans this node completed (any status but FAILED).",
                              [&scanner] { return static_cast<double>(scanner.scans_completed()); });
   metrics.AddCounterCallback("berth_scans_failed_total", "Image scans this node could not complete (FAILED).",

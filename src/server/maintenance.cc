@@ -17,26 +17,13 @@
 #include "crypto/sha256.h"
 #include "gc/collector.h"
 #include "meta/sqlite/sqlite_store.h"
+#include "server/cli_support.h"
 #include "server/config.h"
 
 namespace berth::server {
 namespace {
 
 namespace fs = std::filesystem;
-
-int64_t Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-int Usage(std::string_view usage, const std::string& why) {
-  std::fprintf(stderr, "berth: %s\n%s", why.c_str(), usage.data());
-  return 2;
-}
-
-int Failed(const char* what, const Error& e) {
-  std::fprintf(stderr, "berth: %s: %s\n", what, e.message().c_str());
-  return 2;
-}
 
 struct Stores {
   std::unique_ptr<meta::MetadataStore> meta;
@@ -101,7 +88,7 @@ int RunGc(const std::vector<std::string>& args) {
   }
   Result<Stores> stores = OpenDataDirectory(data, archive);
   if (!stores) return Failed("opening the data directory", stores.error());
-  gc::Collector collector(*stores->meta, *stores->blobs, grace, Now);
+  gc::Collector collector(*stores->meta, *stores->blobs, grace, NowSeconds);
   if (dry_run) {
     Result<meta::GarbageEstimate> e = collector.Estimate();
     if (!e) return Failed("estimating garbage", e.error());

@@ -68,7 +68,47 @@ jq_check "completion and database times" \
 run_ok "images are described" ecr describe-images --repository-name scan/app --image-ids imageTag=v1
 jq_check "DescribeImages shows the scan" \
   '.imageDetails[0] | [.imageScanStatus.status, .imageScanFindingsSummary.findingSeverityCounts]' '["COMPLETE",{"CRITICAL":1}]'
+V1=$(jq -r '.imageDetails[0].imageDigest' "$OUT")
 run_err LimitExceededException "a second scan the same day" ecr start-image-scan --repository-name scan/app --image-id imageTag=v1
+
+# --- the SBOM: an OCI referrer any client can fetch, and `berth sbom` ------------------------------
+req GET "/v2/scan/app/referrers/$V1"
+expect_status 200 "the referrers of the image"
+expect_json '[.manifests[] | .artifactType]' '["application/vnd.cyclonedx+json"]'
+SBOM_MANIFEST=$(jq -r '.manifests[0].digest' "$BODY")
+req GET "/v2/scan/app/manifests/$SBOM_MANIFEST" -H "Accept: application/vnd.oci.image.manifest.v1+json"
+expect_json '[.subject.digest == "'"$V1"'", .layers[0].mediaType]' '[true,"application/vnd.cyclonedx+json"]'
+req GET "/v2/scan/app/blobs/$(jq -r '.layers[0].digest' "$BODY")"
+expect_json '[.bomFormat, .metadata.component.version == "'"$V1"'", ([.components[].purl] | index("pkg:deb/debian/libssl3@3.0.11-1~deb12u1?arch=amd64&distro=debian-12") != null)]' \
+  '["CycloneDX",true,true]'
+cp "$BODY" "$WORK/sbom-referrer.json"
+"$BERTH_BIN" sbom "${WHERE[@]}" "scan/app:v1" >"$WORK/sbom-cli.json"
+check "berth sbom prints the same document" cmp -s "$WORK/sbom-cli.json" <(cat "$WORK/sbom-referrer.json"; echo)
+"$BERTH_BIN" sbom --layout "$WORK/img:v1" >"$WORK/sbom-layout.json"
+check "berth sbom --layout reads the same packages from the layout" test \
+  "$(jq -c '[.components[].purl]' "$WORK/sbom-layout.json")" = "$(jq -c '[.components[].purl]' "$WORK/sbom-referrer.json")"
+
+# --- refusing pulls of vulnerable images ------------------------------------------------------------
+run_ok "block pulls at HIGH for the registry" ecr put-account-setting --name BERTH_PULL_BLOCK_SEVERITY --value HIGH
+refused=0
+for _ in $(seq 1 40); do  # each node reads the registry's setting at most every 5 s
+  req GET /v2/scan/app/manifests/v1 -H "Accept: application/vnd.oci.image.manifest.v1+json"
+  if [ "$STATUS" = 403 ]; then refused=1; break; fi
+  sleep 0.5
+done
+check "a pull of the image is refused" test "$refused" = 1
+expect_json '[.errors[0].code, (.errors[0].message | test("DSA-9001-1 \\(CRITICAL, libssl3 3.0.11-1~deb12u1\\)"))]' '["DENIED",true]'
+if skopeo --policy "$WORK/policy.json" copy -q --src-creds "$AK:$SK" --src-tls-verify=false \
+  "docker://$BERTH_HOST/scan/app:v1" "oci:$WORK/pulled:v1" >"$WORK/pull.out" 2>&1; then
+  fail "skopeo pulled a refused image"
+elif grep -q "DSA-9001-1" "$WORK/pull.out"; then pass; else fail "skopeo's error does not name the finding: $(cat "$WORK/pull.out")"; fi
+run_err InvalidParameterException "a bad severity" ecr put-account-setting --name BERTH_PULL_BLOCK_SEVERITY --value SEVERE
+run_ok "the repository excepts the advisory" ecr tag-resource \
+  --resource-arn "arn:aws:ecr:us-east-1:$(jq -r .registryId <<<"$(admin ecr describe-registry)"):repository/scan/app" \
+  --tags Key=berth:pull-block-severity,Value=HIGH "Key=berth:pull-block-exceptions,Value=CVE-2099-1 GHSA-x"
+check "skopeo pulls it again" skopeo --policy "$WORK/policy.json" copy -q --src-creds "$AK:$SK" --src-tls-verify=false \
+  "docker://$BERTH_HOST/scan/app:v1" "oci:$WORK/pulled:v1"
+run_ok "no more blocking" ecr put-account-setting --name BERTH_PULL_BLOCK_SEVERITY --value NONE
 
 # --- a fix in the database resolves it, with no new push ------------------------------------------
 osv DSA-9001-1 Debian:12 openssl 3.0.11-1~deb12u1 2024-02-01T00:00:00Z "$CRITICAL" >"$WORK/osv/dsa.json"
@@ -147,4 +187,6 @@ DIGEST=$(jq -r '.imageDetails[0].imageDigest' "$OUT")
 run_ok "delete the image" ecr batch-delete-image --repository-name scan/app --image-ids imageTag=v1
 run_err ImageNotFoundException "its scan went with it" ecr describe-image-scan-findings --repository-name scan/app \
   --image-id imageDigest="$DIGEST"
+req GET "/v2/scan/app/manifests/$SBOM_MANIFEST" -H "Accept: application/vnd.oci.image.manifest.v1+json"
+expect_status 404 "and its SBOM with it"
 finish

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
+#include <vector>
 
 #include "api/ecr/ecr_api.h"
 #include "api/ecr/paging.h"
 #include "async/blocking.h"
 #include "crypto/random.h"
 #include "oci/digest.h"
+#include "scan/pull_gate.h"
 
 namespace berth::api::ecr {
 namespace {
@@ -19,15 +22,18 @@ namespace json = boost::json;
 struct AccountSetting {
   std::string_view name;
   std::string_view default_value;
-  std::array<std::string_view, 2> allowed;
+  std::vector<std::string_view> allowed;  // empty: checked by scan::ParseBlockExceptions
 };
 
-// The settings Berth honours: BLOB_MOUNTING governs cross-repository mounts on /v2/; the others
-// are recorded for clients that read them back.
-constexpr std::array<AccountSetting, 3> kSettings = {{
+// The settings Berth honours: BLOB_MOUNTING governs cross-repository mounts on /v2/, the
+// BERTH_PULL_BLOCK_* ones refuse pulls of vulnerable images (scan/pull_gate.h); the others are
+// recorded for clients that read them back.
+const std::array<AccountSetting, 5> kSettings = {{
     {"BLOB_MOUNTING", "ENABLED", {"ENABLED", "DISABLED"}},
     {"BASIC_SCAN_TYPE_VERSION", "AWS_NATIVE", {"AWS_NATIVE", "CLAIR"}},
     {"REGISTRY_POLICY_SCOPE", "V2", {"V1", "V2"}},
+    {scan::kPullBlockSeveritySetting, "NONE", {"NONE", "LOW", "MEDIUM", "HIGH", "CRITICAL"}},
+    {scan::kPullBlockExceptionsSetting, "", {}},
 }};
 
 Result<const AccountSetting*> FindSetting(std::string_view name) {
@@ -36,7 +42,8 @@ Result<const AccountSetting*> FindSetting(std::string_view name) {
   }
   return Fail(Code::kInvalidArgument,
               "Invalid parameter at 'name': " + std::string(name.substr(0, 64)) +
-                  " is not an account setting (BLOB_MOUNTING, BASIC_SCAN_TYPE_VERSION, REGISTRY_POLICY_SCOPE)",
+                  " is not an account setting (BLOB_MOUNTING, BASIC_SCAN_TYPE_VERSION, REGISTRY_POLICY_SCOPE, "
+                  "BERTH_PULL_BLOCK_SEVERITY, BERTH_PULL_BLOCK_EXCEPTIONS)",
               "InvalidParameterException");
 }
 
@@ -78,10 +85,16 @@ http::Task<EcrApi::Output> EcrApi::GetAccountSetting(const Call& call) {
 http::Task<EcrApi::Output> EcrApi::PutAccountSetting(const Call& call) {
   BERTH_CO_ASSIGN(const AccountSetting* setting, FindSetting(StringMember(call.input, "name")));
   std::string value(StringMember(call.input, "value"));
-  if (std::find(setting->allowed.begin(), setting->allowed.end(), value) == setting->allowed.end()) {
+  if (setting->allowed.empty()) {
+    if (Result<std::set<std::string>> ids = scan::ParseBlockExceptions(value); !ids) {
+      co_return Fail(Code::kInvalidArgument, "Invalid parameter at 'value': " + ids.error().message(),
+                     "InvalidParameterException");
+    }
+  } else if (std::find(setting->allowed.begin(), setting->allowed.end(), value) == setting->allowed.end()) {
+    std::string choices;
+    for (std::string_view a : setting->allowed) choices += (choices.empty() ? "" : ", ") + std::string(a);
     co_return Fail(Code::kInvalidArgument,
-                   "Invalid parameter at 'value': " + std::string(setting->name) + " takes " +
-                       std::string(setting->allowed[0]) + " or " + std::string(setting->allowed[1]),
+                   "Invalid parameter at 'value': " + std::string(setting->name) + " takes one of " + choices,
                    "InvalidParameterException");
   }
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return meta_.PutSetting(setting->name, value); }));

@@ -7,6 +7,7 @@
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/names.h"
+#include "scan/pull_gate.h"
 
 namespace berth::api::oci {
 namespace {
@@ -80,6 +81,14 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
                        " is in the archive storage class: restore it first (aws ecr update-image-storage-class "
                        "--target-storage-class STANDARD)",
                    "MANIFEST_UNKNOWN");
+  }
+  if (options_.pull_gate != nullptr && req.method() == http::Method::kGet) {
+    BERTH_CO_ASSIGN(scan::PullBlock block, options_.pull_gate->BlockFor(repo));
+    if (block.threshold != scan::Severity::kUndefined) {
+      BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] {
+        return options_.pull_gate->Check(repo, manifest->digest, block);
+      }));
+    }
   }
   // By tag a client that does not accept the stored format gets it converted where the other
   // image format can say the same (ECR's behaviour); by digest the bytes are pinned.

@@ -32,6 +32,10 @@
 #include "oci/manifest.h"
 #include "telemetry/metrics.h"
 
+namespace berth::scan {
+class PullGate;
+}
+
 namespace berth::api::oci {
 
 struct OciApiOptions {
@@ -50,6 +54,8 @@ struct OciApiOptions {
   std::chrono::seconds bearer_ttl{300};
   // Told of every stored manifest, after it is stored (scan on push); runs on the blocking pool.
   std::function<void(const meta::PushedImage&)> on_image_pushed;
+  // Refuses manifest GETs of images whose findings reach a configured severity; none: no gate.
+  scan::PullGate* pull_gate = nullptr;
 };
 
 class OciApi {

@@ -218,6 +218,8 @@ Result<PutManifestOutcome> SqlStore<Db>::PutManifest(RepositoryId repo, const Ne
 template <class Db>
 Result<bool> SqlStore<Db>::DeleteManifest(RepositoryId repo, const oci::Digest& digest) {
   return Write([&](Connection& c) -> Result<bool> {
+    BERTH_ASSIGN(Statement sboms, c.Prepare("DELETE FROM manifests WHERE repo_id=? AND subject=? AND annotations LIKE ?"));
+    BERTH_TRY(sboms.Bind(1, repo).Bind(2, digest.str()).Bind(3, "%\"" + std::string(kSbomAnnotation) + "\"%").Run());
     BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM manifests WHERE repo_id=? AND digest=?"));
     BERTH_TRY(st.Bind(1, repo).Bind(2, digest.str()).Run());
     const bool removed = c.Changes() > 0;
