@@ -97,6 +97,7 @@ for _ in $(seq 1 40); do  # each node reads the registry's setting at most every
   sleep 0.5
 done
 check "a pull of the image is refused" test "$refused" = 1
+sleep 5  # by now every node of a cluster has read the setting
 expect_json '[.errors[0].code, (.errors[0].message | test("DSA-9001-1 \\(CRITICAL, libssl3 3.0.11-1~deb12u1\\)"))]' '["DENIED",true]'
 if skopeo --policy "$WORK/policy.json" copy -q --src-creds "$AK:$SK" --src-tls-verify=false \
   "docker://$BERTH_HOST/scan/app:v1" "oci:$WORK/pulled:v1" >"$WORK/pull.out" 2>&1; then
