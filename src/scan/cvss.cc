@@ -114,7 +114,12 @@ std::optional<CvssScore> CvssBaseScore(std::string_view vector) {
   auto m = Metrics(vector);
   if (auto it = m.find("CVSS"); it != m.end()) {
     if (it->second == "3.1" || it->second == "3.0") return V3(m, it->second);
-    return std::nullopt;  // 4.0 and anything newer
+    if (it->second == "4.0") {
+      std::optional<double> score = CvssV4BaseScore(vector);
+      if (!score) return std::nullopt;
+      return CvssScore{.score = *score, .version = "4.0"};
+    }
+    return std::nullopt;  // anything newer
   }
   return V2(m);
 }

@@ -2,8 +2,7 @@
 //
 // CVSS base scores computed from vectors, so a finding's severity does not depend on a
 // database having filled in a number: v3.0/v3.1 by the specification's formulas (with 3.1's
-// Roundup), v2 by its own. v4.0 vectors are recognised but not scored here (their score is a
-// table of macro-vectors); callers fall back to the database's severity for them.
+// Roundup), v2 by its own, v4.0 by its macrovector table and interpolation (cvss4.cc).
 #pragma once
 
 #include <optional>
@@ -23,11 +22,13 @@ Severity SeverityFromScore(double score);
 
 struct CvssScore {
   double score = 0;
-  std::string version;  // "3.1", "3.0", "2.0"
+  std::string version;  // "4.0", "3.1", "3.0", "2.0"
 };
 
 // The base score of a vector ("CVSS:3.1/AV:N/AC:L/...", or a v2 "AV:N/AC:L/Au:N/C:P/I:P/A:P"),
-// or none when it is malformed, lacks a base metric, or is v4.0.
+// or none when it is malformed or lacks a base metric. v4.0 vectors ("CVSS:4.0/AV:N/...") may
+// carry threat, environmental and supplemental metrics; they count as the specification says.
 std::optional<CvssScore> CvssBaseScore(std::string_view vector);
+std::optional<double> CvssV4BaseScore(std::string_view vector);
 
 }  // namespace berth::scan

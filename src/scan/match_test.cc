@@ -24,12 +24,121 @@ TEST(Cvss, BaseScoresAsTheSpecificationComputesThem) {
     EXPECT_DOUBLE_EQ(s->score, score) << vector;
   }
   EXPECT_FALSE(CvssBaseScore("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/C:H/I:H/A:H").has_value()) << "no scope";
-  EXPECT_FALSE(CvssBaseScore("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N").has_value());
   EXPECT_FALSE(CvssBaseScore("garbage").has_value());
   EXPECT_EQ(SeverityFromScore(9.8), Severity::kCritical);
   EXPECT_EQ(SeverityFromScore(0), Severity::kInformational);
   EXPECT_EQ(SeverityFromText("Moderate"), Severity::kMedium);
   EXPECT_EQ(SeverityName(Severity::kUndefined), "UNDEFINED");
+}
+
+TEST(Cvss, Version4ScoresAsFirstsReferenceCalculatorGivesThem) {
+  // Expected scores from FIRST's reference calculator (cvss-v4-calculator, cvss40.js, 2024),
+  // for hand-picked vectors (threat, environmental and supplemental metrics among them) and
+  // 80 random ones.
+  struct Case { const char* vector; double score; };
+  const Case cases[] = {
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3},
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 10.0},
+      {"CVSS:4.0/AV:L/AC:L/AT:P/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 7.5},
+      {"CVSS:4.0/AV:N/AC:H/AT:P/PR:L/UI:P/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N", 2.1},
+      {"CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N", 1.0},
+      {"CVSS:4.0/AV:A/AC:L/AT:N/PR:L/UI:N/VC:H/VI:L/VA:L/SC:L/SI:L/SA:N", 7.0},
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U", 8.1},
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:P/CR:L/IR:L/AR:L", 7.9},
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", 0.0},
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N/MSI:S", 8.9},
+      {"CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:N/VI:L/VA:N/SC:N/SI:N/SA:N/S:N/AU:Y/U:Amber", 4.8},
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:A/VC:L/VI:L/VA:L/SC:L/SI:L/SA:L/MAV:P/MVC:H", 5.2},
+      {"CVSS:4.0/AV:A/AC:L/AT:N/PR:L/UI:A/VC:H/VI:L/VA:H/SC:H/SI:N/SA:H", 7.0},
+      {"CVSS:4.0/AV:N/AC:H/AT:N/PR:L/UI:N/VC:H/VI:L/VA:N/SC:L/SI:N/SA:L/E:U/MSI:N/MSA:S", 5.8},
+      {"CVSS:4.0/AV:N/AC:H/AT:N/PR:N/UI:N/VC:L/VI:L/VA:N/SC:L/SI:H/SA:L/E:X/CR:L/IR:X/AR:H", 7.0},
+      {"CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:N/VC:N/VI:N/VA:L/SC:N/SI:N/SA:N", 2.0},
+      {"CVSS:4.0/AV:P/AC:L/AT:N/PR:H/UI:N/VC:L/VI:N/VA:N/SC:N/SI:H/SA:L", 4.2},
+      {"CVSS:4.0/AV:N/AC:L/AT:P/PR:L/UI:P/VC:H/VI:L/VA:L/SC:H/SI:H/SA:L/MSI:N/MSA:X", 7.1},
+      {"CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:P/VC:H/VI:L/VA:H/SC:N/SI:H/SA:N/CR:X/IR:X/AR:M/MSI:S/MSA:H", 8.7},
+      {"CVSS:4.0/AV:A/AC:H/AT:P/PR:N/UI:P/VC:H/VI:N/VA:N/SC:L/SI:N/SA:H/E:U", 3.7},
+      {"CVSS:4.0/AV:A/AC:H/AT:N/PR:N/UI:P/VC:H/VI:L/VA:N/SC:N/SI:H/SA:H/E:U", 4.0},
+      {"CVSS:4.0/AV:A/AC:H/AT:N/PR:N/UI:N/VC:L/VI:L/VA:L/SC:H/SI:H/SA:L/E:X/CR:X/IR:H/AR:M/MSI:H/MSA:L", 5.6},
+      {"CVSS:4.0/AV:L/AC:H/AT:N/PR:H/UI:A/VC:N/VI:H/VA:H/SC:L/SI:H/SA:L/CR:L/IR:M/AR:H", 5.7},
+      {"CVSS:4.0/AV:N/AC:H/AT:P/PR:H/UI:A/VC:L/VI:L/VA:L/SC:H/SI:N/SA:L/MSI:X/MSA:X", 4.3},
+      {"CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:A/VC:N/VI:H/VA:H/SC:L/SI:H/SA:H/E:A/CR:L/IR:M/AR:X", 5.8},
+      {"CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:L/VI:N/VA:L/SC:L/SI:L/SA:N/E:X/MSI:N/MSA:X", 6.3},
+      {"CVSS:4.0/AV:A/AC:L/AT:P/PR:L/UI:A/VC:L/VI:N/VA:N/SC:H/SI:N/SA:L", 2.0},
+      {"CVSS:4.0/AV:P/AC:L/AT:N/PR:H/UI:P/VC:H/VI:N/VA:N/SC:N/SI:N/SA:L/MSI:X/MSA:N", 5.1},
+      {"CVSS:4.0/AV:A/AC:H/AT:P/PR:N/UI:N/VC:L/VI:L/VA:H/SC:N/SI:H/SA:H", 7.2},
+      {"CVSS:4.0/AV:N/AC:H/AT:P/PR:N/UI:N/VC:H/VI:H/VA:L/SC:L/SI:N/SA:L", 9.2},
+      {"CVSS:4.0/AV:P/AC:L/AT:P/PR:N/UI:A/VC:L/VI:N/VA:N/SC:H/SI:N/SA:L", 2.0},
+      {"CVSS:4.0/AV:L/AC:L/AT:P/PR:N/UI:A/VC:L/VI:N/VA:N/SC:L/SI:H/SA:H", 4.7},
+      {"CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:L/SI:H/SA:H/E:U", 5.7},
+      {"CVSS:4.0/AV:P/AC:L/AT:N/PR:N/UI:A/VC:L/VI:N/VA:H/SC:H/SI:N/SA:H/CR:H/IR:M/AR:L", 5.4},
+      {"CVSS:4.0/AV:L/AC:H/AT:P/PR:L/UI:A/VC:N/VI:H/VA:L/SC:N/SI:H/SA:L/E:P/CR:L/IR:L/AR:H", 1.5},
+      {"CVSS:4.0/AV:P/AC:H/AT:N/PR:N/UI:N/VC:N/VI:H/VA:H/SC:L/SI:N/SA:H/CR:H/IR:H/AR:L", 5.7},
+      {"CVSS:4.0/AV:P/AC:H/AT:P/PR:N/UI:P/VC:L/VI:H/VA:L/SC:L/SI:H/SA:L/E:A/MSI:H/MSA:L", 5.9},
+      {"CVSS:4.0/AV:P/AC:L/AT:N/PR:N/UI:A/VC:N/VI:N/VA:N/SC:H/SI:L/SA:N", 4.2},
+      {"CVSS:4.0/AV:P/AC:H/AT:N/PR:L/UI:A/VC:N/VI:L/VA:N/SC:L/SI:H/SA:N", 2.0},
+      {"CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:A/VC:N/VI:L/VA:H/SC:H/SI:N/SA:L/E:X", 8.2},
+      {"CVSS:4.0/AV:P/AC:L/AT:N/PR:L/UI:N/VC:N/VI:N/VA:N/SC:L/SI:N/SA:L/E:U/MSI:N/MSA:L", 0.4},
+      {"CVSS:4.0/AV:P/AC:H/AT:N/PR:N/UI:P/VC:N/VI:H/VA:N/SC:N/SI:H/SA:N/CR:L/IR:M/AR:X", 3.8},
+      {"CVSS:4.0/AV:L/AC:H/AT:P/PR:L/UI:N/VC:L/VI:L/VA:L/SC:H/SI:N/SA:L", 4.5},
+      {"CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:A/VC:H/VI:N/VA:L/SC:H/SI:H/SA:L/E:P/CR:X/IR:H/AR:M", 5.3},
+      {"CVSS:4.0/AV:L/AC:L/AT:P/PR:L/UI:N/VC:L/VI:H/VA:L/SC:H/SI:L/SA:L", 7.1},
+      {"CVSS:4.0/AV:N/AC:H/AT:N/PR:L/UI:A/VC:L/VI:H/VA:N/SC:L/SI:H/SA:N/E:P", 5.6},
+      {"CVSS:4.0/AV:A/AC:L/AT:N/PR:H/UI:N/VC:N/VI:N/VA:N/SC:H/SI:N/SA:N", 6.0},
+      {"CVSS:4.0/AV:P/AC:H/AT:N/PR:N/UI:A/VC:L/VI:H/VA:N/SC:H/SI:H/SA:H", 6.0},
+      {"CVSS:4.0/AV:P/AC:L/AT:N/PR:L/UI:P/VC:L/VI:L/VA:H/SC:L/SI:H/SA:L/E:A/CR:H/IR:X/AR:H/MSI:S/MSA:N", 8.3},
+      {"CVSS:4.0/AV:N/AC:H/AT:P/PR:H/UI:A/VC:L/VI:H/VA:N/SC:N/SI:H/SA:N/E:U/CR:M/IR:M/AR:H", 1.7},
+      {"CVSS:4.0/AV:A/AC:H/AT:P/PR:N/UI:N/VC:N/VI:H/VA:N/SC:H/SI:L/SA:H/E:A", 7.2},
+      {"CVSS:4.0/AV:N/AC:H/AT:P/PR:L/UI:N/VC:L/VI:N/VA:N/SC:L/SI:N/SA:L/CR:L/IR:L/AR:L", 2.3},
+      {"CVSS:4.0/AV:P/AC:H/AT:N/PR:H/UI:A/VC:H/VI:H/VA:H/SC:H/SI:L/SA:L/CR:X/IR:H/AR:M", 7.0},
+      {"CVSS:4.0/AV:P/AC:H/AT:N/PR:N/UI:A/VC:N/VI:H/VA:H/SC:N/SI:H/SA:H/E:X/MSI:S/MSA:N", 7.0},
+      {"CVSS:4.0/AV:A/AC:H/AT:P/PR:H/UI:A/VC:N/VI:N/VA:H/SC:H/SI:L/SA:N/E:P/MSI:X/MSA:N", 3.8},
+      {"CVSS:4.0/AV:P/AC:H/AT:N/PR:H/UI:P/VC:H/VI:L/VA:N/SC:N/SI:N/SA:H/CR:M/IR:H/AR:M", 4.0},
+      {"CVSS:4.0/AV:A/AC:L/AT:N/PR:H/UI:P/VC:N/VI:H/VA:N/SC:H/SI:N/SA:H", 6.9},
+      {"CVSS:4.0/AV:A/AC:H/AT:P/PR:N/UI:A/VC:L/VI:L/VA:N/SC:L/SI:L/SA:H", 4.8},
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:P/VC:L/VI:N/VA:N/SC:H/SI:N/SA:N/E:P/MSI:H/MSA:L", 5.4},
+      {"CVSS:4.0/AV:A/AC:L/AT:N/PR:H/UI:P/VC:L/VI:L/VA:N/SC:H/SI:N/SA:N/CR:L/IR:M/AR:M/MSI:N/MSA:H", 4.4},
+      {"CVSS:4.0/AV:A/AC:H/AT:P/PR:N/UI:A/VC:L/VI:H/VA:N/SC:H/SI:L/SA:L/CR:L/IR:X/AR:H/MSI:X/MSA:N", 6.9},
+      {"CVSS:4.0/AV:A/AC:H/AT:N/PR:H/UI:P/VC:N/VI:N/VA:H/SC:N/SI:H/SA:N/E:U/CR:L/IR:X/AR:L", 0.5},
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:N/VA:L/SC:N/SI:H/SA:N/E:X/MSI:H/MSA:X", 8.3},
+      {"CVSS:4.0/AV:L/AC:L/AT:P/PR:N/UI:A/VC:L/VI:H/VA:H/SC:N/SI:N/SA:H/MSI:H/MSA:L", 7.0},
+      {"CVSS:4.0/AV:L/AC:H/AT:P/PR:L/UI:N/VC:N/VI:H/VA:L/SC:N/SI:N/SA:H", 6.9},
+      {"CVSS:4.0/AV:L/AC:H/AT:P/PR:L/UI:A/VC:N/VI:H/VA:N/SC:L/SI:H/SA:N/E:A/CR:H/IR:L/AR:H/MSI:X/MSA:S", 5.4},
+      {"CVSS:4.0/AV:A/AC:L/AT:N/PR:N/UI:N/VC:N/VI:L/VA:H/SC:L/SI:H/SA:L/E:X/MSI:L/MSA:X", 7.1},
+      {"CVSS:4.0/AV:P/AC:H/AT:P/PR:L/UI:N/VC:N/VI:H/VA:N/SC:N/SI:H/SA:N/E:P", 3.6},
+      {"CVSS:4.0/AV:L/AC:L/AT:N/PR:H/UI:P/VC:L/VI:L/VA:H/SC:N/SI:N/SA:L/E:P", 3.3},
+      {"CVSS:4.0/AV:N/AC:H/AT:N/PR:H/UI:N/VC:H/VI:L/VA:N/SC:N/SI:H/SA:L", 7.0},
+      {"CVSS:4.0/AV:N/AC:L/AT:P/PR:L/UI:N/VC:N/VI:N/VA:H/SC:H/SI:H/SA:L/E:P", 5.7},
+      {"CVSS:4.0/AV:A/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:H/SA:N/E:X", 5.7},
+      {"CVSS:4.0/AV:L/AC:L/AT:P/PR:H/UI:A/VC:L/VI:L/VA:N/SC:L/SI:L/SA:N/E:X", 1.0},
+      {"CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:A/VC:H/VI:N/VA:H/SC:H/SI:N/SA:L/E:A", 5.8},
+      {"CVSS:4.0/AV:P/AC:H/AT:N/PR:L/UI:P/VC:H/VI:H/VA:L/SC:L/SI:H/SA:H/CR:H/IR:M/AR:L/MSI:L/MSA:N", 5.2},
+      {"CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:A/VC:N/VI:L/VA:N/SC:L/SI:N/SA:N/E:X", 2.4},
+      {"CVSS:4.0/AV:L/AC:H/AT:P/PR:N/UI:P/VC:H/VI:N/VA:H/SC:N/SI:L/SA:L", 5.8},
+      {"CVSS:4.0/AV:A/AC:H/AT:N/PR:H/UI:P/VC:H/VI:H/VA:N/SC:H/SI:N/SA:N", 6.7},
+      {"CVSS:4.0/AV:A/AC:L/AT:P/PR:H/UI:P/VC:N/VI:N/VA:N/SC:N/SI:L/SA:H/E:A/MSI:X/MSA:N", 1.0},
+      {"CVSS:4.0/AV:A/AC:L/AT:N/PR:H/UI:N/VC:L/VI:H/VA:H/SC:L/SI:N/SA:L", 7.0},
+      {"CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:A/VC:H/VI:L/VA:N/SC:N/SI:L/SA:H/E:X", 6.8},
+      {"CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:P/VC:L/VI:H/VA:N/SC:H/SI:N/SA:H/CR:H/IR:H/AR:L", 6.8},
+      {"CVSS:4.0/AV:A/AC:H/AT:N/PR:H/UI:A/VC:L/VI:H/VA:H/SC:N/SI:N/SA:H/E:U/CR:X/IR:L/AR:M", 0.6},
+      {"CVSS:4.0/AV:N/AC:H/AT:P/PR:L/UI:P/VC:H/VI:L/VA:H/SC:N/SI:H/SA:N/E:U/CR:X/IR:X/AR:X", 3.9},
+      {"CVSS:4.0/AV:L/AC:H/AT:P/PR:L/UI:N/VC:L/VI:L/VA:L/SC:N/SI:H/SA:L/CR:L/IR:L/AR:X", 4.5},
+      {"CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:P/VC:N/VI:N/VA:H/SC:H/SI:H/SA:H", 7.1},
+      {"CVSS:4.0/AV:A/AC:H/AT:P/PR:H/UI:P/VC:N/VI:L/VA:H/SC:N/SI:H/SA:H/E:X/CR:M/IR:L/AR:H", 5.7},
+      {"CVSS:4.0/AV:N/AC:H/AT:N/PR:H/UI:A/VC:N/VI:H/VA:N/SC:N/SI:L/SA:H/E:P", 5.5},
+      {"CVSS:4.0/AV:N/AC:L/AT:N/PR:H/UI:P/VC:N/VI:L/VA:L/SC:L/SI:H/SA:L/E:U", 2.2},
+      {"CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:N/VC:N/VI:H/VA:L/SC:N/SI:N/SA:N/E:U", 4.7},
+      {"CVSS:4.0/AV:N/AC:L/AT:P/PR:H/UI:A/VC:L/VI:H/VA:L/SC:L/SI:L/SA:H/E:X/CR:H/IR:L/AR:M", 5.7},
+      {"CVSS:4.0/AV:L/AC:L/AT:P/PR:N/UI:A/VC:H/VI:H/VA:H/SC:N/SI:H/SA:H", 8.6},
+  };
+  for (const Case& c : cases) {
+    auto s = CvssBaseScore(c.vector);
+    ASSERT_TRUE(s.has_value()) << c.vector;
+    EXPECT_DOUBLE_EQ(s->score, c.score) << c.vector;
+    EXPECT_EQ(s->version, "4.0");
+  }
+  EXPECT_FALSE(CvssBaseScore("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N").has_value()) << "no SA";
+  EXPECT_FALSE(CvssBaseScore("CVSS:4.0/AV:X/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N").has_value());
+  EXPECT_FALSE(CvssBaseScore("CVSS:4.0/AV:N/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N").has_value());
 }
 
 constexpr const char* kOpenssl = R"({
