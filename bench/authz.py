@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as base  # noqa: E402
@@ -82,10 +81,7 @@ def main():
     table = ("| manifest GET, 32 conns | root | IAM user (3 policies x 20 statements) | user/root |\n"
              "|---|---|---|---|\n"
              f"| req/s | {results['root']:.0f} | {results['user']:.0f} | {ratio:.2f}x |\n")
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    os.makedirs(f"{ROOT}/bench/results", exist_ok=True)
-    with open(f"{ROOT}/bench/results/{stamp}-authz.md", "w") as f:
-        f.write(table)
+    base.save_results("authz", table)
     print(table)
 
 

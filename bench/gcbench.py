@@ -219,13 +219,7 @@ def report(r):
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    out_dir = f"{ROOT}/bench/results"
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, f"{stamp}-gc.md"), "w") as f:
-        f.write(text)
-    with open(os.path.join(out_dir, f"{stamp}-gc.json"), "w") as f:
-        json.dump(r, f, indent=2)
+    base.save_results("gc", text, r)
 
 
 if __name__ == "__main__":

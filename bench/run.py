@@ -52,6 +52,17 @@ def free_port():
     return port
 
 
+def save_results(kind, text, results=None):
+    """bench/results/<UTC stamp>[-kind].md (and .json of the raw figures when given)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + (f"-{kind}" if kind else "")
+    os.makedirs(f"{ROOT}/bench/results", exist_ok=True)
+    with open(f"{ROOT}/bench/results/{stamp}.md", "w") as f:
+        f.write(text)
+    if results is not None:
+        with open(f"{ROOT}/bench/results/{stamp}.json", "w") as f:
+            json.dump(results, f, indent=2)
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
 
@@ -497,12 +508,7 @@ def main():
     mem = next((int(l.split()[1]) // 1024 // 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
     machine = f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, {time.strftime('%Y-%m-%d', time.gmtime())}"
     table = report(results, machine)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    os.makedirs(f"{ROOT}/bench/results", exist_ok=True)
-    with open(f"{ROOT}/bench/results/{stamp}.md", "w") as f:
-        f.write(table)
-    with open(f"{ROOT}/bench/results/{stamp}.json", "w") as f:
-        json.dump(results, f, indent=2)
+    save_results("", table, results)
     print(table)
     shutil.rmtree(WORK, ignore_errors=True)
 

@@ -184,11 +184,7 @@ def main():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     machine = f"{os.cpu_count()} cores ({cpu}), {time.strftime('%Y-%m-%d', time.gmtime())}"
     table = report(results, machine)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    with open(f"{ROOT}/bench/results/{stamp}-scaleout.md", "w") as f:
-        f.write(table)
-    with open(f"{ROOT}/bench/results/{stamp}-scaleout.json", "w") as f:
-        json.dump(results, f, indent=2)
+    base.save_results("scaleout", table, results)
     print(table)
     shutil.rmtree(WORK, ignore_errors=True)  # bind-mounted caches stay until the namespace ends
 

@@ -187,12 +187,7 @@ def main():
     scan_speed(results)
     push_throughput(results)
     text = report(results)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    os.makedirs(f"{ROOT}/bench/results", exist_ok=True)
-    with open(f"{ROOT}/bench/results/{stamp}-scan.md", "w") as f:
-        f.write(text)
-    with open(f"{ROOT}/bench/results/{stamp}-scan.json", "w") as f:
-        json.dump(results, f, indent=2)
+    base.save_results("scan", text, results)
     print(text)
 
 

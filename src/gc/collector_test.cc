@@ -5,53 +5,27 @@
 
 #include <filesystem>
 
-#include "blob/fs/fs_blob_store.h"
-#include "meta/sqlite/sqlite_store.h"
+#include "testing/local_stores.h"
 
 namespace berth::gc {
 namespace {
 
 constexpr std::chrono::seconds kGrace{3600};
 
-class CollectorTest : public ::testing::Test {
+class CollectorTest : public testing::LocalStoresTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("berth-gc-" + std::to_string(getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_ / "blobs");
-    meta_ = *meta::sqlite::OpenSqliteStore((dir_ / "meta.db").string());
-    blobs_ = *blob::fs::OpenFsBlobStore((dir_ / "blobs").string());
-    repo_ = *meta_->CreateRepositoryIfMissing("team/app", now_);
+    LocalStoresTest::SetUp();
     collector_ = std::make_unique<Collector>(*meta_, *blobs_, kGrace, [this] { return now_; });
   }
   void TearDown() override {
     collector_.reset();
-    meta_.reset();
-    blobs_.reset();
-    std::filesystem::remove_all(dir_);
+    LocalStoresTest::TearDown();
   }
 
-  // Stores the bytes and commits them to the repository, as a push does.
-  oci::Digest Push(const std::string& bytes) {
-    const oci::Digest digest = oci::Digest::Sha256Of(bytes);
-    const std::string id = "u" + std::to_string(++uploads_);
-    std::unique_ptr<blob::BlobWriter> w = *blobs_->NewWriter(id);
-    EXPECT_TRUE(w->Append(bytes).has_value());
-    EXPECT_TRUE(w->Commit(digest).has_value());
-    EXPECT_TRUE(meta_->CreateUpload({.id = id, .repository = repo_, .hash_state = "h"}).has_value());
-    EXPECT_TRUE(meta_->CommitUpload(id, digest, bytes.size(), now_, [] { return Status{}; }).has_value());
-    return digest;
-  }
   bool Stored(const oci::Digest& d) { return blobs_->Open(d).has_value(); }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<meta::MetadataStore> meta_;
-  std::unique_ptr<blob::BlobStore> blobs_;
   std::unique_ptr<Collector> collector_;
-  meta::RepositoryId repo_ = 0;
-  int64_t now_ = 1'000'000;
-  int uploads_ = 0;
 };
 
 TEST_F(CollectorTest, BytesOfAnUnusedUploadGoAfterTwoGracePeriodsAndUsedOnesStay) {

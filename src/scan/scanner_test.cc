@@ -5,13 +5,12 @@
 
 #include <filesystem>
 
-#include "blob/fs/fs_blob_store.h"
-#include "meta/sqlite/sqlite_store.h"
 #include "oci/manifest.h"
 #include "scan/cyclonedx.h"
 #include "scan/pull_gate.h"
 #include "scan/report.h"
 #include "scan/test_layers.h"
+#include "testing/local_stores.h"
 
 namespace berth::scan {
 namespace {
@@ -31,45 +30,29 @@ std::string Osv(std::string_view id, std::string_view fixed, std::string_view mo
          std::string(fixed) + R"("}]}]}]})";
 }
 
-class ScannerTest : public ::testing::Test {
+class ScannerTest : public testing::LocalStoresTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("berth-scanner-" + std::to_string(getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_ / "blobs");
-    meta_ = *meta::sqlite::OpenSqliteStore((dir_ / "meta.db").string());
-    blobs_ = *blob::fs::OpenFsBlobStore((dir_ / "blobs").string());
-    repo_ = *meta_->CreateRepositoryIfMissing("team/app", now_);
+    LocalStoresTest::SetUp();
     scanner_ = std::make_unique<Scanner>(*meta_, *blobs_, [this] { return now_; });
   }
   void TearDown() override {
     scanner_.reset();
-    meta_.reset();
-    blobs_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::pair<oci::Digest, int64_t> Push(const std::string& bytes) {
-    const oci::Digest digest = oci::Digest::Sha256Of(bytes);
-    const std::string id = "u" + std::to_string(++uploads_);
-    std::unique_ptr<blob::BlobWriter> w = *blobs_->NewWriter(id);
-    EXPECT_TRUE(w->Append(bytes).has_value());
-    EXPECT_TRUE(w->Commit(digest).has_value());
-    EXPECT_TRUE(meta_->CreateUpload({.id = id, .repository = repo_, .hash_state = "h"}).has_value());
-    EXPECT_TRUE(meta_->CommitUpload(id, digest, bytes.size(), now_, [] { return Status{}; }).has_value());
-    return {digest, static_cast<int64_t>(bytes.size())};
+    LocalStoresTest::TearDown();
   }
 
   // Pushes an image of these layers (gzip tarballs) and returns its digest.
   oci::Digest PushImage(const std::vector<std::string>& layers, const std::string& tag) {
-    auto [config, config_size] = Push(R"({"architecture":"amd64","os":"linux","tag":")" + tag + "\"}");
+    const std::string config_bytes = R"({"architecture":"amd64","os":"linux","tag":")" + tag + "\"}";
+    const oci::Digest config = Push(config_bytes);
+    const auto config_size = static_cast<int64_t>(config_bytes.size());
     std::string payload = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
                           R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
                           config.str() + R"(","size":)" + std::to_string(config_size) + R"(},"layers":[)";
     std::vector<meta::NewManifest::BlobRef> blobs{{config, config_size}};
     for (size_t i = 0; i < layers.size(); ++i) {
-      auto [digest, size] = Push(layers[i]);
+      const oci::Digest digest = Push(layers[i]);
+      const auto size = static_cast<int64_t>(layers[i].size());
       payload += std::string(i ? "," : "") + R"({"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":")" +
                  digest.str() + R"(","size":)" + std::to_string(size) + "}";
       blobs.push_back({digest, size});
@@ -90,13 +73,7 @@ class ScannerTest : public ::testing::Test {
     return r.value_or(meta::ScanRecord{});
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<meta::MetadataStore> meta_;
-  std::unique_ptr<blob::BlobStore> blobs_;
   std::unique_ptr<Scanner> scanner_;
-  meta::RepositoryId repo_ = 0;
-  int64_t now_ = 1'000'000;
-  int uploads_ = 0;
 };
 
 TEST_F(ScannerTest, AVulnerablePackageIsFoundAndAFixResolvesItWithoutReadingTheLayersAgain) {
