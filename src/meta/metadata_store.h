@@ -436,8 +436,9 @@ struct ScanRecord {
   std::optional<UnixSeconds> completed_at;
   int64_t vulndb_version = 0;       // the database version the findings were matched against
   UnixSeconds vulndb_updated_at = 0;
-  std::string inventory;  // JSON (scan/inventory_json.h); empty until scanned
-  std::string findings;   // JSON (scan/findings_json.h)
+  std::string inventory;  // JSON (scan/report.h); empty until scanned
+  std::string findings;   // JSON (scan/report.h)
+  std::string severity_counts;  // JSON object: {"CRITICAL": 1, ...}, severities found only
 };
 // An image pushed and not scanned yet, for scan on push.
 struct PushedImage {
@@ -455,6 +456,8 @@ class ImageScans {
   virtual Result<bool> RequestScan(RepositoryId repo, const oci::Digest& digest, std::string_view scan_type,
                                    UnixSeconds now) = 0;
   virtual Result<std::optional<ScanRecord>> GetScan(RepositoryId repo, const oci::Digest& digest) = 0;
+  // The same without inventory and findings (left empty): what listing images needs.
+  virtual Result<std::optional<ScanRecord>> GetScanSummary(RepositoryId repo, const oci::Digest& digest) = 0;
   // Requested scans (IN_PROGRESS), oldest request first.
   virtual Result<std::vector<ScanTarget>> PendingScans(size_t limit) = 0;
   // Stores a scan's result if `target.generation` is still the image's latest request; false

@@ -79,7 +79,8 @@ TEST_P(MetadataStoreContract, ScansAreRequestedSavedOnlyForTheLatestRequestAndGo
   const ScanTarget first = pending[0];
   ASSERT_TRUE(*store_->RequestScan(repo_, image, "ENHANCED", 30));
   ScanRecord done{.status = "COMPLETE", .description = "done", .completed_at = 40, .vulndb_version = 3,
-                  .vulndb_updated_at = 35, .inventory = "{\"packages\":[]}", .findings = "[]"};
+                  .vulndb_updated_at = 35, .inventory = "{\"packages\":[]}", .findings = "[]",
+                  .severity_counts = "{\"CRITICAL\":1}"};
   EXPECT_FALSE(*store_->SaveScan(first, done));
   const ScanTarget second = store_->PendingScans(10)->at(0);
   EXPECT_EQ(second.scan_type, "ENHANCED");
@@ -91,6 +92,12 @@ TEST_P(MetadataStoreContract, ScansAreRequestedSavedOnlyForTheLatestRequestAndGo
   EXPECT_EQ(saved.vulndb_version, 3);
   EXPECT_EQ(saved.vulndb_updated_at, 35);
   EXPECT_EQ(saved.findings, "[]");
+  EXPECT_EQ(saved.severity_counts, "{\"CRITICAL\":1}");
+  ScanRecord summary = **store_->GetScanSummary(repo_, image);
+  EXPECT_EQ(summary.status, "COMPLETE");
+  EXPECT_EQ(summary.severity_counts, "{\"CRITICAL\":1}");
+  EXPECT_TRUE(summary.inventory.empty());
+  EXPECT_TRUE(summary.findings.empty());
   EXPECT_TRUE(store_->PendingScans(10)->empty());
 
   // Matched against version 3: stale for version 4, not for 3.

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <array>
+#include <map>
 
 namespace berth::scan {
 namespace {
@@ -109,6 +110,14 @@ std::string FindingsToJson(const std::vector<Finding>& findings) {
     if (!f.fixed_version.empty()) o["fixed"] = f.fixed_version;
     out.push_back(std::move(o));
   }
+  return json::serialize(out);
+}
+
+std::string SeverityCountsJson(const std::vector<Finding>& findings) {
+  std::map<Severity, int64_t> counts;
+  for (const Finding& f : findings) ++counts[f.advisory->severity];
+  json::object out;
+  for (const auto& [severity, n] : counts) out[SeverityName(severity)] = n;
   return json::serialize(out);
 }
 

@@ -36,6 +36,8 @@ struct StoredFinding {
 };
 
 std::string FindingsToJson(const std::vector<Finding>& findings);
+// {"CRITICAL": 2, "LOW": 1}: the severities found, with their counts.
+std::string SeverityCountsJson(const std::vector<Finding>& findings);
 Result<std::vector<StoredFinding>> FindingsFromJson(std::string_view json);
 
 }  // namespace berth::scan

@@ -180,7 +180,6 @@ Result<meta::ScanRecord> Scanner::Inspect(const meta::ScanTarget& target, const 
     return Ended(target, "UNSUPPORTED_IMAGE", "The operating system and/or package manager are not supported.",
                  clock_());
   }
-  BERTH_ASSIGN(std::string findings, MatchFindings(inventory));
   if (options_.sbom_referrers) {
     if (Status attached = AttachSbom(target, *record, inventory); !attached) {
       telemetry::LogWarn("storing the SBOM referrer failed; the scan completes without it",
@@ -194,11 +193,11 @@ Result<meta::ScanRecord> Scanner::Inspect(const meta::ScanTarget& target, const 
   out.vulndb_version = db.version;
   out.vulndb_updated_at = db.updated_at;
   out.inventory = InventoryToJson(inventory);
-  out.findings = std::move(findings);
+  BERTH_TRY(MatchInto(inventory, out));
   return out;
 }
 
-Result<std::string> Scanner::MatchFindings(const Inventory& inventory) {
+Status Scanner::MatchInto(const Inventory& inventory, meta::ScanRecord& record) {
   std::set<std::pair<std::string, std::string>> wanted;
   for (const Package& p : inventory.packages) {
     for (const std::string& ecosystem : OsvEcosystems(inventory.os, p.type)) {
@@ -212,7 +211,10 @@ Result<std::string> Scanner::MatchFindings(const Inventory& inventory) {
     Result<Advisory> advisory = ParseOsv(document);
     if (advisory) index.Add(*std::move(advisory));  // stored ones were checked at import
   }
-  return FindingsToJson(Match(inventory, index));
+  const std::vector<Finding> findings = Match(inventory, index);
+  record.findings = FindingsToJson(findings);
+  record.severity_counts = SeverityCountsJson(findings);
+  return {};
 }
 
 Status Scanner::StoreBlob(meta::RepositoryId repo, std::string_view bytes) {
@@ -270,7 +272,7 @@ Status Scanner::MatchAgain() {
     for (auto& [target, record] : stale) {
       Result<Inventory> inventory = InventoryFromJson(record.inventory);
       if (inventory) {
-        BERTH_ASSIGN(record.findings, MatchFindings(*inventory));
+        BERTH_TRY(MatchInto(*inventory, record));
       } else {
         telemetry::LogWarn("a stored inventory is unreadable; the image keeps its findings",
                            {{"repository", target.repo_name}, {"digest", target.digest.str()}});

@@ -81,7 +81,8 @@ class Scanner {
   Status ScanRequested();
   Status MatchAgain();
   Result<meta::ScanRecord> Inspect(const meta::ScanTarget& target, const meta::VulnDbState& db);
-  Result<std::string> MatchFindings(const Inventory& inventory);
+  // Matches the inventory and stores findings and their severity counts in `record`.
+  Status MatchInto(const Inventory& inventory, meta::ScanRecord& record);
   Status AttachSbom(const meta::ScanTarget& target, const meta::ManifestRecord& image, const Inventory& inventory);
   Status StoreBlob(meta::RepositoryId repo, std::string_view bytes);
   Result<std::shared_ptr<const LayerSummary>> Summary(const oci::Digest& layer, bool language_packages);

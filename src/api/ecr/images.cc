@@ -177,7 +177,7 @@ http::Task<EcrApi::Output> EcrApi::DescribeImages(const Call& call) {
     }
     if (image.last_pulled_at) d["lastRecordedPullTime"] = *image.last_pulled_at;
     if (image.subject) d["subjectManifestDigest"] = image.subject->str();
-    if (Result<std::optional<meta::ScanRecord>> scan = meta_.GetScan(repo.id, image.digest); scan && *scan) {
+    if (Result<std::optional<meta::ScanRecord>> scan = meta_.GetScanSummary(repo.id, image.digest); scan && *scan) {
       d["imageScanStatus"] = ScanStatusJson(**scan);
       if (std::optional<json::object> summary = ScanSummaryJson(**scan)) d["imageScanFindingsSummary"] = *summary;
     }

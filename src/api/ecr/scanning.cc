@@ -105,9 +105,10 @@ json::object EcrApi::ScanStatusJson(const meta::ScanRecord& scan) const {
 
 std::optional<json::object> EcrApi::ScanSummaryJson(const meta::ScanRecord& scan) const {
   if (!scan.completed_at || scan.status == "IN_PROGRESS") return std::nullopt;
-  Result<std::vector<scan::StoredFinding>> findings = scan::FindingsFromJson(scan.findings);
+  boost::system::error_code ec;
+  json::value counts = json::parse(scan.severity_counts, ec);
   json::object out{{"imageScanCompletedAt", *scan.completed_at},
-                   {"findingSeverityCounts", findings ? SeverityCounts(*findings) : json::object()}};
+                   {"findingSeverityCounts", !ec && counts.is_object() ? counts.get_object() : json::object()}};
   if (scan.vulndb_updated_at > 0) out["vulnerabilitySourceUpdatedAt"] = scan.vulndb_updated_at;
   return out;
 }

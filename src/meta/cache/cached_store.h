@@ -160,6 +160,9 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   Result<std::optional<ScanRecord>> GetScan(RepositoryId repo, const oci::Digest& digest) override {
     return store_->GetScan(repo, digest);
   }
+  Result<std::optional<ScanRecord>> GetScanSummary(RepositoryId repo, const oci::Digest& digest) override {
+    return store_->GetScanSummary(repo, digest);
+  }
   Result<std::vector<ScanTarget>> PendingScans(size_t limit) override { return store_->PendingScans(limit); }
   Result<bool> SaveScan(const ScanTarget& target, const ScanRecord& result) override {
     return store_->SaveScan(target, result);

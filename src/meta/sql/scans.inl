@@ -8,13 +8,18 @@ namespace berth::meta::sql {
 
 namespace scan_sql {
 
-// The columns ScanFromRow reads, from image_scans s.
-inline constexpr const char* kScanColumns =
-    "s.scan_type, s.status, s.description, s.requested_at, s.completed_at, s.vulndb_version, "
-    "s.vulndb_updated_at, s.inventory, s.findings";
+// The columns ScanFromRow reads, from image_scans s; the summary's leave inventory and findings
+// out. Macros, so that each query is one string literal (Connection::Prepare caches by address).
+#define BERTH_SCAN_STATUS_COLUMNS                                                                  \
+  "s.scan_type, s.status, s.description, s.requested_at, s.completed_at, s.vulndb_version, " \
+  "s.vulndb_updated_at, s.severity_counts"
+#define BERTH_SCAN_COLUMNS BERTH_SCAN_STATUS_COLUMNS ", s.inventory, s.findings"
+// The target columns: repository id and name, digest, scan type, generation (from m, r, s).
+#define BERTH_SCAN_TARGET_COLUMNS "m.repo_id, r.name, m.digest, s.scan_type, s.generation"
+#define BERTH_SCAN_OF_IMAGE " FROM image_scans s JOIN manifests m ON m.id=s.manifest_id WHERE m.repo_id=? AND m.digest=?"
 
 template <class Statement>
-ScanRecord ScanFromRow(const Statement& st, int first) {
+ScanRecord ScanFromRow(const Statement& st, int first, bool with_details) {
   ScanRecord r{.scan_type = st.Text(first),
                .status = st.Text(first + 1),
                .description = st.Text(first + 2),
@@ -22,13 +27,13 @@ ScanRecord ScanFromRow(const Statement& st, int first) {
   if (!st.IsNull(first + 4)) r.completed_at = st.Int(first + 4);
   r.vulndb_version = st.Int(first + 5);
   r.vulndb_updated_at = st.Int(first + 6);
-  r.inventory = st.Text(first + 7);
-  r.findings = st.Text(first + 8);
+  r.severity_counts = st.Text(first + 7);
+  if (with_details) {
+    r.inventory = st.Text(first + 8);
+    r.findings = st.Text(first + 9);
+  }
   return r;
 }
-
-// The target columns: repository id and name, digest, scan type, generation (from m, r, s).
-inline constexpr const char* kTargetColumns = "m.repo_id, r.name, m.digest, s.scan_type, s.generation";
 
 template <class Statement>
 Result<ScanTarget> TargetFromRow(const Statement& st) {
@@ -48,8 +53,9 @@ Result<bool> SqlStore<Db>::RequestScan(RepositoryId repo, const oci::Digest& dig
     // The inventory stays until the new scan replaces it: continuous matching keeps using it.
     BERTH_ASSIGN(Statement st,
                  c.Prepare("INSERT INTO image_scans(manifest_id, scan_type, status, description, generation, "
-                           "requested_at, completed_at, vulndb_version, vulndb_updated_at, inventory, findings) "
-                           "VALUES(?, ?, 'IN_PROGRESS', 'The scan is in progress.', 1, ?, NULL, 0, 0, '', '') "
+                           "requested_at, completed_at, vulndb_version, vulndb_updated_at, inventory, findings, "
+                           "severity_counts) VALUES(?, ?, 'IN_PROGRESS', 'The scan is in progress.', 1, ?, NULL, 0, 0, "
+                           "'', '', '{}') "
                            "ON CONFLICT(manifest_id) DO UPDATE SET scan_type=excluded.scan_type, "
                            "status=excluded.status, description=excluded.description, "
                            "generation=image_scans.generation + 1, requested_at=excluded.requested_at"));
@@ -61,14 +67,22 @@ Result<bool> SqlStore<Db>::RequestScan(RepositoryId repo, const oci::Digest& dig
 template <class Db>
 Result<std::optional<ScanRecord>> SqlStore<Db>::GetScan(RepositoryId repo, const oci::Digest& digest) {
   return Read([&](Connection& c) -> Result<std::optional<ScanRecord>> {
-    BERTH_ASSIGN(Statement st,
-                 c.Prepare((std::string("SELECT ") + scan_sql::kScanColumns +
-                            " FROM image_scans s JOIN manifests m ON m.id=s.manifest_id WHERE m.repo_id=? AND m.digest=?")
-                               .c_str()));
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT " BERTH_SCAN_COLUMNS BERTH_SCAN_OF_IMAGE));
     st.Bind(1, repo).Bind(2, digest.str());
     BERTH_ASSIGN(bool row, st.Step());
     if (!row) return std::nullopt;
-    return scan_sql::ScanFromRow(st, 0);
+    return scan_sql::ScanFromRow(st, 0, true);
+  });
+}
+
+template <class Db>
+Result<std::optional<ScanRecord>> SqlStore<Db>::GetScanSummary(RepositoryId repo, const oci::Digest& digest) {
+  return Read([&](Connection& c) -> Result<std::optional<ScanRecord>> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT " BERTH_SCAN_STATUS_COLUMNS BERTH_SCAN_OF_IMAGE));
+    st.Bind(1, repo).Bind(2, digest.str());
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return std::nullopt;
+    return scan_sql::ScanFromRow(st, 0, false);
   });
 }
 
@@ -76,10 +90,9 @@ template <class Db>
 Result<std::vector<ScanTarget>> SqlStore<Db>::PendingScans(size_t limit) {
   return Read([&](Connection& c) -> Result<std::vector<ScanTarget>> {
     BERTH_ASSIGN(Statement st,
-                 c.Prepare((std::string("SELECT ") + scan_sql::kTargetColumns +
-                            " FROM image_scans s JOIN manifests m ON m.id=s.manifest_id JOIN repositories r ON "
-                            "r.id=m.repo_id WHERE s.status='IN_PROGRESS' ORDER BY s.requested_at, s.manifest_id LIMIT ?")
-                               .c_str()));
+                 c.Prepare("SELECT " BERTH_SCAN_TARGET_COLUMNS
+                           " FROM image_scans s JOIN manifests m ON m.id=s.manifest_id JOIN repositories r ON "
+                           "r.id=m.repo_id WHERE s.status='IN_PROGRESS' ORDER BY s.requested_at, s.manifest_id LIMIT ?"));
     st.Bind(1, static_cast<int64_t>(limit));
     std::vector<ScanTarget> out;
     while (true) {
@@ -98,7 +111,8 @@ Result<bool> SqlStore<Db>::SaveScan(const ScanTarget& target, const ScanRecord& 
     if (!id) return false;
     BERTH_ASSIGN(Statement st,
                  c.Prepare("UPDATE image_scans SET status=?, description=?, completed_at=?, vulndb_version=?, "
-                           "vulndb_updated_at=?, inventory=?, findings=? WHERE manifest_id=? AND generation=?"));
+                           "vulndb_updated_at=?, inventory=?, findings=?, severity_counts=? "
+                           "WHERE manifest_id=? AND generation=?"));
     st.Bind(1, result.status).Bind(2, result.description);
     if (result.completed_at) {
       st.Bind(3, *result.completed_at);
@@ -109,8 +123,9 @@ Result<bool> SqlStore<Db>::SaveScan(const ScanTarget& target, const ScanRecord& 
                   .Bind(5, result.vulndb_updated_at)
                   .Bind(6, result.inventory)
                   .Bind(7, result.findings)
-                  .Bind(8, *id)
-                  .Bind(9, target.generation)
+                  .Bind(8, result.severity_counts.empty() ? std::string_view("{}") : std::string_view(result.severity_counts))
+                  .Bind(9, *id)
+                  .Bind(10, target.generation)
                   .Run());
     return c.Changes() > 0;
   });
@@ -120,18 +135,17 @@ template <class Db>
 Result<std::vector<std::pair<ScanTarget, ScanRecord>>> SqlStore<Db>::StaleScans(int64_t version, size_t limit) {
   return Read([&](Connection& c) -> Result<std::vector<std::pair<ScanTarget, ScanRecord>>> {
     BERTH_ASSIGN(Statement st,
-                 c.Prepare((std::string("SELECT ") + scan_sql::kTargetColumns + ", " + scan_sql::kScanColumns +
-                            " FROM image_scans s JOIN manifests m ON m.id=s.manifest_id JOIN repositories r ON "
-                            "r.id=m.repo_id WHERE s.inventory <> '' AND s.vulndb_version < ? "
-                            "AND s.status <> 'IN_PROGRESS' ORDER BY s.vulndb_version, s.manifest_id LIMIT ?")
-                               .c_str()));
+                 c.Prepare("SELECT " BERTH_SCAN_TARGET_COLUMNS ", " BERTH_SCAN_COLUMNS
+                           " FROM image_scans s JOIN manifests m ON m.id=s.manifest_id JOIN repositories r ON "
+                           "r.id=m.repo_id WHERE s.inventory <> '' AND s.vulndb_version < ? "
+                           "AND s.status <> 'IN_PROGRESS' ORDER BY s.vulndb_version, s.manifest_id LIMIT ?"));
     st.Bind(1, version).Bind(2, static_cast<int64_t>(limit));
     std::vector<std::pair<ScanTarget, ScanRecord>> out;
     while (true) {
       BERTH_ASSIGN(bool row, st.Step());
       if (!row) return out;
       BERTH_ASSIGN(ScanTarget target, scan_sql::TargetFromRow(st));
-      out.emplace_back(std::move(target), scan_sql::ScanFromRow(st, 5));
+      out.emplace_back(std::move(target), scan_sql::ScanFromRow(st, 5, true));
     }
   });
 }
@@ -157,3 +171,8 @@ Result<std::vector<PushedImage>> SqlStore<Db>::UnscannedImages(UnixSeconds since
 }
 
 }  // namespace berth::meta::sql
+
+#undef BERTH_SCAN_STATUS_COLUMNS
+#undef BERTH_SCAN_COLUMNS
+#undef BERTH_SCAN_TARGET_COLUMNS
+#undef BERTH_SCAN_OF_IMAGE

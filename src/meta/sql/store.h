@@ -153,6 +153,7 @@ class SqlStore final : public MetadataStore {
   Result<bool> RequestScan(RepositoryId repo, const oci::Digest& digest, std::string_view scan_type,
                            UnixSeconds now) override;
   Result<std::optional<ScanRecord>> GetScan(RepositoryId repo, const oci::Digest& digest) override;
+  Result<std::optional<ScanRecord>> GetScanSummary(RepositoryId repo, const oci::Digest& digest) override;
   Result<std::vector<ScanTarget>> PendingScans(size_t limit) override;
   Result<bool> SaveScan(const ScanTarget& target, const ScanRecord& result) override;
   Result<std::vector<std::pair<ScanTarget, ScanRecord>>> StaleScans(int64_t version, size_t limit) override;

@@ -161,7 +161,8 @@ CREATE TABLE image_scans(
   vulndb_version INTEGER NOT NULL,
   vulndb_updated_at INTEGER NOT NULL,
   inventory TEXT NOT NULL,
-  findings TEXT NOT NULL);
+  findings TEXT NOT NULL,
+  severity_counts TEXT NOT NULL);
 CREATE INDEX image_scans_pending ON image_scans(requested_at) WHERE status='IN_PROGRESS';
 CREATE INDEX image_scans_matched ON image_scans(vulndb_version) WHERE inventory <> '';
 -- Scan on push finds new images by push time.
