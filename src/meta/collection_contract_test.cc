@@ -195,5 +195,48 @@ TEST_P(MetadataStoreContract, PullTimeExclusionsAreASetWithALimit) {
   EXPECT_EQ(store_->ListPullTimeExclusions()->size(), 1u);
 }
 
+
+TEST_P(MetadataStoreContract, CreationTemplatesArePutOncePerPrefixUpdatedListedAndDeleted) {
+  CreationTemplate t{.prefix = "team", .document = R"({"appliedFor":["CREATE_ON_PUSH"]})", .created_at = 5, .updated_at = 5};
+  ASSERT_TRUE(store_->PutCreationTemplate(t, true, 10).has_value());
+  Status again = store_->PutCreationTemplate(t, true, 10);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().reason(), "TemplateAlreadyExistsException");
+  Status missing = store_->PutCreationTemplate({.prefix = "nope", .document = "{}"}, false, 10);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().reason(), "TemplateNotFoundException");
+  ASSERT_TRUE(store_->PutCreationTemplate({.prefix = "ROOT", .document = "{}", .created_at = 6, .updated_at = 6}, true, 10)
+                  .has_value());
+  Status full = store_->PutCreationTemplate({.prefix = "more", .document = "{}"}, true, 2);
+  ASSERT_FALSE(full.has_value());
+  EXPECT_EQ(full.error().reason(), "LimitExceededException");
+
+  // An update replaces the document and keeps the creation time.
+  ASSERT_TRUE(store_->PutCreationTemplate({.prefix = "team", .document = R"({"appliedFor":["REPLICATION"]})",
+                                           .created_at = 99, .updated_at = 9},
+                                          false, 10)
+                  .has_value());
+  std::vector<CreationTemplate> all = *store_->ListCreationTemplates();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].prefix, "ROOT");
+  EXPECT_EQ(all[1].prefix, "team");
+  EXPECT_EQ(all[1].document, R"({"appliedFor":["REPLICATION"]})");
+  EXPECT_EQ(all[1].created_at, 5);
+  EXPECT_EQ(all[1].updated_at, 9);
+
+  std::optional<CreationTemplate> deleted = *store_->DeleteCreationTemplate("team");
+  ASSERT_TRUE(deleted.has_value());
+  EXPECT_EQ(deleted->document, R"({"appliedFor":["REPLICATION"]})");
+  EXPECT_FALSE(store_->DeleteCreationTemplate("team")->has_value());
+  EXPECT_EQ(store_->ListCreationTemplates()->size(), 1u);
+}
+
+TEST_P(MetadataStoreContract, ARepositoryIsCreatedWithItsPoliciesInOneStep) {
+  RepositoryRecord r = *store_->CreateRepository({.name = "team/new", .created_at = 3}, {{"k", "v"}},
+                                                 R"({"Version":"2012-10-17","Statement":[]})", R"({"rules":[]})");
+  EXPECT_EQ(store_->GetRepositoryAccess(r.id)->value().policy, R"({"Version":"2012-10-17","Statement":[]})");
+  EXPECT_EQ(store_->GetLifecyclePolicy(r.id)->value().text, R"({"rules":[]})");
+}
+
 }  // namespace
 }  // namespace berth::meta

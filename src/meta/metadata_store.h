@@ -216,8 +216,11 @@ class RepositoryAdmin {
   virtual ~RepositoryAdmin() = default;
 
   virtual Result<std::optional<RepositoryRecord>> GetRepository(std::string_view name) = 0;
-  virtual Result<RepositoryRecord> CreateRepository(RepositoryRecord record,
-                                                    const ResourceTags& tags) = 0;
+  // With the repository policy and lifecycle policy ("" for none) a creation template gives it,
+  // all in one transaction.
+  virtual Result<RepositoryRecord> CreateRepository(RepositoryRecord record, const ResourceTags& tags,
+                                                    std::string_view policy = {},
+                                                    std::string_view lifecycle_policy = {}) = 0;
   virtual Result<std::vector<RepositoryRecord>> ListRepositoryRecords(std::string_view after,
                                                                       size_t limit) = 0;
   // Returns the IDs of the upload sessions that ended with it, whose partial files the caller
@@ -470,6 +473,26 @@ class ImageScans {
   virtual Result<std::vector<PushedImage>> UnscannedImages(UnixSeconds since, size_t limit) = 0;
 };
 
+// Repository creation templates (ECR's): settings a repository gets when replication, the
+// pull-through cache or a push creates it, chosen by the longest prefix (meta/creation_template.h).
+struct CreationTemplate {
+  std::string prefix;    // "ROOT", or a namespace: "team" applies to "team/..."
+  std::string document;  // the template's ECR fields as JSON (appliedFor, imageTagMutability, ...)
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+};
+class CreationTemplates {
+ public:
+  virtual ~CreationTemplates() = default;
+  // Creates (`create`; kAlreadyExists if the prefix has one) or replaces (kNotFound if it has
+  // none) the template of `t.prefix`; an update keeps created_at. kResourceExhausted past `max`.
+  virtual Status PutCreationTemplate(const CreationTemplate& t, bool create, size_t max) = 0;
+  // Every template, by prefix.
+  virtual Result<std::vector<CreationTemplate>> ListCreationTemplates() = 0;
+  // The template removed; nullopt if the prefix had none.
+  virtual Result<std::optional<CreationTemplate>> DeleteCreationTemplate(std::string_view prefix) = 0;
+};
+
 class MetadataStore : public RegistryIndex,
                       public UploadSessions,
                       public AccessKeys,
@@ -480,6 +503,7 @@ class MetadataStore : public RegistryIndex,
                       public LifecycleStore,
                       public BlobCollector,
                       public VulnerabilityDatabase,
-                      public ImageScans {};
+                      public ImageScans,
+                      public CreationTemplates {};
 
 }  // namespace berth::meta

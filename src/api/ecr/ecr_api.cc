@@ -189,6 +189,10 @@ http::Task<EcrApi::Output> EcrApi::Dispatch(std::string_view op, const Call& cal
   if (op == "GetRegistryScanningConfiguration") co_return co_await GetRegistryScanningConfiguration(call);
   if (op == "BatchGetRepositoryScanningConfiguration") co_return co_await BatchGetRepositoryScanningConfiguration(call);
   if (op == "StartImageScan") co_return co_await StartImageScan(call);
+  if (op == "CreateRepositoryCreationTemplate") co_return co_await CreateRepositoryCreationTemplate(call);
+  if (op == "DescribeRepositoryCreationTemplates") co_return co_await DescribeRepositoryCreationTemplates(call);
+  if (op == "UpdateRepositoryCreationTemplate") co_return co_await UpdateRepositoryCreationTemplate(call);
+  if (op == "DeleteRepositoryCreationTemplate") co_return co_await DeleteRepositoryCreationTemplate(call);
   if (op == "DescribeImageScanFindings") co_return co_await DescribeImageScanFindings(call);
   co_return Fail(Code::kUnimplemented,
                  std::string(op) + " is not supported by this registry yet", "UnsupportedOperationException");

@@ -8,7 +8,7 @@
 // One operation group per file: repositories.cc, images.cc, layers.cc, registry.cc (tokens,
 // registry, settings, referrers), policies.cc (repository and registry policies), lifecycle.cc
 // (lifecycle policies and previews), archive.cc (storage class, pull-time exclusions), scanning.cc
-// (scanning configuration, scans and findings); ecr_api.cc
+// (scanning configuration, scans and findings), templates.cc (repository creation templates); ecr_api.cc
 // holds the protocol and access.cc the authorization of each call.
 //
 // Thread-safe: handlers run concurrently. Writes and fsyncs run on the blocking pool.
@@ -142,6 +142,13 @@ class EcrApi {
   boost::json::object EnhancedFinding(const meta::RepositoryRecord& repo, const berth::oci::Digest& digest,
                                       const std::vector<std::string>& tags, const meta::ScanRecord& scan,
                                       const scan::StoredFinding& finding) const;
+  // templates.cc
+  Task<Output> CreateRepositoryCreationTemplate(const Call& call);
+  Task<Output> DescribeRepositoryCreationTemplates(const Call& call);
+  Task<Output> UpdateRepositoryCreationTemplate(const Call& call);
+  Task<Output> DeleteRepositoryCreationTemplate(const Call& call);
+  Task<Output> PutCreationTemplate(const Call& call, bool create);
+  boost::json::object TemplateJson(const meta::CreationTemplate& t) const;
   // lifecycle.cc
   Task<Output> PutLifecyclePolicy(const Call& call);
   Task<Output> GetLifecyclePolicy(const Call& call);
@@ -186,5 +193,11 @@ class EcrApi {
 
 // Reads an optional string member ("" when absent).
 std::string_view StringMember(const boost::json::object& o, std::string_view key);
+// The resource tags in `member` (InvalidTagParameterException, TooManyTagsException).
+Result<meta::ResourceTags> ParseTags(const boost::json::object& input, std::string_view member);
+// imageTagMutability and its exclusion filters into `r` (InvalidParameterException).
+Status ParseMutability(const boost::json::object& input, meta::RepositoryRecord& r);
+// A repository policy that parses (InvalidParameterException naming what is wrong).
+Status ValidateRepositoryPolicy(std::string_view text);
 
 }  // namespace berth::api::ecr

@@ -14,8 +14,10 @@ namespace json = boost::json;
 
 constexpr const char* kRegistryPolicySetting = "registry_policy";
 
+}  // namespace
+
 // A policy that does not parse is the caller's mistake, named where it is.
-Status ValidatePolicy(std::string_view text) {
+Status ValidateRepositoryPolicy(std::string_view text) {
   Result<iam::Policy> parsed = iam::ParsePolicy(text, iam::PolicyKind::kResource);
   if (!parsed) {
     return Fail(Code::kInvalidArgument,
@@ -26,12 +28,11 @@ Status ValidatePolicy(std::string_view text) {
   return {};
 }
 
-}  // namespace
 
 http::Task<EcrApi::Output> EcrApi::SetRepositoryPolicy(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord r, Repository(call.input));
   const std::string text(StringMember(call.input, "policyText"));
-  BERTH_CO_TRY(ValidatePolicy(text));
+  BERTH_CO_TRY(ValidateRepositoryPolicy(text));
   const json::value* force = call.input.if_contains("force");
   if (force == nullptr || !force->as_bool()) {
     BERTH_CO_ASSIGN(bool still_allowed, access_.AllowedUnderPolicy(call.principal, "ecr:SetRepositoryPolicy", r.name,
@@ -69,7 +70,7 @@ http::Task<EcrApi::Output> EcrApi::DeleteRepositoryPolicy(const Call& call) {
 
 http::Task<EcrApi::Output> EcrApi::PutRegistryPolicy(const Call& call) {
   const std::string text(StringMember(call.input, "policyText"));
-  BERTH_CO_TRY(ValidatePolicy(text));
+  BERTH_CO_TRY(ValidateRepositoryPolicy(text));
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return meta_.PutSetting(kRegistryPolicySetting, text); }));
   co_return json::object{{"registryId", options_.account_id}, {"policyText", text}};
 }

@@ -16,6 +16,8 @@ std::unexpected<Error> InvalidParameter(std::string message) {
   return Fail(Code::kInvalidArgument, std::move(message), "InvalidParameterException");
 }
 
+}  // namespace
+
 Result<meta::ResourceTags> ParseTags(const json::object& input, std::string_view member) {
   meta::ResourceTags tags;
   const json::value* list = input.if_contains(member);
@@ -58,7 +60,6 @@ Status ParseMutability(const json::object& input, meta::RepositoryRecord& r) {
   return {};
 }
 
-}  // namespace
 
 http::Task<EcrApi::Output> EcrApi::CreateRepository(const Call& call) {
   const json::object& in = call.input;

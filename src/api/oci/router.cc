@@ -2,6 +2,7 @@
 #include "api/oci/oci_api.h"
 #include "async/blocking.h"
 #include "base/utf8.h"
+#include "meta/creation_template.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/names.h"
@@ -186,9 +187,22 @@ http::Task<Result<meta::RepositoryId>> OciApi::RepositoryForPush(std::string_vie
   BERTH_CO_TRY(berth::oci::ValidateRepositoryName(name));
   BERTH_CO_ASSIGN(std::optional<meta::RepositoryId> repo, meta_.FindRepository(name));
   if (repo) co_return *repo;
-  // Repositories are created on first push.
+  // Repositories are created on first push, with the settings of the CREATE_ON_PUSH creation
+  // template whose prefix holds the name, if one does.
   const int64_t now = clock_();
-  co_return co_await async::RunBlocking(blocking_, [&] { return meta_.CreateRepositoryIfMissing(name, now); });
+  co_return co_await async::RunBlocking(blocking_, [&]() -> Result<meta::RepositoryId> {
+    BERTH_ASSIGN(std::vector<meta::CreationTemplate> templates, meta_.ListCreationTemplates());
+    const meta::CreationTemplate* t = meta::MatchCreationTemplate(templates, name, meta::kCreateOnPush);
+    if (t == nullptr) return meta_.CreateRepositoryIfMissing(name, now);
+    BERTH_ASSIGN(meta::TemplatedRepository r, meta::ApplyCreationTemplate(*t, name, now));
+    Result<meta::RepositoryRecord> created = meta_.CreateRepository(r.record, r.tags, r.policy, r.lifecycle_policy);
+    if (created) return created->id;
+    if (created.error().code() != Code::kAlreadyExists) return std::unexpected(created.error());
+    // Another push created it first.
+    BERTH_ASSIGN(std::optional<meta::RepositoryId> id, meta_.FindRepository(name));
+    if (!id) return Fail(Code::kUnavailable, "repository " + std::string(name) + " was created and deleted meanwhile");
+    return *id;
+  });
 }
 
 namespace {

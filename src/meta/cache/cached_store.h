@@ -101,8 +101,9 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   Result<std::optional<RepositoryRecord>> GetRepository(std::string_view name) override {
     return store_->GetRepository(name);
   }
-  Result<RepositoryRecord> CreateRepository(RepositoryRecord record, const ResourceTags& tags) override {
-    return store_->CreateRepository(std::move(record), tags);
+  Result<RepositoryRecord> CreateRepository(RepositoryRecord record, const ResourceTags& tags, std::string_view policy,
+                                            std::string_view lifecycle_policy) override {
+    return store_->CreateRepository(std::move(record), tags, policy, lifecycle_policy);
   }
   Result<std::vector<RepositoryRecord>> ListRepositoryRecords(std::string_view after, size_t limit) override {
     return store_->ListRepositoryRecords(after, limit);
@@ -172,6 +173,14 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   }
   Result<std::vector<PushedImage>> UnscannedImages(UnixSeconds since, size_t limit) override {
     return store_->UnscannedImages(since, limit);
+  }
+  // Templates are read when a push creates a repository: rarely, and never on a hot path.
+  Status PutCreationTemplate(const CreationTemplate& t, bool create, size_t max) override {
+    return store_->PutCreationTemplate(t, create, max);
+  }
+  Result<std::vector<CreationTemplate>> ListCreationTemplates() override { return store_->ListCreationTemplates(); }
+  Result<std::optional<CreationTemplate>> DeleteCreationTemplate(std::string_view prefix) override {
+    return store_->DeleteCreationTemplate(prefix);
   }
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now, int64_t ttl) override {
     return store_->TryLease(name, holder, now, ttl);

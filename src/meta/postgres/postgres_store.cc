@@ -17,6 +17,7 @@
 #include "meta/sql/uploads.inl"
 #include "meta/sql/vulndb.inl"
 #include "meta/sql/scans.inl"
+#include "meta/sql/templates.inl"
 
 namespace berth::meta::postgres {
 namespace {

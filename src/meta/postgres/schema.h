@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 6> kMigrations = {{
+inline constexpr std::array<Migration, 7> kMigrations = {{
     {"registry core and ECR control plane (as SQLite schema version 2)", R"sql(
 CREATE TABLE repositories(
   id BIGSERIAL PRIMARY KEY,
@@ -157,6 +157,13 @@ CREATE INDEX image_scans_pending ON image_scans(requested_at) WHERE status='IN_P
 CREATE INDEX image_scans_matched ON image_scans(vulndb_version) WHERE inventory <> '';
 -- Scan on push finds new images by push time.
 CREATE INDEX manifests_pushed ON manifests(pushed_at);
+)sql"},
+    {"repository creation templates", R"sql(
+CREATE TABLE repository_creation_templates(
+  prefix TEXT COLLATE "C" PRIMARY KEY,
+  document TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL);
 )sql"},
 }};
 

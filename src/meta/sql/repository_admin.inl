@@ -18,15 +18,17 @@ Result<std::optional<RepositoryRecord>> SqlStore<Db>::GetRepository(std::string_
 }
 
 template <class Db>
-Result<RepositoryRecord> SqlStore<Db>::CreateRepository(RepositoryRecord r, const ResourceTags& tags) {
+Result<RepositoryRecord> SqlStore<Db>::CreateRepository(RepositoryRecord r, const ResourceTags& tags,
+                                                        std::string_view policy, std::string_view lifecycle_policy) {
   return Write([&](Connection& c) -> Result<RepositoryRecord> {
     BERTH_ASSIGN(Statement st, c.Prepare(
         "INSERT INTO repositories(name, created_at, tag_mutability, mutability_filters, "
-        "scan_on_push, encryption_type, kms_key) VALUES(?, ?, ?, ?, ?, ?, ?) "
+        "scan_on_push, encryption_type, kms_key, policy, lifecycle_policy) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(name) DO NOTHING"));
     std::string filters = JoinLines(r.mutability_filters);
     st.Bind(1, r.name).Bind(2, r.created_at).Bind(3, r.tag_mutability).Bind(4, filters);
     st.Bind(5, int64_t{r.scan_on_push}).Bind(6, r.encryption_type).Bind(7, r.kms_key);
+    st.Bind(8, policy).Bind(9, lifecycle_policy);
     BERTH_TRY(st.Run());
     if (c.Changes() == 0) {
       return Fail(Code::kAlreadyExists, "The repository with name '" + r.name +

@@ -2,7 +2,7 @@
 //
 // SqlStore<Db>: the MetadataStore written once in SQL that SQLite and PostgreSQL both run. Its
 // facets are defined in registry_index.inl, repository_admin.inl, image_catalog.inl,
-// uploads.inl, access_keys.inl, iam.inl, leases.inl, lifecycle.inl, collector.inl, vulndb.inl and scans.inl, and instantiated by each engine's store file with its Db:
+// uploads.inl, access_keys.inl, iam.inl, leases.inl, lifecycle.inl, collector.inl, vulndb.inl, scans.inl and templates.inl, and instantiated by each engine's store file with its Db:
 //
 //   struct Db {
 //     using Connection = ...;   // Prepare(const char* literal) -> Statement, Exec, Changes()
@@ -80,7 +80,8 @@ class SqlStore final : public MetadataStore {
 
   // repository admin
   Result<std::optional<RepositoryRecord>> GetRepository(std::string_view name) override;
-  Result<RepositoryRecord> CreateRepository(RepositoryRecord r, const ResourceTags& tags) override;
+  Result<RepositoryRecord> CreateRepository(RepositoryRecord r, const ResourceTags& tags, std::string_view policy,
+                                            std::string_view lifecycle_policy) override;
   Result<std::vector<RepositoryRecord>> ListRepositoryRecords(std::string_view after,
                                                               size_t limit) override;
   Result<std::vector<std::string>> DeleteRepository(RepositoryId repo, bool force) override;
@@ -158,6 +159,11 @@ class SqlStore final : public MetadataStore {
   Result<bool> SaveScan(const ScanTarget& target, const ScanRecord& result) override;
   Result<std::vector<std::pair<ScanTarget, ScanRecord>>> StaleScans(int64_t version, size_t limit) override;
   Result<std::vector<PushedImage>> UnscannedImages(UnixSeconds since, size_t limit) override;
+
+  // creation templates
+  Status PutCreationTemplate(const CreationTemplate& t, bool create, size_t max) override;
+  Result<std::vector<CreationTemplate>> ListCreationTemplates() override;
+  Result<std::optional<CreationTemplate>> DeleteCreationTemplate(std::string_view prefix) override;
 
   // leases
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now,

@@ -36,8 +36,10 @@ class Statement {
     sqlite3_bind_int64(stmt_, index, value);
     return *this;
   }
+  // An empty text binds '' even when its view has no data pointer (SQLite would bind NULL).
   Statement& Bind(int index, std::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+    sqlite3_bind_text(stmt_, index, text.data() != nullptr ? text.data() : "", static_cast<int>(text.size()),
+                      SQLITE_STATIC);
     return *this;
   }
   Statement& BindBlob(int index, std::string_view bytes) {

@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 7> kMigrations = {{
+inline constexpr std::array<Migration, 8> kMigrations = {{
     {"registry core: repositories, blobs, manifests, tags, uploads, access keys", R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
@@ -167,6 +167,13 @@ CREATE INDEX image_scans_pending ON image_scans(requested_at) WHERE status='IN_P
 CREATE INDEX image_scans_matched ON image_scans(vulndb_version) WHERE inventory <> '';
 -- Scan on push finds new images by push time.
 CREATE INDEX manifests_pushed ON manifests(pushed_at);
+)sql"},
+    {"repository creation templates", R"sql(
+CREATE TABLE repository_creation_templates(
+  prefix TEXT PRIMARY KEY,
+  document TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL) WITHOUT ROWID;
 )sql"},
 }};
 

@@ -14,6 +14,7 @@
 #include "meta/sql/uploads.inl"
 #include "meta/sql/vulndb.inl"
 #include "meta/sql/scans.inl"
+#include "meta/sql/templates.inl"
 #include "meta/sqlite/connection.h"
 #include "meta/sqlite/schema.h"
 
