@@ -133,9 +133,9 @@ Result<meta::ScanRecord> Scanner::ScanImage(const meta::ScanTarget& target) {
   BERTH_ASSIGN(meta::VulnDbState db, store_.GetVulnDbState());
   Result<meta::ScanRecord> result = Inspect(target, db);
   if (!result) {
-    if (result.error().code() != Code::kInvalidArgument && result.error().code() != Code::kNotFound) {
-      return std::unexpected(result.error());  // the store: the request stays for the next pass
-    }
+    // A store that is down keeps the request for the next pass; any other error ends this scan,
+    // so no image can hold up the ones requested after it.
+    if (result.error().code() == Code::kUnavailable) return std::unexpected(result.error());
     result = Ended(target, "FAILED", result.error().message(), clock_());
   }
   (result->status == "FAILED" ? scans_failed_ : scans_completed_)++;

@@ -12,8 +12,8 @@
 //      application/vnd.cyclonedx+json, annotated dev.berth.sbom), which goes with its image;
 //   3. matches the stored inventories of older scans again once the vulnerability database has
 //      a newer version (continuous scanning): no layer is read.
-// A layer that cannot be read (broken, hostile, missing) fails its scan with the reason; the
-// store failing leaves the request for the next pass.
+// A layer that cannot be read (broken, hostile, missing) fails its scan with the reason; a store
+// that is unavailable leaves the request for the next pass.
 //
 // Thread-safe; blocking. RunOnce runs the pass on a thread of its own at a lower priority.
 #pragma once
