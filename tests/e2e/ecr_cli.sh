@@ -23,30 +23,8 @@ export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE="$WORK/aws-config" AWS_PAGER
 # The botocore ECR model Berth implements (newer than Debian's), so every operation is known.
 export AWS_DATA_PATH="$ROOT/tests/aws-data"
 ecr() { "$AWS" ecr --endpoint-url "$BERTH_URL" --output json "$@"; }
-OUT="$WORK/aws.out"
-ERR="$WORK/aws.err"
-
-run_ok() {  # run_ok DESCRIPTION aws-ecr-args...: the call must succeed; its JSON is in $OUT
-  local what="$1"
-  shift
-  if ecr "$@" >"$OUT" 2>"$ERR"; then pass; else fail "$what: $(head -c 300 "$ERR")"; fi
-}
-run_err() {  # run_err EXCEPTION DESCRIPTION aws-ecr-args...: the call must fail with EXCEPTION
-  local want="$1" what="$2"
-  shift 2
-  if ecr "$@" >"$OUT" 2>"$ERR"; then
-    fail "$what: succeeded, want $want"
-  elif grep -q "($want)" "$ERR"; then
-    pass
-  else
-    fail "$what: want $want, got $(head -c 300 "$ERR")"
-  fi
-}
-jq_is() {  # jq_is FILTER EXPECTED: on the last call's output
-  local got
-  got=$(jq -c "$1" "$OUT" 2>/dev/null || echo "<not json>")
-  if [ "$got" = "$2" ]; then pass; else fail "$1 is $got, want $2"; fi
-}
+AWS_CALL=(ecr)
+jq_is() { jq_check "the output" "$@"; }  # jq_is FILTER EXPECTED
 
 ACCOUNT=$(sed -n 's/.*account \([0-9]\{12\}\).*/\1/p' "$WORK/berth.out" | head -1)
 check "account id printed at start" test -n "$ACCOUNT"

@@ -258,6 +258,29 @@ aws_admin() {
 }
 admin() { "$AWS" --profile berth "$1" --endpoint-url "$BERTH_URL" --output json "${@:2}"; }
 
+# aws calls checked by their outcome: "${AWS_CALL[@]}" ARGS... (the admin's `aws ecr` unless a
+# test sets AWS_CALL), its output in $OUT and its errors in $ERR.
+AWS_CALL=(admin ecr)
+OUT="$WORK/aws.out"
+ERR="$WORK/aws.err"
+run_ok() {  # run_ok DESCRIPTION ARGS...: the call succeeds
+  if "${AWS_CALL[@]}" "${@:2}" >"$OUT" 2>"$ERR"; then pass; else fail "$1: $(head -c 2000 "$ERR")"; fi
+}
+run_err() {  # run_err EXCEPTION DESCRIPTION ARGS...: the call fails with EXCEPTION
+  if "${AWS_CALL[@]}" "${@:3}" >"$OUT" 2>"$ERR"; then
+    fail "$2: succeeded, want $1"
+  elif grep -q "($1)" "$ERR"; then
+    pass
+  else
+    fail "$2: want $1, got $(head -c 2000 "$ERR")"
+  fi
+}
+jq_check() {  # jq_check DESCRIPTION FILTER EXPECTED: on the last call's output
+  local got
+  got=$(jq -c "$2" "$OUT" 2>/dev/null || echo "<not json>")
+  if [ "$got" = "$3" ]; then pass; else fail "$1: $2 is $got, want $3 (in $(head -c 2000 "$OUT"))"; fi
+}
+
 # metric_sum NAME: a counter's value summed over every node's /metrics.
 metric_sum() {
   local total=0 port v

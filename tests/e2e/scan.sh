@@ -31,30 +31,14 @@ push() {  # push LAYOUT TAG REPOSITORY
   skopeo --policy "$WORK/policy.json" copy -q --dest-creds "$AK:$SK" --dest-tls-verify=false \
     --dest-compress=false "oci:$1:$2" "docker://$BERTH_HOST/$3:$2"
 }
-OUT="$WORK/out.json"
-ERR="$WORK/err.txt"
-run_ok() {  # run_ok DESCRIPTION ecr ARGS...: the call succeeds, its output in $OUT
-  if admin "${@:2}" >"$OUT" 2>"$ERR"; then pass; else fail "$1: $(cat "$ERR")"; fi
-}
-run_err() {  # run_err EXCEPTION DESCRIPTION ecr ARGS...
-  if admin "${@:3}" >"$OUT" 2>"$ERR"; then
-    fail "$2: succeeded, expected $1"
-  elif grep -q "($1)" "$ERR"; then pass; else fail "$2: wanted $1, got $(cat "$ERR")"; fi
-}
-jq_check() {  # jq_check DESCRIPTION FILTER EXPECTED
-  local got
-  got=$(jq -c "$2" "$OUT")
-  if [ "$got" = "$3" ]; then pass; else fail "$1: $2 is $got, want $3 (in $(head -c 2000 "$OUT"))"; fi
-}
-
 # --- scan on push, the waiter, the finding ------------------------------------------------------
-run_ok "a scan-on-push repository" ecr create-repository --repository-name scan/app \
+run_ok "a scan-on-push repository" create-repository --repository-name scan/app \
   --image-scanning-configuration scanOnPush=true
 IMAGE=$(python3 "$ROOT/tests/e2e/scan_image.py" "$WORK/img" v1)
 BASE_LAYER=$(jq -r .base <<<"$IMAGE")
 check "skopeo pushes the image" push "$WORK/img" v1 scan/app
-run_ok "the waiter sees the scan complete" ecr wait image-scan-complete --repository-name scan/app --image-id imageTag=v1
-run_ok "findings are described" ecr describe-image-scan-findings --repository-name scan/app --image-id imageTag=v1
+run_ok "the waiter sees the scan complete" wait image-scan-complete --repository-name scan/app --image-id imageTag=v1
+run_ok "findings are described" describe-image-scan-findings --repository-name scan/app --image-id imageTag=v1
 jq_check "the scan is complete" .imageScanStatus.status '"COMPLETE"'
 jq_check "the vulnerable package is found, critical by its CVSS vector" \
   '[.imageScanFindings.findings[] | {name, severity}]' '[{"name":"DSA-9001-1","severity":"CRITICAL"}]'
@@ -65,11 +49,11 @@ jq_check "severity counts" .imageScanFindings.findingSeverityCounts '{"CRITICAL"
 jq_check "BASIC does not report language packages" '[.imageScanFindings.findings[] | select(.name == "GHSA-9002")] | length' 0
 jq_check "completion and database times" \
   '[.imageScanFindings.imageScanCompletedAt > 0, .imageScanFindings.vulnerabilitySourceUpdatedAt > 0]' '[true,true]'
-run_ok "images are described" ecr describe-images --repository-name scan/app --image-ids imageTag=v1
+run_ok "images are described" describe-images --repository-name scan/app --image-ids imageTag=v1
 jq_check "DescribeImages shows the scan" \
   '.imageDetails[0] | [.imageScanStatus.status, .imageScanFindingsSummary.findingSeverityCounts]' '["COMPLETE",{"CRITICAL":1}]'
 V1=$(jq -r '.imageDetails[0].imageDigest' "$OUT")
-run_err LimitExceededException "a second scan the same day" ecr start-image-scan --repository-name scan/app --image-id imageTag=v1
+run_err LimitExceededException "a second scan the same day" start-image-scan --repository-name scan/app --image-id imageTag=v1
 
 # --- the SBOM: an OCI referrer any client can fetch, and `berth sbom` ------------------------------
 req GET "/v2/scan/app/referrers/$V1"
@@ -89,7 +73,7 @@ check "berth sbom --layout reads the same packages from the layout" test \
   "$(jq -c '[.components[].purl]' "$WORK/sbom-layout.json")" = "$(jq -c '[.components[].purl]' "$WORK/sbom-referrer.json")"
 
 # --- refusing pulls of vulnerable images ------------------------------------------------------------
-run_ok "block pulls at HIGH for the registry" ecr put-account-setting --name BERTH_PULL_BLOCK_SEVERITY --value HIGH
+run_ok "block pulls at HIGH for the registry" put-account-setting --name BERTH_PULL_BLOCK_SEVERITY --value HIGH
 refused=0
 for _ in $(seq 1 40); do  # each node reads the registry's setting at most every 5 s
   req GET /v2/scan/app/manifests/v1 -H "Accept: application/vnd.oci.image.manifest.v1+json"
@@ -103,13 +87,13 @@ if skopeo --policy "$WORK/policy.json" copy -q --src-creds "$AK:$SK" --src-tls-v
   "docker://$BERTH_HOST/scan/app:v1" "oci:$WORK/pulled:v1" >"$WORK/pull.out" 2>&1; then
   fail "skopeo pulled a refused image"
 elif grep -q "DSA-9001-1" "$WORK/pull.out"; then pass; else fail "skopeo's error does not name the finding: $(cat "$WORK/pull.out")"; fi
-run_err InvalidParameterException "a bad severity" ecr put-account-setting --name BERTH_PULL_BLOCK_SEVERITY --value SEVERE
-run_ok "the repository excepts the advisory" ecr tag-resource \
+run_err InvalidParameterException "a bad severity" put-account-setting --name BERTH_PULL_BLOCK_SEVERITY --value SEVERE
+run_ok "the repository excepts the advisory" tag-resource \
   --resource-arn "arn:aws:ecr:us-east-1:$(jq -r .registryId <<<"$(admin ecr describe-registry)"):repository/scan/app" \
   --tags Key=berth:pull-block-severity,Value=HIGH "Key=berth:pull-block-exceptions,Value=CVE-2099-1 GHSA-x"
 check "skopeo pulls it again" skopeo --policy "$WORK/policy.json" copy -q --src-creds "$AK:$SK" --src-tls-verify=false \
   "docker://$BERTH_HOST/scan/app:v1" "oci:$WORK/pulled:v1"
-run_ok "no more blocking" ecr put-account-setting --name BERTH_PULL_BLOCK_SEVERITY --value NONE
+run_ok "no more blocking" put-account-setting --name BERTH_PULL_BLOCK_SEVERITY --value NONE
 
 # --- a fix in the database resolves it, with no new push ------------------------------------------
 osv DSA-9001-1 Debian:12 openssl 3.0.11-1~deb12u1 2024-02-01T00:00:00Z "$CRITICAL" >"$WORK/osv/dsa.json"
@@ -126,17 +110,17 @@ check "no layer was read again for it" test "$(metric_sum berth_scan_layers_read
 check "the match again is counted" test "$(metric_sum berth_scans_rematched_total)" -ge 1
 
 # --- the registry's configuration: ENHANCED with wildcard rules -----------------------------------
-run_ok "put an ENHANCED configuration" ecr put-registry-scanning-configuration --scan-type ENHANCED \
+run_ok "put an ENHANCED configuration" put-registry-scanning-configuration --scan-type ENHANCED \
   --rules '[{"scanFrequency":"CONTINUOUS_SCAN","repositoryFilters":[{"filter":"scan/*","filterType":"WILDCARD"}]},{"scanFrequency":"SCAN_ON_PUSH","repositoryFilters":[{"filter":"team","filterType":"WILDCARD"}]}]'
 jq_check "it is echoed" '.registryScanningConfiguration | [.scanType, (.rules | length)]' '["ENHANCED",2]'
-run_ok "get it back" ecr get-registry-scanning-configuration
+run_ok "get it back" get-registry-scanning-configuration
 jq_check "as put" '.scanningConfiguration.rules[0].repositoryFilters[0].filter' '"scan/*"'
-run_ok "each repository's view" ecr batch-get-repository-scanning-configuration \
+run_ok "each repository's view" batch-get-repository-scanning-configuration \
   --repository-names scan/app nothing-here
 jq_check "scan/app is scanned continuously, by its filter" \
   '.scanningConfigurations[0] | [.repositoryName, .scanFrequency, .appliedScanFilters[0].filter]' '["scan/app","CONTINUOUS_SCAN","scan/*"]'
 jq_check "a missing repository is a failure" '.failures[0] | [.repositoryName, .failureCode]' '["nothing-here","REPOSITORY_NOT_FOUND"]'
-run_err ValidationException "BASIC cannot scan continuously" ecr put-registry-scanning-configuration --scan-type BASIC \
+run_err ValidationException "BASIC cannot scan continuously" put-registry-scanning-configuration --scan-type BASIC \
   --rules '[{"scanFrequency":"CONTINUOUS_SCAN","repositoryFilters":[{"filter":"x","filterType":"WILDCARD"}]}]'
 
 python3 "$ROOT/tests/e2e/scan_image.py" "$WORK/img2" v2 >/dev/null
@@ -154,39 +138,39 @@ jq_check "enhanced findings include the Python package" \
 jq_check "the finding names its layer and its CVSS" \
   '.imageScanFindings.enhancedFindings[0] | [.packageVulnerabilityDetails.vulnerablePackages[0].sourceLayerHash == "'"$BASE_LAYER"'", .severity, .score, .fixAvailable, .packageVulnerabilityDetails.relatedVulnerabilities[0]]' \
   '[true,"MEDIUM",5.3,"YES","CVE-2099-9002"]'
-run_ok "findings page by maxResults" ecr describe-image-scan-findings --repository-name scan/enhanced --image-id imageTag=v2 --max-results 1 --no-paginate
+run_ok "findings page by maxResults" describe-image-scan-findings --repository-name scan/enhanced --image-id imageTag=v2 --max-results 1 --no-paginate
 jq_check "one per page, and a token" '[(.imageScanFindings.enhancedFindings | length), (.nextToken == null)]' '[1,true]'
 
 # --- what is not scanned, and errors --------------------------------------------------------------
 check "push to a repository no ENHANCED rule matches" push "$WORK/img2" v2 other/app
 sleep 3
-run_err ScanNotFoundException "no scan for an image never scanned" ecr describe-image-scan-findings \
+run_err ScanNotFoundException "no scan for an image never scanned" describe-image-scan-findings \
   --repository-name other/app --image-id imageTag=v2
-run_err ImageNotFoundException "an unknown tag" ecr start-image-scan --repository-name scan/app --image-id imageTag=nope
-run_err RepositoryNotFoundException "an unknown repository" ecr describe-image-scan-findings --repository-name nope/nope --image-id imageTag=v1
+run_err ImageNotFoundException "an unknown tag" start-image-scan --repository-name scan/app --image-id imageTag=nope
+run_err RepositoryNotFoundException "an unknown repository" describe-image-scan-findings --repository-name nope/nope --image-id imageTag=v1
 
-run_ok "back to BASIC, no rules" ecr put-registry-scanning-configuration --scan-type BASIC
+run_ok "back to BASIC, no rules" put-registry-scanning-configuration --scan-type BASIC
 python3 "$ROOT/tests/e2e/scan_image.py" "$WORK/broken" bad --broken >/dev/null
 check "push an image whose layer is not a tarball" push "$WORK/broken" bad manual/app
 sleep 3
-run_err ScanNotFoundException "a repository that does not scan on push" ecr describe-image-scan-findings \
+run_err ScanNotFoundException "a repository that does not scan on push" describe-image-scan-findings \
   --repository-name manual/app --image-id imageTag=bad
-run_ok "start a scan by hand" ecr start-image-scan --repository-name manual/app --image-id imageTag=bad
+run_ok "start a scan by hand" start-image-scan --repository-name manual/app --image-id imageTag=bad
 jq_check "it is in progress" .imageScanStatus.status '"IN_PROGRESS"'
 if admin ecr wait image-scan-complete --repository-name manual/app --image-id imageTag=bad >"$OUT" 2>"$ERR"; then
   fail "the waiter succeeded on a broken image"
 elif grep -q "terminal failure state" "$ERR"; then pass; else fail "the waiter: $(cat "$ERR")"; fi
-run_ok "the failed scan is described" ecr describe-image-scan-findings --repository-name manual/app --image-id imageTag=bad
+run_ok "the failed scan is described" describe-image-scan-findings --repository-name manual/app --image-id imageTag=bad
 jq_check "FAILED, naming the layer" '[.imageScanStatus.status, (.imageScanStatus.description | test("^layer sha256:"))]' '["FAILED",true]'
 
 # --- scans survive a restart and go with their image ------------------------------------------------
 berth_stop
 berth_start
-run_ok "after a restart" ecr describe-images --repository-name scan/app --image-ids imageTag=v1
+run_ok "after a restart" describe-images --repository-name scan/app --image-ids imageTag=v1
 jq_check "the scan is still there" '.imageDetails[0].imageScanStatus.status' '"COMPLETE"'
 DIGEST=$(jq -r '.imageDetails[0].imageDigest' "$OUT")
-run_ok "delete the image" ecr batch-delete-image --repository-name scan/app --image-ids imageTag=v1
-run_err ImageNotFoundException "its scan went with it" ecr describe-image-scan-findings --repository-name scan/app \
+run_ok "delete the image" batch-delete-image --repository-name scan/app --image-ids imageTag=v1
+run_err ImageNotFoundException "its scan went with it" describe-image-scan-findings --repository-name scan/app \
   --image-id imageDigest="$DIGEST"
 req GET "/v2/scan/app/manifests/$SBOM_MANIFEST" -H "Accept: application/vnd.oci.image.manifest.v1+json"
 expect_status 404 "and its SBOM with it"

@@ -8,22 +8,6 @@ source "$(dirname "$0")/lib.sh"
 berth_start
 aws_admin
 
-OUT="$WORK/out.json"
-ERR="$WORK/err.txt"
-run_ok() {  # run_ok DESCRIPTION ARGS...: the ecr call succeeds, its output in $OUT
-  if admin ecr "${@:2}" >"$OUT" 2>"$ERR"; then pass; else fail "$1: $(cat "$ERR")"; fi
-}
-run_err() {  # run_err EXCEPTION DESCRIPTION ARGS...
-  if admin ecr "${@:3}" >"$OUT" 2>"$ERR"; then
-    fail "$2: succeeded, expected $1"
-  elif grep -q "($1)" "$ERR"; then pass; else fail "$2: wanted $1, got $(cat "$ERR")"; fi
-}
-jq_check() {  # jq_check DESCRIPTION FILTER EXPECTED
-  local got
-  got=$(jq -c "$2" "$OUT")
-  if [ "$got" = "$3" ]; then pass; else fail "$1: $2 is $got, want $3 (in $(head -c 1500 "$OUT"))"; fi
-}
-
 ACCOUNT=$(admin ecr describe-registry | jq -r .registryId)
 POLICY='{"Version":"2012-10-17","Statement":[{"Sid":"pull","Effect":"Allow","Principal":"*","Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}'
 LIFECYCLE='{"rules":[{"rulePriority":1,"description":"old","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}}]}'
