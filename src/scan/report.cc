@@ -117,7 +117,7 @@ std::string SeverityCountsJson(const std::vector<Finding>& findings) {
   std::map<Severity, int64_t> counts;
   for (const Finding& f : findings) ++counts[f.advisory->severity];
   json::object out;
-  for (const auto& [severity, n] : counts) out[SeverityName(severity)] = n;
+  for (auto it = counts.rbegin(); it != counts.rend(); ++it) out[SeverityName(it->first)] = it->second;  // worst first
   return json::serialize(out);
 }
 

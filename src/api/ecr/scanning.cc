@@ -5,7 +5,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <array>
 #include <charconv>
 #include <cstdio>
 
@@ -23,19 +22,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr size_t kMaxScanningRepositories = 25;  // BatchGetRepositoryScanningConfiguration
-
-constexpr std::array kSeverities{scan::Severity::kCritical, scan::Severity::kHigh, scan::Severity::kMedium,
-                                 scan::Severity::kLow, scan::Severity::kInformational, scan::Severity::kUndefined};
-
-json::object SeverityCounts(const std::vector<scan::StoredFinding>& findings) {
-  std::map<scan::Severity, int64_t> counts;
-  for (const scan::StoredFinding& f : findings) ++counts[f.severity];
-  json::object out;
-  for (scan::Severity s : kSeverities) {
-    if (counts[s] > 0) out[scan::SeverityName(s)] = counts[s];
-  }
-  return out;
-}
 
 // OSV's RFC 3339 times as epoch seconds (0 when absent or unreadable).
 int64_t EpochOf(std::string_view rfc3339) {
@@ -302,7 +288,8 @@ http::Task<EcrApi::Output> EcrApi::DescribeImageScanFindings(const Call& call) {
                    {"repositoryName", repo.name},
                    {"imageId", image_id},
                    {"imageScanStatus", ScanStatusJson(*scan)}};
-  if (!scan->completed_at || scan->status == "IN_PROGRESS") co_return out;
+  std::optional<json::object> summary = ScanSummaryJson(*scan);
+  if (!summary) co_return out;
 
   BERTH_CO_ASSIGN(std::vector<scan::StoredFinding> findings, scan::FindingsFromJson(scan->findings));
   size_t start = 0;
@@ -311,8 +298,7 @@ http::Task<EcrApi::Output> EcrApi::DescribeImageScanFindings(const Call& call) {
       co_return Fail(Code::kInvalidArgument, "Invalid parameter at 'nextToken'", "InvalidParameterException");
     }
   }
-  json::object result{{"imageScanCompletedAt", *scan->completed_at}, {"findingSeverityCounts", SeverityCounts(findings)}};
-  if (scan->vulndb_updated_at > 0) result["vulnerabilitySourceUpdatedAt"] = scan->vulndb_updated_at;
+  json::object result = *std::move(summary);
   const size_t end = std::min(findings.size(), start + page.limit);
   json::array listed;
   const bool enhanced = scan->scan_type == "ENHANCED";
