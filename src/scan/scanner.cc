@@ -74,6 +74,24 @@ void ScanOnPush(meta::MetadataStore& store, const meta::PushedImage& image, int6
   }
 }
 
+Result<Inventory> ImageInventory(
+    const oci::Manifest& manifest,
+    const std::function<Result<std::shared_ptr<const LayerSummary>>(const oci::Digest&)>& summarize) {
+  std::vector<std::shared_ptr<const LayerSummary>> held;
+  std::vector<std::pair<std::string, const LayerSummary*>> layers;
+  for (size_t i = 1; i < manifest.blobs.size(); ++i) {
+    const oci::Descriptor& layer = manifest.blobs[i];
+    if (layer.has_urls || !IsLayer(layer.media_type)) continue;  // foreign layers are not here to read
+    Result<std::shared_ptr<const LayerSummary>> summary = summarize(layer.digest);
+    if (!summary) {
+      return Fail(summary.error().code(), "layer " + layer.digest.str() + ": " + summary.error().message());
+    }
+    held.push_back(*summary);
+    layers.emplace_back(layer.digest.str(), held.back().get());
+  }
+  return BuildInventory(layers);
+}
+
 Scanner::Scanner(meta::MetadataStore& store, blob::BlobStore& blobs, std::function<int64_t()> clock,
                  ScannerOptions options)
     : store_(store), blobs_(blobs), clock_(std::move(clock)), options_(options) {}
@@ -163,19 +181,9 @@ Result<meta::ScanRecord> Scanner::Inspect(const meta::ScanTarget& target, const 
     return Fail(Code::kInvalidArgument, "the image has more than " + std::to_string(options_.max_layers) + " layers");
   }
   const bool language = target.scan_type == "ENHANCED";
-  std::vector<std::shared_ptr<const LayerSummary>> held;
-  std::vector<std::pair<std::string, const LayerSummary*>> layers;
-  for (size_t i = 1; i < manifest.blobs.size(); ++i) {
-    const oci::Descriptor& layer = manifest.blobs[i];
-    if (layer.has_urls || !IsLayer(layer.media_type)) continue;  // foreign layers are not here to read
-    Result<std::shared_ptr<const LayerSummary>> summary = Summary(layer.digest, language);
-    if (!summary) {
-      return Fail(summary.error().code(), "layer " + layer.digest.str() + ": " + summary.error().message());
-    }
-    held.push_back(*summary);
-    layers.emplace_back(layer.digest.str(), held.back().get());
-  }
-  Inventory inventory = BuildInventory(layers);
+  BERTH_ASSIGN(Inventory inventory, ImageInventory(manifest, [&](const oci::Digest& layer) {
+                 return Summary(layer, language);
+               }));
   if (inventory.os.id.empty() && inventory.packages.empty()) {
     return Ended(target, "UNSUPPORTED_IMAGE", "The operating system and/or package manager are not supported.",
                  clock_());

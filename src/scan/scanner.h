@@ -30,6 +30,7 @@
 #include "base/error.h"
 #include "blob/blob_store.h"
 #include "meta/metadata_store.h"
+#include "oci/manifest.h"
 #include "scan/inventory.h"
 #include "scan/scanning_config.h"
 
@@ -52,6 +53,13 @@ Result<ScanningConfig> LoadScanningConfig(meta::MetadataStore& store);
 // Whether a manifest of this media type and config/artifact type is a container image that
 // scanning reads (not an index, a signature or another artifact).
 bool IsScannableImage(std::string_view media_type, std::string_view artifact_type);
+
+// An image's inventory from its layers (config first in manifest.blobs, as oci::ParseManifest
+// gives them), each summarized by `summarize`; foreign layers and blobs that are not tar layers
+// are skipped. A layer that fails names itself in the error.
+Result<Inventory> ImageInventory(
+    const oci::Manifest& manifest,
+    const std::function<Result<std::shared_ptr<const LayerSummary>>(const oci::Digest&)>& summarize);
 
 // Requests the scan of a pushed image if its repository scans on push under `config`; true if
 // it did. Called as a manifest is stored, so DescribeImageScanFindings knows of the scan at once;

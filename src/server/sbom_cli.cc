@@ -14,6 +14,7 @@
 #include "scan/cyclonedx.h"
 #include "scan/inventory.h"
 #include "scan/report.h"
+#include "scan/scanner.h"
 #include "server/cli_support.h"
 
 namespace berth::server {
@@ -99,27 +100,22 @@ int FromLayout(const std::string& spec, bool enhanced) {
   if (manifest->kind != oci::ManifestKind::kImage) {
     return Failed("sbom", Error(Code::kInvalidArgument, ref + " is an index: name one of its images by digest"));
   }
-  std::vector<scan::LayerSummary> summaries;
-  summaries.reserve(manifest->blobs.size());
-  std::vector<std::pair<std::string, const scan::LayerSummary*>> layers;
-  for (size_t i = 1; i < manifest->blobs.size(); ++i) {
-    const oci::Descriptor& layer = manifest->blobs[i];
-    const std::string path = BlobPath(layout, layer.digest);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st{};
-    if (fd < 0 || ::fstat(fd, &st) != 0) {
-      if (fd >= 0) ::close(fd);
-      return Failed("sbom", Error(Code::kNotFound, path + ": cannot be read"));
-    }
-    FileReader reader(fd, static_cast<uint64_t>(st.st_size));
-    Result<scan::LayerSummary> summary =
-        scan::SummarizeLayer(reader, scan::LayerLimits{}, scan::SummaryOptions{.language_packages = enhanced});
-    if (!summary) return Failed("sbom: layer " + layer.digest.str(), summary.error());
-    summaries.push_back(*std::move(summary));
-  }
-  for (size_t i = 0; i < summaries.size(); ++i) layers.emplace_back(manifest->blobs[i + 1].digest.str(), &summaries[i]);
-  scan::Inventory inventory = scan::BuildInventory(layers);
-  std::puts(scan::CycloneDxJson(inventory, scan::SbomSubject{.name = layout, .digest = digest->str(), .created_at = 0,
+  Result<scan::Inventory> inventory = scan::ImageInventory(
+      *manifest, [&layout, enhanced](const oci::Digest& layer) -> Result<std::shared_ptr<const scan::LayerSummary>> {
+        const std::string path = BlobPath(layout, layer);
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        struct stat st{};
+        if (fd < 0 || ::fstat(fd, &st) != 0) {
+          if (fd >= 0) ::close(fd);
+          return Fail(Code::kNotFound, path + ": cannot be read");
+        }
+        FileReader reader(fd, static_cast<uint64_t>(st.st_size));
+        BERTH_ASSIGN(scan::LayerSummary summary, scan::SummarizeLayer(reader, scan::LayerLimits{},
+                                                                      scan::SummaryOptions{.language_packages = enhanced}));
+        return std::make_shared<const scan::LayerSummary>(std::move(summary));
+      });
+  if (!inventory) return Failed("sbom", inventory.error());
+  std::puts(scan::CycloneDxJson(*inventory, scan::SbomSubject{.name = layout, .digest = digest->str(), .created_at = 0,
                                                              .tool_version = BERTH_VERSION})
                 .c_str());
   return 0;
