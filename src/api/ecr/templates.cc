@@ -26,8 +26,8 @@ std::unexpected<Error> InvalidParameter(std::string message) {
 }
 
 // "team/" and "team" are the same namespace.
-std::string Prefix(const json::object& input) {
-  std::string prefix(StringMember(input, "prefix"));
+std::string Prefix(std::string_view given) {
+  std::string prefix(given);
   while (prefix.size() > 1 && prefix.ends_with('/')) prefix.pop_back();
   return prefix;
 }
@@ -67,7 +67,7 @@ json::object EcrApi::TemplateJson(const meta::CreationTemplate& t) const {
 }
 
 http::Task<EcrApi::Output> EcrApi::PutCreationTemplate(const Call& call, bool create) {
-  const std::string prefix = Prefix(call.input);
+  const std::string prefix = Prefix(StringMember(call.input, "prefix"));
   json::object doc;
   std::optional<meta::CreationTemplate> existing;
   if (!create) {
@@ -110,11 +110,7 @@ http::Task<EcrApi::Output> EcrApi::DescribeRepositoryCreationTemplates(const Cal
   BERTH_CO_ASSIGN(std::vector<meta::CreationTemplate> all, meta_.ListCreationTemplates());
   std::vector<std::string> wanted;
   if (const json::value* prefixes = call.input.if_contains("prefixes")) {
-    for (const json::value& p : prefixes->as_array()) {
-      std::string prefix(p.as_string());
-      while (prefix.size() > 1 && prefix.ends_with('/')) prefix.pop_back();
-      wanted.push_back(std::move(prefix));
-    }
+    for (const json::value& p : prefixes->as_array()) wanted.push_back(Prefix(p.as_string()));
   }
   json::array out;
   std::string last;
@@ -135,7 +131,7 @@ http::Task<EcrApi::Output> EcrApi::DescribeRepositoryCreationTemplates(const Cal
 }
 
 http::Task<EcrApi::Output> EcrApi::DeleteRepositoryCreationTemplate(const Call& call) {
-  const std::string prefix = Prefix(call.input);
+  const std::string prefix = Prefix(StringMember(call.input, "prefix"));
   BERTH_CO_ASSIGN(std::optional<meta::CreationTemplate> deleted,
                   co_await async::RunBlocking(blocking_, [&] { return meta_.DeleteCreationTemplate(prefix); }));
   if (!deleted) {
