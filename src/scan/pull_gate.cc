@@ -1,6 +1,7 @@
 #include "scan/pull_gate.h"
 
 #include "scan/report.h"
+#include "telemetry/log.h"
 
 namespace berth::scan {
 namespace {
@@ -44,9 +45,26 @@ Result<std::set<std::string>> ParseBlockExceptions(std::string_view text) {
 }
 
 PullGate::PullGate(meta::MetadataStore& store, std::function<int64_t()> clock)
-    : store_(store), clock_(std::move(clock)) {}
+    : store_(store), clock_(std::move(clock)), registry_(std::make_shared<const PullBlock>()) {
+  RefreshRegistryBlock(clock_());
+}
 
-Result<PullBlock> PullGate::BlockFor(meta::RepositoryId repo) {
+void PullGate::RefreshRegistryBlock(int64_t now) {
+  registry_read_at_ = now;  // a failed read is tried again after the interval too
+  Result<std::optional<std::string>> severity = store_.GetSetting(kPullBlockSeveritySetting);
+  Result<std::optional<std::string>> exceptions = store_.GetSetting(kPullBlockExceptionsSetting);
+  if (!severity || !exceptions) {
+    telemetry::LogWarn("reading the registry's pull block failed; the last one read stays",
+                       {{"error", (!severity ? severity.error() : exceptions.error()).message()}});
+    return;
+  }
+  auto block = std::make_shared<PullBlock>();
+  if (*severity) block->threshold = ParseBlockSeverity(**severity).value_or(Severity::kUndefined);
+  if (*exceptions) block->exceptions = ParseBlockExceptions(**exceptions).value_or(std::set<std::string>{});
+  registry_.store(std::move(block));
+}
+
+Result<std::shared_ptr<const PullBlock>> PullGate::BlockFor(meta::RepositoryId repo) {
   BERTH_ASSIGN(std::optional<meta::RepositoryAccess> access, store_.GetRepositoryAccess(repo));
   if (access) {
     std::optional<std::string> severity, exceptions;
@@ -55,27 +73,21 @@ Result<PullBlock> PullGate::BlockFor(meta::RepositoryId repo) {
       if (key == kPullBlockExceptionsTag) exceptions = value;
     }
     if (severity) {
-      PullBlock block;
+      auto block = std::make_shared<PullBlock>();
       // A malformed tag refuses nothing rather than everything; TagResource cannot check Berth's tags.
-      if (Result<Severity> s = ParseBlockSeverity(*severity)) block.threshold = *s;
+      if (Result<Severity> s = ParseBlockSeverity(*severity)) block->threshold = *s;
       if (exceptions) {
-        if (Result<std::set<std::string>> e = ParseBlockExceptions(*exceptions)) block.exceptions = *std::move(e);
+        if (Result<std::set<std::string>> e = ParseBlockExceptions(*exceptions)) block->exceptions = *std::move(e);
       }
       return block;
     }
   }
-  std::lock_guard lock(mu_);
   const int64_t now = clock_();
-  if (registry_read_at_ < 0 || now - registry_read_at_ >= kRegistryRefreshSeconds) {
-    BERTH_ASSIGN(std::optional<std::string> severity, store_.GetSetting(kPullBlockSeveritySetting));
-    BERTH_ASSIGN(std::optional<std::string> exceptions, store_.GetSetting(kPullBlockExceptionsSetting));
-    PullBlock block;
-    if (severity) block.threshold = ParseBlockSeverity(*severity).value_or(Severity::kUndefined);
-    if (exceptions) block.exceptions = ParseBlockExceptions(*exceptions).value_or(std::set<std::string>{});
-    registry_ = std::move(block);
-    registry_read_at_ = now;
+  if (now - registry_read_at_ >= kRegistryRefreshSeconds) {
+    std::unique_lock lock(refresh_mu_, std::try_to_lock);
+    if (lock.owns_lock() && now - registry_read_at_ >= kRegistryRefreshSeconds) RefreshRegistryBlock(now);
   }
-  return registry_;
+  return registry_.load();
 }
 
 Status PullGate::Check(meta::RepositoryId repo, const oci::Digest& digest, const PullBlock& block) {

@@ -8,11 +8,14 @@
 // its id or an alias) is refused as DENIED naming the findings; an image not scanned yet is
 // served.
 //
-// Thread-safe. The registry settings are read at most every few seconds.
+// Thread-safe. BlockFor is on the manifest GET path: it takes no lock and copies nothing. The
+// registry settings are read at construction and again at most every few seconds, by the one
+// caller that finds them due while the others use the last ones read.
 #pragma once
 
-#include <chrono>
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -43,16 +46,18 @@ class PullGate {
   PullGate(meta::MetadataStore& store, std::function<int64_t()> clock);
 
   // The repository's block, or the registry's when the repository sets none.
-  Result<PullBlock> BlockFor(meta::RepositoryId repo);
+  Result<std::shared_ptr<const PullBlock>> BlockFor(meta::RepositoryId repo);
   // DENIED when the image's findings reach `block`; blocking (reads the scan).
   Status Check(meta::RepositoryId repo, const oci::Digest& digest, const PullBlock& block);
 
  private:
+  void RefreshRegistryBlock(int64_t now);
+
   meta::MetadataStore& store_;
   std::function<int64_t()> clock_;
-  std::mutex mu_;
-  PullBlock registry_;
-  int64_t registry_read_at_ = -1;
+  std::atomic<std::shared_ptr<const PullBlock>> registry_;
+  std::atomic<int64_t> registry_read_at_{0};
+  std::mutex refresh_mu_;
 };
 
 }  // namespace berth::scan

@@ -208,10 +208,10 @@ TEST_F(ScannerTest, PullsAreRefusedAtTheThresholdUnlessExceptedAndRepositoryTags
                                                   {"var/lib/dpkg/status", Dpkg("3.0.11-1~deb12u1")}})},
                                       "v1");
   PullGate gate(*meta_, [this] { return now_; });
-  EXPECT_EQ(gate.BlockFor(repo_)->threshold, Severity::kUndefined);
+  EXPECT_EQ((*gate.BlockFor(repo_))->threshold, Severity::kUndefined);
   ASSERT_TRUE(meta_->PutSetting(kPullBlockSeveritySetting, "HIGH").has_value());
   now_ += 10;  // the registry's settings are read again
-  PullBlock block = *gate.BlockFor(repo_);
+  PullBlock block = **gate.BlockFor(repo_);
   EXPECT_EQ(block.threshold, Severity::kHigh);
   EXPECT_TRUE(gate.Check(repo_, image, block).has_value());  // not scanned yet: served
 
@@ -227,7 +227,7 @@ TEST_F(ScannerTest, PullsAreRefusedAtTheThresholdUnlessExceptedAndRepositoryTags
   EXPECT_TRUE(gate.Check(repo_, image, block).has_value());
   // The repository's tags replace the registry's setting.
   ASSERT_TRUE(meta_->TagResource(repo_, {{std::string(kPullBlockSeverityTag), "CRITICAL"}, {std::string(kPullBlockExceptionsTag), "X-1, DSA-1"}}, 50).has_value());
-  PullBlock repo_block = *gate.BlockFor(repo_);
+  PullBlock repo_block = **gate.BlockFor(repo_);
   EXPECT_EQ(repo_block.threshold, Severity::kCritical);
   EXPECT_EQ(repo_block.exceptions, (std::set<std::string>{"DSA-1", "X-1"}));
   EXPECT_TRUE(gate.Check(repo_, image, repo_block).has_value());

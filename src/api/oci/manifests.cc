@@ -83,10 +83,10 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
                    "MANIFEST_UNKNOWN");
   }
   if (options_.pull_gate != nullptr && req.method() == http::Method::kGet) {
-    BERTH_CO_ASSIGN(scan::PullBlock block, options_.pull_gate->BlockFor(repo));
-    if (block.threshold != scan::Severity::kUndefined) {
+    BERTH_CO_ASSIGN(std::shared_ptr<const scan::PullBlock> block, options_.pull_gate->BlockFor(repo));
+    if (block->threshold != scan::Severity::kUndefined) {
       BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] {
-        return options_.pull_gate->Check(repo, manifest->digest, block);
+        return options_.pull_gate->Check(repo, manifest->digest, *block);
       }));
     }
   }
