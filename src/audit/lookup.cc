@@ -1,5 +1,7 @@
 #include "audit/lookup.h"
 
+#include "base/json.h"
+
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
@@ -12,11 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 int64_t Millis(const json::object& o) {
   const json::value* v = o.if_contains("eventTimeMs");
   return v != nullptr && v->is_int64() ? v->get_int64() : 0;
@@ -26,22 +23,22 @@ bool Matches(const json::object& r, const LookupQuery& q) {
   if (q.attribute_key.empty()) return true;
   const std::string& want = q.attribute_value;
   const json::object* identity = r.if_contains("userIdentity") ? r.at("userIdentity").if_object() : nullptr;
-  if (q.attribute_key == "EventId") return Str(r, "eventID") == want;
-  if (q.attribute_key == "EventName") return Str(r, "eventName") == want;
-  if (q.attribute_key == "EventSource") return Str(r, "eventSource") == want;
+  if (q.attribute_key == "EventId") return JsonString(r, "eventID") == want;
+  if (q.attribute_key == "EventName") return JsonString(r, "eventName") == want;
+  if (q.attribute_key == "EventSource") return JsonString(r, "eventSource") == want;
   if (q.attribute_key == "ReadOnly") {
     const json::value* ro = r.if_contains("readOnly");
     return ro != nullptr && ro->is_bool() && (ro->get_bool() ? "true" : "false") == want;
   }
   if (q.attribute_key == "Username") return UserNameOf(r) == want;
-  if (q.attribute_key == "AccessKeyId") return identity != nullptr && Str(*identity, "accessKeyId") == want;
+  if (q.attribute_key == "AccessKeyId") return identity != nullptr && JsonString(*identity, "accessKeyId") == want;
   if (q.attribute_key == "ResourceType" || q.attribute_key == "ResourceName") {
     const json::value* resources = r.if_contains("resources");
     if (resources == nullptr || !resources->is_array()) return false;
     for (const json::value& res : resources->get_array()) {
       if (!res.is_object()) continue;
-      const std::string arn = Str(res.get_object(), "ARN");
-      if (q.attribute_key == "ResourceType" && Str(res.get_object(), "type") == want) return true;
+      const std::string arn = JsonString(res.get_object(), "ARN");
+      if (q.attribute_key == "ResourceType" && JsonString(res.get_object(), "type") == want) return true;
       // A repository is found by its ARN or by its name.
       if (q.attribute_key == "ResourceName" &&
           (arn == want || (arn.size() > want.size() && arn.ends_with("/" + want) &&
@@ -59,8 +56,8 @@ bool Matches(const json::object& r, const LookupQuery& q) {
 std::string UserNameOf(const json::object& record) {
   const json::value* identity = record.if_contains("userIdentity");
   if (identity == nullptr || !identity->is_object()) return {};
-  if (Str(identity->get_object(), "type") == "Root") return "root";
-  return Str(identity->get_object(), "userName");
+  if (JsonString(identity->get_object(), "type") == "Root") return "root";
+  return JsonString(identity->get_object(), "userName");
 }
 
 Result<LookupResult> Lookup(const std::vector<std::string>& files, const LookupQuery& q) {
@@ -95,7 +92,7 @@ Result<LookupResult> Lookup(const std::vector<std::string>& files, const LookupQ
       const int64_t ms = Millis(r);
       if (q.start_ms && ms < *q.start_ms) continue;
       if (q.end_ms && ms > *q.end_ms) continue;
-      Key key{ms, Str(r, "eventID")};
+      Key key{ms, JsonString(r, "eventID")};
       if (after && !(key < Key{after->first, after->second})) continue;
       if (!Matches(r, q)) continue;
       found.emplace_back(std::move(key), std::move(r));

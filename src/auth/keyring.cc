@@ -67,23 +67,25 @@ std::string KeyRing::Derive(std::string_view purpose) const {
   return crypto::HmacSha256(master_, "berth/" + std::string(purpose));
 }
 
+std::string KeyRing::Seal(std::string_view purpose, std::string_view binding, std::string_view plaintext) const {
+  return std::string(kSealedPrefix) + crypto::Base64Encode(crypto::Seal(Derive(purpose), plaintext, binding));
+}
+
+Result<std::string> KeyRing::Open(std::string_view purpose, std::string_view binding, std::string_view stored) const {
+  if (!stored.starts_with(kSealedPrefix)) return Fail(Code::kInternal, std::string(binding) + " is not sealed");
+  std::optional<std::string> box = crypto::Base64Decode(stored.substr(kSealedPrefix.size()));
+  if (!box) return Fail(Code::kInternal, std::string(binding) + " is corrupt");
+  std::optional<std::string> plaintext = crypto::Open(Derive(purpose), *box, binding);
+  if (!plaintext) return Fail(Code::kInternal, std::string(binding) + " does not open with this secret.key");
+  return *plaintext;
+}
+
 std::string KeyRing::SealSecret(std::string_view access_key_id, std::string_view secret) const {
-  return std::string(kSealedPrefix) +
-         crypto::Base64Encode(crypto::Seal(Derive("access-keys"), secret, access_key_id));
+  return Seal("access-keys", access_key_id, secret);
 }
 
 Result<std::string> KeyRing::OpenSecret(std::string_view access_key_id, std::string_view stored) const {
-  if (!stored.starts_with(kSealedPrefix)) {
-    return Fail(Code::kInternal, "access key " + std::string(access_key_id) + " is not sealed");
-  }
-  std::optional<std::string> box = crypto::Base64Decode(stored.substr(kSealedPrefix.size()));
-  if (!box) return Fail(Code::kInternal, "access key secret is corrupt");
-  std::optional<std::string> secret = crypto::Open(Derive("access-keys"), *box, access_key_id);
-  if (!secret) {
-    return Fail(Code::kInternal, "access key " + std::string(access_key_id) +
-                                     " does not open with this secret.key");
-  }
-  return *secret;
+  return Open("access-keys", access_key_id, stored);
 }
 
 }  // namespace berth::auth

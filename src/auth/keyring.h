@@ -41,6 +41,12 @@ class KeyRing {
   // A 32-byte key for one purpose ("access-keys", "registry-token", "download-url").
   std::string Derive(std::string_view purpose) const;
 
+  // Seals `plaintext` under the key derived for `purpose`, bound to `binding` (the box opens
+  // only with the same binding): "enc1:" + base64(AES-256-GCM box).
+  std::string Seal(std::string_view purpose, std::string_view binding, std::string_view plaintext) const;
+  // Opens what Seal produced. kInternal if it does not open (wrong key file, tampering).
+  Result<std::string> Open(std::string_view purpose, std::string_view binding, std::string_view stored) const;
+
   // Seals an access-key secret for storage: "enc1:" + base64(AES-256-GCM box), bound to the id.
   std::string SealSecret(std::string_view access_key_id, std::string_view secret) const;
   // Opens what SealSecret produced. kInternal if it does not open (wrong key file, tampering).

@@ -1,5 +1,7 @@
 #include "iam/state.h"
 
+#include "base/json.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -22,11 +24,6 @@ json::array Strings(const std::vector<std::string>& v) {
 }
 
 // Readers that tolerate absent members, so later versions can add fields.
-std::string Str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 int64_t Int(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v != nullptr && v->is_int64() ? v->get_int64() : 0;
@@ -93,7 +90,7 @@ Result<IamState> FromJson(std::string_view text) {
     }
   };
   each("users", [&](const json::object& o) {
-    User u{.name = Str(o, "name"), .id = Str(o, "id"), .path = Str(o, "path"), .created_at = Int(o, "created"),
+    User u{.name = JsonString(o, "name"), .id = JsonString(o, "id"), .path = JsonString(o, "path"), .created_at = Int(o, "created"),
            .inline_policies = PolicyMap(o, "policies"), .attached = StrList(o, "attached"),
            .groups = StrList(o, "groups"), .keys = {}};
     if (const json::value* keys = o.if_contains("keys"); keys != nullptr && keys->is_array()) {
@@ -101,7 +98,7 @@ Result<IamState> FromJson(std::string_view text) {
         if (!k.is_object()) continue;
         const json::object& ko = k.get_object();
         const json::value* active = ko.if_contains("active");
-        u.keys.push_back(AccessKeyEntry{.id = Str(ko, "id"), .sealed_secret = Str(ko, "secret"),
+        u.keys.push_back(AccessKeyEntry{.id = JsonString(ko, "id"), .sealed_secret = JsonString(ko, "secret"),
                                         .active = active == nullptr || !active->is_bool() || active->get_bool(),
                                         .created_at = Int(ko, "created")});
       }
@@ -110,14 +107,14 @@ Result<IamState> FromJson(std::string_view text) {
     state.users.emplace(std::move(name), std::move(u));
   });
   each("groups", [&](const json::object& o) {
-    Group g{.name = Str(o, "name"), .id = Str(o, "id"), .path = Str(o, "path"), .created_at = Int(o, "created"),
+    Group g{.name = JsonString(o, "name"), .id = JsonString(o, "id"), .path = JsonString(o, "path"), .created_at = Int(o, "created"),
             .inline_policies = PolicyMap(o, "policies"), .attached = StrList(o, "attached")};
     std::string name = g.name;
     state.groups.emplace(std::move(name), std::move(g));
   });
   each("policies", [&](const json::object& o) {
-    ManagedPolicy p{.name = Str(o, "name"), .id = Str(o, "id"), .path = Str(o, "path"),
-                    .description = Str(o, "description"), .document = Str(o, "document"),
+    ManagedPolicy p{.name = JsonString(o, "name"), .id = JsonString(o, "id"), .path = JsonString(o, "path"),
+                    .description = JsonString(o, "description"), .document = JsonString(o, "document"),
                     .created_at = Int(o, "created"), .updated_at = Int(o, "updated")};
     std::string name = p.name;
     state.policies.emplace(std::move(name), std::move(p));

@@ -231,6 +231,46 @@ TEST_P(MetadataStoreContract, CreationTemplatesArePutOncePerPrefixUpdatedListedA
   EXPECT_EQ(store_->ListCreationTemplates()->size(), 1u);
 }
 
+TEST_P(MetadataStoreContract, NamedDocumentsAreCreatedOnceAndReplacedByRevision) {
+  EXPECT_EQ(*store_->PutDocument("secret", "b", "one", 0, 10), 1);
+  Result<int64_t> again = store_->PutDocument("secret", "b", "two", 0, 10);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code(), Code::kAlreadyExists);
+  EXPECT_EQ(*store_->PutDocument("secret", "a", "x", 0, 10), 1);
+  EXPECT_EQ(*store_->PutDocument("rule", "b", "other kind", 0, 10), 1);
+  Result<int64_t> full = store_->PutDocument("secret", "c", "x", 0, 2);
+  ASSERT_FALSE(full.has_value());
+  EXPECT_EQ(full.error().code(), Code::kResourceExhausted);
+
+  // Of two writers that read revision 1, the second loses.
+  EXPECT_EQ(*store_->PutDocument("secret", "b", "two", 1, 10), 2);
+  Result<int64_t> stale = store_->PutDocument("secret", "b", "three", 1, 10);
+  ASSERT_FALSE(stale.has_value());
+  EXPECT_EQ(stale.error().code(), Code::kAborted);
+  Result<int64_t> gone = store_->PutDocument("secret", "zz", "x", 1, 10);
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_EQ(gone.error().code(), Code::kNotFound);
+
+  std::optional<NamedDocument> b = *store_->GetDocument("secret", "b");
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->document, "two");
+  EXPECT_EQ(b->revision, 2);
+  EXPECT_FALSE(store_->GetDocument("rule", "a")->has_value());
+
+  std::vector<NamedDocument> page = *store_->ListDocuments("secret", "", 1);
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].name, "a");
+  page = *store_->ListDocuments("secret", "a", 10);
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].name, "b");
+
+  EXPECT_FALSE(store_->DeleteDocument("secret", "b", 1).has_value());
+  EXPECT_TRUE(*store_->DeleteDocument("secret", "b", 2));
+  EXPECT_FALSE(*store_->DeleteDocument("secret", "b", 0));
+  EXPECT_EQ(store_->ListDocuments("secret", "", 10)->size(), 1u);
+  EXPECT_EQ(store_->ListDocuments("rule", "", 10)->size(), 1u);
+}
+
 TEST_P(MetadataStoreContract, ARepositoryIsCreatedWithItsPoliciesInOneStep) {
   RepositoryRecord r = *store_->CreateRepository({.name = "team/new", .created_at = 3}, {{"k", "v"}},
                                                  R"({"Version":"2012-10-17","Statement":[]})", R"({"rules":[]})");

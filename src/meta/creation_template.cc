@@ -1,16 +1,13 @@
 #include "meta/creation_template.h"
 
+#include "base/json.h"
+
 #include <boost/json/parse.hpp>
 
 namespace berth::meta {
 namespace {
 
 namespace json = boost::json;
-
-std::string Str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 bool AppliedFor(const CreationTemplate& t, std::string_view applied_for) {
   boost::system::error_code ec;
@@ -49,23 +46,23 @@ Result<TemplatedRepository> ApplyCreationTemplate(const CreationTemplate& t, std
   if (ec || !doc.is_object()) return Fail(Code::kInvalidArgument, "the creation template of " + t.prefix + " is not JSON");
   const json::object& o = doc.get_object();
   TemplatedRepository out{.record = {.name = std::string(name), .created_at = now}};
-  if (std::string mode = Str(o, "imageTagMutability"); !mode.empty()) out.record.tag_mutability = mode;
+  if (std::string mode = JsonString(o, "imageTagMutability"); !mode.empty()) out.record.tag_mutability = mode;
   if (const json::value* filters = o.if_contains("imageTagMutabilityExclusionFilters"); filters && filters->is_array()) {
     for (const json::value& f : filters->get_array()) {
-      if (f.is_object()) out.record.mutability_filters.push_back(Str(f.get_object(), "filter"));
+      if (f.is_object()) out.record.mutability_filters.push_back(JsonString(f.get_object(), "filter"));
     }
   }
   if (const json::value* enc = o.if_contains("encryptionConfiguration"); enc && enc->is_object()) {
-    if (std::string type = Str(enc->get_object(), "encryptionType"); !type.empty()) out.record.encryption_type = type;
-    out.record.kms_key = Str(enc->get_object(), "kmsKey");
+    if (std::string type = JsonString(enc->get_object(), "encryptionType"); !type.empty()) out.record.encryption_type = type;
+    out.record.kms_key = JsonString(enc->get_object(), "kmsKey");
   }
   if (const json::value* tags = o.if_contains("resourceTags"); tags && tags->is_array()) {
     for (const json::value& tag : tags->get_array()) {
-      if (tag.is_object()) out.tags.emplace_back(Str(tag.get_object(), "Key"), Str(tag.get_object(), "Value"));
+      if (tag.is_object()) out.tags.emplace_back(JsonString(tag.get_object(), "Key"), JsonString(tag.get_object(), "Value"));
     }
   }
-  out.policy = Str(o, "repositoryPolicy");
-  out.lifecycle_policy = Str(o, "lifecyclePolicy");
+  out.policy = JsonString(o, "repositoryPolicy");
+  out.lifecycle_policy = JsonString(o, "lifecyclePolicy");
   return out;
 }
 

@@ -493,6 +493,33 @@ class CreationTemplates {
   virtual Result<std::optional<CreationTemplate>> DeleteCreationTemplate(std::string_view prefix) = 0;
 };
 
+// Small named JSON documents of a kind ("secret", "pull-through-cache-rule", ...), each
+// replaced whole by compare-and-swap on its revision, so two nodes racing an update cannot both
+// win. For state that is read by name and changed rarely; never for anything per image or tag.
+struct NamedDocument {
+  std::string name;
+  std::string document;
+  int64_t revision = 0;  // 1 when created, one more per replacement
+};
+class NamedDocuments {
+ public:
+  virtual ~NamedDocuments() = default;
+  virtual Result<std::optional<NamedDocument>> GetDocument(std::string_view kind, std::string_view name) = 0;
+  // The documents of `kind` named after `after` (empty: from the first), by name (byte order),
+  // at most `limit`.
+  virtual Result<std::vector<NamedDocument>> ListDocuments(std::string_view kind, std::string_view after,
+                                                           size_t limit) = 0;
+  // `expected_revision` 0 creates: kAlreadyExists when the name is taken, kResourceExhausted
+  // when the kind has `max` documents already. Otherwise replaces the document only if its
+  // revision is still `expected_revision`: kNotFound when it is gone, kAborted when another
+  // change came first. Returns the document's new revision.
+  virtual Result<int64_t> PutDocument(std::string_view kind, std::string_view name, std::string_view document,
+                                      int64_t expected_revision, size_t max) = 0;
+  // Removes the document if its revision is `expected_revision` (0: whatever it is). false when
+  // there was none; kAborted when another change came first.
+  virtual Result<bool> DeleteDocument(std::string_view kind, std::string_view name, int64_t expected_revision) = 0;
+};
+
 class MetadataStore : public RegistryIndex,
                       public UploadSessions,
                       public AccessKeys,
@@ -504,6 +531,7 @@ class MetadataStore : public RegistryIndex,
                       public BlobCollector,
                       public VulnerabilityDatabase,
                       public ImageScans,
-                      public CreationTemplates {};
+                      public CreationTemplates,
+                      public NamedDocuments {};
 
 }  // namespace berth::meta

@@ -1,16 +1,13 @@
 #include "scan/osv.h"
 
+#include "base/json.h"
+
 #include <algorithm>
 #include <boost/json.hpp>
 
 namespace berth::scan {
 namespace json = boost::json;
 namespace {
-
-std::string Str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 Severity TextSeverity(const json::object& o) {
   for (auto key : {"database_specific", "ecosystem_specific"}) {
@@ -62,12 +59,12 @@ Result<Advisory> ParseOsv(std::string_view text) {
   if (ec || !doc.is_object()) return Invalid("not a JSON object: " + ec.message());
   const auto& o = doc.as_object();
   Advisory a;
-  a.id = Str(o, "id");
+  a.id = JsonString(o, "id");
   if (a.id.empty()) return Invalid("an advisory without an id");
-  a.summary = Str(o, "summary");
-  a.details = Str(o, "details");
-  a.modified = Str(o, "modified");
-  a.published = Str(o, "published");
+  a.summary = JsonString(o, "summary");
+  a.details = JsonString(o, "details");
+  a.modified = JsonString(o, "modified");
+  a.published = JsonString(o, "published");
   if (auto* al = o.if_contains("aliases"); al && al->is_array())
     for (const auto& v : al->as_array())
       if (v.is_string()) a.aliases.emplace_back(v.as_string());
@@ -75,7 +72,7 @@ Result<Advisory> ParseOsv(std::string_view text) {
   if (auto* sev = o.if_contains("severity"); sev && sev->is_array()) {
     for (const auto& s : sev->as_array()) {
       if (!s.is_object()) continue;
-      std::string vector = Str(s.as_object(), "score");
+      std::string vector = JsonString(s.as_object(), "score");
       auto score = CvssBaseScore(vector);
       if (score && (!a.score || score->score > *a.score)) {
         a.score = score->score;
@@ -87,7 +84,7 @@ Result<Advisory> ParseOsv(std::string_view text) {
   if (auto* refs = o.if_contains("references"); refs && refs->is_array()) {
     for (const char* wanted : {"ADVISORY", "WEB"}) {
       for (const auto& r : refs->as_array()) {
-        if (r.is_object() && Str(r.as_object(), "type") == wanted && a.uri.empty()) a.uri = Str(r.as_object(), "url");
+        if (r.is_object() && JsonString(r.as_object(), "type") == wanted && a.uri.empty()) a.uri = JsonString(r.as_object(), "url");
       }
     }
   }
@@ -99,15 +96,15 @@ Result<Advisory> ParseOsv(std::string_view text) {
       OsvAffected entry;
       auto* pkg = ao.if_contains("package");
       if (!pkg || !pkg->is_object()) return Invalid(a.id + ": affected[] without a package");
-      entry.ecosystem = Str(pkg->as_object(), "ecosystem");
-      entry.package = Str(pkg->as_object(), "name");
+      entry.ecosystem = JsonString(pkg->as_object(), "ecosystem");
+      entry.package = JsonString(pkg->as_object(), "name");
       if (entry.ecosystem.empty() || entry.package.empty())
         return Invalid(a.id + ": affected[].package needs an ecosystem and a name");
       if (auto* ranges = ao.if_contains("ranges"); ranges && ranges->is_array()) {
         for (const auto& r : ranges->as_array()) {
           if (!r.is_object()) continue;
           OsvRange range;
-          range.type = Str(r.as_object(), "type");
+          range.type = JsonString(r.as_object(), "type");
           if (auto* events = r.as_object().if_contains("events"); events && events->is_array()) {
             for (const auto& e : events->as_array()) {
               if (!e.is_object()) continue;
@@ -116,7 +113,7 @@ Result<Advisory> ParseOsv(std::string_view text) {
                                        std::pair{"fixed", OsvEvent::Kind::kFixed},
                                        std::pair{"last_affected", OsvEvent::Kind::kLastAffected},
                                        std::pair{"limit", OsvEvent::Kind::kLimit}}) {
-                std::string version = Str(eo, key);
+                std::string version = JsonString(eo, key);
                 if (!version.empty()) range.events.push_back({kind, version});
               }
             }

@@ -1,5 +1,7 @@
 #include "scan/report.h"
 
+#include "base/json.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -21,11 +23,6 @@ std::optional<PackageType> TypeNamed(std::string_view name) {
   return std::nullopt;
 }
 
-std::string Str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 json::object PackageJson(const Package& p) {
   json::object o{{"type", PackageTypeName(p.type)}, {"name", p.name}, {"version", p.version}};
   if (!p.source_name.empty()) o["source"] = p.source_name;
@@ -39,16 +36,16 @@ json::object PackageJson(const Package& p) {
 Result<Package> PackageFrom(const json::value& v) {
   if (!v.is_object()) return Fail(Code::kInvalidArgument, "a stored package is not an object");
   const json::object& o = v.get_object();
-  std::optional<PackageType> type = TypeNamed(Str(o, "type"));
+  std::optional<PackageType> type = TypeNamed(JsonString(o, "type"));
   if (!type) return Fail(Code::kInvalidArgument, "a stored package has an unknown type");
   return Package{.type = *type,
-                 .name = Str(o, "name"),
-                 .version = Str(o, "version"),
-                 .source_name = Str(o, "source"),
-                 .source_version = Str(o, "source_version"),
-                 .arch = Str(o, "arch"),
-                 .layer = Str(o, "layer"),
-                 .path = Str(o, "path")};
+                 .name = JsonString(o, "name"),
+                 .version = JsonString(o, "version"),
+                 .source_name = JsonString(o, "source"),
+                 .source_version = JsonString(o, "source_version"),
+                 .arch = JsonString(o, "arch"),
+                 .layer = JsonString(o, "layer"),
+                 .path = JsonString(o, "path")};
 }
 
 Result<json::value> Parse(std::string_view text, std::string_view what) {
@@ -77,8 +74,8 @@ Result<Inventory> InventoryFromJson(std::string_view text) {
   Inventory inventory;
   if (const json::value* os = v.get_object().if_contains("os"); os != nullptr && os->is_object()) {
     const json::object& o = os->get_object();
-    inventory.os = {.id = Str(o, "id"), .version_id = Str(o, "version_id"), .pretty_name = Str(o, "pretty_name"),
-                    .version_codename = Str(o, "version_codename")};
+    inventory.os = {.id = JsonString(o, "id"), .version_id = JsonString(o, "version_id"), .pretty_name = JsonString(o, "pretty_name"),
+                    .version_codename = JsonString(o, "version_codename")};
   }
   if (const json::value* ps = v.get_object().if_contains("packages"); ps != nullptr && ps->is_array()) {
     for (const json::value& p : ps->get_array()) {
@@ -133,16 +130,16 @@ Result<std::vector<StoredFinding>> FindingsFromJson(std::string_view text) {
     const json::value* package = o.if_contains("package");
     if (package == nullptr) return Fail(Code::kInvalidArgument, "a stored finding has no package");
     BERTH_ASSIGN(Package p, PackageFrom(*package));
-    StoredFinding f{.id = Str(o, "id"),
-                    .summary = Str(o, "summary"),
-                    .description = Str(o, "description"),
-                    .uri = Str(o, "uri"),
-                    .severity = SeverityFromText(Str(o, "severity")),
-                    .vector = Str(o, "vector"),
-                    .published = Str(o, "published"),
-                    .modified = Str(o, "modified"),
+    StoredFinding f{.id = JsonString(o, "id"),
+                    .summary = JsonString(o, "summary"),
+                    .description = JsonString(o, "description"),
+                    .uri = JsonString(o, "uri"),
+                    .severity = SeverityFromText(JsonString(o, "severity")),
+                    .vector = JsonString(o, "vector"),
+                    .published = JsonString(o, "published"),
+                    .modified = JsonString(o, "modified"),
                     .package = std::move(p),
-                    .fixed_version = Str(o, "fixed")};
+                    .fixed_version = JsonString(o, "fixed")};
     if (const json::value* score = o.if_contains("score"); score != nullptr && score->is_number()) {
       f.score = score->to_number<double>();
     }

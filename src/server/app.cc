@@ -18,6 +18,7 @@
 #include "api/access_control.h"
 #include "api/auditor.h"
 #include "api/cloudtrail/cloudtrail_api.h"
+#include "api/secretsmanager/secretsmanager_api.h"
 #include "api/ecr/ecr_api.h"
 #include "api/iam/iam_api.h"
 #include "api/iam/query.h"
@@ -239,6 +240,8 @@ int Run(const Config& config) {
   api::iam::IamApi iam_api(**authenticator, access, auditor, directory, blocking,
                            api::iam::IamApiOptions{.region = config.region}, NowSeconds);
   api::cloudtrail::CloudTrailApi cloudtrail(**authenticator, access, auditor, blocking, config.region, NowSeconds);
+  secrets::Vault vault(store, *keyring, config.region, *account_id, NowSeconds);
+  api::secretsmanager::SecretsManagerApi secrets_api(**authenticator, access, auditor, vault, blocking, NowSeconds);
   const unsigned io_threads =
       config.io_threads != 0 ? config.io_threads : std::max(2u, std::thread::hardware_concurrency());
   // One io_context per I/O thread (see http/server.h); the first also runs timers and signals.
@@ -256,11 +259,12 @@ int Run(const Config& config) {
     for (asio::io_context* c : ios) c->stop();
   };
 
-  // The JSON APIs are POST / with X-Amz-Target (CloudTrail's prefix, else ECR); IAM and STS are
+  // The JSON APIs are POST / with X-Amz-Target (CloudTrail's and Secrets Manager's prefixes, else ECR); IAM and STS are
   // form POSTs to /; everything else is the registry API.
   auto is_ecr = [](const http::Request& req) { return req.path() == "/" && req.Header("X-Amz-Target"); };
-  auto route = [&api, &ecr, &iam_api, &cloudtrail, is_ecr](http::Request& req) {
+  auto route = [&api, &ecr, &iam_api, &cloudtrail, &secrets_api, is_ecr](http::Request& req) {
     if (api::cloudtrail::CloudTrailApi::Claims(req)) return cloudtrail.Handle(req);
+    if (api::secretsmanager::SecretsManagerApi::Claims(req)) return secrets_api.Handle(req);
     if (is_ecr(req)) return ecr.Handle(req);
     if (api::iam::IamApi::Claims(req)) return iam_api.Handle(req);
     return api.Handle(req);

@@ -68,10 +68,7 @@ Result<audit::LookupQuery> ParseQuery(const json::object& in) {
 }
 
 json::object EventJson(const json::object& r) {
-  auto str = [&r](std::string_view k) {
-    const json::value* v = r.if_contains(k);
-    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-  };
+  auto str = [&r](std::string_view k) { return JsonString(r, k); };
   json::array resources;
   if (const json::value* res = r.if_contains("resources"); res != nullptr && res->is_array()) {
     for (const json::value& x : res->get_array()) {

@@ -17,8 +17,8 @@ ConditionKeys RequestTagKeys(const json::object& in) {
   if (const json::value* tags = in.if_contains("tags"); tags != nullptr && tags->is_array()) {
     for (const json::value& t : tags->get_array()) {
       if (!t.is_object()) continue;
-      std::string key(StringMember(t.get_object(), "Key"));
-      keys.push_back({"aws:requesttag/" + AsciiLower(key), {std::string(StringMember(t.get_object(), "Value"))}});
+      std::string key(JsonStringView(t.get_object(), "Key"));
+      keys.push_back({"aws:requesttag/" + AsciiLower(key), {std::string(JsonStringView(t.get_object(), "Value"))}});
       tag_keys.push_back(std::move(key));
     }
   }
@@ -35,14 +35,14 @@ ConditionKeys RequestTagKeys(const json::object& in) {
 // imageIds' tags of the batch calls.
 std::vector<std::string> ImageTags(const json::object& in) {
   std::vector<std::string> tags;
-  if (std::string_view t = StringMember(in, "imageTag"); !t.empty()) tags.emplace_back(t);
+  if (std::string_view t = JsonStringView(in, "imageTag"); !t.empty()) tags.emplace_back(t);
   if (const json::value* id = in.if_contains("imageId"); id != nullptr && id->is_object()) {
-    if (std::string_view t = StringMember(id->get_object(), "imageTag"); !t.empty()) tags.emplace_back(t);
+    if (std::string_view t = JsonStringView(id->get_object(), "imageTag"); !t.empty()) tags.emplace_back(t);
   }
   if (const json::value* ids = in.if_contains("imageIds"); ids != nullptr && ids->is_array()) {
     for (const json::value& id : ids->get_array()) {
       if (!id.is_object()) continue;
-      if (std::string_view t = StringMember(id.get_object(), "imageTag"); !t.empty()) tags.emplace_back(t);
+      if (std::string_view t = JsonStringView(id.get_object(), "imageTag"); !t.empty()) tags.emplace_back(t);
     }
   }
   return tags;
@@ -56,8 +56,8 @@ Status EcrApi::Authorize(std::string_view operation, const Call& call) {
   const std::string action = "ecr:" + std::string(operation);
   ConditionKeys keys = RequestTagKeys(in);
 
-  std::string repository(StringMember(in, "repositoryName"));
-  if (std::string_view arn = StringMember(in, "resourceArn"); !arn.empty()) {
+  std::string repository(JsonStringView(in, "repositoryName"));
+  if (std::string_view arn = JsonStringView(in, "resourceArn"); !arn.empty()) {
     const std::string prefix = RepositoryArn("");
     if (!arn.starts_with(prefix)) return access_.Require(call.principal, action, std::string(arn), call.request, keys);
     repository = arn.substr(prefix.size());

@@ -20,9 +20,9 @@ constexpr size_t kMaxPullTimeExclusions = 100;
 http::Task<EcrApi::Output> EcrApi::UpdateImageStorageClass(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
   const json::object& id = call.input.at("imageId").as_object();
-  std::string_view tag = StringMember(id, "imageTag");
+  std::string_view tag = JsonStringView(id, "imageTag");
   BERTH_CO_ASSIGN(berth::oci::Digest digest, ImageDigest(repo, id));
-  const bool archive = StringMember(call.input, "targetStorageClass") == "ARCHIVE";
+  const bool archive = JsonStringView(call.input, "targetStorageClass") == "ARCHIVE";
   BERTH_CO_ASSIGN(bool found, co_await async::RunBlocking(blocking_, [&] {
     return lifecycle::SetStorageClass(meta_, blobs_, repo.id, digest, archive, clock_());
   }));
@@ -40,7 +40,7 @@ http::Task<EcrApi::Output> EcrApi::UpdateImageStorageClass(const Call& call) {
 }
 
 http::Task<EcrApi::Output> EcrApi::RegisterPullTimeUpdateExclusion(const Call& call) {
-  const std::string arn(StringMember(call.input, "principalArn"));
+  const std::string arn(JsonStringView(call.input, "principalArn"));
   const int64_t now = clock_();
   Status added = co_await async::RunBlocking(blocking_, [&] {
     return meta_.AddPullTimeExclusion(arn, now, kMaxPullTimeExclusions);
@@ -60,7 +60,7 @@ http::Task<EcrApi::Output> EcrApi::RegisterPullTimeUpdateExclusion(const Call& c
 }
 
 http::Task<EcrApi::Output> EcrApi::DeregisterPullTimeUpdateExclusion(const Call& call) {
-  const std::string arn(StringMember(call.input, "principalArn"));
+  const std::string arn(JsonStringView(call.input, "principalArn"));
   BERTH_CO_ASSIGN(bool removed,
                   co_await async::RunBlocking(blocking_, [&] { return meta_.RemovePullTimeExclusion(arn); }));
   if (!removed) {

@@ -63,11 +63,6 @@ http::Response ErrorResponse(const Error& error) {
   return r;
 }
 
-std::string_view StringMember(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
-
 EcrApi::EcrApi(meta::MetadataStore& meta, blob::BlobStore& blobs, auth::Authenticator& authenticator,
                AccessControl& access, Auditor& auditor, boost::asio::thread_pool& blocking, PullRecorder& pulls, UploadLocks& upload_locks,
                lifecycle::Runner& lifecycle, EcrApiOptions options, std::function<int64_t()> clock)
@@ -82,7 +77,7 @@ http::Task<http::Response> EcrApi::Handle(http::Request& req) {
       audit.error_code = r.Get("x-amzn-ErrorType").value_or("");
       boost::system::error_code ec;
       json::value body = json::parse(r.body, ec);
-      if (!ec && body.is_object()) audit.error_message = StringMember(body.as_object(), "message");
+      if (!ec && body.is_object()) audit.error_message = JsonStringView(body.as_object(), "message");
     }
     audit.request_id = r.Get("x-amzn-RequestId").value_or("");
     auditor_.Record(req, std::move(audit));
@@ -130,7 +125,7 @@ http::Task<http::Response> EcrApi::Serve(http::Request& req, AuditRecord& audit)
   }
   DropNullMembers(input);  // AWS's JSON protocol reads a null member as an absent one
   audit.request_parameters = input.as_object();
-  if (std::string_view repo = StringMember(input.as_object(), "repositoryName"); !repo.empty()) {
+  if (std::string_view repo = JsonStringView(input.as_object(), "repositoryName"); !repo.empty()) {
     audit.resources.emplace_back("AWS::ECR::Repository", RepositoryArn(repo));
   }
   if (Status valid = Model::Get().ValidateInput(operation, input); !valid) co_return ErrorResponse(valid.error());
@@ -199,7 +194,7 @@ http::Task<EcrApi::Output> EcrApi::Dispatch(std::string_view op, const Call& cal
 }
 
 Status EcrApi::CheckRegistryId(const json::object& input) const {
-  std::string_view id = StringMember(input, "registryId");
+  std::string_view id = JsonStringView(input, "registryId");
   if (!id.empty() && id != options_.account_id) {
     return Fail(Code::kInvalidArgument,
                 "registryId " + std::string(id) + " is not this registry (" + options_.account_id + ")",
@@ -209,7 +204,7 @@ Status EcrApi::CheckRegistryId(const json::object& input) const {
 }
 
 Result<meta::RepositoryRecord> EcrApi::Repository(const json::object& input) {
-  return RepositoryNamed(StringMember(input, "repositoryName"));
+  return RepositoryNamed(JsonStringView(input, "repositoryName"));
 }
 
 Result<meta::RepositoryRecord> EcrApi::RepositoryNamed(std::string_view name) {

@@ -26,6 +26,7 @@
 #include "api/pull_recorder.h"
 #include "api/upload_locks.h"
 #include "auth/authenticator.h"
+#include "base/json.h"
 #include "blob/blob_store.h"
 #include "http/message.h"
 #include "lifecycle/runner.h"
@@ -192,7 +193,6 @@ class EcrApi {
 };
 
 // Reads an optional string member ("" when absent).
-std::string_view StringMember(const boost::json::object& o, std::string_view key);
 // The resource tags in `member` (InvalidTagParameterException, TooManyTagsException).
 Result<meta::ResourceTags> ParseTags(const boost::json::object& input, std::string_view member);
 // imageTagMutability and its exclusion filters into `r` (InvalidParameterException).

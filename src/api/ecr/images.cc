@@ -26,14 +26,14 @@ std::unexpected<Error> InvalidParameter(std::string message) {
 // filter.tagStatus of ListImages and DescribeImages: TAGGED, UNTAGGED or (default) ANY.
 std::string_view TagStatusFilter(const json::object& input) {
   if (const json::value* f = input.if_contains("filter")) {
-    if (std::string_view s = StringMember(f->as_object(), "tagStatus"); !s.empty()) return s;
+    if (std::string_view s = JsonStringView(f->as_object(), "tagStatus"); !s.empty()) return s;
   }
   return "ANY";
 }
 
 // The filter's imageStatus ("" when absent: every image).
 std::string_view ImageStatusFilter(const json::object& input) {
-  if (const json::value* f = input.if_contains("filter")) return StringMember(f->as_object(), "imageStatus");
+  if (const json::value* f = input.if_contains("filter")) return JsonStringView(f->as_object(), "imageStatus");
   return "";
 }
 
@@ -68,8 +68,8 @@ Error ToPutImageError(Error e) {
 }  // namespace
 
 ResolvedImage ResolveImageId(meta::MetadataStore& meta, meta::RepositoryId repo, const json::object& id) {
-  std::string_view digest_text = StringMember(id, "imageDigest");
-  std::string_view tag = StringMember(id, "imageTag");
+  std::string_view digest_text = JsonStringView(id, "imageDigest");
+  std::string_view tag = JsonStringView(id, "imageTag");
   if (digest_text.empty() && tag.empty()) {
     return {std::nullopt, "MissingDigestAndTag", "Requested image has no digest or tag"};
   }
@@ -264,7 +264,7 @@ http::Task<EcrApi::Output> EcrApi::BatchGetImage(const Call& call) {
     pulls_.Record(repo.id, m->digest, clock_(), call.principal.arn);
     images.push_back(json::object{{"registryId", options_.account_id},
                                   {"repositoryName", repo.name},
-                                  {"imageId", ImageId(m->digest.str(), StringMember(id.as_object(), "imageTag"))},
+                                  {"imageId", ImageId(m->digest.str(), JsonStringView(id.as_object(), "imageTag"))},
                                   {"imageManifest", std::move(served->payload)},
                                   {"imageManifestMediaType", std::move(served->media_type)}});
   }
@@ -280,8 +280,8 @@ http::Task<EcrApi::Output> EcrApi::BatchDeleteImage(const Call& call) {
       failures.push_back(Failure(id, r.failure_code, r.failure_reason));
       continue;
     }
-    std::string_view tag = StringMember(id.as_object(), "imageTag");
-    std::string_view digest_given = StringMember(id.as_object(), "imageDigest");
+    std::string_view tag = JsonStringView(id.as_object(), "imageTag");
+    std::string_view digest_given = JsonStringView(id.as_object(), "imageDigest");
     BERTH_CO_ASSIGN(std::optional<meta::ImageRecord> image, meta_.FindImage(repo.id, *r.digest));
     if (!image) {
       failures.push_back(Failure(id, "ImageNotFound", "Requested image not found"));
@@ -309,16 +309,16 @@ http::Task<EcrApi::Output> EcrApi::BatchDeleteImage(const Call& call) {
 
 http::Task<EcrApi::Output> EcrApi::PutImage(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
-  std::string payload(StringMember(call.input, "imageManifest"));
-  std::string_view media_type = StringMember(call.input, "imageManifestMediaType");
-  std::string tag(StringMember(call.input, "imageTag"));
+  std::string payload(JsonStringView(call.input, "imageManifest"));
+  std::string_view media_type = JsonStringView(call.input, "imageManifestMediaType");
+  std::string tag(JsonStringView(call.input, "imageTag"));
   if (!tag.empty()) {
     if (Status t = berth::oci::ValidateTag(tag); !t) co_return InvalidParameter("Invalid parameter at 'imageTag': " + t.error().message());
   }
   Result<berth::oci::Manifest> manifest = berth::oci::ParseManifest(media_type, payload);
   if (!manifest) co_return std::unexpected(ToPutImageError(manifest.error()));
   berth::oci::Digest digest = berth::oci::Digest::Sha256Of(payload);
-  if (std::string_view given = StringMember(call.input, "imageDigest"); !given.empty() && given != digest.str()) {
+  if (std::string_view given = JsonStringView(call.input, "imageDigest"); !given.empty() && given != digest.str()) {
     co_return Fail(Code::kInvalidArgument,
                    "The provided digest " + std::string(given) + " does not match the manifest's digest " + digest.str(),
                    "ImageDigestDoesNotMatchException");

@@ -40,10 +40,10 @@ http::Task<EcrApi::Output> EcrApi::InitiateLayerUpload(const Call& call) {
 
 http::Task<EcrApi::Output> EcrApi::UploadLayerPart(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
-  const std::string upload_id(StringMember(call.input, "uploadId"));
+  const std::string upload_id(JsonStringView(call.input, "uploadId"));
   BERTH_CO_ASSIGN(LockedUpload locked, LockUpload(repo, upload_id));
   const std::optional<meta::UploadRecord> upload = std::move(locked.record);
-  std::optional<std::string> part = crypto::Base64Decode(StringMember(call.input, "layerPartBlob"));
+  std::optional<std::string> part = crypto::Base64Decode(JsonStringView(call.input, "layerPartBlob"));
   if (!part) co_return Fail(Code::kInvalidArgument, "layerPartBlob is not valid base64", "InvalidParameterException");
   const int64_t first = call.input.at("partFirstByte").to_number<int64_t>();
   const int64_t last = call.input.at("partLastByte").to_number<int64_t>();
@@ -81,7 +81,7 @@ http::Task<EcrApi::Output> EcrApi::UploadLayerPart(const Call& call) {
 
 http::Task<EcrApi::Output> EcrApi::CompleteLayerUpload(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
-  const std::string upload_id(StringMember(call.input, "uploadId"));
+  const std::string upload_id(JsonStringView(call.input, "uploadId"));
   BERTH_CO_ASSIGN(LockedUpload locked, LockUpload(repo, upload_id));
   const std::optional<meta::UploadRecord> upload = std::move(locked.record);
   const json::array& digests = call.input.at("layerDigests").as_array();
@@ -147,7 +147,7 @@ http::Task<EcrApi::Output> EcrApi::BatchCheckLayerAvailability(const Call& call)
 
 http::Task<EcrApi::Output> EcrApi::GetDownloadUrlForLayer(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
-  Result<berth::oci::Digest> digest = berth::oci::Digest::Parse(StringMember(call.input, "layerDigest"));
+  Result<berth::oci::Digest> digest = berth::oci::Digest::Parse(JsonStringView(call.input, "layerDigest"));
   if (!digest) co_return Fail(Code::kInvalidArgument, "Invalid parameter at 'layerDigest'", "InvalidParameterException");
   BERTH_CO_ASSIGN(std::optional<uint64_t> size, meta_.FindBlob(repo.id, *digest));
   if (!size) {

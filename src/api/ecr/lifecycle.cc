@@ -46,8 +46,8 @@ bool MatchesImageIds(const json::object& result, const json::value* ids) {
   const json::array& tags = result.at("imageTags").as_array();
   for (const json::value& id : ids->as_array()) {
     if (!id.is_object()) continue;
-    std::string_view digest = StringMember(id.as_object(), "imageDigest");
-    std::string_view tag = StringMember(id.as_object(), "imageTag");
+    std::string_view digest = JsonStringView(id.as_object(), "imageDigest");
+    std::string_view tag = JsonStringView(id.as_object(), "imageTag");
     if (!digest.empty() && result.at("imageDigest").as_string() != digest) continue;
     if (!tag.empty() && std::none_of(tags.begin(), tags.end(), [&](const json::value& t) { return t.as_string() == tag; })) {
       continue;
@@ -91,7 +91,7 @@ Result<meta::LifecyclePolicyRecord> EcrApi::StoredLifecyclePolicy(const meta::Re
 
 http::Task<EcrApi::Output> EcrApi::PutLifecyclePolicy(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord r, Repository(call.input));
-  const std::string text(StringMember(call.input, "lifecyclePolicyText"));
+  const std::string text(JsonStringView(call.input, "lifecyclePolicyText"));
   BERTH_CO_TRY(ValidateLifecyclePolicy(text));
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return meta_.SetLifecyclePolicy(r.id, text); }));
   // Carried out now as well as on the schedule, so a new policy does not wait a day.
@@ -118,7 +118,7 @@ http::Task<EcrApi::Output> EcrApi::DeleteLifecyclePolicy(const Call& call) {
 
 http::Task<EcrApi::Output> EcrApi::StartLifecyclePolicyPreview(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord r, Repository(call.input));
-  std::string text(StringMember(call.input, "lifecyclePolicyText"));
+  std::string text(JsonStringView(call.input, "lifecyclePolicyText"));
   if (text.empty()) {
     BERTH_CO_ASSIGN(meta::LifecyclePolicyRecord stored, StoredLifecyclePolicy(r));
     text = std::move(stored.text);
@@ -179,7 +179,7 @@ http::Task<EcrApi::Output> EcrApi::GetLifecyclePolicyPreview(const Call& call) {
   if (ec || !all.is_array()) co_return Fail(Code::kInternal, "a stored lifecycle preview does not parse");
   std::string_view tag_status;
   if (const json::value* filter = call.input.if_contains("filter"); filter != nullptr && filter->is_object()) {
-    tag_status = StringMember(filter->as_object(), "tagStatus");
+    tag_status = JsonStringView(filter->as_object(), "tagStatus");
   }
   int64_t expiring = 0, transitioning = 0;
   json::array results;

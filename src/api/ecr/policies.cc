@@ -31,7 +31,7 @@ Status ValidateRepositoryPolicy(std::string_view text) {
 
 http::Task<EcrApi::Output> EcrApi::SetRepositoryPolicy(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord r, Repository(call.input));
-  const std::string text(StringMember(call.input, "policyText"));
+  const std::string text(JsonStringView(call.input, "policyText"));
   BERTH_CO_TRY(ValidateRepositoryPolicy(text));
   const json::value* force = call.input.if_contains("force");
   if (force == nullptr || !force->as_bool()) {
@@ -69,7 +69,7 @@ http::Task<EcrApi::Output> EcrApi::DeleteRepositoryPolicy(const Call& call) {
 }
 
 http::Task<EcrApi::Output> EcrApi::PutRegistryPolicy(const Call& call) {
-  const std::string text(StringMember(call.input, "policyText"));
+  const std::string text(JsonStringView(call.input, "policyText"));
   BERTH_CO_TRY(ValidateRepositoryPolicy(text));
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return meta_.PutSetting(kRegistryPolicySetting, text); }));
   co_return json::object{{"registryId", options_.account_id}, {"policyText", text}};

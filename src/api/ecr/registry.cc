@@ -77,14 +77,14 @@ http::Task<EcrApi::Output> EcrApi::DescribeRegistry(const Call&) {
 }
 
 http::Task<EcrApi::Output> EcrApi::GetAccountSetting(const Call& call) {
-  BERTH_CO_ASSIGN(const AccountSetting* setting, FindSetting(StringMember(call.input, "name")));
+  BERTH_CO_ASSIGN(const AccountSetting* setting, FindSetting(JsonStringView(call.input, "name")));
   BERTH_CO_ASSIGN(std::optional<std::string> value, meta_.GetSetting(setting->name));
   co_return json::object{{"name", setting->name}, {"value", value ? *value : std::string(setting->default_value)}};
 }
 
 http::Task<EcrApi::Output> EcrApi::PutAccountSetting(const Call& call) {
-  BERTH_CO_ASSIGN(const AccountSetting* setting, FindSetting(StringMember(call.input, "name")));
-  std::string value(StringMember(call.input, "value"));
+  BERTH_CO_ASSIGN(const AccountSetting* setting, FindSetting(JsonStringView(call.input, "name")));
+  std::string value(JsonStringView(call.input, "value"));
   if (setting->allowed.empty()) {
     if (Result<std::set<std::string>> ids = scan::ParseBlockExceptions(value); !ids) {
       co_return Fail(Code::kInvalidArgument, "Invalid parameter at 'value': " + ids.error().message(),
@@ -104,7 +104,7 @@ http::Task<EcrApi::Output> EcrApi::PutAccountSetting(const Call& call) {
 http::Task<EcrApi::Output> EcrApi::ListImageReferrers(const Call& call) {
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
   Result<berth::oci::Digest> subject =
-      berth::oci::Digest::Parse(StringMember(call.input.at("subjectId").as_object(), "imageDigest"));
+      berth::oci::Digest::Parse(JsonStringView(call.input.at("subjectId").as_object(), "imageDigest"));
   if (!subject) co_return Fail(Code::kInvalidArgument, "Invalid parameter at 'subjectId.imageDigest'", "InvalidParameterException");
   std::vector<std::string> types;
   if (const json::value* filter = call.input.if_contains("filter")) {

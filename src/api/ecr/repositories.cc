@@ -23,8 +23,8 @@ Result<meta::ResourceTags> ParseTags(const json::object& input, std::string_view
   const json::value* list = input.if_contains(member);
   if (list == nullptr) return tags;
   for (const json::value& item : list->as_array()) {
-    std::string key(StringMember(item.as_object(), "Key"));
-    std::string value(StringMember(item.as_object(), "Value"));
+    std::string key(JsonStringView(item.as_object(), "Key"));
+    std::string value(JsonStringView(item.as_object(), "Value"));
     if (key.empty() || key.size() > 128 || value.size() > 256 || key.starts_with("aws:")) {
       return Fail(Code::kInvalidArgument,
                   "tag keys are 1-128 characters not starting with aws:, values at most 256",
@@ -41,13 +41,13 @@ Result<meta::ResourceTags> ParseTags(const json::object& input, std::string_view
 // Reads imageTagMutability and its exclusion filters, which go together: the *_WITH_EXCLUSION
 // modes need filters and the others refuse them.
 Status ParseMutability(const json::object& input, meta::RepositoryRecord& r) {
-  if (std::string_view mode = StringMember(input, "imageTagMutability"); !mode.empty()) {
+  if (std::string_view mode = JsonStringView(input, "imageTagMutability"); !mode.empty()) {
     r.tag_mutability = std::string(mode);
   }
   r.mutability_filters.clear();
   if (const json::value* filters = input.if_contains("imageTagMutabilityExclusionFilters")) {
     for (const json::value& f : filters->as_array()) {
-      r.mutability_filters.emplace_back(StringMember(f.as_object(), "filter"));
+      r.mutability_filters.emplace_back(JsonStringView(f.as_object(), "filter"));
     }
   }
   const bool with_exclusion = r.tag_mutability.ends_with("_WITH_EXCLUSION");
@@ -63,15 +63,15 @@ Status ParseMutability(const json::object& input, meta::RepositoryRecord& r) {
 
 http::Task<EcrApi::Output> EcrApi::CreateRepository(const Call& call) {
   const json::object& in = call.input;
-  meta::RepositoryRecord r{.name = std::string(StringMember(in, "repositoryName")), .created_at = clock_()};
+  meta::RepositoryRecord r{.name = std::string(JsonStringView(in, "repositoryName")), .created_at = clock_()};
   if (Status s = berth::oci::ValidateRepositoryName(r.name); !s) co_return InvalidParameter(s.error().message());
   BERTH_CO_TRY(ParseMutability(in, r));
   if (const json::value* scan = in.if_contains("imageScanningConfiguration")) {
     if (const json::value* on = scan->as_object().if_contains("scanOnPush")) r.scan_on_push = on->as_bool();
   }
   if (const json::value* enc = in.if_contains("encryptionConfiguration")) {
-    r.encryption_type = std::string(StringMember(enc->as_object(), "encryptionType"));
-    r.kms_key = std::string(StringMember(enc->as_object(), "kmsKey"));
+    r.encryption_type = std::string(JsonStringView(enc->as_object(), "encryptionType"));
+    r.kms_key = std::string(JsonStringView(enc->as_object(), "kmsKey"));
     if (r.encryption_type == "AES256" && !r.kms_key.empty()) {
       co_return InvalidParameter("kmsKey applies only to KMS and KMS_DSSE encryption");
     }
@@ -147,7 +147,7 @@ http::Task<EcrApi::Output> EcrApi::PutImageScanningConfiguration(const Call& cal
 }
 
 http::Task<EcrApi::Output> EcrApi::TagResource(const Call& call) {
-  BERTH_CO_ASSIGN(meta::RepositoryRecord r, RepositoryFromArn(StringMember(call.input, "resourceArn")));
+  BERTH_CO_ASSIGN(meta::RepositoryRecord r, RepositoryFromArn(JsonStringView(call.input, "resourceArn")));
   BERTH_CO_ASSIGN(meta::ResourceTags tags, ParseTags(call.input, "tags"));
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] {
     return meta_.TagResource(r.id, tags, kMaxResourceTags);
@@ -156,7 +156,7 @@ http::Task<EcrApi::Output> EcrApi::TagResource(const Call& call) {
 }
 
 http::Task<EcrApi::Output> EcrApi::UntagResource(const Call& call) {
-  BERTH_CO_ASSIGN(meta::RepositoryRecord r, RepositoryFromArn(StringMember(call.input, "resourceArn")));
+  BERTH_CO_ASSIGN(meta::RepositoryRecord r, RepositoryFromArn(JsonStringView(call.input, "resourceArn")));
   std::vector<std::string> keys;
   for (const json::value& k : call.input.at("tagKeys").as_array()) keys.emplace_back(k.as_string());
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return meta_.UntagResource(r.id, keys); }));
@@ -164,7 +164,7 @@ http::Task<EcrApi::Output> EcrApi::UntagResource(const Call& call) {
 }
 
 http::Task<EcrApi::Output> EcrApi::ListTagsForResource(const Call& call) {
-  BERTH_CO_ASSIGN(meta::RepositoryRecord r, RepositoryFromArn(StringMember(call.input, "resourceArn")));
+  BERTH_CO_ASSIGN(meta::RepositoryRecord r, RepositoryFromArn(JsonStringView(call.input, "resourceArn")));
   BERTH_CO_ASSIGN(meta::ResourceTags tags, meta_.GetResourceTags(r.id));
   json::array out;
   for (const auto& [k, v] : tags) out.push_back(json::object{{"Key", k}, {"Value", v}});

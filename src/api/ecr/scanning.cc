@@ -186,8 +186,8 @@ json::object EcrApi::EnhancedFinding(const meta::RepositoryRecord& repo, const b
 }
 
 http::Task<EcrApi::Output> EcrApi::PutRegistryScanningConfiguration(const Call& call) {
-  json::object config{{"scanType", StringMember(call.input, "scanType").empty() ? "BASIC"
-                                                                                  : StringMember(call.input, "scanType")}};
+  json::object config{{"scanType", JsonStringView(call.input, "scanType").empty() ? "BASIC"
+                                                                                  : JsonStringView(call.input, "scanType")}};
   if (const json::value* rules = call.input.if_contains("rules")) config["rules"] = *rules;
   BERTH_CO_ASSIGN(scan::ScanningConfig parsed, scan::ScanningConfigFromJson(json::serialize(config)));
   const std::string stored = scan::ScanningConfigToJson(parsed);
@@ -262,7 +262,7 @@ http::Task<EcrApi::Output> EcrApi::StartImageScan(const Call& call) {
     return meta_.RequestScan(repo.id, digest, config.scan_type, now);
   }));
   json::object image_id{{"imageDigest", digest.str()}};
-  if (std::string_view tag = StringMember(id, "imageTag"); !tag.empty()) image_id["imageTag"] = tag;
+  if (std::string_view tag = JsonStringView(id, "imageTag"); !tag.empty()) image_id["imageTag"] = tag;
   co_return json::object{{"registryId", options_.account_id},
                          {"repositoryName", repo.name},
                          {"imageId", std::move(image_id)},
@@ -276,7 +276,7 @@ http::Task<EcrApi::Output> EcrApi::DescribeImageScanFindings(const Call& call) {
   BERTH_CO_ASSIGN(Page page, ParsePage(call.input, 100));
   BERTH_CO_ASSIGN(std::optional<meta::ScanRecord> scan, meta_.GetScan(repo.id, digest));
   json::object image_id{{"imageDigest", digest.str()}};
-  if (std::string_view tag = StringMember(id, "imageTag"); !tag.empty()) image_id["imageTag"] = tag;
+  if (std::string_view tag = JsonStringView(id, "imageTag"); !tag.empty()) image_id["imageTag"] = tag;
   if (!scan) {
     co_return Fail(Code::kNotFound,
                    "Image scan does not exist for the image with '" + json::serialize(image_id) +

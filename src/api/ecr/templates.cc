@@ -42,11 +42,11 @@ Result<json::object> Checked(json::object doc) {
   BERTH_TRY(ParseMutability(doc, r));
   BERTH_TRY(ParseTags(doc, "resourceTags"));
   if (const json::value* enc = doc.if_contains("encryptionConfiguration")) {
-    if (StringMember(enc->as_object(), "encryptionType") == "AES256" && !StringMember(enc->as_object(), "kmsKey").empty()) {
+    if (JsonStringView(enc->as_object(), "encryptionType") == "AES256" && !JsonStringView(enc->as_object(), "kmsKey").empty()) {
       return InvalidParameter("kmsKey applies only to KMS and KMS_DSSE encryption");
     }
   }
-  if (std::string_view policy = StringMember(doc, "repositoryPolicy"); !policy.empty()) {
+  if (std::string_view policy = JsonStringView(doc, "repositoryPolicy"); !policy.empty()) {
     BERTH_TRY(ValidateRepositoryPolicy(policy));
   }
   return doc;
@@ -67,7 +67,7 @@ json::object EcrApi::TemplateJson(const meta::CreationTemplate& t) const {
 }
 
 http::Task<EcrApi::Output> EcrApi::PutCreationTemplate(const Call& call, bool create) {
-  const std::string prefix = Prefix(StringMember(call.input, "prefix"));
+  const std::string prefix = Prefix(JsonStringView(call.input, "prefix"));
   json::object doc;
   std::optional<meta::CreationTemplate> existing;
   if (!create) {
@@ -87,7 +87,7 @@ http::Task<EcrApi::Output> EcrApi::PutCreationTemplate(const Call& call, bool cr
     if (const json::value* v = call.input.if_contains(field)) doc[field] = *v;
   }
   BERTH_CO_ASSIGN(doc, Checked(std::move(doc)));
-  if (std::string_view lifecycle = StringMember(doc, "lifecyclePolicy"); !lifecycle.empty()) {
+  if (std::string_view lifecycle = JsonStringView(doc, "lifecyclePolicy"); !lifecycle.empty()) {
     BERTH_CO_TRY(ValidateLifecyclePolicy(lifecycle));
   }
   const int64_t now = clock_();
@@ -131,7 +131,7 @@ http::Task<EcrApi::Output> EcrApi::DescribeRepositoryCreationTemplates(const Cal
 }
 
 http::Task<EcrApi::Output> EcrApi::DeleteRepositoryCreationTemplate(const Call& call) {
-  const std::string prefix = Prefix(StringMember(call.input, "prefix"));
+  const std::string prefix = Prefix(JsonStringView(call.input, "prefix"));
   BERTH_CO_ASSIGN(std::optional<meta::CreationTemplate> deleted,
                   co_await async::RunBlocking(blocking_, [&] { return meta_.DeleteCreationTemplate(prefix); }));
   if (!deleted) {

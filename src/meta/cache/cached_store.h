@@ -179,6 +179,20 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
     return store_->PutCreationTemplate(t, create, max);
   }
   Result<std::vector<CreationTemplate>> ListCreationTemplates() override { return store_->ListCreationTemplates(); }
+  Result<std::optional<NamedDocument>> GetDocument(std::string_view kind, std::string_view name) override {
+    return store_->GetDocument(kind, name);
+  }
+  Result<std::vector<NamedDocument>> ListDocuments(std::string_view kind, std::string_view after,
+                                                   size_t limit) override {
+    return store_->ListDocuments(kind, after, limit);
+  }
+  Result<int64_t> PutDocument(std::string_view kind, std::string_view name, std::string_view document,
+                              int64_t expected_revision, size_t max) override {
+    return store_->PutDocument(kind, name, document, expected_revision, max);
+  }
+  Result<bool> DeleteDocument(std::string_view kind, std::string_view name, int64_t expected_revision) override {
+    return store_->DeleteDocument(kind, name, expected_revision);
+  }
   Result<std::optional<CreationTemplate>> DeleteCreationTemplate(std::string_view prefix) override {
     return store_->DeleteCreationTemplate(prefix);
   }

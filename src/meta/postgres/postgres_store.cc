@@ -18,6 +18,7 @@
 #include "meta/sql/vulndb.inl"
 #include "meta/sql/scans.inl"
 #include "meta/sql/templates.inl"
+#include "meta/sql/documents.inl"
 
 namespace berth::meta::postgres {
 namespace {

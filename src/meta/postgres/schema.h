@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 7> kMigrations = {{
+inline constexpr std::array<Migration, 8> kMigrations = {{
     {"registry core and ECR control plane (as SQLite schema version 2)", R"sql(
 CREATE TABLE repositories(
   id BIGSERIAL PRIMARY KEY,
@@ -164,6 +164,14 @@ CREATE TABLE repository_creation_templates(
   document TEXT NOT NULL,
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL);
+)sql"},
+    {"named documents: secrets, pull-through cache rules", R"sql(
+CREATE TABLE named_documents(
+  kind TEXT COLLATE "C" NOT NULL,
+  name TEXT COLLATE "C" NOT NULL,
+  revision BIGINT NOT NULL,
+  document TEXT NOT NULL,
+  PRIMARY KEY(kind, name));
 )sql"},
 }};
 

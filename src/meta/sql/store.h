@@ -2,7 +2,7 @@
 //
 // SqlStore<Db>: the MetadataStore written once in SQL that SQLite and PostgreSQL both run. Its
 // facets are defined in registry_index.inl, repository_admin.inl, image_catalog.inl,
-// uploads.inl, access_keys.inl, iam.inl, leases.inl, lifecycle.inl, collector.inl, vulndb.inl, scans.inl and templates.inl, and instantiated by each engine's store file with its Db:
+// uploads.inl, access_keys.inl, iam.inl, leases.inl, lifecycle.inl, collector.inl, vulndb.inl, scans.inl, templates.inl and documents.inl, and instantiated by each engine's store file with its Db:
 //
 //   struct Db {
 //     using Connection = ...;   // Prepare(const char* literal) -> Statement, Exec, Changes()
@@ -164,6 +164,14 @@ class SqlStore final : public MetadataStore {
   Status PutCreationTemplate(const CreationTemplate& t, bool create, size_t max) override;
   Result<std::vector<CreationTemplate>> ListCreationTemplates() override;
   Result<std::optional<CreationTemplate>> DeleteCreationTemplate(std::string_view prefix) override;
+
+  // named documents
+  Result<std::optional<NamedDocument>> GetDocument(std::string_view kind, std::string_view name) override;
+  Result<std::vector<NamedDocument>> ListDocuments(std::string_view kind, std::string_view after,
+                                                   size_t limit) override;
+  Result<int64_t> PutDocument(std::string_view kind, std::string_view name, std::string_view document,
+                              int64_t expected_revision, size_t max) override;
+  Result<bool> DeleteDocument(std::string_view kind, std::string_view name, int64_t expected_revision) override;
 
   // leases
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now,

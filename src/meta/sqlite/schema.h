@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 8> kMigrations = {{
+inline constexpr std::array<Migration, 9> kMigrations = {{
     {"registry core: repositories, blobs, manifests, tags, uploads, access keys", R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
@@ -174,6 +174,14 @@ CREATE TABLE repository_creation_templates(
   document TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL) WITHOUT ROWID;
+)sql"},
+    {"named documents: secrets, pull-through cache rules", R"sql(
+CREATE TABLE named_documents(
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  document TEXT NOT NULL,
+  PRIMARY KEY(kind, name)) WITHOUT ROWID;
 )sql"},
 }};
 

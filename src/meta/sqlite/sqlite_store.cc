@@ -15,6 +15,7 @@
 #include "meta/sql/vulndb.inl"
 #include "meta/sql/scans.inl"
 #include "meta/sql/templates.inl"
+#include "meta/sql/documents.inl"
 #include "meta/sqlite/connection.h"
 #include "meta/sqlite/schema.h"
 

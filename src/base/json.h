@@ -1,0 +1,25 @@
+// base/json.h
+//
+// Reading members of JSON documents Berth wrote or a client sent, where a missing member and
+// one of the wrong type mean the same: absent.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace berth {
+
+// The string member `key` of `o`, or empty when it is absent or not a string. The view lives
+// as long as `o`.
+inline std::string_view JsonStringView(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+inline std::string JsonString(const boost::json::object& o, std::string_view key) {
+  return std::string(JsonStringView(o, key));
+}
+
+}  // namespace berth
