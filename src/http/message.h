@@ -69,6 +69,11 @@ class StreamBody {
   virtual int native_fd() const = 0;
   // True when ReadAt waits on the network: the server then calls it on its blocking pool.
   virtual bool blocking() const { return false; }
+  // True for a body still arriving (a blob the pull-through cache is downloading): the server
+  // then awaits Available(offset) before each ReadAt, which completes once bytes at `offset`
+  // can be read without waiting (or the body failed).
+  virtual bool growing() const { return false; }
+  virtual Task<void> Available(uint64_t /*offset*/) { co_return; }
 };
 
 struct Response {

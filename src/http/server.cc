@@ -427,6 +427,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     uint64_t remaining = response.stream_length;
     while (remaining > 0) {
       size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, chunk.size()));
+      if (response.stream->growing()) co_await response.stream->Available(offset);
       auto read = [&] { return response.stream->ReadAt(offset, std::span<char>(chunk.data(), want)); };
       Result<size_t> got = blocking ? co_await async::RunBlocking(*options.blocking_pool, read) : read();
       if (!got || *got == 0) co_return false;

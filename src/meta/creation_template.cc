@@ -66,4 +66,20 @@ Result<TemplatedRepository> ApplyCreationTemplate(const CreationTemplate& t, std
   return out;
 }
 
+Result<RepositoryId> FindOrCreateRepository(MetadataStore& store, std::string_view name, std::string_view applied_for,
+                                            UnixSeconds now) {
+  BERTH_ASSIGN(std::optional<RepositoryId> found, store.FindRepository(name));
+  if (found) return *found;
+  BERTH_ASSIGN(std::vector<CreationTemplate> templates, store.ListCreationTemplates());
+  const CreationTemplate* t = MatchCreationTemplate(templates, name, applied_for);
+  if (t == nullptr) return store.CreateRepositoryIfMissing(name, now);
+  BERTH_ASSIGN(TemplatedRepository r, ApplyCreationTemplate(*t, name, now));
+  Result<RepositoryRecord> created = store.CreateRepository(r.record, r.tags, r.policy, r.lifecycle_policy);
+  if (created) return created->id;
+  if (created.error().code() != Code::kAlreadyExists) return std::unexpected(created.error());
+  BERTH_ASSIGN(std::optional<RepositoryId> id, store.FindRepository(name));
+  if (!id) return Fail(Code::kUnavailable, "repository " + std::string(name) + " was created and deleted meanwhile");
+  return *id;
+}
+
 }  // namespace berth::meta

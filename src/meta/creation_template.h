@@ -36,4 +36,9 @@ const CreationTemplate* MatchCreationTemplate(const std::vector<CreationTemplate
 // not a template (it was checked when it was put).
 Result<TemplatedRepository> ApplyCreationTemplate(const CreationTemplate& t, std::string_view name, UnixSeconds now);
 
+// The repository `name`: found, or created with the template for `applied_for` that applies
+// (else plainly). A creation racing another finds the repository the other made. Blocking.
+Result<RepositoryId> FindOrCreateRepository(MetadataStore& store, std::string_view name, std::string_view applied_for,
+                                            UnixSeconds now);
+
 }  // namespace berth::meta

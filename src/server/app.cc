@@ -19,6 +19,7 @@
 #include "api/auditor.h"
 #include "api/cloudtrail/cloudtrail_api.h"
 #include "api/secretsmanager/secretsmanager_api.h"
+#include "cache/pull_through.h"
 #include "api/ecr/ecr_api.h"
 #include "api/iam/iam_api.h"
 #include "api/iam/query.h"
@@ -191,6 +192,24 @@ int Run(const Config& config) {
   api::UploadLocks upload_locks;
   auto scan_on_push = [&store](const meta::PushedImage& image) { scan::ScanOnPush(store, image, NowSeconds()); };
   scan::PullGate pull_gate(store, NowSeconds);
+  secrets::Vault vault(store, *keyring, config.region, *account_id, NowSeconds);
+  cache::PullThrough pull_through(store, **blobs, vault,
+                                  cache::PullThroughOptions{.tag_ttl = config.cache_tag_ttl,
+                                                            .spool_dir = config.data_dir,
+                                                            .node_id = NodeId(config.listen_port),
+                                                            .ca_file = config.cache_ca_file,
+                                                            .on_image_stored = scan_on_push},
+                                  NowSeconds);
+  metrics.AddCounterCallback("berth_cache_manifests_fetched_total", "Manifests the pull-through cache fetched upstream.",
+                             [&pull_through] { return static_cast<double>(pull_through.manifests_fetched()); });
+  metrics.AddCounterCallback("berth_cache_blobs_fetched_total", "Blobs the pull-through cache downloaded upstream.",
+                             [&pull_through] { return static_cast<double>(pull_through.blob_fetches().downloads()); });
+  metrics.AddCounterCallback("berth_cache_bytes_fetched_total", "Blob bytes the pull-through cache downloaded upstream.",
+                             [&pull_through] { return static_cast<double>(pull_through.blob_fetches().bytes()); });
+  metrics.AddCounterCallback("berth_cache_images_imported_total", "Images the pull-through cache stored.",
+                             [&pull_through] { return static_cast<double>(pull_through.images_imported()); });
+  metrics.AddCounterCallback("berth_cache_tag_checks_total", "Cached tags asked of their upstream again after the TTL.",
+                             [&pull_through] { return static_cast<double>(pull_through.tag_checks()); });
   api::oci::OciApi api(store, **blobs, **authenticator, access, auditor, blocking, metrics, pulls, upload_locks,
                        api::oci::OciApiOptions{.delete_enabled = config.delete_enabled,
                                                .upload_idle_timeout = config.upload_idle_timeout,
@@ -199,7 +218,8 @@ int Run(const Config& config) {
                                                .bearer_realm = external_url + "/v2/token",
                                                .bearer_service = token_service,
                                                .on_image_pushed = scan_on_push,
-                                               .pull_gate = &pull_gate},
+                                               .pull_gate = &pull_gate,
+                                               .pull_through = &pull_through},
                        NowSeconds);
   lifecycle::Runner lifecycle_runner(store, **blobs, NowSeconds);
   gc::Collector collector(store, **blobs, config.gc_grace, NowSeconds);
@@ -235,12 +255,12 @@ int Run(const Config& config) {
                                                .account_id = *account_id,
                                                .external_url = external_url,
                                                .token_ttl_seconds = config.token_ttl.count(),
-                                               .on_image_pushed = scan_on_push},
+                                               .on_image_pushed = scan_on_push,
+                                               .pull_through = &pull_through},
                        NowSeconds);
   api::iam::IamApi iam_api(**authenticator, access, auditor, directory, blocking,
                            api::iam::IamApiOptions{.region = config.region}, NowSeconds);
   api::cloudtrail::CloudTrailApi cloudtrail(**authenticator, access, auditor, blocking, config.region, NowSeconds);
-  secrets::Vault vault(store, *keyring, config.region, *account_id, NowSeconds);
   api::secretsmanager::SecretsManagerApi secrets_api(**authenticator, access, auditor, vault, blocking, NowSeconds);
   const unsigned io_threads =
       config.io_threads != 0 ? config.io_threads : std::max(2u, std::thread::hardware_concurrency());

@@ -162,6 +162,12 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
   } else if (key == "scan-interval") {
     BERTH_ASSIGN(std::string_view v, need());
     BERTH_ASSIGN(c.scan_interval, ParseDuration(key, v, 1, 86400));
+  } else if (key == "cache-tag-ttl") {
+    BERTH_ASSIGN(std::string_view v, need());
+    BERTH_ASSIGN(c.cache_tag_ttl, ParseDuration(key, v, 0, 365 * 86400));
+  } else if (key == "cache-ca-file") {
+    BERTH_ASSIGN(std::string_view v, need());
+    c.cache_ca_file = v;
   } else if (key == "gc-grace") {
     BERTH_ASSIGN(std::string_view v, need());
     BERTH_ASSIGN(c.gc_grace, ParseDuration(key, v, 0, 365 * 86400));

@@ -46,6 +46,8 @@ struct Config {
   std::chrono::seconds lifecycle_interval{24 * 3600};  // how often every lifecycle policy runs
   std::chrono::seconds gc_interval{600};               // how often garbage is collected
   std::chrono::seconds scan_interval{2};  // how often requested scans and database updates are looked for
+  std::chrono::seconds cache_tag_ttl{24 * 3600};  // a pull-through cache's tag is checked upstream again after this
+  std::string cache_ca_file;  // extra CAs (PEM) trusted for pull-through cache upstreams
   std::chrono::seconds gc_grace{3600};  // unused this long before a link or a blob goes
   std::string archive_dir;  // where blobs only archived images use are kept (file blobs only)
 };
@@ -67,6 +69,7 @@ inline constexpr std::string_view kServeUsage =
     "                   [--token-ttl SECONDS] [--drain-timeout SECONDS]\n"
     "                   [--auth-mode basic|bearer] [--no-audit] [--audit-file-bytes N]\n"
     "                   [--lifecycle-interval DURATION] [--gc-interval DURATION] [--gc-grace DURATION]\n"
-    "                   [--archive-dir DIR] [--scan-interval DURATION]\n";
+    "                   [--archive-dir DIR] [--scan-interval DURATION]\n"
+    "                   [--cache-tag-ttl DURATION] [--cache-ca-file FILE]\n";
 
 }  // namespace berth::server

@@ -184,6 +184,11 @@ http::Task<EcrApi::Output> EcrApi::Dispatch(std::string_view op, const Call& cal
   if (op == "GetRegistryScanningConfiguration") co_return co_await GetRegistryScanningConfiguration(call);
   if (op == "BatchGetRepositoryScanningConfiguration") co_return co_await BatchGetRepositoryScanningConfiguration(call);
   if (op == "StartImageScan") co_return co_await StartImageScan(call);
+  if (op == "CreatePullThroughCacheRule") co_return co_await CreatePullThroughCacheRule(call);
+  if (op == "DescribePullThroughCacheRules") co_return co_await DescribePullThroughCacheRules(call);
+  if (op == "UpdatePullThroughCacheRule") co_return co_await UpdatePullThroughCacheRule(call);
+  if (op == "DeletePullThroughCacheRule") co_return co_await DeletePullThroughCacheRule(call);
+  if (op == "ValidatePullThroughCacheRule") co_return co_await ValidatePullThroughCacheRule(call);
   if (op == "CreateRepositoryCreationTemplate") co_return co_await CreateRepositoryCreationTemplate(call);
   if (op == "DescribeRepositoryCreationTemplates") co_return co_await DescribeRepositoryCreationTemplates(call);
   if (op == "UpdateRepositoryCreationTemplate") co_return co_await UpdateRepositoryCreationTemplate(call);

@@ -28,6 +28,7 @@
 #include "auth/authenticator.h"
 #include "base/json.h"
 #include "blob/blob_store.h"
+#include "cache/pull_through.h"
 #include "http/message.h"
 #include "lifecycle/runner.h"
 #include "meta/metadata_store.h"
@@ -48,6 +49,8 @@ struct EcrApiOptions {
   int64_t layer_part_size = 10 * 1024 * 1024;
   // Told of every image PutImage stored (scan on push); runs on the blocking pool.
   std::function<void(const meta::PushedImage&)> on_image_pushed;
+  // Pull-through cache rules and BatchGetImage's imports; none: the rule calls are refused.
+  cache::PullThrough* pull_through = nullptr;
 };
 
 // The awsJson1_1 error answer for `error`: its reason is the exception name (`__type`); an error
@@ -150,6 +153,19 @@ class EcrApi {
   Task<Output> DeleteRepositoryCreationTemplate(const Call& call);
   Task<Output> PutCreationTemplate(const Call& call, bool create);
   boost::json::object TemplateJson(const meta::CreationTemplate& t) const;
+  // pull_through.cc
+  Task<Output> CreatePullThroughCacheRule(const Call& call);
+  Task<Output> DescribePullThroughCacheRules(const Call& call);
+  Task<Output> UpdatePullThroughCacheRule(const Call& call);
+  Task<Output> DeletePullThroughCacheRule(const Call& call);
+  Task<Output> ValidatePullThroughCacheRule(const Call& call);
+  Result<cache::PullThrough*> PullThroughCache() const;
+  // BatchGetImage's part for a repository under a rule: the manifest of `id` from the upstream
+  // when it is not here, or when its tag's TTL passed and the tag moved; nullopt otherwise.
+  Result<std::optional<meta::ManifestRecord>> ImageFromUpstream(const Call& call, const cache::Rule& rule,
+                                                                meta::RepositoryId repo, std::string_view name,
+                                                                const boost::json::object& id,
+                                                                const std::optional<meta::ManifestRecord>& local);
   // lifecycle.cc
   Task<Output> PutLifecyclePolicy(const Call& call);
   Task<Output> GetLifecyclePolicy(const Call& call);
@@ -192,7 +208,6 @@ class EcrApi {
   std::function<int64_t()> clock_;
 };
 
-// Reads an optional string member ("" when absent).
 // The resource tags in `member` (InvalidTagParameterException, TooManyTagsException).
 Result<meta::ResourceTags> ParseTags(const boost::json::object& input, std::string_view member);
 // imageTagMutability and its exclusion filters into `r` (InvalidParameterException).

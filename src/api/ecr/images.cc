@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/ecr/ecr_api.h"
+#include "meta/new_manifest.h"
 #include "api/ecr/paging.h"
 #include "api/oci/oci_api.h"
 #include "async/blocking.h"
@@ -226,6 +227,18 @@ http::Task<EcrApi::Output> EcrApi::DescribeImages(const Call& call) {
 }
 
 http::Task<EcrApi::Output> EcrApi::BatchGetImage(const Call& call) {
+  const std::string_view name = JsonStringView(call.input, "repositoryName");
+  std::optional<cache::Rule> rule;
+  if (options_.pull_through != nullptr) rule = options_.pull_through->RuleFor(name);
+  if (rule) {
+    // A pull-through cache repository is created by its first pull, as on ECR.
+    BERTH_CO_ASSIGN(std::optional<meta::RepositoryId> existing, meta_.FindRepository(name));
+    if (!existing) {
+      BERTH_CO_TRY(access_.RequireOnRepository(call.principal, "ecr:CreateRepository", name, call.request));
+      BERTH_CO_TRY(access_.RequireOnRepository(call.principal, "ecr:BatchImportUpstreamImage", name, call.request));
+      BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] { return options_.pull_through->Repository(name); }));
+    }
+  }
   BERTH_CO_ASSIGN(meta::RepositoryRecord repo, Repository(call.input));
   std::vector<std::string> accepted;
   if (const json::value* types = call.input.if_contains("acceptedMediaTypes")) {
@@ -237,11 +250,23 @@ http::Task<EcrApi::Output> EcrApi::BatchGetImage(const Call& call) {
   json::array images, failures;
   for (const json::value& id : call.input.at("imageIds").as_array()) {
     ResolvedImage r = ResolveImageId(meta_, repo.id, id.as_object());
+    std::optional<meta::ManifestRecord> m;
+    if (r.digest) {
+      BERTH_CO_ASSIGN(m, meta_.GetManifest(repo.id, &*r.digest, nullptr));
+    }
+    if (rule) {
+      BERTH_CO_ASSIGN(std::optional<meta::ManifestRecord> upstream, co_await async::RunBlocking(blocking_, [&] {
+        return ImageFromUpstream(call, *rule, repo.id, repo.name, id.as_object(), m);
+      }));
+      if (upstream) {
+        m = std::move(upstream);
+        r.digest = m->digest;
+      }
+    }
     if (!r.digest) {
       failures.push_back(Failure(id, r.failure_code, r.failure_reason));
       continue;
     }
-    BERTH_CO_ASSIGN(std::optional<meta::ManifestRecord> m, meta_.GetManifest(repo.id, &*r.digest, nullptr));
     if (!m) {
       failures.push_back(Failure(id, "ImageNotFound", "Requested image not found"));
       continue;
@@ -323,7 +348,7 @@ http::Task<EcrApi::Output> EcrApi::PutImage(const Call& call) {
                    "The provided digest " + std::string(given) + " does not match the manifest's digest " + digest.str(),
                    "ImageDigestDoesNotMatchException");
   }
-  meta::NewManifest record = api::oci::ToNewManifest(*manifest, digest, payload);
+  meta::NewManifest record = meta::ToNewManifest(*manifest, digest, payload);
   const int64_t now = clock_();
   Result<meta::PutManifestOutcome> outcome = co_await async::RunBlocking(blocking_, [&] {
     Result<meta::PutManifestOutcome> put = meta_.PutManifest(repo.id, record, tag.empty() ? nullptr : &tag, now);

@@ -3,6 +3,7 @@
 #include "async/blocking.h"
 #include "oci/digest.h"
 #include "oci/range.h"
+#include "oci/names.h"
 
 namespace berth::api::oci {
 namespace {
@@ -36,10 +37,32 @@ Result<berth::oci::Digest> ReadableDigest(const Route& route) {
 
 }  // namespace
 
-http::Task<Result<http::Response>> OciApi::GetBlob(http::Request& req, const Route& route) {
-  BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
+http::Task<Result<http::Response>> OciApi::GetBlob(http::Request& req, const Route& route, const auth::Principal& who) {
+  std::optional<cache::Rule> rule;
+  if (options_.pull_through != nullptr) rule = options_.pull_through->RuleFor(route.name);
+  std::optional<meta::RepositoryId> repo;
+  if (rule) {
+    BERTH_CO_TRY(berth::oci::ValidateRepositoryName(route.name));
+    BERTH_CO_ASSIGN(repo, meta_.FindRepository(route.name));
+  } else {
+    BERTH_CO_ASSIGN(repo, ExistingRepository(route.name));
+  }
   BERTH_CO_ASSIGN(berth::oci::Digest digest, ReadableDigest(route));
-  BERTH_CO_ASSIGN(std::optional<uint64_t> size, meta_.FindBlob(repo, digest));
+  std::optional<uint64_t> size;
+  if (repo) {
+    BERTH_CO_ASSIGN(size, meta_.FindBlob(*repo, digest));
+  }
+  // A blob the cache is downloading is served from its download as the bytes arrive.
+  std::shared_ptr<cache::BlobFetch> download;
+  if (!size && rule) {
+    BERTH_CO_ASSIGN(download, co_await BlobFromUpstream(req, route, who, *rule, digest, repo));
+    if (download->state().started && !download->state().elsewhere && !download->state().finished) {
+      size = download->state().size;
+    } else {
+      download.reset();
+      BERTH_CO_ASSIGN(size, meta_.FindBlob(*repo, digest));
+    }
+  }
   if (!size) {
     co_return Fail(Code::kNotFound, "blob " + digest.str() + " is not in " + std::string(route.name),
                    "BLOB_UNKNOWN");
@@ -67,6 +90,12 @@ http::Task<Result<http::Response>> OciApi::GetBlob(http::Request& req, const Rou
   if (req.method() == http::Method::kHead) {
     // Answered from metadata alone: the blob file is not touched.
     r.head_length = length;
+    co_return r;
+  }
+  if (download) {
+    r.stream = cache::SpoolBody(std::move(download));
+    r.stream_offset = first;
+    r.stream_length = length;
     co_return r;
   }
   if (options_.blob_redirect) {

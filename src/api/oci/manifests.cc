@@ -3,6 +3,7 @@
 #include "async/blocking.h"
 #include "base/strings.h"
 #include "http/body.h"
+#include "meta/new_manifest.h"
 #include "oci/convert.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -46,30 +47,28 @@ Result<o::Reference> ReadableReference(const Route& route) {
 
 }  // namespace
 
-meta::NewManifest ToNewManifest(const o::Manifest& m, o::Digest digest, std::string payload) {
-  meta::NewManifest out{.digest = std::move(digest), .media_type = m.media_type,
-                        .artifact_type = m.artifact_type, .annotations_json = m.annotations_json,
-                        .payload = std::move(payload)};
-  if (m.subject) out.subject = m.subject->digest;
-  for (const o::Descriptor& d : m.blobs) {
-    // Foreign layers live elsewhere (their urls); they need not be in the repository.
-    if (d.has_urls) {
-      out.foreign_blobs.push_back(d.digest);
-    } else {
-      out.blobs.push_back({d.digest, d.size});
-    }
-  }
-  for (const o::Descriptor& d : m.manifests) out.manifests.push_back(d.digest);
-  return out;
-}
-
 http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const Route& route,
                                                        const auth::Principal& who) {
-  BERTH_CO_ASSIGN(meta::RepositoryId repo, ExistingRepository(route.name));
+  std::optional<cache::Rule> rule;
+  if (options_.pull_through != nullptr) rule = options_.pull_through->RuleFor(route.name);
+  std::optional<meta::RepositoryId> repo;
+  if (rule) {
+    BERTH_CO_TRY(o::ValidateRepositoryName(route.name));
+    BERTH_CO_ASSIGN(repo, meta_.FindRepository(route.name));
+  } else {
+    BERTH_CO_ASSIGN(repo, ExistingRepository(route.name));
+  }
   BERTH_CO_ASSIGN(o::Reference ref, ReadableReference(route));
-  BERTH_CO_ASSIGN(std::optional<meta::ManifestRecord> manifest,
-                  meta_.GetManifest(repo, ref.is_digest() ? &ref.digest() : nullptr,
-                                    ref.is_digest() ? nullptr : &ref.tag()));
+  std::optional<meta::ManifestRecord> manifest;
+  if (repo) {
+    BERTH_CO_ASSIGN(manifest, meta_.GetManifest(*repo, ref.is_digest() ? &ref.digest() : nullptr,
+                                                ref.is_digest() ? nullptr : &ref.tag()));
+  }
+  if (rule) {
+    BERTH_CO_ASSIGN(std::optional<meta::ManifestRecord> upstream,
+                    co_await ManifestFromUpstream(req, route, who, *rule, ref, repo, manifest));
+    if (upstream) manifest = std::move(upstream);
+  }
   if (!manifest) {
     co_return Fail(Code::kNotFound,
                    "manifest " + ref.str() + " is not in " + std::string(route.name),
@@ -83,10 +82,10 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
                    "MANIFEST_UNKNOWN");
   }
   if (options_.pull_gate != nullptr && req.method() == http::Method::kGet) {
-    BERTH_CO_ASSIGN(std::shared_ptr<const scan::PullBlock> block, options_.pull_gate->BlockFor(repo));
+    BERTH_CO_ASSIGN(std::shared_ptr<const scan::PullBlock> block, options_.pull_gate->BlockFor(*repo));
     if (block->threshold != scan::Severity::kUndefined) {
       BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] {
-        return options_.pull_gate->Check(repo, manifest->digest, *block);
+        return options_.pull_gate->Check(*repo, manifest->digest, *block);
       }));
     }
   }
@@ -111,7 +110,7 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
   if (req.method() == http::Method::kHead) {
     r.head_length = served->payload.size();
   } else {
-    pulls_.Record(repo, manifest->digest, clock_(), who.arn);
+    pulls_.Record(*repo, manifest->digest, clock_(), who.arn);
     r.body = std::move(served->payload);
   }
   co_return r;
@@ -135,7 +134,7 @@ http::Task<Result<http::Response>> OciApi::PutManifest(http::Request& req, const
                    "DIGEST_INVALID");
   }
   BERTH_CO_ASSIGN(meta::RepositoryId repo, co_await RepositoryForPush(route.name));
-  meta::NewManifest record = ToNewManifest(manifest, digest, std::move(body));
+  meta::NewManifest record = meta::ToNewManifest(manifest, digest, std::move(body));
   const std::string* tag = ref.is_digest() ? nullptr : &ref.tag();
   const int64_t now = clock_();
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&]() -> Status {

@@ -5,7 +5,7 @@
 // endpoint against the metadata and blob stores, and turns failures into OCI errors (errors.h).
 //
 // One endpoint group per file: router.cc (dispatch, base, catalog, tags, referrers), blobs.cc,
-// uploads.cc, manifests.cc.
+// uploads.cc, manifests.cc, and the pull-through cache's part of reads (pull_through.cc).
 //
 // Thread-safe: handlers run concurrently on any I/O thread. Writes to the metadata store and
 // fsyncs run on the blocking pool.
@@ -25,11 +25,13 @@
 #include "async/blocking.h"
 #include "auth/authenticator.h"
 #include "blob/blob_store.h"
+#include "cache/pull_through.h"
 #include "http/message.h"
 #include "api/pull_recorder.h"
 #include "api/upload_locks.h"
 #include "meta/metadata_store.h"
 #include "oci/manifest.h"
+#include "oci/names.h"
 #include "telemetry/metrics.h"
 
 namespace berth::scan {
@@ -56,6 +58,8 @@ struct OciApiOptions {
   std::function<void(const meta::PushedImage&)> on_image_pushed;
   // Refuses manifest GETs of images whose findings reach a configured severity; none: no gate.
   scan::PullGate* pull_gate = nullptr;
+  // Serves repositories under pull-through cache rules from their upstreams; none: no cache.
+  cache::PullThrough* pull_through = nullptr;
 };
 
 class OciApi {
@@ -91,7 +95,7 @@ class OciApi {
   std::string ChallengeFor(const http::Request& req, const Route& route, bool insufficient_scope) const;
   Task<Response> Tags(http::Request& req, const Route& route);
   Task<Response> Referrers(http::Request& req, const Route& route);
-  Task<Response> GetBlob(http::Request& req, const Route& route);
+  Task<Response> GetBlob(http::Request& req, const Route& route, const auth::Principal& who);
   Task<Response> DeleteBlob(const Route& route);
   Task<Response> StartUpload(http::Request& req, const Route& route, const auth::Principal& who);
   Task<Response> UploadStatus(const Route& route);
@@ -99,6 +103,21 @@ class OciApi {
   Task<Response> FinishUpload(http::Request& req, const Route& route);
   Task<Response> CancelUpload(const Route& route);
   Task<Response> GetManifest(http::Request& req, const Route& route, const auth::Principal& who);
+  // The pull-through cache's part of a manifest read (pull_through.cc): the upstream's manifest
+  // when `local` is missing, or when the tag's TTL passed and it moved upstream; nullopt to
+  // serve `local`. Creates the repository (`repo`) when the cache needs it.
+  Task<std::optional<meta::ManifestRecord>> ManifestFromUpstream(http::Request& req, const Route& route,
+                                                                 const auth::Principal& who, const cache::Rule& rule,
+                                                                 const berth::oci::Reference& ref,
+                                                                 std::optional<meta::RepositoryId>& repo,
+                                                                 const std::optional<meta::ManifestRecord>& local);
+  // Its part of a blob read the registry cannot answer: the upstream download, once started.
+  Task<std::shared_ptr<cache::BlobFetch>> BlobFromUpstream(http::Request& req, const Route& route,
+                                                           const auth::Principal& who, const cache::Rule& rule,
+                                                           const berth::oci::Digest& digest,
+                                                           std::optional<meta::RepositoryId>& repo);
+  // ecr:BatchImportUpstreamImage (and ecr:CreateRepository when the repository is new).
+  Status RequireImport(http::Request& req, const auth::Principal& who, std::string_view name, bool creates);
   Task<Response> PutManifest(http::Request& req, const Route& route);
   Task<Response> DeleteManifest(const Route& route);
 
@@ -141,10 +160,6 @@ class OciApi {
 
   UploadLocks& upload_locks_;
 };
-
-// Converts a parsed manifest into what the metadata store records. Shared with the ECR API.
-meta::NewManifest ToNewManifest(const berth::oci::Manifest& m, berth::oci::Digest digest,
-                                std::string payload);
 
 // Helpers shared by the endpoint files.
 std::string UploadLocation(std::string_view name, std::string_view id);

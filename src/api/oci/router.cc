@@ -118,7 +118,7 @@ http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Ro
       if (!read) co_return unsupported();
       co_return co_await Referrers(req, route);
     case Endpoint::kBlob:
-      if (read) co_return co_await GetBlob(req, route);
+      if (read) co_return co_await GetBlob(req, route, who);
       if (m != http::Method::kDelete) co_return unsupported();
       if (!options_.delete_enabled) co_return deletes_off();
       co_return co_await DeleteBlob(route);
@@ -190,19 +190,8 @@ http::Task<Result<meta::RepositoryId>> OciApi::RepositoryForPush(std::string_vie
   // Repositories are created on first push, with the settings of the CREATE_ON_PUSH creation
   // template whose prefix holds the name, if one does.
   const int64_t now = clock_();
-  co_return co_await async::RunBlocking(blocking_, [&]() -> Result<meta::RepositoryId> {
-    BERTH_ASSIGN(std::vector<meta::CreationTemplate> templates, meta_.ListCreationTemplates());
-    const meta::CreationTemplate* t = meta::MatchCreationTemplate(templates, name, meta::kCreateOnPush);
-    if (t == nullptr) return meta_.CreateRepositoryIfMissing(name, now);
-    BERTH_ASSIGN(meta::TemplatedRepository r, meta::ApplyCreationTemplate(*t, name, now));
-    Result<meta::RepositoryRecord> created = meta_.CreateRepository(r.record, r.tags, r.policy, r.lifecycle_policy);
-    if (created) return created->id;
-    if (created.error().code() != Code::kAlreadyExists) return std::unexpected(created.error());
-    // Another push created it first.
-    BERTH_ASSIGN(std::optional<meta::RepositoryId> id, meta_.FindRepository(name));
-    if (!id) return Fail(Code::kUnavailable, "repository " + std::string(name) + " was created and deleted meanwhile");
-    return *id;
-  });
+  co_return co_await async::RunBlocking(
+      blocking_, [&] { return meta::FindOrCreateRepository(meta_, name, meta::kCreateOnPush, now); });
 }
 
 namespace {

@@ -1,0 +1,226 @@
+#include "cache/upstream.h"
+
+#include <boost/json/parse.hpp>
+
+#include <chrono>
+
+#include "base/json.h"
+#include "base/strings.h"
+#include "crypto/random.h"
+
+namespace berth::cache {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kManifestTypes =
+    "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json, "
+    "application/vnd.docker.distribution.manifest.v2+json";
+constexpr int kMaxRedirects = 5;
+
+int64_t Now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// The parameters of a WWW-Authenticate challenge: `Bearer realm="...",service="..."`.
+std::map<std::string, std::string> ChallengeParams(std::string_view challenge) {
+  std::map<std::string, std::string> out;
+  const size_t space = challenge.find(' ');
+  std::string_view rest = space == std::string_view::npos ? std::string_view() : challenge.substr(space + 1);
+  while (!rest.empty()) {
+    rest = Trim(rest);
+    const size_t eq = rest.find('=');
+    if (eq == std::string_view::npos) break;
+    std::string key = AsciiLower(Trim(rest.substr(0, eq)));
+    rest.remove_prefix(eq + 1);
+    std::string value;
+    if (rest.starts_with('"')) {
+      size_t i = 1;
+      for (; i < rest.size() && rest[i] != '"'; ++i) {
+        if (rest[i] == '\\' && i + 1 < rest.size()) ++i;
+        value += rest[i];
+      }
+      rest.remove_prefix(std::min(rest.size(), i + 1));
+    } else {
+      const size_t comma = rest.find(',');
+      value = std::string(Trim(rest.substr(0, comma)));
+      rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma);
+    }
+    out[key] = value;
+    rest = Trim(rest);
+    if (rest.starts_with(',')) rest.remove_prefix(1);
+  }
+  return out;
+}
+
+std::unexpected<Error> Failed(std::string_view what, const http::ClientResponse& r) {
+  const std::string detail = std::string(what) + ": the upstream answered HTTP " + std::to_string(r.status);
+  if (r.status == 401 || r.status == 403) return Fail(Code::kPermissionDenied, detail);
+  if (r.status == 429 || r.status >= 500) return Fail(Code::kUnavailable, detail);
+  return Fail(Code::kFailedPrecondition, detail);
+}
+
+}  // namespace
+
+Upstream::Upstream(http::Client& data, http::Client& quick, http::Url base, std::optional<Credentials> credentials)
+    : data_(data), quick_(quick), base_(std::move(base)), credentials_(std::move(credentials)) {}
+
+std::optional<std::string> Upstream::Authorization(std::string_view repository) {
+  std::lock_guard lock(mu_);
+  if (auto it = tokens_.find(std::string(repository)); it != tokens_.end() && it->second.expires_at > Now() + 5) {
+    return "Bearer " + it->second.value;
+  }
+  if (basic_ && credentials_) {
+    return "Basic " + crypto::Base64Encode(credentials_->username + ":" + credentials_->password);
+  }
+  return std::nullopt;
+}
+
+Result<std::string> Upstream::FetchToken(http::Client& client, std::string_view challenge, std::string_view repository) {
+  std::map<std::string, std::string> params = ChallengeParams(challenge);
+  BERTH_ASSIGN(http::Url realm, http::Url::Parse(params["realm"]));
+  std::string query;
+  if (!params["service"].empty()) query += "service=" + PercentEncode(params["service"]);
+  const std::string scope = repository.empty() ? params["scope"] : "repository:" + std::string(repository) + ":pull";
+  if (!scope.empty()) query += std::string(query.empty() ? "" : "&") + "scope=" + PercentEncode(scope);
+  realm.target += (realm.target.find('?') == std::string::npos ? "?" : "&") + query;
+  http::ClientRequest request{.method = "GET", .url = realm};
+  if (credentials_) {
+    request.headers.emplace_back(
+        "Authorization", "Basic " + crypto::Base64Encode(credentials_->username + ":" + credentials_->password));
+  }
+  BERTH_ASSIGN(std::unique_ptr<http::ClientResponse> r, client.Send(request));
+  if (r->status != 200) return Failed("the upstream's token service", *r);
+  BERTH_ASSIGN(std::string body, r->ReadAll(64 * 1024));
+  boost::system::error_code ec;
+  json::value doc = json::parse(body, ec);
+  if (ec || !doc.is_object()) return Fail(Code::kUnavailable, "the upstream's token service answered no JSON");
+  std::string token = JsonString(doc.get_object(), "token");
+  if (token.empty()) token = JsonString(doc.get_object(), "access_token");
+  if (token.empty()) return Fail(Code::kUnavailable, "the upstream's token service answered no token");
+  int64_t ttl = 60;
+  if (const json::value* e = doc.get_object().if_contains("expires_in"); e != nullptr && e->is_int64()) {
+    ttl = std::max<int64_t>(e->get_int64(), 10);
+  }
+  std::lock_guard lock(mu_);
+  tokens_[std::string(repository)] = Token{token, Now() + ttl};
+  return token;
+}
+
+Result<std::unique_ptr<http::ClientResponse>> Upstream::Send(http::Client& client, std::string method,
+                                                             std::string target, std::string_view repository,
+                                                             std::string_view accept, bool follow_redirects) {
+  http::Url url = base_;
+  url.target = std::move(target);
+  bool authenticated_once = false;
+  bool own_origin = true;
+  for (int hop = 0; hop <= kMaxRedirects;) {
+    http::ClientRequest request{.method = method, .url = url};
+    if (!accept.empty()) request.headers.emplace_back("Accept", std::string(accept));
+    if (own_origin) {
+      if (std::optional<std::string> auth = Authorization(repository)) request.headers.emplace_back("Authorization", *auth);
+    }
+    BERTH_ASSIGN(std::unique_ptr<http::ClientResponse> r, client.Send(request));
+    if (r->status == 401 && own_origin && !authenticated_once) {
+      authenticated_once = true;
+      const std::string challenge(r->Header("WWW-Authenticate").value_or(""));
+      r.reset();
+      if (IEquals(challenge.substr(0, 6), "Bearer")) {
+        BERTH_TRY(FetchToken(client, challenge, repository));
+      } else if (IEquals(challenge.substr(0, 5), "Basic") && credentials_) {
+        std::lock_guard lock(mu_);
+        basic_ = true;
+      } else {
+        return Fail(Code::kPermissionDenied, "the upstream requires credentials the rule does not have");
+      }
+      continue;
+    }
+    if (follow_redirects && (r->status == 301 || r->status == 302 || r->status == 303 || r->status == 307 ||
+                             r->status == 308)) {
+      std::optional<std::string_view> location = r->Header("Location");
+      if (!location) return Failed("a redirect without a Location", *r);
+      BERTH_ASSIGN(http::Url next, url.Resolve(*location));
+      // The registry's credentials stay with the registry.
+      own_origin = own_origin && next.Origin() == base_.Origin();
+      url = std::move(next);
+      ++hop;
+      continue;
+    }
+    return r;
+  }
+  return Fail(Code::kUnavailable, "the upstream redirected more than " + std::to_string(kMaxRedirects) + " times");
+}
+
+Result<UpstreamManifest> Upstream::GetManifest(std::string_view repository, std::string_view reference) {
+  BERTH_ASSIGN(std::unique_ptr<http::ClientResponse> r,
+               Send(data_, "GET", "/v2/" + std::string(repository) + "/manifests/" + std::string(reference), repository,
+                    kManifestTypes, true));
+  if (r->status == 404) {
+    return Fail(Code::kNotFound, "the upstream has no manifest " + std::string(reference) + " in " + std::string(repository),
+                "MANIFEST_UNKNOWN");
+  }
+  if (r->status != 200) return Failed("fetching a manifest", *r);
+  std::string media_type(r->Header("Content-Type").value_or(""));
+  if (const size_t semi = media_type.find(';'); semi != std::string::npos) media_type.resize(semi);
+  BERTH_ASSIGN(std::string payload, r->ReadAll(kMaxUpstreamManifestBytes));
+  oci::Digest digest = oci::Digest::Sha256Of(payload);
+  UpstreamManifest m{.media_type = std::move(media_type), .payload = std::move(payload), .digest = std::move(digest)};
+  Result<oci::Digest> asked = oci::Digest::Parse(reference);
+  if (asked && *asked != m.digest) {
+    return Fail(Code::kUnavailable, "the upstream's manifest does not hash to " + std::string(reference));
+  }
+  return m;
+}
+
+Result<oci::Digest> Upstream::HeadManifest(std::string_view repository, std::string_view reference) {
+  BERTH_ASSIGN(std::unique_ptr<http::ClientResponse> r,
+               Send(quick_, "HEAD", "/v2/" + std::string(repository) + "/manifests/" + std::string(reference),
+                    repository, kManifestTypes, true));
+  if (r->status == 404) {
+    return Fail(Code::kNotFound, "the upstream has no manifest " + std::string(reference), "MANIFEST_UNKNOWN");
+  }
+  if (r->status != 200) return Failed("checking a tag", *r);
+  std::optional<std::string_view> digest = r->Header("Docker-Content-Digest");
+  if (digest) {
+    if (Result<oci::Digest> parsed = oci::Digest::Parse(*digest)) return *parsed;
+  }
+  // A registry that does not say: ask for the bytes.
+  r.reset();
+  BERTH_ASSIGN(UpstreamManifest m, GetManifest(repository, reference));
+  return m.digest;
+}
+
+Result<std::unique_ptr<http::ClientResponse>> Upstream::GetBlob(std::string_view repository, const oci::Digest& digest) {
+  BERTH_ASSIGN(std::unique_ptr<http::ClientResponse> r,
+               Send(data_, "GET", "/v2/" + std::string(repository) + "/blobs/" + digest.str(), repository, "", true));
+  if (r->status == 404) {
+    return Fail(Code::kNotFound, "the upstream has no blob " + digest.str() + " in " + std::string(repository),
+                "BLOB_UNKNOWN");
+  }
+  if (r->status != 200) return Failed("fetching a blob", *r);
+  return r;
+}
+
+Status Upstream::Check() {
+  BERTH_ASSIGN(std::unique_ptr<http::ClientResponse> r, Send(quick_, "GET", "/v2/", "", "", false));
+  if (r->status != 200) return Failed("GET /v2/", *r);
+  return {};
+}
+
+}  // namespace berth::cache
