@@ -12,10 +12,10 @@ BUILD_PACKAGES := g++ cmake make pkg-config ccache libboost1.81-dev libboost-jso
 	libssl-dev libsqlite3-dev libpq-dev libarchive-dev libzstd-dev liblzma-dev libbz2-dev nettle-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
 TEST_PACKAGES := curl jq python3 python3-boto3 skopeo podman buildah golang-github-containers-common mount \
 	ca-certificates postgresql-15 swift swift-proxy swift-account swift-container swift-object python3-swift \
-	memcached haproxy \
+	memcached haproxy docker-registry \
 	util-linux openssl
 
-BENCH_PACKAGES := $(TEST_PACKAGES) docker-registry wrk hey nginx-light
+BENCH_PACKAGES := $(TEST_PACKAGES) wrk hey nginx-light
 # make deb / package-check / image / fresh-check: Debian's packaging tools, lintian, mmdebstrap.
 PACKAGING_PACKAGES := debhelper dpkg-dev fakeroot lintian mmdebstrap buildah skopeo \
 	golang-github-containers-common ca-certificates postgresql-15 python3 curl memcached swift swift-account \

@@ -156,12 +156,24 @@ void BlobFetches::Run(const std::shared_ptr<BlobFetch>& fetch, const Opener& ope
   Status done = [&]() -> Status {
     // Another node may be downloading it: wait for it to land in this repository, or for the
     // lease to come free.
+    meta::RepositoryId repo;
+    {
+      std::lock_guard lock(fetch->mu_);
+      repo = *fetch->repositories_.begin();
+    }
     while (true) {
       if (stopping_) return Fail(Code::kUnavailable, "the server is stopping");
-      BERTH_ASSIGN(bool held, meta_.TryLease(lease, options_.node_id, clock_(), kLeaseSeconds));
-      if (held) break;
-      meta::RepositoryId repo = *fetch->repositories_.begin();
+      // Whether it landed is asked before the lease, and again once it is held: a node that
+      // finished releases the lease after the blob is in.
       BERTH_ASSIGN(std::optional<uint64_t> present, meta_.FindBlob(repo, fetch->digest()));
+      if (!present) {
+        BERTH_ASSIGN(bool held, meta_.TryLease(lease, options_.node_id, clock_(), kLeaseSeconds));
+        if (held) {
+          BERTH_ASSIGN(present, meta_.FindBlob(repo, fetch->digest()));
+          if (!present) break;
+          (void)meta_.ReleaseLease(lease, options_.node_id);
+        }
+      }
       if (present) {
         fetch->Update([](BlobFetch::State& s) { s.elsewhere = true; });
         return {};

@@ -3,7 +3,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 
+#include <limits>
+
 #include "base/json.h"
+#include "base/strings.h"
 #include "meta/creation_template.h"
 #include "meta/new_manifest.h"
 #include "telemetry/log.h"
@@ -155,21 +158,53 @@ Result<UpstreamManifest> PullThrough::FetchManifest(const Rule& rule, meta::Repo
   return fetched;
 }
 
+std::optional<UpstreamManifest> PullThrough::Importing(meta::RepositoryId repo, std::string_view tag) {
+  std::lock_guard lock(mu_);
+  if (importing_tags_.empty()) return std::nullopt;
+  auto it = importing_tags_.find({repo, std::string(tag)});
+  if (it == importing_tags_.end()) return std::nullopt;
+  return it->second;
+}
+
 bool PullThrough::TagDue(meta::RepositoryId repo, std::string_view tag) {
   std::lock_guard lock(mu_);
   auto it = checked_.find({repo, std::string(tag)});
   return it == checked_.end() || clock_() - it->second >= options_.tag_ttl.count();
 }
 
-void PullThrough::MarkChecked(meta::RepositoryId repo, std::string_view tag) {
+void PullThrough::Remember(meta::RepositoryId repo, std::string_view tag, int64_t at) {
   std::lock_guard lock(mu_);
-  if (checked_.size() >= kMaxCheckedTags) checked_.clear();  // each tag is checked once more
-  checked_[{repo, std::string(tag)}] = clock_();
+  if (checked_.size() >= kMaxCheckedTags) checked_.clear();  // each tag is read from the store again
+  checked_[{repo, std::string(tag)}] = at;
+}
+
+void PullThrough::MarkChecked(meta::RepositoryId repo, std::string_view tag) {
+  const int64_t now = clock_();
+  Remember(repo, tag, now);
+  // Other nodes learn it from the store. A lost race means another node checked just now.
+  const std::string name = std::to_string(repo) + "/" + std::string(tag);
+  Result<std::optional<meta::NamedDocument>> doc = meta_.GetDocument(kTagCheckKind, name);
+  if (!doc) return;
+  (void)meta_.PutDocument(kTagCheckKind, name, std::to_string(now), *doc ? (*doc)->revision : 0,
+                          std::numeric_limits<size_t>::max());
+}
+
+std::optional<int64_t> PullThrough::CheckedInStore(meta::RepositoryId repo, std::string_view tag) {
+  Result<std::optional<meta::NamedDocument>> doc =
+      meta_.GetDocument(kTagCheckKind, std::to_string(repo) + "/" + std::string(tag));
+  if (!doc || !*doc) return std::nullopt;
+  std::optional<uint64_t> at = ParseUint64((*doc)->document);
+  if (!at) return std::nullopt;
+  return static_cast<int64_t>(*at);
 }
 
 std::optional<UpstreamManifest> PullThrough::Refresh(const Rule& rule, meta::RepositoryId repo,
                                                      std::string_view repository, std::string_view tag,
                                                      const oci::Digest& cached) {
+  if (std::optional<int64_t> at = CheckedInStore(repo, tag); at && clock_() - *at < options_.tag_ttl.count()) {
+    Remember(repo, tag, *at);  // another node checked it within the TTL
+    return std::nullopt;
+  }
   tag_checks_++;
   Result<oci::Digest> current = [&]() -> Result<oci::Digest> {
     BERTH_ASSIGN(std::shared_ptr<Upstream> upstream, UpstreamFor(rule));
@@ -216,6 +251,7 @@ void PullThrough::StartImport(const Rule& rule, meta::RepositoryId repo, std::st
   {
     std::lock_guard lock(mu_);
     if (!imports_.insert(key).second) return;
+    if (tag) importing_tags_.insert_or_assign({repo, *tag}, manifest);
   }
   boost::asio::post(imports_pool_, [this, rule, repo, repository = std::move(repository),
                                     manifest = std::move(manifest), tag = std::move(tag), key] {
@@ -227,6 +263,10 @@ void PullThrough::StartImport(const Rule& rule, meta::RepositoryId repo, std::st
     }
     std::lock_guard lock(mu_);
     imports_.erase(key);
+    if (tag) {
+      auto it = importing_tags_.find({repo, *tag});
+      if (it != importing_tags_.end() && it->second.digest == manifest.digest) importing_tags_.erase(it);
+    }
   });
 }
 

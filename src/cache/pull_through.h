@@ -43,6 +43,8 @@ namespace berth::cache {
 
 inline constexpr std::string_view kRuleKind = "pull-through-cache-rule";
 inline constexpr size_t kMaxRules = 50;  // ECR's quota
+// When a cached tag was last asked of its upstream, shared by the nodes: "<repo id>/<tag>".
+inline constexpr std::string_view kTagCheckKind = "pull-through-tag-check";
 
 struct PullThroughOptions {
   std::chrono::seconds tag_ttl{24 * 3600};  // ECR's figure
@@ -73,7 +75,11 @@ class PullThrough {
   // import into `repo` starts in the background.
   Result<UpstreamManifest> FetchManifest(const Rule& rule, meta::RepositoryId repo, std::string_view repository,
                                          std::string_view reference);
-  // Whether the tag's last check is older than the TTL (on this node). Cheap.
+  // The manifest a tag moved to upstream while its import is still running (the store's tag
+  // still names the old one until the import ends). Cheap.
+  std::optional<UpstreamManifest> Importing(meta::RepositoryId repo, std::string_view tag);
+  // Whether the tag's last check is older than the TTL, as far as this node knows. Cheap; the
+  // cluster's answer (in the store) is read by Refresh.
   bool TagDue(meta::RepositoryId repo, std::string_view tag);
   // Blocking. Asks the upstream where the tag points: the new manifest when it moved (its import
   // started), nullopt when it has not or the upstream cannot say (then the cache is served).
@@ -100,7 +106,10 @@ class PullThrough {
                    std::optional<std::string> tag);
   Status Import(const Rule& rule, meta::RepositoryId repo, const std::string& repository,
                 const UpstreamManifest& manifest, const std::string* tag, int depth);
+  // Records that the tag was asked of the upstream now, here and in the store.
   void MarkChecked(meta::RepositoryId repo, std::string_view tag);
+  void Remember(meta::RepositoryId repo, std::string_view tag, int64_t at);
+  std::optional<int64_t> CheckedInStore(meta::RepositoryId repo, std::string_view tag);
 
   meta::MetadataStore& meta_;
   blob::BlobStore& blobs_;
@@ -123,7 +132,8 @@ class PullThrough {
   };
   std::map<std::string, CachedUpstream> upstreams_;  // by rule prefix
   std::map<std::string, std::shared_future<Result<UpstreamManifest>>> manifest_fetches_;
-  std::set<std::string> imports_;  // "repo@digest" in progress
+  std::set<std::string> imports_;  // "repo@digest:tag" in progress
+  std::map<std::pair<meta::RepositoryId, std::string>, UpstreamManifest> importing_tags_;
   std::map<std::pair<meta::RepositoryId, std::string>, int64_t> checked_;  // tag -> last upstream check
 
   std::atomic<uint64_t> manifests_fetched_{0};

@@ -251,7 +251,9 @@ aws_admin() {
   # otherwise prints ISO 8601), for the default profile and the admin's.
   local ts=none
   case "$("$AWS" --version 2>&1)" in aws-cli/2*) ts=wire ;; esac
-  printf '[default]\ncli_timestamp_format = %s\ncli_pager =\n[profile berth]\ncli_timestamp_format = %s\ncli_pager =\n' \
+  # cli_follow_urlparam: aws CLI v1 would otherwise fetch any parameter that looks like a URL
+  # (a pull-through cache rule's upstreamRegistryUrl) and send what it read.
+  printf '[default]\ncli_timestamp_format = %s\ncli_pager =\ncli_follow_urlparam = false\n[profile berth]\ncli_timestamp_format = %s\ncli_pager =\ncli_follow_urlparam = false\n' \
     "$ts" "$ts" >"$WORK/aws-config"
   export AWS_CONFIG_FILE="$WORK/aws-config" AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=us-east-1
   export AWS_DATA_PATH="$ROOT/tests/aws-data" AWS_SHARED_CREDENTIALS_FILE="$BERTH_DATA/admin-credentials"

@@ -214,7 +214,12 @@ Result<std::optional<meta::ManifestRecord>> EcrApi::ImageFromUpstream(const Call
                                                             call.request));
   if (!may_import) return std::optional<meta::ManifestRecord>();
   if (local) {
-    if (tag.empty() || !digest.empty() || !cache.TagDue(repo, tag)) return std::optional<meta::ManifestRecord>();
+    if (tag.empty() || !digest.empty()) return std::optional<meta::ManifestRecord>();
+    if (std::optional<cache::UpstreamManifest> importing = cache.Importing(repo, tag)) {
+      return meta::ManifestRecord{.digest = importing->digest, .media_type = importing->media_type,
+                                  .payload = importing->payload};
+    }
+    if (!cache.TagDue(repo, tag)) return std::optional<meta::ManifestRecord>();
     std::optional<cache::UpstreamManifest> moved = cache.Refresh(rule, repo, name, tag, local->digest);
     if (!moved) return std::optional<meta::ManifestRecord>();
     return meta::ManifestRecord{.digest = moved->digest, .media_type = moved->media_type, .payload = moved->payload};

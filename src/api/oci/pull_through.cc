@@ -33,7 +33,12 @@ http::Task<Result<std::optional<meta::ManifestRecord>>> OciApi::ManifestFromUpst
   if (local) {
     // Digests never change; a tag is asked of the upstream again once its TTL has passed, by
     // callers allowed to import (others get what is cached).
-    if (ref.is_digest() || !cache.TagDue(*repo, ref.tag())) co_return std::nullopt;
+    if (ref.is_digest()) co_return std::nullopt;
+    if (std::optional<cache::UpstreamManifest> importing = cache.Importing(*repo, ref.tag())) {
+      co_return meta::ManifestRecord{.digest = importing->digest, .media_type = importing->media_type,
+                                     .payload = std::move(importing->payload)};
+    }
+    if (!cache.TagDue(*repo, ref.tag())) co_return std::nullopt;
     BERTH_CO_ASSIGN(bool may_import, access_.AllowedOnRepository(who, "ecr:BatchImportUpstreamImage", name, req));
     if (!may_import) co_return std::nullopt;
     std::optional<cache::UpstreamManifest> moved = co_await async::RunBlocking(
