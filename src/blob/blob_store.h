@@ -127,6 +127,15 @@ class BlobStore {
   }
 
   virtual Result<std::unique_ptr<BlobWriter>> NewWriter(std::string_view upload_id) = 0;
+  // Publishes the bytes of `fd`, an unlinked file (O_TMPFILE) in the directory the store was
+  // opened on whose bytes the caller has verified to hash to `digest`, as that blob without
+  // copying them (the fs store fsyncs and links the file into place). kUnimplemented where the
+  // store cannot: the caller then writes the bytes through NewWriter.
+  virtual Status Adopt(int fd, const oci::Digest& digest) {
+    (void)fd;
+    (void)digest;
+    return Fail(Code::kUnimplemented, "this blob store cannot adopt files");
+  }
   // Continues an upload whose first `size` bytes were checkpointed with `resume_state`. Bytes past
   // `size` (written after the last checkpoint) are discarded. kNotFound (BLOB_UPLOAD_UNKNOWN)
   // when the upload was deleted meanwhile; Commit reports the same if it is deleted mid-way.

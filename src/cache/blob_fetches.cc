@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "api/upload_sessions.h"
@@ -35,6 +36,21 @@ Result<int> OpenSpool(const std::string& dir) {
   return fd;
 }
 
+// The same file opened again for O_DIRECT writes, or -1 where that is not possible.
+int DirectFd(int fd) {
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  return ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+}
+
+Status WriteAll(int fd, const char* data, size_t n, uint64_t offset) {
+  for (size_t done = 0; done < n;) {
+    const ssize_t w = ::pwrite(fd, data + done, n - done, static_cast<off_t>(offset + done));
+    if (w < 0) return FailErrno("writing the cache spool", errno);
+    done += static_cast<size_t>(w);
+  }
+  return {};
+}
+
 }  // namespace
 
 struct BlobFetch::Waiter {
@@ -42,8 +58,40 @@ struct BlobFetch::Waiter {
   std::shared_ptr<asio::steady_timer> timer;
 };
 
+std::vector<char> BufferPool::Take(size_t size) {
+  {
+    std::lock_guard lock(mu_);
+    if (!free_.empty()) {
+      std::vector<char> b = std::move(free_.back());
+      free_.pop_back();
+      return b;
+    }
+  }
+  return std::vector<char>(size);
+}
+
+void BufferPool::Give(std::vector<char> buffer) {
+  std::lock_guard lock(mu_);
+  if (free_.size() < 16) free_.push_back(std::move(buffer));
+}
+
 BlobFetch::~BlobFetch() {
   if (spool_fd_ >= 0) ::close(spool_fd_);
+  if (spool_direct_fd_ >= 0) ::close(spool_direct_fd_);
+  if (!ring_.empty()) pool_->Give(std::move(ring_));
+}
+
+void BlobFetch::Arrived(const char* data, size_t n) {
+  {
+    std::lock_guard lock(mu_);
+    for (size_t done = 0; done < n;) {
+      const size_t at = static_cast<size_t>((state_.written + done) % kRingBytes);
+      const size_t part = std::min(n - done, kRingBytes - at);
+      std::memcpy(ring_.data() + at, data + done, part);
+      done += part;
+    }
+  }
+  Update([n](State& s) { s.written += n; });
 }
 
 BlobFetch::State BlobFetch::state() const {
@@ -87,14 +135,26 @@ Status BlobFetch::WaitFinished() {
 }
 
 Result<size_t> BlobFetch::ReadAt(uint64_t offset, std::span<char> out) const {
-  uint64_t available = 0;
+  size_t want = 0;
   {
     std::lock_guard lock(mu_);
     if (state_.error && offset >= state_.written) return std::unexpected(*state_.error);
-    available = state_.written > offset ? state_.written - offset : 0;
+    const uint64_t available = state_.written > offset ? state_.written - offset : 0;
+    want = static_cast<size_t>(std::min<uint64_t>(out.size(), available));
+    if (want == 0) return size_t{0};
+    if (!ring_.empty() && state_.written - offset <= kRingBytes) {
+      // A pull keeping up: from memory.
+      for (size_t done = 0; done < want;) {
+        const size_t at = static_cast<size_t>((offset + done) % kRingBytes);
+        const size_t part = std::min(want - done, kRingBytes - at);
+        std::memcpy(out.data() + done, ring_.data() + at, part);
+        done += part;
+      }
+      return want;
+    }
+    want = static_cast<size_t>(std::min<uint64_t>(want, spooled_ > offset ? spooled_ - offset : 0));
+    if (want == 0) return Fail(Code::kInternal, "a spool read fell between the ring and the file");
   }
-  const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), available));
-  if (want == 0) return size_t{0};
   const ssize_t n = ::pread(spool_fd_, out.data(), want, static_cast<off_t>(offset));
   if (n < 0) return FailErrno("reading the cache spool", errno);
   return static_cast<size_t>(n);
@@ -144,7 +204,7 @@ std::shared_ptr<BlobFetch> BlobFetches::Join(meta::RepositoryId repo, const oci:
     it->second->repositories_.insert(repo);
     return it->second;
   }
-  auto fetch = std::make_shared<BlobFetch>(digest);
+  auto fetch = std::make_shared<BlobFetch>(digest, buffers_);
   fetch->repositories_.insert(repo);
   active_.emplace(digest.str(), fetch);
   asio::post(pool_, [this, fetch, open = std::move(open)] { Run(fetch, open); });
@@ -161,7 +221,7 @@ void BlobFetches::Run(const std::shared_ptr<BlobFetch>& fetch, const Opener& ope
       std::lock_guard lock(fetch->mu_);
       repo = *fetch->repositories_.begin();
     }
-    while (true) {
+    while (options_.shared_store) {
       if (stopping_) return Fail(Code::kUnavailable, "the server is stopping");
       // Whether it landed is asked before the lease, and again once it is held: a node that
       // finished releases the lease after the blob is in.
@@ -181,7 +241,7 @@ void BlobFetches::Run(const std::shared_ptr<BlobFetch>& fetch, const Opener& ope
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     Status fetched = Download(*fetch, open, lease);
-    (void)meta_.ReleaseLease(lease, options_.node_id);
+    if (options_.shared_store) (void)meta_.ReleaseLease(lease, options_.node_id);
     return fetched;
   }();
   {
@@ -194,7 +254,12 @@ void BlobFetches::Run(const std::shared_ptr<BlobFetch>& fetch, const Opener& ope
 Status BlobFetches::Download(BlobFetch& fetch, const Opener& open, const std::string& lease) {
   BERTH_ASSIGN(std::unique_ptr<http::ClientResponse> body, open());
   BERTH_ASSIGN(int fd, OpenSpool(options_.spool_dir));
-  fetch.spool_fd_ = fd;
+  {
+    std::lock_guard lock(fetch.mu_);
+    fetch.spool_fd_ = fd;
+    fetch.spool_direct_fd_ = DirectFd(fd);
+    fetch.ring_ = buffers_->Take(BlobFetch::kRingBytes);
+  }
   downloads_++;
   const std::optional<uint64_t> size = body->content_length;
   fetch.Update([&](BlobFetch::State& s) {
@@ -203,28 +268,54 @@ Status BlobFetches::Download(BlobFetch& fetch, const Opener& open, const std::st
   });
   if (!size) return Fail(Code::kUnavailable, "the upstream sent " + fetch.digest().str() + " without a length");
   crypto::Sha256 hash;
-  std::vector<char> chunk(kChunk);
+  // Bytes gather in a block-aligned buffer and go to the spool a whole buffer at a time.
+  // (O_DIRECT wants block-aligned memory: a pooled buffer with room to align.)
+  std::vector<char> staging_memory = buffers_->Take(BlobFetch::kRingBytes);
+  struct Staging {
+    std::span<char> area;
+    std::span<char> span() const { return area; }
+  } staging{std::span<char>(
+      reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(staging_memory.data()) + blob::AlignedBuffer::kAlignment - 1) &
+                              ~uintptr_t{blob::AlignedBuffer::kAlignment - 1}),
+      kChunk)};
+  struct GiveBack {
+    BufferPool& pool;
+    std::vector<char>& memory;
+    ~GiveBack() { pool.Give(std::move(memory)); }
+  } give_back{*buffers_, staging_memory};
+  size_t staged = 0;
+  auto spool = [&](bool last) -> Status {
+    const uint64_t at = fetch.spooled_;
+    const size_t whole = last ? staged / blob::AlignedBuffer::kAlignment * blob::AlignedBuffer::kAlignment : staged;
+    if (whole > 0) {
+      BERTH_TRY(WriteAll(fetch.spool_direct_fd_ >= 0 ? fetch.spool_direct_fd_ : fd, staging.span().data(), whole, at));
+    }
+    if (staged > whole) BERTH_TRY(WriteAll(fd, staging.span().data() + whole, staged - whole, at + whole));
+    std::lock_guard lock(fetch.mu_);
+    fetch.spooled_ += staged;
+    staged = 0;
+    return {};
+  };
   uint64_t written = 0;
   int64_t renewed = clock_();
   while (true) {
     if (stopping_) return Fail(Code::kUnavailable, "the server is stopping");
-    BERTH_ASSIGN(size_t n, body->Read(std::span<char>(chunk.data(), chunk.size())));
+    BERTH_ASSIGN(size_t n, body->Read(staging.span().subspan(staged)));
     if (n == 0) break;
     if (written + n > *size) return Fail(Code::kUnavailable, "the upstream sent more than it announced");
-    for (size_t done = 0; done < n;) {
-      const ssize_t w = ::pwrite(fd, chunk.data() + done, n - done, static_cast<off_t>(written + done));
-      if (w < 0) return FailErrno("writing the cache spool", errno);
-      done += static_cast<size_t>(w);
-    }
-    hash.Update(chunk.data(), n);
+    const char* data = staging.span().data() + staged;
+    hash.Update(data, n);
+    fetch.Arrived(data, n);
+    staged += n;
     written += n;
     bytes_ += n;
-    fetch.Update([&](BlobFetch::State& s) { s.written = written; });
-    if (clock_() - renewed >= kLeaseSeconds / 3) {
+    if (staged == kChunk) BERTH_TRY(spool(false));
+    if (options_.shared_store && clock_() - renewed >= kLeaseSeconds / 3) {
       renewed = clock_();
       (void)meta_.TryLease(lease, options_.node_id, renewed, kLeaseSeconds);
     }
   }
+  BERTH_TRY(spool(true));
   if (written != *size) return Fail(Code::kUnavailable, "the upstream's download of " + fetch.digest().str() + " ended early");
   if (hash.FinishHex() != fetch.digest().hex()) {
     return Fail(Code::kUnavailable, "the upstream's bytes for " + fetch.digest().str() + " do not hash to it");
@@ -245,6 +336,12 @@ Status BlobFetches::Store(BlobFetch& fetch) {
   BERTH_TRY(meta_.CreateUpload({.id = upload_id, .repository = first, .size = 0,
                                 .hash_state = crypto::Sha256().SaveState(), .updated_at = clock_()}));
   Status stored = [&]() -> Status {
+    Status adopted = blobs_.Adopt(fetch.spool_fd_, fetch.digest());
+    if (adopted) {
+      return meta_.CommitUpload(upload_id, fetch.digest(), fetch.state().size, clock_(),
+                                api::BytesPresent(blobs_, fetch.digest()));
+    }
+    if (adopted.error().code() != Code::kUnimplemented) return adopted;
     BERTH_ASSIGN(std::unique_ptr<blob::BlobWriter> writer, blobs_.NewWriter(upload_id));
     std::vector<char> chunk(kChunk);
     for (uint64_t offset = 0;;) {

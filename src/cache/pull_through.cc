@@ -27,7 +27,8 @@ PullThrough::PullThrough(meta::MetadataStore& meta, blob::BlobStore& blobs, secr
     : meta_(meta), blobs_(blobs), vault_(vault), options_(std::move(options)), clock_(std::move(clock)),
       data_client_(http::ClientOptions{.timeout = options_.timeout, .ca_file = options_.ca_file}),
       quick_client_(http::ClientOptions{.timeout = options_.check_timeout, .ca_file = options_.ca_file}),
-      fetches_(meta, blobs, BlobFetchesOptions{.spool_dir = options_.spool_dir, .node_id = options_.node_id}, clock_),
+      fetches_(meta, blobs, BlobFetchesOptions{.spool_dir = options_.spool_dir, .node_id = options_.node_id,
+                                                   .shared_store = options_.shared_store}, clock_),
       imports_pool_(options_.max_imports) {
   rules_.store(std::make_shared<const std::vector<Rule>>());
 }

@@ -50,6 +50,7 @@ struct PullThroughOptions {
   std::chrono::seconds tag_ttl{24 * 3600};  // ECR's figure
   std::string spool_dir;
   std::string node_id;
+  bool shared_store = false;  // nodes share the metadata store (PostgreSQL)
   std::string ca_file;  // extra CAs for upstreams with private certificates
   std::chrono::seconds timeout{30};
   std::chrono::seconds check_timeout{5};

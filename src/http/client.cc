@@ -215,6 +215,64 @@ class Body final : public ClientResponse {
   bool done_ = false;
 };
 
+// A body of known length, read straight from the socket into the caller's buffer (after the
+// bytes that came with the headers): one read fills a whole buffer, with no copy through the
+// parser's.
+class LengthBody final : public ClientResponse {
+ public:
+  LengthBody(std::unique_ptr<Client::Connection> c, uint64_t length, bool keep_alive, std::chrono::seconds timeout,
+             Client::Pool* pool)
+      : c_(std::move(c)), remaining_(length), keep_alive_(keep_alive), timeout_(timeout), pool_(pool) {
+    Finish();
+  }
+
+  Result<size_t> Read(std::span<char> out) override {
+    if (!c_ && remaining_ > 0) return Fail(Code::kUnavailable, "the connection broke mid-answer");
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_));
+    size_t filled = 0;
+    if (want > 0 && c_->buffer.size() > 0) {
+      filled = asio::buffer_copy(asio::buffer(out.data(), want), c_->buffer.data());
+      c_->buffer.consume(filled);
+    }
+    if (filled < want) {
+      error_code ec;
+      size_t got = 0;
+      c_->With([&](auto& stream) {
+        ec = c_->Run(timeout_, [&](auto handler) {
+          // Whatever has arrived, at least one byte: the caller streams it on at once.
+          stream.async_read_some(asio::buffer(out.data() + filled, want - filled),
+                                 [&got, handler](error_code e, size_t n) mutable {
+                                   got = n;
+                                   handler(e);
+                                 });
+        });
+      });
+      if (ec) {
+        c_.reset();
+        return Unreachable("reading an answer", ec);
+      }
+      filled += got;
+    }
+    remaining_ -= filled;
+    Finish();
+    return filled;
+  }
+
+ private:
+  void Finish() {
+    if (c_ && remaining_ == 0) {
+      if (keep_alive_ && c_->buffer.size() == 0) pool_->Release(std::move(c_));
+      c_.reset();
+    }
+  }
+
+  std::unique_ptr<Client::Connection> c_;
+  uint64_t remaining_;
+  bool keep_alive_;
+  std::chrono::seconds timeout_;
+  Client::Pool* pool_;
+};
+
 }  // namespace
 
 Client::Client(ClientOptions options) : options_(std::move(options)), pool_(std::make_unique<Pool>()) {
@@ -291,7 +349,12 @@ Result<std::unique_ptr<ClientResponse>> Client::Send(const ClientRequest& reques
     const int status = static_cast<int>(header.result_int());
     std::optional<uint64_t> length;
     if (parser->content_length()) length = *parser->content_length();
-    auto body = std::make_unique<Body>(std::move(c), std::move(parser), options_.timeout, pool_.get());
+    std::unique_ptr<ClientResponse> body;
+    if (length && !parser->chunked() && request.method != "HEAD" && status != 204 && status != 304) {
+      body = std::make_unique<LengthBody>(std::move(c), *length, parser->keep_alive(), options_.timeout, pool_.get());
+    } else {
+      body = std::make_unique<Body>(std::move(c), std::move(parser), options_.timeout, pool_.get());
+    }
     body->status = status;
     body->headers = std::move(headers);
     body->content_length = length;

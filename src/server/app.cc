@@ -197,6 +197,7 @@ int Run(const Config& config) {
                                   cache::PullThroughOptions{.tag_ttl = config.cache_tag_ttl,
                                                             .spool_dir = config.data_dir,
                                                             .node_id = NodeId(config.listen_port),
+                                                            .shared_store = !config.meta_uri.empty(),
                                                             .ca_file = config.cache_ca_file,
                                                             .on_image_stored = scan_on_push},
                                   NowSeconds);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -218,6 +219,20 @@ class FsStore final : public BlobStore {
   Status MoveFromArchive(const oci::Digest& digest) override {
     if (archive_root_.empty()) return {};
     return Move(ArchivePath(digest), root_, BlobPath(digest));
+  }
+
+  Status Adopt(int fd, const oci::Digest& digest) override {
+    if (::fsync(fd) != 0) return FailErrno("fsync a file to adopt", errno);
+    const std::string linked = root_ + "/uploads/adopt-" + std::string(digest.hex().substr(0, 16)) + "-" +
+                               std::to_string(::getpid()) + "-" + std::to_string(fd);
+    const std::string source = "/proc/self/fd/" + std::to_string(fd);
+    if (::linkat(AT_FDCWD, source.c_str(), AT_FDCWD, linked.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      // Not an O_TMPFILE file on this file system, or no /proc: the caller copies.
+      return Fail(Code::kUnimplemented, "cannot link the file into the store: " + std::string(std::strerror(errno)));
+    }
+    Status published = Publish(linked, digest);
+    if (!published) ::unlink(linked.c_str());
+    return published;
   }
 
   Status Publish(const std::string& upload_path, const oci::Digest& digest) const {

@@ -2,6 +2,10 @@
 
 #include "blob/blob_store_contract.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -53,6 +57,34 @@ namespace berth::blob::fs {
 namespace {
 
 // The archive place on the same file system (a rename) and on another one (tmpfs: a copy).
+TEST_F(FsBlobStoreTest, AnUnlinkedFileIsAdoptedAsTheBlobWithoutACopy) {
+  const std::string bytes = "adopted bytes";
+  const oci::Digest d = oci::Digest::Sha256Of(bytes);
+  int fd = ::open(root_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  ASSERT_TRUE(store_->Adopt(fd, d).has_value());
+  struct stat from{}, to{};
+  ASSERT_EQ(::fstat(fd, &from), 0);
+  ASSERT_EQ(::stat((root_ / BlobRelativePath(d)).c_str(), &to), 0);
+  EXPECT_EQ(from.st_ino, to.st_ino);  // the same file, linked into place
+  ::close(fd);
+  std::string read(bytes.size(), '\0');
+  auto reader = *store_->Open(d);
+  EXPECT_EQ(*reader->ReadAt(0, std::span<char>(read.data(), read.size())), bytes.size());
+  EXPECT_EQ(read, bytes);
+  EXPECT_TRUE(std::filesystem::is_empty(root_ / "uploads"));
+
+  // A file that was never O_TMPFILE cannot be linked back: the caller is told to copy.
+  std::string path = (root_ / "plain-XXXXXX").string();
+  fd = ::mkstemp(path.data());
+  ::unlink(path.c_str());
+  Status copy = store_->Adopt(fd, d);
+  ASSERT_FALSE(copy.has_value());
+  EXPECT_EQ(copy.error().code(), Code::kUnimplemented);
+  ::close(fd);
+}
+
 class FsArchiveTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
