@@ -22,7 +22,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr size_t kChunk = 1 << 20;
 constexpr int64_t kLeaseSeconds = 30;
 
 Result<int> OpenSpool(const std::string& dir) {
@@ -78,20 +77,13 @@ void BufferPool::Give(std::vector<char> buffer) {
 BlobFetch::~BlobFetch() {
   if (spool_fd_ >= 0) ::close(spool_fd_);
   if (spool_direct_fd_ >= 0) ::close(spool_direct_fd_);
-  if (!ring_.empty()) pool_->Give(std::move(ring_));
+  if (!ring_memory_.empty()) pool_->Give(std::move(ring_memory_));
 }
 
-void BlobFetch::Arrived(const char* data, size_t n) {
-  {
-    std::lock_guard lock(mu_);
-    for (size_t done = 0; done < n;) {
-      const size_t at = static_cast<size_t>((state_.written + done) % kRingBytes);
-      const size_t part = std::min(n - done, kRingBytes - at);
-      std::memcpy(ring_.data() + at, data + done, part);
-      done += part;
-    }
-  }
-  Update([n](State& s) { s.written += n; });
+char* BlobFetch::Ring() const {
+  const auto at = reinterpret_cast<uintptr_t>(ring_memory_.data());
+  const uintptr_t align = blob::AlignedBuffer::kAlignment;
+  return reinterpret_cast<char*>((at + align - 1) & ~(align - 1));
 }
 
 BlobFetch::State BlobFetch::state() const {
@@ -142,12 +134,13 @@ Result<size_t> BlobFetch::ReadAt(uint64_t offset, std::span<char> out) const {
     const uint64_t available = state_.written > offset ? state_.written - offset : 0;
     want = static_cast<size_t>(std::min<uint64_t>(out.size(), available));
     if (want == 0) return size_t{0};
-    if (!ring_.empty() && state_.written - offset <= kRingBytes) {
+    if (!ring_memory_.empty() && state_.written - offset <= kRingBytes - kChunk) {
       // A pull keeping up: from memory.
+      const char* ring = Ring();
       for (size_t done = 0; done < want;) {
         const size_t at = static_cast<size_t>((offset + done) % kRingBytes);
         const size_t part = std::min(want - done, kRingBytes - at);
-        std::memcpy(out.data() + done, ring_.data() + at, part);
+        std::memcpy(out.data() + done, ring + at, part);
         done += part;
       }
       return want;
@@ -251,6 +244,40 @@ void BlobFetches::Run(const std::shared_ptr<BlobFetch>& fetch, const Opener& ope
   if (!done) fetch->Update([&](BlobFetch::State& s) { s.error = done.error(); });
 }
 
+Status BlobFetches::Spool(BlobFetch& fetch) {
+  auto failed = [&fetch](const Error& e) {
+    std::lock_guard lock(fetch.mu_);
+    fetch.spool_error_ = e;
+    fetch.spool_changed_.notify_all();
+    return std::unexpected(e);
+  };
+  while (true) {
+    uint64_t at = 0;
+    size_t n = 0;
+    bool tail = false;
+    {
+      std::unique_lock lock(fetch.mu_);
+      fetch.spool_changed_.wait(lock, [&] {
+        return fetch.state_.written - fetch.spooled_ >= BlobFetch::kChunk || fetch.read_all_ || fetch.state_.error;
+      });
+      if (fetch.state_.error) return std::unexpected(*fetch.state_.error);
+      at = fetch.spooled_;
+      n = static_cast<size_t>(std::min<uint64_t>(fetch.state_.written - at, BlobFetch::kChunk));
+      tail = n < BlobFetch::kChunk;
+      if (n == 0) return {};
+    }
+    // Only this thread writes [spooled, written) out and the download never reads into it
+    // before it is spooled, so it is read here without the lock.
+    const char* data = fetch.Ring() + at % BlobFetch::kRingBytes;
+    const bool direct = !tail && fetch.spool_direct_fd_ >= 0;
+    if (Status w = WriteAll(direct ? fetch.spool_direct_fd_ : fetch.spool_fd_, data, n, at); !w) return failed(w.error());
+    std::lock_guard lock(fetch.mu_);
+    fetch.spooled_ += n;
+    fetch.spool_changed_.notify_all();
+    if (tail) return {};
+  }
+}
+
 Status BlobFetches::Download(BlobFetch& fetch, const Opener& open, const std::string& lease) {
   BERTH_ASSIGN(std::unique_ptr<http::ClientResponse> body, open());
   BERTH_ASSIGN(int fd, OpenSpool(options_.spool_dir));
@@ -258,7 +285,7 @@ Status BlobFetches::Download(BlobFetch& fetch, const Opener& open, const std::st
     std::lock_guard lock(fetch.mu_);
     fetch.spool_fd_ = fd;
     fetch.spool_direct_fd_ = DirectFd(fd);
-    fetch.ring_ = buffers_->Take(BlobFetch::kRingBytes);
+    fetch.ring_memory_ = buffers_->Take(BlobFetch::kRingBytes + blob::AlignedBuffer::kAlignment);
   }
   downloads_++;
   const std::optional<uint64_t> size = body->content_length;
@@ -267,59 +294,59 @@ Status BlobFetches::Download(BlobFetch& fetch, const Opener& open, const std::st
     s.size = size.value_or(0);
   });
   if (!size) return Fail(Code::kUnavailable, "the upstream sent " + fetch.digest().str() + " without a length");
-  crypto::Sha256 hash;
-  // Bytes gather in a block-aligned buffer and go to the spool a whole buffer at a time.
-  // (O_DIRECT wants block-aligned memory: a pooled buffer with room to align.)
-  std::vector<char> staging_memory = buffers_->Take(BlobFetch::kRingBytes);
-  struct Staging {
-    std::span<char> area;
-    std::span<char> span() const { return area; }
-  } staging{std::span<char>(
-      reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(staging_memory.data()) + blob::AlignedBuffer::kAlignment - 1) &
-                              ~uintptr_t{blob::AlignedBuffer::kAlignment - 1}),
-      kChunk)};
-  struct GiveBack {
-    BufferPool& pool;
-    std::vector<char>& memory;
-    ~GiveBack() { pool.Give(std::move(memory)); }
-  } give_back{*buffers_, staging_memory};
-  size_t staged = 0;
-  auto spool = [&](bool last) -> Status {
-    const uint64_t at = fetch.spooled_;
-    const size_t whole = last ? staged / blob::AlignedBuffer::kAlignment * blob::AlignedBuffer::kAlignment : staged;
-    if (whole > 0) {
-      BERTH_TRY(WriteAll(fetch.spool_direct_fd_ >= 0 ? fetch.spool_direct_fd_ : fd, staging.span().data(), whole, at));
+  std::thread spooler;
+  Status spooled;
+  spooler = std::thread([&] { spooled = Spool(fetch); });
+  Status read = [&]() -> Status {
+    crypto::Sha256 hash;
+    uint64_t written = 0;
+    int64_t renewed = clock_();
+    char* ring = fetch.Ring();
+    while (true) {
+      if (stopping_) return Fail(Code::kUnavailable, "the server is stopping");
+      // Up to the end of the current chunk, once the spool has freed that part of the ring.
+      const size_t room = BlobFetch::kChunk - static_cast<size_t>(written % BlobFetch::kChunk);
+      {
+        std::unique_lock lock(fetch.mu_);
+        fetch.spool_changed_.wait(lock, [&] {
+          return written + room - fetch.spooled_ <= BlobFetch::kRingBytes || fetch.spool_error_;
+        });
+        if (fetch.spool_error_) return std::unexpected(*fetch.spool_error_);
+      }
+      char* into = ring + written % BlobFetch::kRingBytes;
+      BERTH_ASSIGN(size_t n, body->Read(std::span<char>(into, room)));
+      if (n == 0) break;
+      if (written + n > *size) return Fail(Code::kUnavailable, "the upstream sent more than it announced");
+      hash.Update(into, n);
+      written += n;
+      bytes_ += n;
+      fetch.Update([&](BlobFetch::State& s) { s.written = written; });
+      {
+        std::lock_guard lock(fetch.mu_);
+        fetch.spool_changed_.notify_all();
+      }
+      if (options_.shared_store && clock_() - renewed >= kLeaseSeconds / 3) {
+        renewed = clock_();
+        (void)meta_.TryLease(lease, options_.node_id, renewed, kLeaseSeconds);
+      }
     }
-    if (staged > whole) BERTH_TRY(WriteAll(fd, staging.span().data() + whole, staged - whole, at + whole));
-    std::lock_guard lock(fetch.mu_);
-    fetch.spooled_ += staged;
-    staged = 0;
+    if (written != *size) {
+      return Fail(Code::kUnavailable, "the upstream's download of " + fetch.digest().str() + " ended early");
+    }
+    if (hash.FinishHex() != fetch.digest().hex()) {
+      return Fail(Code::kUnavailable, "the upstream's bytes for " + fetch.digest().str() + " do not hash to it");
+    }
     return {};
-  };
-  uint64_t written = 0;
-  int64_t renewed = clock_();
-  while (true) {
-    if (stopping_) return Fail(Code::kUnavailable, "the server is stopping");
-    BERTH_ASSIGN(size_t n, body->Read(staging.span().subspan(staged)));
-    if (n == 0) break;
-    if (written + n > *size) return Fail(Code::kUnavailable, "the upstream sent more than it announced");
-    const char* data = staging.span().data() + staged;
-    hash.Update(data, n);
-    fetch.Arrived(data, n);
-    staged += n;
-    written += n;
-    bytes_ += n;
-    if (staged == kChunk) BERTH_TRY(spool(false));
-    if (options_.shared_store && clock_() - renewed >= kLeaseSeconds / 3) {
-      renewed = clock_();
-      (void)meta_.TryLease(lease, options_.node_id, renewed, kLeaseSeconds);
-    }
+  }();
+  {
+    std::lock_guard lock(fetch.mu_);
+    if (!read) fetch.state_.error = read.error();  // stops the spool thread
+    fetch.read_all_ = true;
+    fetch.spool_changed_.notify_all();
   }
-  BERTH_TRY(spool(true));
-  if (written != *size) return Fail(Code::kUnavailable, "the upstream's download of " + fetch.digest().str() + " ended early");
-  if (hash.FinishHex() != fetch.digest().hex()) {
-    return Fail(Code::kUnavailable, "the upstream's bytes for " + fetch.digest().str() + " do not hash to it");
-  }
+  spooler.join();
+  BERTH_TRY(read);
+  BERTH_TRY(spooled);
   BERTH_TRY(Store(fetch));
   fetch.Update([](BlobFetch::State& s) { s.finished = true; });
   return {};
@@ -343,7 +370,7 @@ Status BlobFetches::Store(BlobFetch& fetch) {
     }
     if (adopted.error().code() != Code::kUnimplemented) return adopted;
     BERTH_ASSIGN(std::unique_ptr<blob::BlobWriter> writer, blobs_.NewWriter(upload_id));
-    std::vector<char> chunk(kChunk);
+    std::vector<char> chunk(BlobFetch::kChunk);
     for (uint64_t offset = 0;;) {
       BERTH_ASSIGN(size_t n, fetch.ReadAt(offset, std::span<char>(chunk.data(), chunk.size())));
       if (n == 0) break;

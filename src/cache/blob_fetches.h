@@ -1,14 +1,16 @@
 // cache/blob_fetches.h
 //
 // Blobs the pull-through cache is downloading from an upstream, one download per digest however
-// many pulls want it. A download runs on a thread of its own: it hashes the bytes as they
-// arrive, keeps the latest 8 MiB in memory and writes them to an unlinked spool file, and wakes
-// the pulls waiting on it, which stream at their own pace (so the first pull gets the bytes as
-// fast as the upstream sends them): from memory while they keep up, from the spool when they
-// fall behind. The spool is written with O_DIRECT in whole blocks, since copying into the page
-// cache cost more CPU than everything else a download does on the machines measured. Once every byte is in and the digest checks, the spool becomes the blob (the fs store
-// links the file into place; others get a copy) and is committed to every repository that asked,
-// as a push would be; pulls that come later read the blob store.
+// many pulls want it. A download runs on a thread of its own: it reads the upstream's bytes into
+// an 8 MiB ring in memory, hashing them, and wakes the pulls waiting on it, which stream at their
+// own pace (so the first pull gets the bytes as fast as the upstream sends them). A second thread
+// writes the ring to an unlinked spool file a 1 MiB chunk at a time with O_DIRECT (copying into
+// the page cache cost more CPU than everything else a download does on the machines measured,
+// and a write in the reading thread would stall the socket). Pulls that keep up read the ring;
+// one that falls behind reads the spool; the download waits for the spool when the ring is full.
+// Once every byte is in and the digest checks, the spool becomes the blob (the fs store links
+// the file into place; others get a copy) and is committed to every repository that asked, as a
+// push would be; pulls that come later read the blob store.
 //
 // Across nodes, a lease per digest ("blob-fetch:<hex>") makes one node download: the others
 // wait until the blob is in their repository (then their pulls read the store), or take the
@@ -80,20 +82,26 @@ class BlobFetch {
   friend class BlobFetches;
   void Update(const std::function<void(State&)>& change);
 
-  // Called by the download as bytes arrive: into the ring, then readable.
-  void Arrived(const char* data, size_t n);
+  static constexpr size_t kChunk = 1 << 20;
+  static constexpr size_t kRingBytes = 8 * kChunk;
 
-  static constexpr size_t kRingBytes = 8 << 20;
+  char* Ring() const;
 
   const oci::Digest digest_;
   const std::shared_ptr<BufferPool> pool_;
   mutable std::mutex mu_;
   std::condition_variable changed_;
+  std::condition_variable spool_changed_;
   State state_;
-  int spool_fd_ = -1;        // reads, and the buffered tail
-  int spool_direct_fd_ = -1; // whole blocks; -1 where the file system has no O_DIRECT
-  uint64_t spooled_ = 0;     // bytes in the spool file
-  std::vector<char> ring_;   // byte i of the blob at ring_[i % kRingBytes] while i >= written - kRingBytes
+  int spool_fd_ = -1;         // reads, and the buffered tail
+  int spool_direct_fd_ = -1;  // whole chunks; -1 where the file system has no O_DIRECT
+  uint64_t spooled_ = 0;      // bytes in the spool file
+  bool read_all_ = false;     // the download has every byte in the ring or the spool
+  std::optional<Error> spool_error_;
+  // Byte i of the blob is at Ring()[i % kRingBytes] from when it is read until it is spooled and
+  // the ring comes round; pulls read it there while i >= written - (kRingBytes - kChunk), which
+  // keeps them clear of the chunk the download is reading into. Block-aligned for O_DIRECT.
+  std::vector<char> ring_memory_;
   std::set<meta::RepositoryId> repositories_;  // to link the blob to
   struct Waiter;
   std::vector<std::shared_ptr<Waiter>> waiters_;
@@ -128,6 +136,8 @@ class BlobFetches {
  private:
   void Run(const std::shared_ptr<BlobFetch>& fetch, const Opener& open);
   Status Download(BlobFetch& fetch, const Opener& open, const std::string& lease);
+  // The spool thread's loop: writes whole chunks from the ring, then the tail.
+  static Status Spool(BlobFetch& fetch);
   Status Store(BlobFetch& fetch);
 
   meta::MetadataStore& meta_;
