@@ -15,7 +15,7 @@ TEST_PACKAGES := curl jq python3 python3-boto3 skopeo podman buildah golang-gith
 	memcached haproxy docker-registry \
 	util-linux openssl
 
-BENCH_PACKAGES := $(TEST_PACKAGES) wrk hey nginx-light
+BENCH_PACKAGES := $(TEST_PACKAGES) wrk hey nginx-light iproute2
 # make deb / package-check / image / fresh-check: Debian's packaging tools, lintian, mmdebstrap.
 PACKAGING_PACKAGES := debhelper dpkg-dev fakeroot lintian mmdebstrap buildah skopeo \
 	golang-github-containers-common ca-certificates postgresql-15 python3 curl memcached swift swift-account \

@@ -4,7 +4,8 @@
 # default and distribution on the same S3 store; BENCH_SCALEOUT=0 skips it) and bench/authz.py
 # (a pull by an IAM user with 60 policy statements beside one by the root) and bench/gcbench.py
 # (garbage collection beside distribution's and rm) and bench/scanbench.py (scanning beside
-# gzip, pushes with and without scan on push), in a private mount
+# gzip, pushes with and without scan on push) and bench/cachebench.py (cold pulls through the
+# pull-through cache beside direct pulls and distribution's proxy mode), in a private mount
 # namespace (as root), where each skopeo push gets an empty blob-info cache bind-mounted over
 # /var/lib/containers/cache.
 set -euo pipefail
@@ -19,3 +20,4 @@ if [ "${BENCH_SCALEOUT:-1}" != 0 ]; then python3 bench/scaleout.py; fi
 python3 bench/authz.py
 python3 bench/gcbench.py
 python3 bench/scanbench.py
+python3 bench/cachebench.py

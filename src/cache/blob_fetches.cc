@@ -75,6 +75,7 @@ void BufferPool::Give(std::vector<char> buffer) {
 }
 
 BlobFetch::~BlobFetch() {
+  Wake(std::move(waiters_));
   if (spool_fd_ >= 0) ::close(spool_fd_);
   if (spool_direct_fd_ >= 0) ::close(spool_direct_fd_);
   if (!ring_memory_.empty()) pool_->Give(std::move(ring_memory_));
@@ -99,9 +100,18 @@ void BlobFetch::Update(const std::function<void(State&)>& change) {
     wake.swap(waiters_);
   }
   changed_.notify_all();
-  // A waiter's timer belongs to its I/O thread: cancel it there. The coroutine registered it
-  // before suspending on it, on that same thread, so the cancel cannot come before the wait.
-  for (const auto& w : wake) asio::post(w->executor, [t = w->timer] { t->cancel(); });
+  Wake(std::move(wake));
+}
+
+void BlobFetch::Wake(std::vector<std::shared_ptr<Waiter>> waiters) {
+  // A waiter's timer belongs to its I/O thread: it is cancelled there, and released there too
+  // (the handler owns the last reference), since a timer destroyed on another thread races its
+  // io_context. The coroutine registered the timer before suspending on it, on that same thread,
+  // so the cancel cannot come before the wait.
+  for (auto& w : waiters) {
+    asio::any_io_executor executor = w->executor;
+    asio::post(executor, [w = std::move(w)] { w->timer->cancel(); });
+  }
 }
 
 http::Task<void> BlobFetch::Wait(std::function<bool(const State&)> until) {
@@ -194,12 +204,15 @@ std::shared_ptr<BlobFetch> BlobFetches::Join(meta::RepositoryId repo, const oci:
   auto it = active_.find(digest.str());
   if (it != active_.end()) {
     std::lock_guard fetch_lock(it->second->mu_);
-    it->second->repositories_.insert(repo);
-    return it->second;
+    // One that failed and is on its way out is not joined: this pull tries again.
+    if (!it->second->state_.error) {
+      it->second->repositories_.insert(repo);
+      return it->second;
+    }
   }
   auto fetch = std::make_shared<BlobFetch>(digest, buffers_);
   fetch->repositories_.insert(repo);
-  active_.emplace(digest.str(), fetch);
+  active_.insert_or_assign(digest.str(), fetch);
   asio::post(pool_, [this, fetch, open = std::move(open)] { Run(fetch, open); });
   return fetch;
 }
@@ -239,7 +252,7 @@ void BlobFetches::Run(const std::shared_ptr<BlobFetch>& fetch, const Opener& ope
   }();
   {
     std::lock_guard lock(mu_);
-    active_.erase(fetch->digest().str());
+    if (auto it = active_.find(fetch->digest().str()); it != active_.end() && it->second == fetch) active_.erase(it);
   }
   if (!done) fetch->Update([&](BlobFetch::State& s) { s.error = done.error(); });
 }
@@ -340,10 +353,10 @@ Status BlobFetches::Download(BlobFetch& fetch, const Opener& open, const std::st
   }();
   {
     std::lock_guard lock(fetch.mu_);
-    if (!read) fetch.state_.error = read.error();  // stops the spool thread
     fetch.read_all_ = true;
     fetch.spool_changed_.notify_all();
   }
+  if (!read) fetch.Update([&](BlobFetch::State& s) { s.error = read.error(); });  // stops the spool thread
   spooler.join();
   BERTH_TRY(read);
   BERTH_TRY(spooled);

@@ -81,6 +81,8 @@ class BlobFetch {
  private:
   friend class BlobFetches;
   void Update(const std::function<void(State&)>& change);
+  struct Waiter;
+  static void Wake(std::vector<std::shared_ptr<Waiter>> waiters);
 
   static constexpr size_t kChunk = 1 << 20;
   static constexpr size_t kRingBytes = 8 * kChunk;
@@ -103,7 +105,6 @@ class BlobFetch {
   // keeps them clear of the chunk the download is reading into. Block-aligned for O_DIRECT.
   std::vector<char> ring_memory_;
   std::set<meta::RepositoryId> repositories_;  // to link the blob to
-  struct Waiter;
   std::vector<std::shared_ptr<Waiter>> waiters_;
 };
 

@@ -17,6 +17,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr int64_t kRulesFreshSeconds = 2;
+constexpr int64_t kRulesUnread = -1000;
 constexpr int64_t kUpstreamFreshSeconds = 60;  // credentials are read again after this
 constexpr size_t kMaxCheckedTags = 100000;
 
@@ -47,9 +48,15 @@ Result<std::vector<Rule>> PullThrough::Rules() {
 
 std::optional<Rule> PullThrough::RuleFor(std::string_view repository) {
   const int64_t now = clock_();
-  if (now - rules_read_at_.load() >= kRulesFreshSeconds) {
-    // One caller reads; the others use the rules read last.
-    std::unique_lock lock(rules_refresh_, std::try_to_lock);
+  if (const int64_t read_at = rules_read_at_.load(); now - read_at >= kRulesFreshSeconds) {
+    // One caller reads; the others use the rules read last, unless those are known to be out
+    // of date (never read, or changed through this node): then they wait for the read.
+    std::unique_lock lock(rules_refresh_, std::defer_lock);
+    if (read_at == kRulesUnread) {
+      lock.lock();
+    } else {
+      (void)lock.try_lock();
+    }
     if (lock.owns_lock() && now - rules_read_at_.load() >= kRulesFreshSeconds) {
       if (Result<std::vector<Rule>> rules = Rules()) {
         rules_.store(std::make_shared<const std::vector<Rule>>(std::move(*rules)));
@@ -64,7 +71,7 @@ std::optional<Rule> PullThrough::RuleFor(std::string_view repository) {
 }
 
 void PullThrough::RulesChanged() {
-  rules_read_at_ = -1000;
+  rules_read_at_ = kRulesUnread;
   std::lock_guard lock(mu_);
   upstreams_.clear();
 }

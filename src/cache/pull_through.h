@@ -122,7 +122,7 @@ class PullThrough {
   BlobFetches fetches_;
 
   std::atomic<std::shared_ptr<const std::vector<Rule>>> rules_;
-  std::atomic<int64_t> rules_read_at_{-1000};
+  std::atomic<int64_t> rules_read_at_{-1000};  // kRulesUnread
   std::mutex rules_refresh_;
 
   std::mutex mu_;

@@ -279,12 +279,14 @@ def send_signed(signer, request, host, port):
 
 
 class EcrFuzzer:
+    SERVICE, TARGET = "ecr", "AmazonEC2ContainerRegistry_V20150921."
+
     def __init__(self, rng, url, ak, sk):
         self.rng, self.url = rng, url
         parsed = urllib.parse.urlparse(url)
         self.host, self.port = parsed.hostname, parsed.port
-        self.signer = SigV4Auth(Credentials(ak, sk), "ecr", "us-east-1")
-        self.model = botocore.session.get_session().get_service_model("ecr")
+        self.signer = SigV4Auth(Credentials(ak, sk), self.SERVICE, "us-east-1")
+        self.model = botocore.session.get_session().get_service_model(self.SERVICE)
         self.operations = sorted(self.model.operation_names)
 
     def value(self, shape, depth=0):
@@ -329,7 +331,7 @@ class EcrFuzzer:
     def one(self):
         r = self.rng
         op = r.choice(self.operations)
-        target = "AmazonEC2ContainerRegistry_V20150921." + op
+        target = self.TARGET + op
         body = json.dumps(self.value(self.model.operation_model(op).input_shape))
         if r.random() < 0.05:
             target = r.choice(["AmazonEC2ContainerRegistry_V20150921.Nope", "Other.DescribeRepositories", "",
@@ -339,6 +341,18 @@ class EcrFuzzer:
         request = AWSRequest(method="POST", url=self.url + "/", data=body.encode("utf-8", "surrogateescape"),
                              headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
         return send_signed(self.signer, request, self.host, self.port)
+
+
+class SecretsFuzzer(EcrFuzzer):
+    """The Secrets Manager subset, members drawn from its model as for ECR."""
+    SERVICE, TARGET = "secretsmanager", "secretsmanager."
+
+    def string(self, shape=None):
+        r = self.rng
+        return r.choice(["ecr-pullthroughcache/x", "team/s1", "s", "", "a" * 600, "bad name", "AWSCURRENT",
+                         "AWSPREVIOUS", "11111111-2222-3333-4444-555555555555",
+                         "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/s1-AbCdEf", "\u00e9\u4e2d",
+                         "\x00", "!team", '{"username":"u","accessToken":"t"}', "x" * 70000])
 
 
 class IamFuzzer:
@@ -408,13 +422,15 @@ def main():
     v2 = V2Fuzzer(rng, parsed.hostname, parsed.port, args.ak, args.sk)
     ecr = EcrFuzzer(rng, args.url, args.ak, args.sk)
     iam = IamFuzzer(rng, args.url, args.ak, args.sk)
+    secrets = SecretsFuzzer(rng, args.url, args.ak, args.sk)
     v2.seed_state()
     failures = Failures()
     counts = {}
     started = time.time()
     for i in range(args.requests):
         pick = rng.random()
-        source = v2.garbage if pick < 0.05 else ecr.one if pick < 0.35 else iam.one if pick < 0.5 else v2.one
+        source = (v2.garbage if pick < 0.05 else ecr.one if pick < 0.35 else iam.one if pick < 0.45
+                  else secrets.one if pick < 0.55 else v2.one)
         kind = source.__self__.__class__.__name__ + ("" if source != v2.garbage else "/garbage")
         try:
             raw, status, answer, broken = source()
@@ -432,7 +448,7 @@ def main():
             except ValueError as e:
                 failures.add(f"request {i}: the answer is not valid JSON in UTF-8 ({e})", raw, answer)
                 document = {}
-            if kind == "EcrFuzzer" and status == 400 and isinstance(document, dict):
+            if kind in ("EcrFuzzer", "SecretsFuzzer") and status == 400 and isinstance(document, dict):
                 key = (kind, status, document.get("__type"))
         if b"text/xml" in head.lower() and body:
             try:
