@@ -9,7 +9,7 @@ layout on the same disk:
   - through Berth's cache, cold (the repository does not exist yet);
   - through distribution's own proxy mode (`proxy.remoteurl`) on the same upstream, cold;
 these three in a rotating order each round, so none always finds the upstream's page cache
-warm; then
+warm; then, in the order A B B A and each the mean of its two,
   - through Berth's cache again, warm (the import has landed);
   - a plain pull from Berth of the same image pushed to it.
 
@@ -73,58 +73,11 @@ def shaped_link(rate="1gbit"):
 def start_upstream(netns_prefix):
     if not netns_prefix:
         return base.start_distribution("upstream")
-    port = base.free_port()
-    config = f"{WORK}/upstream-net.yml"
-    with open(config, "w") as f:
-        f.write(f"""version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: {WORK}/upstream-net-data
-  delete:
-    enabled: true
-http:
-  addr: {UPSTREAM_IP}:{port}
-""")
-    server = base.Server.__new__(base.Server)
-    server.name, server.port = "upstream-net", port
-    server.host, server.url = f"{UPSTREAM_IP}:{port}", f"http://{UPSTREAM_IP}:{port}"
-    server.proc = subprocess.Popen(netns_prefix + ["docker-registry", "serve", config], stdout=subprocess.DEVNULL,
-                                   stderr=open(f"{WORK}/upstream-net.log", "w"))
-    for _ in range(200):
-        try:
-            if base.http_request(server.host, "GET", "/v2/")[0] == 200:
-                return server
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the upstream in the network namespace did not start")
+    return base.start_distribution("upstream-net", address=UPSTREAM_IP, prefix=netns_prefix)
 
 
 def start_proxy(upstream):
-    port = base.free_port()
-    config = f"{WORK}/proxy.yml"
-    with open(config, "w") as f:
-        f.write(f"""version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: {WORK}/proxy-data
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
-http:
-  addr: 127.0.0.1:{port}
-proxy:
-  remoteurl: {upstream.url}
-""")
-    return base.Server("distribution-proxy", ["docker-registry", "serve", config], port)
+    return base.start_distribution("distribution-proxy", extra=f"proxy:\n  remoteurl: {upstream.url}\n")
 
 
 def timed_pull(host, ref):
@@ -168,16 +121,21 @@ def measure(netns_prefix, label):
             deadline = time.monotonic() + 120
             while not imported(berth, f"hub/{repo}") and time.monotonic() < deadline:
                 time.sleep(0.1)
-            warm = [("berth_warm", f"hub/{repo}:img"), ("berth_plain", f"plain/img{r}:img")]
-            for name, ref in warm[r % 2:] + warm[:r % 2]:
-                samples[name].append(timed_pull(berth.host, ref))
+            # Warm and plain in the order A B B A, each the mean of its two: whichever pull comes
+            # first after the cold ones is slower, for reasons neither owns.
+            warm = {"berth_warm": [], "berth_plain": []}
+            refs = {"berth_warm": f"hub/{repo}:img", "berth_plain": f"plain/img{r}:img"}
+            for name in ("berth_warm", "berth_plain", "berth_plain", "berth_warm"):
+                warm[name].append(timed_pull(berth.host, refs[name]))
+            for name, times in warm.items():
+                samples[name].append(statistics.mean(times))
             base.log(f"[cache] {label} round {r}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in samples.items()))
             shutil.rmtree(layout, ignore_errors=True)
         berth_cpu = berth.cpu_seconds()
     finally:
         for s in (berth, proxy, upstream):
             s.stop()
-        for d in ("berth-data", "proxy-data", "upstream-data", "upstream-net-data"):
+        for d in ("berth-data", "distribution-proxy-data", "upstream-data", "upstream-net-data"):
             shutil.rmtree(f"{WORK}/{d}", ignore_errors=True)
     med = {k: statistics.median(v) for k, v in samples.items()}
     return med, berth_cpu

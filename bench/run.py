@@ -70,9 +70,9 @@ def run(cmd, **kw):
 class Server:
     """A registry process we can measure: CPU from /proc/PID/stat, peak RSS from VmHWM."""
 
-    def __init__(self, name, cmd, port, health="/v2/"):
+    def __init__(self, name, cmd, port, health="/v2/", address="127.0.0.1"):
         self.name, self.port = name, port
-        self.host = f"127.0.0.1:{port}"
+        self.host = f"{address}:{port}"
         self.url = f"http://{self.host}"
         started = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(f"{WORK}/{name}.log", "w"))
@@ -120,9 +120,10 @@ def start_berth():
                             "--data", data, "--anonymous", "--log-level", "warn"], port)
 
 
-def start_distribution(name="distribution", driver=None):
+def start_distribution(name="distribution", driver=None, address="127.0.0.1", extra="", prefix=()):
     """distribution with deletes on and no access log; `driver` is the storage driver's YAML
-    (indented under storage:), files under WORK by default."""
+    (indented under storage:), files under WORK by default; `extra` more top-level YAML (a
+    proxy: section); `prefix` a command it runs under (ip netns exec ...)."""
     port = free_port()
     config = f"{WORK}/{name}.yml"
     driver = driver or f"  filesystem:\n    rootdirectory: {WORK}/{name}-data\n"
@@ -138,9 +139,9 @@ storage:
   cache:
     blobdescriptor: inmemory
 http:
-  addr: 127.0.0.1:{port}
-""")
-    return Server(name, ["docker-registry", "serve", config], port)
+  addr: {address}:{port}
+{extra}""")
+    return Server(name, [*prefix, "docker-registry", "serve", config], port, address=address)
 
 
 # ---------------------------------------------------------------------------------------------

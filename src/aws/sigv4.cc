@@ -12,31 +12,6 @@
 namespace berth::aws {
 namespace {
 
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
-}  // namespace
-
-std::string UriEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (IsUnreserved(c)) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-  }
-  return out;
-}
-
-namespace {
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -76,7 +51,7 @@ std::string CanonicalUri(std::string_view path) {
     start = slash + 1;
   }
   std::string out;
-  for (std::string_view seg : segments) out += "/" + UriEncode(seg);
+  for (std::string_view seg : segments) out += "/" + PercentEncode(seg);
   if (out.empty() || (path.size() > 1 && path.back() == '/')) out += "/";
   return out;
 }
@@ -91,7 +66,7 @@ std::string CanonicalQuery(std::string_view query) {
     size_t eq = pair.find('=');
     std::string_view key = pair.substr(0, eq);
     std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    params.emplace_back(UriEncode(UriDecode(key)), UriEncode(UriDecode(value)));
+    params.emplace_back(PercentEncode(UriDecode(key)), PercentEncode(UriDecode(value)));
   }
   std::sort(params.begin(), params.end());
   std::string out;
@@ -205,9 +180,9 @@ std::string PresignQuery(std::string_view method, std::string_view host, std::st
   const std::string scope = date + "/" + key.region + "/" + key.service + "/aws4_request";
   const long long seconds = std::clamp<long long>(expires.count(), 1, 7 * 24 * 3600);
   std::string query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" +
-                      UriEncode(key.access_key_id + "/" + scope) + "&X-Amz-Date=" + amz_date +
+                      PercentEncode(key.access_key_id + "/" + scope) + "&X-Amz-Date=" + amz_date +
                       "&X-Amz-Expires=" + std::to_string(seconds);
-  if (!key.session_token.empty()) query += "&X-Amz-Security-Token=" + UriEncode(key.session_token);
+  if (!key.session_token.empty()) query += "&X-Amz-Security-Token=" + PercentEncode(key.session_token);
   query += "&X-Amz-SignedHeaders=host";
   CanonicalInput in{.method = method, .path = path, .query = query,
                     .headers = {{"host", std::string(host)}}, .signed_headers = {"host"},

@@ -120,9 +120,6 @@ std::string PresignQuery(std::string_view method, std::string_view host, std::st
                          const SigningKeyInfo& key, std::chrono::seconds expires,
                          std::chrono::system_clock::time_point now);
 
-// Percent-encodes everything but A-Z a-z 0-9 - _ . ~ as SigV4 requires.
-std::string UriEncode(std::string_view s);
-
 // Formats and parses "yyyymmddThhmmssZ".
 std::string AmzDate(std::chrono::system_clock::time_point t);
 std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_view text);

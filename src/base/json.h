@@ -6,6 +6,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,12 @@ inline std::string_view JsonStringView(const boost::json::object& o, std::string
 
 inline std::string JsonString(const boost::json::object& o, std::string_view key) {
   return std::string(JsonStringView(o, key));
+}
+
+// The integer member `key` of `o`, or 0 when it is absent or not an integer.
+inline int64_t JsonInt(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_int64() ? v->get_int64() : 0;
 }
 
 }  // namespace berth

@@ -47,4 +47,21 @@ inline std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// RFC 3986 percent-encoding: every byte but the unreserved ASCII letters, digits and -._~
+// becomes %XX (upper-case hex), as SigV4, query strings and IAM's documents want.
+inline std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
 }  // namespace berth

@@ -131,6 +131,9 @@ class BlobFetches {
   // on its own thread for the upstream's answer.
   std::shared_ptr<BlobFetch> Join(meta::RepositoryId repo, const oci::Digest& digest, Opener open);
 
+  // Makes downloads in progress fail at their next read, for a quick shutdown.
+  void Stop() { stopping_ = true; }
+
   uint64_t downloads() const { return downloads_; }
   uint64_t bytes() const { return bytes_; }
 

@@ -34,7 +34,11 @@ PullThrough::PullThrough(meta::MetadataStore& meta, blob::BlobStore& blobs, secr
   rules_.store(std::make_shared<const std::vector<Rule>>());
 }
 
-PullThrough::~PullThrough() { imports_pool_.join(); }
+PullThrough::~PullThrough() {
+  // Imports wait on downloads: those stop first.
+  fetches_.Stop();
+  imports_pool_.join();
+}
 
 Result<std::vector<Rule>> PullThrough::Rules() {
   std::vector<Rule> rules;

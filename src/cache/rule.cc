@@ -10,11 +10,6 @@ namespace {
 
 namespace json = boost::json;
 
-int64_t Int(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_int64() ? v->get_int64() : 0;
-}
-
 struct Known {
   std::string_view suffix;  // the host, or its domain when it starts with '.'
   std::string_view name;
@@ -50,8 +45,8 @@ Result<Rule> RuleFromJson(std::string_view ecr_prefix, std::string_view text) {
          .credential_arn = JsonString(o, "credentialArn"),
          .custom_role_arn = JsonString(o, "customRoleArn"),
          .upstream_prefix = JsonString(o, "upstreamRepositoryPrefix"),
-         .created_at = Int(o, "createdAt"),
-         .updated_at = Int(o, "updatedAt")};
+         .created_at = JsonInt(o, "createdAt"),
+         .updated_at = JsonInt(o, "updatedAt")};
   if (r.upstream_prefix.empty()) r.upstream_prefix = std::string(kRoot);
   return r;
 }

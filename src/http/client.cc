@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "base/strings.h"
+#include "http/blocking_connection.h"
 
 namespace berth::http {
 namespace {
@@ -114,36 +115,9 @@ Result<std::string> ClientResponse::ReadAll(size_t limit) {
   }
 }
 
-// One keep-alive connection with a private io_context: each blocking call runs one
-// asynchronous operation to completion on it, which is how a deadline applies to it.
-class Client::Connection {
+class Client::Connection : public BlockingConnection {
  public:
   std::string origin;
-  asio::io_context io;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
-  beast::flat_buffer buffer;
-
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
-
-  template <class F>
-  void With(F&& f) {
-    if (tls) {
-      f(*tls);
-    } else {
-      f(*plain);
-    }
-  }
-
-  template <class Start>
-  error_code Run(std::chrono::seconds timeout, Start&& start) {
-    lowest().expires_after(timeout);
-    error_code result = asio::error::timed_out;
-    start([&result](error_code ec, auto&&...) { result = ec; });
-    io.restart();
-    io.run();
-    return result;
-  }
 };
 
 struct Client::Pool {
@@ -295,30 +269,7 @@ Result<std::unique_ptr<ClientResponse>> Client::Send(const ClientRequest& reques
     if (!c) {
       c = std::make_unique<Connection>();
       c->origin = origin;
-      c->buffer.reserve(64 * 1024);
-      tcp::resolver resolver(c->io);
-      error_code ec;
-      tcp::resolver::results_type addresses = resolver.resolve(url.host, std::to_string(url.port), ec);
-      if (ec) return Unreachable("resolving " + url.host, ec);
-      if (url.tls) {
-        c->tls.emplace(c->io, pool_->tls);
-      } else {
-        c->plain.emplace(c->io);
-      }
-      ec = c->Run(options_.timeout, [&](auto handler) { c->lowest().async_connect(addresses, handler); });
-      if (ec) return Unreachable("connecting to " + url.HostHeader(), ec);
-      c->lowest().socket().set_option(tcp::no_delay(true), ec);
-      if (url.tls) {
-        if (!SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str())) {
-          return Fail(Code::kUnavailable, "TLS: cannot set the server name " + url.host);
-        }
-        c->tls->set_verify_callback(asio::ssl::host_name_verification(url.host));
-        ec = c->Run(options_.timeout,
-                    [&](auto handler) { c->tls->async_handshake(asio::ssl::stream_base::client, handler); });
-        if (ec) {
-          return Fail(Code::kUnavailable, "TLS handshake with " + url.HostHeader() + ": " + ec.message(), "TLS_REFUSED");
-        }
-      }
+      BERTH_TRY(c->Connect(url.host, url.port, url.tls ? &pool_->tls : nullptr, options_.timeout));
     }
     bhttp::request<bhttp::string_body> m;
     m.version(11);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "crypto/sha256.h"
+#include "http/blocking_connection.h"
 #include "s3/xml.h"
 
 namespace berth::s3 {
@@ -28,8 +29,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
-
-constexpr std::string_view kTlsRefused = "TLS_REFUSED";
 
 bool RetryableStatus(int status) {
   return status == 500 || status == 502 || status == 503 || status == 504 || status == 429;
@@ -55,36 +54,7 @@ auto Retrying(const ClientOptions& options, F&& attempt) -> decltype(attempt(std
 
 }  // namespace
 
-// One keep-alive connection with a private io_context: each blocking call runs one
-// asynchronous operation to completion on it, which is how a deadline applies to it.
-class Client::Connection {
- public:
-  asio::io_context io;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
-  beast::flat_buffer buffer;
-
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
-
-  template <class F>
-  void With(F&& f) {
-    if (tls) {
-      f(*tls);
-    } else {
-      f(*plain);
-    }
-  }
-
-  template <class Start>
-  error_code Run(std::chrono::seconds timeout, Start&& start) {
-    lowest().expires_after(timeout);
-    error_code result = asio::error::timed_out;
-    start([&result](error_code ec, auto&&...) { result = ec; });
-    io.restart();
-    io.run();
-    return result;
-  }
-};
+class Client::Connection : public http::BlockingConnection {};
 
 struct Client::Pool {
   std::mutex mu;
@@ -128,35 +98,10 @@ Result<std::unique_ptr<Client::Connection>> Client::Acquire() {
     }
   }
   auto c = std::make_unique<Connection>();
-  // A flat_buffer reads at most its free capacity at a time (512 bytes when empty).
-  c->buffer.reserve(64 * 1024);
   const Endpoint& e = settings_.endpoint;
-  tcp::resolver resolver(c->io);
-  error_code ec;
-  tcp::resolver::results_type addresses = resolver.resolve(e.host, std::to_string(e.port), ec);
-  if (ec) return Unreachable("resolving " + e.host, ec);
-  if (e.tls) {
-    c->tls.emplace(c->io, pool_->tls);
-  } else {
-    c->plain.emplace(c->io);
-  }
-  ec = c->Run(options_.timeout, [&](auto handler) { c->lowest().async_connect(addresses, handler); });
-  if (ec) return Unreachable("connecting to " + e.HostHeader(), ec);
-  c->lowest().socket().set_option(tcp::no_delay(true), ec);
-  if (e.tls) {
-    if (!SSL_set_tlsext_host_name(c->tls->native_handle(), e.host.c_str())) {
-      return Fail(Code::kUnavailable, "TLS: cannot set the server name " + e.host);
-    }
-    c->tls->set_verify_callback(asio::ssl::host_name_verification(e.host));
-    ec = c->Run(options_.timeout,
-                [&](auto handler) { c->tls->async_handshake(asio::ssl::stream_base::client, handler); });
-    if (ec && ec.category() == asio::error::get_ssl_category() && ec != asio::ssl::error::stream_truncated) {
-      // A certificate that does not verify will not verify on a retry either.
-      return Fail(Code::kUnavailable,
-                  "the S3 store is unreachable (TLS handshake with " + e.HostHeader() + ": " + ec.message() + ")",
-                  std::string(kTlsRefused));
-    }
-    if (ec) return Unreachable("TLS handshake with " + e.HostHeader(), ec);
+  if (Status connected = c->Connect(e.host, e.port, e.tls ? &pool_->tls : nullptr, options_.timeout); !connected) {
+    return Fail(Code::kUnavailable, "the S3 store is unreachable (" + connected.error().message() + ")",
+                std::string(connected.error().reason()));
   }
   return c;
 }
@@ -208,7 +153,7 @@ Result<Response> Client::SendOnce(const Request& request, const std::string& pat
   retryable = true;
   Result<std::unique_ptr<Connection>> acquired = Acquire();
   if (!acquired) {
-    retryable = acquired.error().reason() != kTlsRefused;
+    retryable = acquired.error().reason() != http::kTlsRefused;
     return std::unexpected(std::move(acquired).error());
   }
   std::unique_ptr<Connection> c = std::move(*acquired);
@@ -346,7 +291,7 @@ Result<std::unique_ptr<ObjectStream>> Client::GetOnce(const Request& request, co
                                                      bool& retryable) {
   Result<std::unique_ptr<Connection>> c = Acquire();
   if (!c) {
-    retryable = c.error().reason() != kTlsRefused;
+    retryable = c.error().reason() != http::kTlsRefused;
     return std::unexpected(std::move(c).error());
   }
   retryable = true;

@@ -43,7 +43,7 @@ std::string Settings::ObjectPath(std::string_view key) const {
   size_t start = 0;
   while (start <= key.size() && !key.empty()) {
     size_t slash = key.find('/', start);
-    path += aws::UriEncode(key.substr(start, slash == std::string_view::npos ? std::string_view::npos
+    path += PercentEncode(key.substr(start, slash == std::string_view::npos ? std::string_view::npos
                                                                              : slash - start));
     if (slash == std::string_view::npos) break;
     path += '/';

@@ -16,11 +16,6 @@ std::unexpected<Error> InvalidParameter(std::string message) {
   return Fail(Code::kInvalidArgument, std::move(message), "InvalidParameterException");
 }
 
-int64_t Int(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_int64() ? v->get_int64() : 0;
-}
-
 bool NameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          std::string_view("/_+=.@-").find(c) != std::string_view::npos;
@@ -84,11 +79,11 @@ Result<Secret> FromJson(std::string_view name, std::string_view text) {
            .arn = JsonString(o, "arn"),
            .description = JsonString(o, "description"),
            .kms_key_id = JsonString(o, "kmsKeyId"),
-           .created_at = Int(o, "createdAt"),
-           .last_changed_at = Int(o, "lastChangedAt"),
-           .last_accessed_at = Int(o, "lastAccessedAt"),
-           .deleted_at = Int(o, "deletedAt"),
-           .deletion_at = Int(o, "deletionAt")};
+           .created_at = JsonInt(o, "createdAt"),
+           .last_changed_at = JsonInt(o, "lastChangedAt"),
+           .last_accessed_at = JsonInt(o, "lastAccessedAt"),
+           .deleted_at = JsonInt(o, "deletedAt"),
+           .deletion_at = JsonInt(o, "deletionAt")};
   if (const json::value* tags = o.if_contains("tags"); tags != nullptr && tags->is_array()) {
     for (const json::value& t : tags->get_array()) {
       if (t.is_array() && t.get_array().size() == 2 && t.get_array()[0].is_string() && t.get_array()[1].is_string()) {
@@ -101,7 +96,7 @@ Result<Secret> FromJson(std::string_view name, std::string_view text) {
       if (!v.is_object()) continue;
       const json::object& vo = v.get_object();
       SecretVersion version{.id = JsonString(vo, "id"),
-                            .created_at = Int(vo, "createdAt"),
+                            .created_at = JsonInt(vo, "createdAt"),
                             .binary = vo.contains("binary") && vo.at("binary").is_bool() && vo.at("binary").get_bool(),
                             .sealed_value = JsonString(vo, "value")};
       if (const json::value* stages = vo.if_contains("stages"); stages != nullptr && stages->is_array()) {

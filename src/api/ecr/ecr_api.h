@@ -159,7 +159,8 @@ class EcrApi {
   Task<Output> UpdatePullThroughCacheRule(const Call& call);
   Task<Output> DeletePullThroughCacheRule(const Call& call);
   Task<Output> ValidatePullThroughCacheRule(const Call& call);
-  Result<cache::PullThrough*> PullThroughCache() const;
+  // The cache the rule calls work on, once the call's registryId is checked.
+  Result<cache::PullThrough*> PullThroughCache(const Call& call) const;
   // BatchGetImage's part for a repository under a rule: the manifest of `id` from the upstream
   // when it is not here, or when its tag's TTL passed and the tag moved; nullopt otherwise.
   Result<std::optional<meta::ManifestRecord>> ImageFromUpstream(const Call& call, const cache::Rule& rule,

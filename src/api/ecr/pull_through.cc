@@ -32,6 +32,16 @@ json::object RuleJson(const cache::Rule& r, std::string_view account_id) {
   return out;
 }
 
+// RuleJson with only `keep`'s members (each call answers its own subset of the rule).
+json::object RuleFields(const cache::Rule& r, std::string_view account_id, std::initializer_list<std::string_view> keep) {
+  json::object all = RuleJson(r, account_id);
+  json::object out;
+  for (std::string_view k : keep) {
+    if (const json::value* v = all.if_contains(k)) out[k] = *v;
+  }
+  return out;
+}
+
 // A rule read back, or PullThroughCacheRuleNotFoundException.
 Result<std::pair<cache::Rule, int64_t>> StoredRule(meta::MetadataStore& meta, std::string_view prefix) {
   BERTH_ASSIGN(std::optional<meta::NamedDocument> doc, meta.GetDocument(cache::kRuleKind, prefix));
@@ -42,16 +52,16 @@ Result<std::pair<cache::Rule, int64_t>> StoredRule(meta::MetadataStore& meta, st
 
 }  // namespace
 
-Result<cache::PullThrough*> EcrApi::PullThroughCache() const {
+Result<cache::PullThrough*> EcrApi::PullThroughCache(const Call& call) const {
   if (options_.pull_through == nullptr) {
     return Fail(Code::kFailedPrecondition, "the pull-through cache is off on this registry", "ValidationException");
   }
+  BERTH_TRY(CheckRegistryId(call.input));
   return options_.pull_through;
 }
 
 http::Task<EcrApi::Output> EcrApi::CreatePullThroughCacheRule(const Call& call) {
-  BERTH_CO_ASSIGN(cache::PullThrough * cache, PullThroughCache());
-  BERTH_CO_TRY(CheckRegistryId(call.input));
+  BERTH_CO_ASSIGN(cache::PullThrough * cache, PullThroughCache(call));
   const int64_t now = clock_();
   cache::Rule rule{.ecr_prefix = cache::NormalizePrefix(JsonStringView(call.input, "ecrRepositoryPrefix")),
                    .upstream_url = std::string(JsonStringView(call.input, "upstreamRegistryUrl")),
@@ -98,8 +108,7 @@ http::Task<EcrApi::Output> EcrApi::CreatePullThroughCacheRule(const Call& call) 
 }
 
 http::Task<EcrApi::Output> EcrApi::DescribePullThroughCacheRules(const Call& call) {
-  BERTH_CO_ASSIGN(cache::PullThrough * cache, PullThroughCache());
-  BERTH_CO_TRY(CheckRegistryId(call.input));
+  BERTH_CO_ASSIGN(cache::PullThrough * cache, PullThroughCache(call));
   BERTH_CO_ASSIGN(Page page, ParsePage(call.input, 100));
   BERTH_CO_ASSIGN(std::vector<cache::Rule> rules, cache->Rules());
   std::vector<std::string> wanted;
@@ -131,8 +140,7 @@ http::Task<EcrApi::Output> EcrApi::DescribePullThroughCacheRules(const Call& cal
 }
 
 http::Task<EcrApi::Output> EcrApi::UpdatePullThroughCacheRule(const Call& call) {
-  BERTH_CO_ASSIGN(cache::PullThrough * cache, PullThroughCache());
-  BERTH_CO_TRY(CheckRegistryId(call.input));
+  BERTH_CO_ASSIGN(cache::PullThrough * cache, PullThroughCache(call));
   const std::string prefix = cache::NormalizePrefix(JsonStringView(call.input, "ecrRepositoryPrefix"));
   cache::Rule rule;
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&]() -> Status {
@@ -151,18 +159,12 @@ http::Task<EcrApi::Output> EcrApi::UpdatePullThroughCacheRule(const Call& call) 
     return {};
   }));
   cache->RulesChanged();
-  json::object out{{"ecrRepositoryPrefix", rule.ecr_prefix},
-                   {"registryId", options_.account_id},
-                   {"updatedAt", rule.updated_at},
-                   {"upstreamRepositoryPrefix", rule.upstream_prefix}};
-  if (!rule.credential_arn.empty()) out["credentialArn"] = rule.credential_arn;
-  if (!rule.custom_role_arn.empty()) out["customRoleArn"] = rule.custom_role_arn;
-  co_return out;
+  co_return RuleFields(rule, options_.account_id, {"ecrRepositoryPrefix", "registryId", "updatedAt", "credentialArn",
+                                                   "customRoleArn", "upstreamRepositoryPrefix"});
 }
 
 http::Task<EcrApi::Output> EcrApi::DeletePullThroughCacheRule(const Call& call) {
-  BERTH_CO_ASSIGN(cache::PullThrough * cache, PullThroughCache());
-  BERTH_CO_TRY(CheckRegistryId(call.input));
+  BERTH_CO_ASSIGN(cache::PullThrough * cache, PullThroughCache(call));
   const std::string prefix = cache::NormalizePrefix(JsonStringView(call.input, "ecrRepositoryPrefix"));
   cache::Rule rule;
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&]() -> Status {
@@ -174,15 +176,13 @@ http::Task<EcrApi::Output> EcrApi::DeletePullThroughCacheRule(const Call& call) 
   }));
   cache->RulesChanged();
   // Repositories the rule created stay, with what they cached, as on ECR.
-  json::object out = RuleJson(rule, options_.account_id);
-  out.erase("updatedAt");
-  out.erase("upstreamRegistry");
-  co_return out;
+  co_return RuleFields(rule, options_.account_id, {"ecrRepositoryPrefix", "upstreamRegistryUrl", "createdAt",
+                                                   "registryId", "credentialArn", "customRoleArn",
+                                                   "upstreamRepositoryPrefix"});
 }
 
 http::Task<EcrApi::Output> EcrApi::ValidatePullThroughCacheRule(const Call& call) {
-  BERTH_CO_ASSIGN(cache::PullThrough * cache, PullThroughCache());
-  BERTH_CO_TRY(CheckRegistryId(call.input));
+  BERTH_CO_ASSIGN(cache::PullThrough * cache, PullThroughCache(call));
   const std::string prefix = cache::NormalizePrefix(JsonStringView(call.input, "ecrRepositoryPrefix"));
   cache::Rule rule;
   std::string failure;
@@ -192,13 +192,9 @@ http::Task<EcrApi::Output> EcrApi::ValidatePullThroughCacheRule(const Call& call
     if (Status ok = cache->Validate(rule); !ok) failure = ok.error().message();
     return {};
   }));
-  json::object out{{"ecrRepositoryPrefix", rule.ecr_prefix},
-                   {"registryId", options_.account_id},
-                   {"upstreamRegistryUrl", rule.upstream_url},
-                   {"upstreamRepositoryPrefix", rule.upstream_prefix},
-                   {"isValid", failure.empty()}};
-  if (!rule.credential_arn.empty()) out["credentialArn"] = rule.credential_arn;
-  if (!rule.custom_role_arn.empty()) out["customRoleArn"] = rule.custom_role_arn;
+  json::object out = RuleFields(rule, options_.account_id, {"ecrRepositoryPrefix", "registryId", "upstreamRegistryUrl",
+                                                            "credentialArn", "customRoleArn", "upstreamRepositoryPrefix"});
+  out["isValid"] = failure.empty();
   if (!failure.empty()) out["failure"] = failure;
   co_return out;
 }

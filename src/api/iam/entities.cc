@@ -6,6 +6,7 @@
 #include "crypto/random.h"
 #include "iam/directory.h"
 #include "iam/policy.h"
+#include "base/strings.h"
 
 namespace berth::api::iam {
 
@@ -134,7 +135,7 @@ Result<std::string> InlinePolicyXml(const InlinePolicies& policies, std::string_
   auto it = policies.find(name);
   if (it == policies.end()) return NoSuchEntity(kind, name);
   Xml xml;
-  xml.Leaf(owner_element, owner).Leaf("PolicyName", name).Leaf("PolicyDocument", UriEncode(it->second));
+  xml.Leaf(owner_element, owner).Leaf("PolicyName", name).Leaf("PolicyDocument", PercentEncode(it->second));
   return std::move(xml).str();
 }
 

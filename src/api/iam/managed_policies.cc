@@ -120,7 +120,7 @@ IamApi::Output IamApi::GetPolicyVersion(const Call& call) {
                 "NoSuchEntity");
   }
   Xml xml;
-  xml.Open("PolicyVersion").Leaf("Document", UriEncode(p.document)).Leaf("VersionId", "v1");
+  xml.Open("PolicyVersion").Leaf("Document", PercentEncode(p.document)).Leaf("VersionId", "v1");
   xml.Bool("IsDefaultVersion", true).Leaf("CreateDate", IsoTime(p.created_at)).Close("PolicyVersion");
   return std::move(xml).str();
 }

@@ -92,21 +92,6 @@ Xml& Xml::Leaf(std::string_view element, std::string_view text) {
   return Close(element);
 }
 
-std::string UriEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 http::Response QueryResponse(std::string_view action, std::string_view xmlns, const std::string& result,
                              std::string_view request_id) {
   std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<" + std::string(action) + "Response xmlns=\"" +

@@ -39,9 +39,6 @@ class Xml {
   std::string out_;
 };
 
-// RFC 3986 percent-encoding of every byte but unreserved characters: how IAM returns policy
-// documents (botocore decodes them).
-std::string UriEncode(std::string_view text);
 
 // The answer to a successful call: `result` is the inside of <ActionResult> (empty for calls
 // without one).

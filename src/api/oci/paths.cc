@@ -100,21 +100,6 @@ std::vector<std::string> QueryParams(std::string_view query, std::string_view ke
   return out;
 }
 
-std::string PercentEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out += {'%', kHex[u >> 4], kHex[u & 15]};
-    }
-  }
-  return out;
-}
-
 Result<PageRequest> ParsePage(std::string_view query) {
   PageRequest page{kDefaultPageSize, {}};
   if (std::optional<std::string> n = QueryParam(query, "n")) {

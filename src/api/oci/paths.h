@@ -40,8 +40,6 @@ Route ParseRoute(std::string_view path);
 std::optional<std::string> QueryParam(std::string_view query, std::string_view key);
 // Every value of `key`, in order (at most `limit`).
 std::vector<std::string> QueryParams(std::string_view query, std::string_view key, size_t limit = 100);
-// `value` for a query string: every byte but RFC 3986's unreserved characters percent-encoded.
-std::string PercentEncode(std::string_view value);
 
 struct PageRequest {
   size_t limit;

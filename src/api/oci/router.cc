@@ -7,6 +7,7 @@
 #include "oci/manifest.h"
 #include "oci/names.h"
 #include "telemetry/log.h"
+#include "base/strings.h"
 
 namespace berth::api::oci {
 

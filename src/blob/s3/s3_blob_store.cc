@@ -308,7 +308,7 @@ class S3Store final : public BlobStore {
 
   Status Abort(const std::string& key, const std::string& multipart_id) {
     BERTH_ASSIGN(Response r, client_.Send({.method = "DELETE", .key = key,
-                                           .query = "uploadId=" + aws::UriEncode(multipart_id)}));
+                                           .query = "uploadId=" + PercentEncode(multipart_id)}));
     if (!Ok(r) && r.status != 404) return std::unexpected(berth::s3::S3Failure("abort multipart upload", r));
     return {};
   }
@@ -330,9 +330,9 @@ class S3Store final : public BlobStore {
     std::vector<berth::s3::Object> out;
     std::string token;
     for (size_t page = 0; page < kMaxListPages && out.size() < limit; ++page) {
-      std::string query = token.empty() ? "" : "continuation-token=" + aws::UriEncode(token) + "&";
+      std::string query = token.empty() ? "" : "continuation-token=" + PercentEncode(token) + "&";
       query += "list-type=2&max-keys=" + std::to_string(std::min<size_t>(limit - out.size(), 1000)) +
-               "&prefix=" + aws::UriEncode(prefix);
+               "&prefix=" + PercentEncode(prefix);
       BERTH_ASSIGN(Response r, client_.Send({.method = "GET", .key = "", .query = query}));
       if (!Ok(r)) return std::unexpected(berth::s3::S3Failure("list objects", r));
       BERTH_ASSIGN(berth::s3::ObjectListing listing, berth::s3::ParseObjectListing(r.body));
@@ -347,9 +347,9 @@ class S3Store final : public BlobStore {
     std::vector<berth::s3::MultipartUpload> out;
     std::string key_marker, id_marker;
     for (size_t page = 0; page < kMaxListPages && out.size() < limit; ++page) {
-      std::string query = key_marker.empty() ? "" : "key-marker=" + aws::UriEncode(key_marker) + "&";
-      query += "prefix=" + aws::UriEncode(prefix);
-      if (!id_marker.empty()) query += "&upload-id-marker=" + aws::UriEncode(id_marker);
+      std::string query = key_marker.empty() ? "" : "key-marker=" + PercentEncode(key_marker) + "&";
+      query += "prefix=" + PercentEncode(prefix);
+      if (!id_marker.empty()) query += "&upload-id-marker=" + PercentEncode(id_marker);
       query += "&uploads=";
       BERTH_ASSIGN(Response r, client_.Send({.method = "GET", .key = "", .query = query}));
       if (!Ok(r)) return std::unexpected(berth::s3::S3Failure("list multipart uploads", r));
@@ -377,7 +377,7 @@ class S3Store final : public BlobStore {
   Result<std::string> UploadPart(const std::string& key, const std::string& multipart_id, int number,
                                  std::string_view bytes, const std::optional<CopyRange>& copy = std::nullopt) {
     Request request{.method = "PUT", .key = key,
-                    .query = "partNumber=" + std::to_string(number) + "&uploadId=" + aws::UriEncode(multipart_id),
+                    .query = "partNumber=" + std::to_string(number) + "&uploadId=" + PercentEncode(multipart_id),
                     .body = bytes};
     if (copy) {
       request.headers.push_back({"x-amz-copy-source", SourceHeader(copy->source_key)});
@@ -404,7 +404,7 @@ class S3Store final : public BlobStore {
   Status CompleteMultipart(const std::string& key, const std::string& multipart_id, const std::vector<Part>& parts) {
     const std::string body = berth::s3::CompleteMultipartBody(parts);
     BERTH_ASSIGN(Response r, client_.Send({.method = "POST", .key = key,
-                                           .query = "uploadId=" + aws::UriEncode(multipart_id), .body = body}));
+                                           .query = "uploadId=" + PercentEncode(multipart_id), .body = body}));
     std::optional<berth::s3::ErrorDocument> error = berth::s3::ParseError(r.body);
     if (r.status == 404 || (error && error->code == "NoSuchUpload")) return UploadGone();
     // S3 may answer 200 and still fail, in the body.
