@@ -163,7 +163,7 @@ Result<UpstreamManifest> PullThrough::FetchManifest(const Rule& rule, meta::Repo
     std::optional<std::string> tag;
     if (!by_digest) {
       tag = std::string(reference);
-      MarkChecked(repo, reference);
+      MarkChecked(repo, reference, fetched->digest);
     }
     StartImport(rule, repo, std::string(repository), *fetched, tag);
   }
@@ -190,32 +190,46 @@ void PullThrough::Remember(meta::RepositoryId repo, std::string_view tag, int64_
   checked_[{repo, std::string(tag)}] = at;
 }
 
-void PullThrough::MarkChecked(meta::RepositoryId repo, std::string_view tag) {
+void PullThrough::MarkChecked(meta::RepositoryId repo, std::string_view tag, const std::optional<oci::Digest>& digest) {
   const int64_t now = clock_();
   Remember(repo, tag, now);
-  // Other nodes learn it from the store. A lost race means another node checked just now.
+  // Other nodes learn it from the store, with where the tag pointed (so that a node whose
+  // copy is older serves the new image before its import lands). A lost race means another
+  // node checked just now.
   const std::string name = std::to_string(repo) + "/" + std::string(tag);
   Result<std::optional<meta::NamedDocument>> doc = meta_.GetDocument(kTagCheckKind, name);
   if (!doc) return;
-  (void)meta_.PutDocument(kTagCheckKind, name, std::to_string(now), *doc ? (*doc)->revision : 0,
-                          std::numeric_limits<size_t>::max());
+  (void)meta_.PutDocument(kTagCheckKind, name, std::to_string(now) + (digest ? " " + digest->str() : ""),
+                          *doc ? (*doc)->revision : 0, std::numeric_limits<size_t>::max());
 }
 
-std::optional<int64_t> PullThrough::CheckedInStore(meta::RepositoryId repo, std::string_view tag) {
+std::optional<std::pair<int64_t, std::string>> PullThrough::CheckedInStore(meta::RepositoryId repo,
+                                                                          std::string_view tag) {
   Result<std::optional<meta::NamedDocument>> doc =
       meta_.GetDocument(kTagCheckKind, std::to_string(repo) + "/" + std::string(tag));
   if (!doc || !*doc) return std::nullopt;
-  std::optional<uint64_t> at = ParseUint64((*doc)->document);
+  const std::string& text = (*doc)->document;
+  const size_t space = text.find(' ');
+  std::optional<uint64_t> at = ParseUint64(std::string_view(text).substr(0, space));
   if (!at) return std::nullopt;
-  return static_cast<int64_t>(*at);
+  return std::pair{static_cast<int64_t>(*at), space == std::string::npos ? std::string() : text.substr(space + 1)};
 }
 
 std::optional<UpstreamManifest> PullThrough::Refresh(const Rule& rule, meta::RepositoryId repo,
                                                      std::string_view repository, std::string_view tag,
                                                      const oci::Digest& cached) {
-  if (std::optional<int64_t> at = CheckedInStore(repo, tag); at && clock_() - *at < options_.tag_ttl.count()) {
-    Remember(repo, tag, *at);  // another node checked it within the TTL
-    return std::nullopt;
+  if (auto checked = CheckedInStore(repo, tag); checked && clock_() - checked->first < options_.tag_ttl.count()) {
+    // Another node checked it within the TTL. Where it found the tag pointing elsewhere, this
+    // node serves that image too, and imports it, rather than its older copy.
+    if (checked->second.empty() || checked->second == cached.str()) {
+      Remember(repo, tag, checked->first);
+      return std::nullopt;
+    }
+    Result<UpstreamManifest> moved = FetchManifest(rule, repo, repository, checked->second);
+    if (!moved) return std::nullopt;
+    StartImport(rule, repo, std::string(repository), *moved, std::string(tag));
+    Remember(repo, tag, checked->first);
+    return *moved;
   }
   tag_checks_++;
   Result<oci::Digest> current = [&]() -> Result<oci::Digest> {
@@ -227,16 +241,16 @@ std::optional<UpstreamManifest> PullThrough::Refresh(const Rule& rule, meta::Rep
     // again after the TTL.
     telemetry::LogInfo("pull-through cache serves a tag it could not check",
                        {{"repository", repository}, {"tag", tag}, {"error", current.error().message()}});
-    MarkChecked(repo, tag);
+    MarkChecked(repo, tag, std::nullopt);
     return std::nullopt;
   }
   if (*current == cached) {
-    MarkChecked(repo, tag);
+    MarkChecked(repo, tag, cached);
     return std::nullopt;
   }
   Result<UpstreamManifest> moved = FetchManifest(rule, repo, repository, tag);
   if (!moved) {
-    MarkChecked(repo, tag);
+    MarkChecked(repo, tag, std::nullopt);
     return std::nullopt;
   }
   return *moved;

@@ -43,7 +43,8 @@ namespace berth::cache {
 
 inline constexpr std::string_view kRuleKind = "pull-through-cache-rule";
 inline constexpr size_t kMaxRules = 50;  // ECR's quota
-// When a cached tag was last asked of its upstream, shared by the nodes: "<repo id>/<tag>".
+// When a cached tag was last asked of its upstream, and where it pointed, shared by the nodes:
+// "<repo id>/<tag>" -> "<unix seconds> <digest>".
 inline constexpr std::string_view kTagCheckKind = "pull-through-tag-check";
 
 struct PullThroughOptions {
@@ -108,9 +109,10 @@ class PullThrough {
   Status Import(const Rule& rule, meta::RepositoryId repo, const std::string& repository,
                 const UpstreamManifest& manifest, const std::string* tag, int depth);
   // Records that the tag was asked of the upstream now, here and in the store.
-  void MarkChecked(meta::RepositoryId repo, std::string_view tag);
+  void MarkChecked(meta::RepositoryId repo, std::string_view tag, const std::optional<oci::Digest>& digest);
   void Remember(meta::RepositoryId repo, std::string_view tag, int64_t at);
-  std::optional<int64_t> CheckedInStore(meta::RepositoryId repo, std::string_view tag);
+  // When the tag was last checked, cluster-wide, and the digest it pointed at ("" if unknown).
+  std::optional<std::pair<int64_t, std::string>> CheckedInStore(meta::RepositoryId repo, std::string_view tag);
 
   meta::MetadataStore& meta_;
   blob::BlobStore& blobs_;
