@@ -68,6 +68,9 @@ struct NewManifest {
   std::vector<BlobRef> blobs;            // must be linked to the repository with this size
   std::vector<oci::Digest> foreign_blobs;  // layers with urls: recorded, not required
   std::vector<oci::Digest> manifests;    // must be manifests of the repository
+  // "region/registryId" of the registry that replicated it here; "" for a push of one's own.
+  // Decides the event: ECR Replication Action, or ECR Image Action (PUSH).
+  std::string replicated_from;
 };
 
 // What PutManifest did, for ECR's ImageAlreadyExistsException.
@@ -520,6 +523,72 @@ class NamedDocuments {
   virtual Result<bool> DeleteDocument(std::string_view kind, std::string_view name, int64_t expected_revision) = 0;
 };
 
+// Events: what happened to images (pushed, deleted, expired, archived, scanned, replicated,
+// imported by the cache), EventBridge's detail-types with ECR's detail fields. The store writes
+// the events of its own changes in the transaction of the change, so an event exists exactly
+// when its change does; others append theirs. Sequence numbers rise in commit order (writers
+// are serialised), so a reader that remembers the last it handled misses nothing.
+struct EventRecord {
+  int64_t seq = 0;  // assigned by the store
+  UnixSeconds time = 0;
+  std::string detail_type;  // "ECR Image Action", ...
+  std::string repository;   // the repository's name, "" when none
+  std::string detail;       // a JSON object
+};
+// The detail-types Berth emits (EventBridge's names).
+inline constexpr std::string_view kImageAction = "ECR Image Action";
+inline constexpr std::string_view kImageScan = "ECR Image Scan";
+inline constexpr std::string_view kLifecycleAction = "ECR Lifecycle Policy Action";
+inline constexpr std::string_view kReplicationAction = "ECR Replication Action";
+inline constexpr std::string_view kPullThroughCacheAction = "ECR Pull Through Cache Action";
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+  // Events after `after`, in order, at most `limit`.
+  virtual Result<std::vector<EventRecord>> ReadEvents(int64_t after, size_t limit) = 0;
+  virtual Status AppendEvent(const EventRecord& event) = 0;
+  // Removes the events up to `through`, and those older than `before` whatever their number;
+  // returns how many went.
+  virtual Result<int64_t> PruneEvents(int64_t through, UnixSeconds before) = 0;
+};
+
+// Replication: per image and destination ("region/registryId"), what is left to copy and how the
+// copies went (DescribeImageReplicationStatus). A job goes with its image.
+struct ReplicationJob {
+  RepositoryId repo = 0;
+  std::string repo_name;
+  oci::Digest digest;
+  std::string destination;
+  std::vector<std::string> tags;  // to set at the destination, sorted
+  int64_t attempts = 0;           // failed attempts so far
+};
+struct ReplicationStatus {
+  std::string destination;
+  std::string status;  // IN_PROGRESS, COMPLETE, FAILED
+  std::string failure_code;
+  UnixSeconds updated_at = 0;
+};
+class ReplicationQueue {
+ public:
+  virtual ~ReplicationQueue() = default;
+  // Asks for the image to be copied to each destination with `tags` (added to those still to
+  // set): IN_PROGRESS, due now, attempts counted from 0. false if the image does not exist.
+  virtual Result<bool> EnqueueReplication(RepositoryId repo, const oci::Digest& digest,
+                                          const std::vector<std::string>& destinations,
+                                          const std::vector<std::string>& tags, UnixSeconds now) = 0;
+  // IN_PROGRESS jobs due at `now` or before, the earliest first.
+  virtual Result<std::vector<ReplicationJob>> DueReplications(UnixSeconds now, size_t limit) = 0;
+  // Records an attempt of `job` as read: COMPLETE or FAILED (with `failure_code`), or
+  // IN_PROGRESS again at `due_at` with one more attempt counted; with `event` appended in the same
+  // transaction. false, changing nothing, when the job changed meanwhile (tags were added: it
+  // stays due) or went with its image.
+  virtual Result<bool> FinishReplication(const ReplicationJob& job, std::string_view status,
+                                         std::string_view failure_code, UnixSeconds due_at, UnixSeconds now,
+                                         const EventRecord* event) = 0;
+  // Every destination's status for the image, by destination.
+  virtual Result<std::vector<ReplicationStatus>> ReplicationStatuses(RepositoryId repo, const oci::Digest& digest) = 0;
+};
+
 class MetadataStore : public RegistryIndex,
                       public UploadSessions,
                       public AccessKeys,
@@ -532,6 +601,8 @@ class MetadataStore : public RegistryIndex,
                       public VulnerabilityDatabase,
                       public ImageScans,
                       public CreationTemplates,
-                      public NamedDocuments {};
+                      public NamedDocuments,
+                      public EventLog,
+                      public ReplicationQueue {};
 
 }  // namespace berth::meta

@@ -196,6 +196,29 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   Result<std::optional<CreationTemplate>> DeleteCreationTemplate(std::string_view prefix) override {
     return store_->DeleteCreationTemplate(prefix);
   }
+  // Events and replication jobs are read by background workers, never cached.
+  Result<std::vector<EventRecord>> ReadEvents(int64_t after, size_t limit) override {
+    return store_->ReadEvents(after, limit);
+  }
+  Status AppendEvent(const EventRecord& event) override { return store_->AppendEvent(event); }
+  Result<int64_t> PruneEvents(int64_t through, UnixSeconds before) override {
+    return store_->PruneEvents(through, before);
+  }
+  Result<bool> EnqueueReplication(RepositoryId repo, const oci::Digest& digest,
+                                  const std::vector<std::string>& destinations, const std::vector<std::string>& tags,
+                                  UnixSeconds now) override {
+    return store_->EnqueueReplication(repo, digest, destinations, tags, now);
+  }
+  Result<std::vector<ReplicationJob>> DueReplications(UnixSeconds now, size_t limit) override {
+    return store_->DueReplications(now, limit);
+  }
+  Result<bool> FinishReplication(const ReplicationJob& job, std::string_view status, std::string_view failure_code,
+                                 UnixSeconds due_at, UnixSeconds now, const EventRecord* event) override {
+    return store_->FinishReplication(job, status, failure_code, due_at, now, event);
+  }
+  Result<std::vector<ReplicationStatus>> ReplicationStatuses(RepositoryId repo, const oci::Digest& digest) override {
+    return store_->ReplicationStatuses(repo, digest);
+  }
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now, int64_t ttl) override {
     return store_->TryLease(name, holder, now, ttl);
   }

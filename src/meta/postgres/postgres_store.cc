@@ -19,6 +19,7 @@
 #include "meta/sql/scans.inl"
 #include "meta/sql/templates.inl"
 #include "meta/sql/documents.inl"
+#include "meta/sql/events.inl"
 
 namespace berth::meta::postgres {
 namespace {

@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 8> kMigrations = {{
+inline constexpr std::array<Migration, 9> kMigrations = {{
     {"registry core and ECR control plane (as SQLite schema version 2)", R"sql(
 CREATE TABLE repositories(
   id BIGSERIAL PRIMARY KEY,
@@ -172,6 +172,28 @@ CREATE TABLE named_documents(
   revision BIGINT NOT NULL,
   document TEXT NOT NULL,
   PRIMARY KEY(kind, name));
+)sql"},
+    {"events (the outbox) and the replication queue", R"sql(
+-- What happened, written in the transaction of the change itself; sequence numbers follow the
+-- commit order, as writers are serialised.
+CREATE TABLE events(
+  seq BIGSERIAL PRIMARY KEY,
+  time BIGINT NOT NULL,
+  detail_type TEXT NOT NULL,
+  repository TEXT NOT NULL,
+  detail TEXT NOT NULL);
+-- An image to copy to a replication destination ("region/registryId"), and how that went.
+CREATE TABLE replication_jobs(
+  manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+  destination TEXT COLLATE "C" NOT NULL,
+  tags TEXT NOT NULL,
+  status TEXT NOT NULL,
+  failure_code TEXT NOT NULL,
+  attempts BIGINT NOT NULL,
+  due_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY(manifest_id, destination));
+CREATE INDEX replication_jobs_due ON replication_jobs(due_at) WHERE status='IN_PROGRESS';
 )sql"},
 }};
 

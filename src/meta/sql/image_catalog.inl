@@ -65,6 +65,14 @@ Result<bool> SqlStore<Db>::SetStorageClass(RepositoryId repo, const oci::Digest&
                          : c.Prepare("UPDATE manifests SET archived_at=NULL, activated_at=? WHERE id=? AND "
                                      "archived_at IS NOT NULL"));
     BERTH_TRY(st.Bind(1, now).Bind(2, *id).Run());
+    if (c.Changes() > 0) {
+      BERTH_ASSIGN(std::string name, RepositoryName(c, repo));
+      BERTH_ASSIGN(Statement kind, c.Prepare("SELECT media_type, artifact_type FROM manifests WHERE id=?"));
+      kind.Bind(1, *id);
+      BERTH_TRY(kind.Step());
+      BERTH_TRY(Emit(c, now, kImageAction, name,
+                     StorageClassDetail(name, digest.str(), archive ? "ARCHIVE" : "STANDARD", kind.Text(0), kind.Text(1))));
+    }
     BERTH_TRY(Db::Changed(c, repo));
     return true;
   });

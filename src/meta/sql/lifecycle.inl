@@ -116,6 +116,8 @@ Result<ExpireOutcome> SqlStore<Db>::ExpireImage(RepositoryId repo, const oci::Di
     if (has_referrer) return ExpireOutcome::kChanged;
     BERTH_ASSIGN(Statement del, c.Prepare("DELETE FROM manifests WHERE id=?"));
     BERTH_TRY(del.Bind(1, *id).Run());
+    BERTH_ASSIGN(std::string name, RepositoryName(c, repo));
+    BERTH_TRY(Emit(c, WallClockSeconds(), kLifecycleAction, name, LifecycleExpireDetail(name, digest.str(), tags)));
     BERTH_TRY(Db::Changed(c, repo));
     return ExpireOutcome::kExpired;
   });

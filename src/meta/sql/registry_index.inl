@@ -210,6 +210,21 @@ Result<PutManifestOutcome> SqlStore<Db>::PutManifest(RepositoryId repo, const Ne
                                      "updated_at=excluded.updated_at"));
       BERTH_TRY(st.Bind(1, repo).Bind(2, *tag).Bind(3, manifest_id).Bind(4, now).Run());
     }
+    if (!outcome.unchanged) {
+      BERTH_ASSIGN(std::string name, RepositoryName(c, repo));
+      const std::string_view tag_name = tag != nullptr ? std::string_view(*tag) : std::string_view();
+      if (m.replicated_from.empty()) {
+        BERTH_TRY(Emit(c, now, kImageAction, name,
+                       ImageActionDetail("PUSH", name, m.digest.str(), tag_name, m.media_type, m.artifact_type)));
+      } else {
+        const size_t slash = m.replicated_from.find('/');
+        const std::string_view from(m.replicated_from);
+        BERTH_TRY(Emit(c, now, kReplicationAction, name,
+                       ReplicationDetail({.result = "SUCCESS", .repository = name, .digest = m.digest.str(),
+                                          .tag = tag_name, .source_account = from.substr(slash + 1),
+                                          .source_region = from.substr(0, slash)})));
+      }
+    }
     BERTH_TRY(Db::Changed(c, repo));
     return outcome;
   });
@@ -223,6 +238,10 @@ Result<bool> SqlStore<Db>::DeleteManifest(RepositoryId repo, const oci::Digest& 
     BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM manifests WHERE repo_id=? AND digest=?"));
     BERTH_TRY(st.Bind(1, repo).Bind(2, digest.str()).Run());
     const bool removed = c.Changes() > 0;
+    if (removed) {
+      BERTH_ASSIGN(std::string name, RepositoryName(c, repo));
+      BERTH_TRY(Emit(c, WallClockSeconds(), kImageAction, name, ImageActionDetail("DELETE", name, digest.str(), "")));
+    }
     BERTH_TRY(Db::Changed(c, repo));
     return removed;
   });
@@ -231,9 +250,19 @@ Result<bool> SqlStore<Db>::DeleteManifest(RepositoryId repo, const oci::Digest& 
 template <class Db>
 Result<bool> SqlStore<Db>::DeleteTag(RepositoryId repo, std::string_view tag) {
   return Write([&](Connection& c) -> Result<bool> {
+    BERTH_ASSIGN(Statement tagged, c.Prepare("SELECT m.digest FROM tags t JOIN manifests m ON m.id=t.manifest_id "
+                                             "WHERE t.repo_id=? AND t.name=?"));
+    tagged.Bind(1, repo).Bind(2, tag);
+    BERTH_ASSIGN(bool found, tagged.Step());
+    if (!found) return false;
+    const std::string digest = tagged.Text(0);
     BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM tags WHERE repo_id=? AND name=?"));
     BERTH_TRY(st.Bind(1, repo).Bind(2, tag).Run());
     const bool removed = c.Changes() > 0;
+    if (removed) {
+      BERTH_ASSIGN(std::string name, RepositoryName(c, repo));
+      BERTH_TRY(Emit(c, WallClockSeconds(), kImageAction, name, ImageActionDetail("DELETE", name, digest, tag)));
+    }
     BERTH_TRY(Db::Changed(c, repo));
     return removed;
   });

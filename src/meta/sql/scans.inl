@@ -127,7 +127,14 @@ Result<bool> SqlStore<Db>::SaveScan(const ScanTarget& target, const ScanRecord& 
                   .Bind(9, *id)
                   .Bind(10, target.generation)
                   .Run());
-    return c.Changes() > 0;
+    if (c.Changes() == 0) return false;
+    if (result.status != "IN_PROGRESS") {
+      BERTH_ASSIGN(std::string name, RepositoryName(c, target.repo));
+      BERTH_ASSIGN(std::vector<std::string> tags, ManifestTags(c, *id));
+      BERTH_TRY(Emit(c, result.completed_at.value_or(WallClockSeconds()), kImageScan, name,
+                     ImageScanDetail(name, target.digest.str(), tags, result.status, result.severity_counts)));
+    }
+    return true;
   });
 }
 

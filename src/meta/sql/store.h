@@ -21,12 +21,14 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <utility>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "meta/event_details.h"
 #include "meta/metadata_store.h"
 
 // The columns RepositoryFromRow() reads, in its order.
@@ -173,6 +175,20 @@ class SqlStore final : public MetadataStore {
                               int64_t expected_revision, size_t max) override;
   Result<bool> DeleteDocument(std::string_view kind, std::string_view name, int64_t expected_revision) override;
 
+  // events
+  Result<std::vector<EventRecord>> ReadEvents(int64_t after, size_t limit) override;
+  Status AppendEvent(const EventRecord& event) override;
+  Result<int64_t> PruneEvents(int64_t through, UnixSeconds before) override;
+
+  // replication queue
+  Result<bool> EnqueueReplication(RepositoryId repo, const oci::Digest& digest,
+                                  const std::vector<std::string>& destinations, const std::vector<std::string>& tags,
+                                  UnixSeconds now) override;
+  Result<std::vector<ReplicationJob>> DueReplications(UnixSeconds now, size_t limit) override;
+  Result<bool> FinishReplication(const ReplicationJob& job, std::string_view status, std::string_view failure_code,
+                                 UnixSeconds due_at, UnixSeconds now, const EventRecord* event) override;
+  Result<std::vector<ReplicationStatus>> ReplicationStatuses(RepositoryId repo, const oci::Digest& digest) override;
+
   // leases
   Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now,
                         int64_t ttl_seconds) override;
@@ -236,6 +252,16 @@ class SqlStore final : public MetadataStore {
       BERTH_TRY(st.Bind(1, manifest_id).Bind(2, digest->str()).Bind(3, kind).Run());
     }
     return {};
+  }
+
+  // Appends an event in the caller's transaction (events.inl).
+  static Status Emit(Connection& c, UnixSeconds time, std::string_view detail_type, std::string_view repository,
+                     std::string_view detail);
+  static Result<std::string> RepositoryName(Connection& c, RepositoryId repo);
+  static Result<std::vector<std::string>> ManifestTags(Connection& c, int64_t manifest_id);
+
+  static UnixSeconds WallClockSeconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   }
 
   static std::string JoinLines(const std::vector<std::string>& items) {

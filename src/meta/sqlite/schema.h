@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 9> kMigrations = {{
+inline constexpr std::array<Migration, 10> kMigrations = {{
     {"registry core: repositories, blobs, manifests, tags, uploads, access keys", R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
@@ -182,6 +182,28 @@ CREATE TABLE named_documents(
   revision INTEGER NOT NULL,
   document TEXT NOT NULL,
   PRIMARY KEY(kind, name)) WITHOUT ROWID;
+)sql"},
+    {"events (the outbox) and the replication queue", R"sql(
+-- What happened, written in the transaction of the change itself; sequence numbers follow the
+-- commit order, as writers are serialised.
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  time INTEGER NOT NULL,
+  detail_type TEXT NOT NULL,
+  repository TEXT NOT NULL,
+  detail TEXT NOT NULL);
+-- An image to copy to a replication destination ("region/registryId"), and how that went.
+CREATE TABLE replication_jobs(
+  manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+  destination TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  status TEXT NOT NULL,
+  failure_code TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY(manifest_id, destination)) WITHOUT ROWID;
+CREATE INDEX replication_jobs_due ON replication_jobs(due_at) WHERE status='IN_PROGRESS';
 )sql"},
 }};
 

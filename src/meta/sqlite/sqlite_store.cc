@@ -16,6 +16,7 @@
 #include "meta/sql/scans.inl"
 #include "meta/sql/templates.inl"
 #include "meta/sql/documents.inl"
+#include "meta/sql/events.inl"
 #include "meta/sqlite/connection.h"
 #include "meta/sqlite/schema.h"
 
