@@ -1,5 +1,7 @@
 #include "cache/upstream.h"
 
+#include "cache/token_flow.h"
+
 #include <boost/json/parse.hpp>
 
 #include <chrono>
@@ -23,42 +25,8 @@ int64_t Now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// The parameters of a WWW-Authenticate challenge: `Bearer realm="...",service="..."`.
-std::map<std::string, std::string> ChallengeParams(std::string_view challenge) {
-  std::map<std::string, std::string> out;
-  const size_t space = challenge.find(' ');
-  std::string_view rest = space == std::string_view::npos ? std::string_view() : challenge.substr(space + 1);
-  while (!rest.empty()) {
-    rest = Trim(rest);
-    const size_t eq = rest.find('=');
-    if (eq == std::string_view::npos) break;
-    std::string key = AsciiLower(Trim(rest.substr(0, eq)));
-    rest.remove_prefix(eq + 1);
-    std::string value;
-    if (rest.starts_with('"')) {
-      size_t i = 1;
-      for (; i < rest.size() && rest[i] != '"'; ++i) {
-        if (rest[i] == '\\' && i + 1 < rest.size()) ++i;
-        value += rest[i];
-      }
-      rest.remove_prefix(std::min(rest.size(), i + 1));
-    } else {
-      const size_t comma = rest.find(',');
-      value = std::string(Trim(rest.substr(0, comma)));
-      rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma);
-    }
-    out[key] = value;
-    rest = Trim(rest);
-    if (rest.starts_with(',')) rest.remove_prefix(1);
-  }
-  return out;
-}
-
 std::unexpected<Error> Failed(std::string_view what, const http::ClientResponse& r) {
-  const std::string detail = std::string(what) + ": the upstream answered HTTP " + std::to_string(r.status);
-  if (r.status == 401 || r.status == 403) return Fail(Code::kPermissionDenied, detail);
-  if (r.status == 429 || r.status >= 500) return Fail(Code::kUnavailable, detail);
-  return Fail(Code::kFailedPrecondition, detail);
+  return UnexpectedAnswer(std::string(what) + ": the upstream", r.status);
 }
 
 }  // namespace
@@ -78,34 +46,12 @@ std::optional<std::string> Upstream::Authorization(std::string_view repository) 
 }
 
 Result<std::string> Upstream::FetchToken(http::Client& client, std::string_view challenge, std::string_view repository) {
-  std::map<std::string, std::string> params = ChallengeParams(challenge);
-  BERTH_ASSIGN(http::Url realm, http::Url::Parse(params["realm"]));
-  std::string query;
-  if (!params["service"].empty()) query += "service=" + PercentEncode(params["service"]);
-  const std::string scope = repository.empty() ? params["scope"] : "repository:" + std::string(repository) + ":pull";
-  if (!scope.empty()) query += std::string(query.empty() ? "" : "&") + "scope=" + PercentEncode(scope);
-  realm.target += (realm.target.find('?') == std::string::npos ? "?" : "&") + query;
-  http::ClientRequest request{.method = "GET", .url = realm};
-  if (credentials_) {
-    request.headers.emplace_back(
-        "Authorization", "Basic " + crypto::Base64Encode(credentials_->username + ":" + credentials_->password));
-  }
-  BERTH_ASSIGN(std::unique_ptr<http::ClientResponse> r, client.Send(request));
-  if (r->status != 200) return Failed("the upstream's token service", *r);
-  BERTH_ASSIGN(std::string body, r->ReadAll(64 * 1024));
-  boost::system::error_code ec;
-  json::value doc = json::parse(body, ec);
-  if (ec || !doc.is_object()) return Fail(Code::kUnavailable, "the upstream's token service answered no JSON");
-  std::string token = JsonString(doc.get_object(), "token");
-  if (token.empty()) token = JsonString(doc.get_object(), "access_token");
-  if (token.empty()) return Fail(Code::kUnavailable, "the upstream's token service answered no token");
-  int64_t ttl = 60;
-  if (const json::value* e = doc.get_object().if_contains("expires_in"); e != nullptr && e->is_int64()) {
-    ttl = std::max<int64_t>(e->get_int64(), 10);
-  }
+  BERTH_ASSIGN(BearerToken token,
+               FetchBearerToken(client, challenge, repository.empty() ? "" : "repository:" + std::string(repository) + ":pull",
+                                credentials_));
   std::lock_guard lock(mu_);
-  tokens_[std::string(repository)] = Token{token, Now() + ttl};
-  return token;
+  tokens_[std::string(repository)] = Token{token.value, token.expires_at};
+  return token.value;
 }
 
 Result<std::unique_ptr<http::ClientResponse>> Upstream::Send(http::Client& client, std::string method,

@@ -20,15 +20,11 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "cache/token_flow.h"
 #include "http/client.h"
 #include "oci/digest.h"
 
 namespace berth::cache {
-
-struct Credentials {
-  std::string username;
-  std::string password;
-};
 
 struct UpstreamManifest {
   std::string media_type;

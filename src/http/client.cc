@@ -259,6 +259,22 @@ Client::Client(ClientOptions options) : options_(std::move(options)), pool_(std:
 
 Client::~Client() = default;
 
+Status Client::SendBody(Connection& c, const ClientRequest& request) {
+  std::vector<char> buffer(256 << 10);
+  uint64_t left = request.body_length;
+  while (left > 0) {
+    BERTH_ASSIGN(size_t n, request.body_source(std::span<char>(buffer.data(), std::min<uint64_t>(buffer.size(), left))));
+    if (n == 0) return Fail(Code::kInternal, "the request body ended " + std::to_string(left) + " bytes early");
+    error_code ec;
+    c.With([&](auto& stream) {
+      ec = c.Run(options_.timeout, [&](auto handler) { asio::async_write(stream, asio::buffer(buffer.data(), n), handler); });
+    });
+    if (ec) return Unreachable(request.method + " " + request.url.Origin() + " (sending the body)", ec);
+    left -= n;
+  }
+  return {};
+}
+
 Result<std::unique_ptr<ClientResponse>> Client::Send(const ClientRequest& request) {
   const Url& url = request.url;
   const std::string origin = url.Origin();
@@ -278,12 +294,22 @@ Result<std::unique_ptr<ClientResponse>> Client::Send(const ClientRequest& reques
     m.set(bhttp::field::host, url.HostHeader());
     for (const auto& [k, v] : request.headers) m.set(k, v);
     m.keep_alive(true);
-    m.body() = request.body;
-    if (!request.body.empty() || request.method == "PUT" || request.method == "POST") m.prepare_payload();
     error_code ec;
-    c->With([&](auto& stream) {
-      ec = c->Run(options_.timeout, [&](auto handler) { bhttp::async_write(stream, m, handler); });
-    });
+    if (request.body_source) {
+      m.content_length(request.body_length);
+      bhttp::request_serializer<bhttp::string_body> header(m);
+      c->With([&](auto& stream) {
+        ec = c->Run(options_.timeout, [&](auto handler) { bhttp::async_write_header(stream, header, handler); });
+      });
+      if (ec && reused) continue;
+      if (!ec) BERTH_TRY(SendBody(*c, request));
+    } else {
+      m.body() = request.body;
+      if (!request.body.empty() || request.method == "PUT" || request.method == "POST") m.prepare_payload();
+      c->With([&](auto& stream) {
+        ec = c->Run(options_.timeout, [&](auto handler) { bhttp::async_write(stream, m, handler); });
+      });
+    }
     auto parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
     parser->body_limit(boost::none);
     if (request.method == "HEAD") parser->skip(true);

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -38,11 +39,18 @@ struct Url {
   std::string HostHeader() const;
 };
 
+// Fills `out` with the next bytes of a streamed request body; 0 only at its end.
+using BodySource = std::function<Result<size_t>(std::span<char> out)>;
+
 struct ClientRequest {
   std::string method = "GET";
   Url url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // A body too large to hold: `body_length` bytes read from `body_source` as they are sent
+  // (then `body` is ignored). Such a request is not retried on a fresh connection.
+  BodySource body_source;
+  uint64_t body_length = 0;
 };
 
 // An answer whose body is read on demand. Destroying it before the body's end drops the
@@ -84,6 +92,8 @@ class Client {
   struct Pool;
 
  private:
+  Status SendBody(Connection& c, const ClientRequest& request);
+
   ClientOptions options_;
   std::unique_ptr<Pool> pool_;
 };

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "api/access_control.h"
@@ -20,6 +21,8 @@
 #include "api/cloudtrail/cloudtrail_api.h"
 #include "api/secretsmanager/secretsmanager_api.h"
 #include "cache/pull_through.h"
+#include "events/dispatcher.h"
+#include "events/webhook_secret.h"
 #include "api/ecr/ecr_api.h"
 #include "api/iam/iam_api.h"
 #include "api/iam/query.h"
@@ -37,6 +40,7 @@
 #include "crypto/random.h"
 #include "gc/collector.h"
 #include "scan/pull_gate.h"
+#include "replication/replicator.h"
 #include "scan/scanner.h"
 #include "http/server.h"
 #include "server/background.h"
@@ -251,13 +255,57 @@ int Run(const Config& config) {
   metrics.AddCounterCallback("berth_scans_rematched_total",
                              "Stored inventories matched again after the vulnerability database changed.",
                              [&scanner] { return static_cast<double>(scanner.images_rematched()); });
+  // Events to other systems (events/dispatcher.h) and replication to peers
+  // (replication/replicator.h), each under its lease. Webhook targets get a shorter deadline
+  // than peers, whose answers may follow a large upload.
+  http::Client webhook_client(http::ClientOptions{.timeout = std::chrono::seconds(10)});
+  http::Client peer_client(http::ClientOptions{.timeout = std::chrono::seconds(60), .ca_file = config.cache_ca_file});
+  Result<std::string> webhook_secret = events::LoadWebhookSecret(config.data_dir, store, *keyring);
+  if (!webhook_secret) return Die("loading the webhook secret", webhook_secret.error());
+  Result<std::unique_ptr<events::Dispatcher>> dispatcher = events::Dispatcher::Create(
+      store, webhook_client,
+      events::DispatcherOptions{.registry = {.account = *account_id, .region = config.region},
+                                .journal_path = config.data_dir + "/events.jsonl",
+                                .webhooks = config.event_webhooks,
+                                .secret = *webhook_secret,
+                                .user_agent = "Berth/" BERTH_VERSION},
+      NowSeconds);
+  if (!dispatcher) return Die("starting event delivery", dispatcher.error());
+  metrics.AddCounterCallback("berth_events_delivered_total", "Events webhook targets accepted.",
+                             [&dispatcher] { return static_cast<double>((*dispatcher)->delivered()); });
+  metrics.AddCounterCallback("berth_event_delivery_failures_total", "Event deliveries a webhook target failed (retried).",
+                             [&dispatcher] { return static_cast<double>((*dispatcher)->failed_attempts()); });
+  metrics.AddCounterCallback("berth_events_journaled_total", "Events appended to DATA/events.jsonl.",
+                             [&dispatcher] { return static_cast<double>((*dispatcher)->journaled()); });
+  std::vector<replication::PeerAddress> peers;
+  std::set<std::string> peer_keys;
+  for (const PeerSpec& p : config.peers) {
+    Result<http::Url> url = http::Url::Parse(p.url);
+    if (!url) return Die("reading --peer " + p.region + "/" + p.registry_id, url.error());
+    peers.push_back({.region = p.region, .registry_id = p.registry_id, .url = *url});
+    peer_keys.insert(p.region + "/" + p.registry_id);
+  }
+  replication::Replicator replicator(store, **blobs, vault, peer_client,
+                                     replication::ReplicatorOptions{.region = config.region,
+                                                                    .account = *account_id,
+                                                                    .peers = std::move(peers)},
+                                     NowSeconds);
+  metrics.AddCounterCallback("berth_replication_images_total", "Image copies to replication destinations completed.",
+                             [&replicator] { return static_cast<double>(replicator.images_replicated()); });
+  metrics.AddCounterCallback("berth_replication_failures_total", "Image copies that failed for good.",
+                             [&replicator] { return static_cast<double>(replicator.failures()); });
+  metrics.AddCounterCallback("berth_replication_blobs_sent_total", "Blobs sent to replication destinations.",
+                             [&replicator] { return static_cast<double>(replicator.blobs_sent()); });
+  metrics.AddCounterCallback("berth_replication_bytes_sent_total", "Blob bytes sent to replication destinations.",
+                             [&replicator] { return static_cast<double>(replicator.bytes_sent()); });
   api::ecr::EcrApi ecr(store, **blobs, **authenticator, access, auditor, blocking, pulls, upload_locks, lifecycle_runner,
                        api::ecr::EcrApiOptions{.region = config.region,
                                                .account_id = *account_id,
                                                .external_url = external_url,
                                                .token_ttl_seconds = config.token_ttl.count(),
                                                .on_image_pushed = scan_on_push,
-                                               .pull_through = &pull_through},
+                                               .pull_through = &pull_through,
+                                               .replication_peers = std::move(peer_keys)},
                        NowSeconds);
   api::iam::IamApi iam_api(**authenticator, access, auditor, directory, blocking,
                            api::iam::IamApiOptions{.region = config.region}, NowSeconds);
@@ -350,6 +398,8 @@ int Run(const Config& config) {
     }
   });
   background.AddLeasedJob("scan", config.scan_interval, [&scanner] { scanner.RunOnce(); });
+  background.AddLeasedJob("events", std::chrono::seconds(1), [&dispatcher] { (*dispatcher)->RunOnce(); });
+  background.AddLeasedJob("replication", config.replication_interval, [&replicator] { replicator.RunOnce(); });
   background.Start();
 
   asio::steady_timer drain_deadline(io);
@@ -376,6 +426,7 @@ int Run(const Config& config) {
   io.run();
   for (std::thread& t : threads) t.join();
   blocking.join();
+  replicator.Stop();
   background.Finish();
   telemetry::LogInfo("berth stopped");
   return 0;

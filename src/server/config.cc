@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 
@@ -174,6 +175,38 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
   } else if (key == "archive-dir") {
     BERTH_ASSIGN(std::string_view v, need());
     c.archive_dir = v;
+  } else if (key == "event-webhook") {
+    BERTH_ASSIGN(std::string_view v, need());
+    if (!v.starts_with("http://") && !v.starts_with("https://")) return Bad("--event-webhook wants an http:// or https:// URL");
+    if (c.event_webhooks.size() >= 16) return Bad("at most 16 --event-webhook targets");
+    c.event_webhooks.emplace_back(v);
+  } else if (key == "peer") {
+    BERTH_ASSIGN(std::string_view v, need());
+    const size_t eq = v.find('=');
+    const size_t slash = v.find('/');
+    const std::string_view usage = "--peer wants REGION/REGISTRY_ID=URL, as us-west-2/123456789012=https://host:5000";
+    if (eq == std::string_view::npos || slash == std::string_view::npos || slash > eq) return Bad(std::string(usage));
+    PeerSpec peer{.region = std::string(v.substr(0, slash)), .registry_id = std::string(v.substr(slash + 1, eq - slash - 1)),
+                  .url = std::string(v.substr(eq + 1))};
+    const bool region_ok = !peer.region.empty() && peer.region.size() <= 25 &&
+                           std::all_of(peer.region.begin(), peer.region.end(), [](char ch) {
+                             return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+                           });
+    const bool id_ok = peer.registry_id.size() == 12 &&
+                       std::all_of(peer.registry_id.begin(), peer.registry_id.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    const bool url_ok = peer.url.starts_with("http://") || peer.url.starts_with("https://");
+    if (!region_ok || !id_ok || !url_ok) return Bad(std::string(usage));
+    while (peer.url.ends_with('/')) peer.url.pop_back();
+    for (const PeerSpec& p : c.peers) {
+      if (p.region == peer.region && p.registry_id == peer.registry_id) {
+        return Bad("--peer " + peer.region + "/" + peer.registry_id + " is given twice");
+      }
+    }
+    if (c.peers.size() >= 25) return Bad("at most 25 --peer destinations (ECR's limit)");
+    c.peers.push_back(std::move(peer));
+  } else if (key == "replication-interval") {
+    BERTH_ASSIGN(std::string_view v, need());
+    BERTH_ASSIGN(c.replication_interval, ParseDuration(key, v, 1, 3600));
   } else if (key == "io-threads") {
     BERTH_ASSIGN(std::string_view v, need());
     std::optional<uint64_t> n = ParseUint64(v);

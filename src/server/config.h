@@ -15,6 +15,13 @@
 
 namespace berth::server {
 
+// A replication destination another registry serves: --peer REGION/REGISTRY_ID=URL.
+struct PeerSpec {
+  std::string region;
+  std::string registry_id;  // 12 digits
+  std::string url;          // http(s)://host[:port]
+};
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 5000;
@@ -50,6 +57,9 @@ struct Config {
   std::string cache_ca_file;  // extra CAs (PEM) trusted for pull-through cache upstreams
   std::chrono::seconds gc_grace{3600};  // unused this long before a link or a blob goes
   std::string archive_dir;  // where blobs only archived images use are kept (file blobs only)
+  std::vector<std::string> event_webhooks;  // --event-webhook URL, repeatable
+  std::vector<PeerSpec> peers;              // --peer REGION/REGISTRY_ID=URL, repeatable
+  std::chrono::seconds replication_interval{1};  // how often new pushes and due copies are looked for
 };
 
 // "90", "90s", "5m", "1h", "2d": seconds; kInvalidArgument naming `key` if it is not one of
@@ -70,6 +80,8 @@ inline constexpr std::string_view kServeUsage =
     "                   [--auth-mode basic|bearer] [--no-audit] [--audit-file-bytes N]\n"
     "                   [--lifecycle-interval DURATION] [--gc-interval DURATION] [--gc-grace DURATION]\n"
     "                   [--archive-dir DIR] [--scan-interval DURATION]\n"
-    "                   [--cache-tag-ttl DURATION] [--cache-ca-file FILE]\n";
+    "                   [--cache-tag-ttl DURATION] [--cache-ca-file FILE]\n"
+    "                   [--event-webhook URL]... [--peer REGION/REGISTRY_ID=URL]...\n"
+    "                   [--replication-interval DURATION]\n";
 
 }  // namespace berth::server

@@ -7,6 +7,7 @@
 #include "server/backup.h"
 #include "server/config.h"
 #include "server/maintenance.h"
+#include "server/replicate_cli.h"
 #include "server/sbom_cli.h"
 #include "server/vulndb_cli.h"
 
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
                "  fsck     check (and repair) a data directory's blobs\n"
                "  vulndb   import vulnerability advisories (OSV) for scanning; their status\n"
                "  sbom     print an image's CycloneDX SBOM (stored scan, or an OCI layout)\n"
+               "  replicate  queue existing images for replication (--backfill)\n"
                "  version  print the version\n\n",
                stdout);
     std::fputs(berth::server::kServeUsage.data(), stdout);
@@ -27,6 +29,7 @@ int main(int argc, char** argv) {
     std::fputs(berth::server::kFsckUsage.data(), stdout);
     std::fputs(berth::server::kVulnDbUsage.data(), stdout);
     std::fputs(berth::server::kSbomUsage.data(), stdout);
+    std::fputs(berth::server::kReplicateUsage.data(), stdout);
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "version" || args[0] == "--version") {
@@ -38,6 +41,7 @@ int main(int argc, char** argv) {
   if (args[0] == "fsck") return berth::server::RunFsck({args.begin() + 1, args.end()});
   if (args[0] == "vulndb") return berth::server::RunVulnDb({args.begin() + 1, args.end()});
   if (args[0] == "sbom") return berth::server::RunSbom({args.begin() + 1, args.end()});
+  if (args[0] == "replicate") return berth::server::RunReplicate({args.begin() + 1, args.end()});
   if (args[0] != "serve") {
     std::fprintf(stderr, "berth: unknown command %s\n", args[0].c_str());
     return 2;

@@ -194,6 +194,8 @@ http::Task<EcrApi::Output> EcrApi::Dispatch(std::string_view op, const Call& cal
   if (op == "UpdateRepositoryCreationTemplate") co_return co_await UpdateRepositoryCreationTemplate(call);
   if (op == "DeleteRepositoryCreationTemplate") co_return co_await DeleteRepositoryCreationTemplate(call);
   if (op == "DescribeImageScanFindings") co_return co_await DescribeImageScanFindings(call);
+  if (op == "PutReplicationConfiguration") co_return co_await PutReplicationConfiguration(call);
+  if (op == "DescribeImageReplicationStatus") co_return co_await DescribeImageReplicationStatus(call);
   co_return Fail(Code::kUnimplemented,
                  std::string(op) + " is not supported by this registry yet", "UnsupportedOperationException");
 }

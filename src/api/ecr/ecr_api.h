@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 
 #include "api/access_control.h"
@@ -51,7 +52,11 @@ struct EcrApiOptions {
   std::function<void(const meta::PushedImage&)> on_image_pushed;
   // Pull-through cache rules and BatchGetImage's imports; none: the rule calls are refused.
   cache::PullThrough* pull_through = nullptr;
+  // The replication destinations with a --peer ("region/registryId"): the only ones a
+  // replication configuration may name.
+  std::set<std::string> replication_peers;
 };
+
 
 // The awsJson1_1 error answer for `error`: its reason is the exception name (`__type`); an error
 // without one is a fault of Berth's and answers ServerException (500).
@@ -167,6 +172,11 @@ class EcrApi {
                                                                 meta::RepositoryId repo, std::string_view name,
                                                                 const boost::json::object& id,
                                                                 const std::optional<meta::ManifestRecord>& local);
+  // replication.cc
+  Task<Output> PutReplicationConfiguration(const Call& call);
+  Task<Output> DescribeImageReplicationStatus(const Call& call);
+  // CreateRepository for a replicating registry: the REPLICATION template's settings.
+  Task<Output> CreateReplicatedRepository(const Call& call, std::string_view name);
   // lifecycle.cc
   Task<Output> PutLifecyclePolicy(const Call& call);
   Task<Output> GetLifecyclePolicy(const Call& call);

@@ -12,6 +12,7 @@
 #include "async/blocking.h"
 #include "crypto/random.h"
 #include "oci/digest.h"
+#include "replication/replicator.h"
 #include "scan/pull_gate.h"
 
 namespace berth::api::ecr {
@@ -72,8 +73,9 @@ http::Task<EcrApi::Output> EcrApi::GetAuthorizationToken(const Call& call) {
 }
 
 http::Task<EcrApi::Output> EcrApi::DescribeRegistry(const Call&) {
+  BERTH_CO_ASSIGN(replication::Configuration config, replication::LoadConfiguration(meta_));
   co_return json::object{{"registryId", options_.account_id},
-                         {"replicationConfiguration", json::object{{"rules", json::array()}}}};
+                         {"replicationConfiguration", replication::ConfigurationJson(config)}};
 }
 
 http::Task<EcrApi::Output> EcrApi::GetAccountSetting(const Call& call) {

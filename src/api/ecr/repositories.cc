@@ -4,6 +4,7 @@
 #include "api/ecr/paging.h"
 #include "async/blocking.h"
 #include "oci/names.h"
+#include "replication/configuration.h"
 
 namespace berth::api::ecr {
 namespace {
@@ -65,6 +66,7 @@ http::Task<EcrApi::Output> EcrApi::CreateRepository(const Call& call) {
   const json::object& in = call.input;
   meta::RepositoryRecord r{.name = std::string(JsonStringView(in, "repositoryName")), .created_at = clock_()};
   if (Status s = berth::oci::ValidateRepositoryName(r.name); !s) co_return InvalidParameter(s.error().message());
+  if (call.request.Header(replication::kSourceHeader)) co_return co_await CreateReplicatedRepository(call, r.name);
   BERTH_CO_TRY(ParseMutability(in, r));
   if (const json::value* scan = in.if_contains("imageScanningConfiguration")) {
     if (const json::value* on = scan->as_object().if_contains("scanOnPush")) r.scan_on_push = on->as_bool();

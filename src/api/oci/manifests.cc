@@ -7,6 +7,7 @@
 #include "oci/convert.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
+#include "replication/configuration.h"
 #include "oci/names.h"
 #include "scan/pull_gate.h"
 
@@ -116,7 +117,8 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
   co_return r;
 }
 
-http::Task<Result<http::Response>> OciApi::PutManifest(http::Request& req, const Route& route) {
+http::Task<Result<http::Response>> OciApi::PutManifest(http::Request& req, const Route& route,
+                                                      const auth::Principal& who) {
   BERTH_CO_TRY(o::ValidateRepositoryName(route.name));
   BERTH_CO_ASSIGN(o::Reference ref, o::Reference::Parse(route.ref));
   Result<std::string> read = co_await http::ReadWholeBody(req, o::kMaxManifestBytes);
@@ -133,8 +135,20 @@ http::Task<Result<http::Response>> OciApi::PutManifest(http::Request& req, const
                    "manifest hashes to " + digest.str() + ", not " + ref.digest().str(),
                    "DIGEST_INVALID");
   }
-  BERTH_CO_ASSIGN(meta::RepositoryId repo, co_await RepositoryForPush(route.name));
+  // A replicating registry's copy is recorded as a replication (its event says so, and it is not
+  // replicated on: one hop), which the caller must be allowed.
+  std::string replicated_from;
+  if (std::optional<std::string_view> source = req.Header(replication::kSourceHeader)) {
+    BERTH_CO_TRY(replication::ValidateSource(*source));
+    if (!who.unrestricted()) {
+      BERTH_CO_TRY(access_.RequireOnRepository(who, "ecr:ReplicateImage", route.name, req));
+    }
+    replicated_from = std::string(*source);
+  }
+  BERTH_CO_ASSIGN(meta::RepositoryId repo,
+                  co_await RepositoryForPush(route.name, replicated_from.empty() ? meta::kCreateOnPush : meta::kReplication));
   meta::NewManifest record = meta::ToNewManifest(manifest, digest, std::move(body));
+  record.replicated_from = std::move(replicated_from);
   const std::string* tag = ref.is_digest() ? nullptr : &ref.tag();
   const int64_t now = clock_();
   BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&]() -> Status {

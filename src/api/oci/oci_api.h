@@ -29,6 +29,7 @@
 #include "http/message.h"
 #include "api/pull_recorder.h"
 #include "api/upload_locks.h"
+#include "meta/creation_template.h"
 #include "meta/metadata_store.h"
 #include "oci/manifest.h"
 #include "oci/names.h"
@@ -118,13 +119,13 @@ class OciApi {
                                                            std::optional<meta::RepositoryId>& repo);
   // ecr:BatchImportUpstreamImage (and ecr:CreateRepository when the repository is new).
   Status RequireImport(http::Request& req, const auth::Principal& who, std::string_view name, bool creates);
-  Task<Response> PutManifest(http::Request& req, const Route& route);
+  Task<Response> PutManifest(http::Request& req, const Route& route, const auth::Principal& who);
   Task<Response> DeleteManifest(const Route& route);
 
   // The repository named by the route, for reads, deletes and upload steps: NAME_UNKNOWN if it
   // is absent or off-grammar (no repository can have such a name).
   Result<meta::RepositoryId> ExistingRepository(std::string_view name);
-  Task<meta::RepositoryId> RepositoryForPush(std::string_view name);
+  Task<meta::RepositoryId> RepositoryForPush(std::string_view name, std::string_view applied_for = meta::kCreateOnPush);
   // Runs a blob store call where it may run: inline for a local store, on the blocking pool for
   // a remote() one, whose calls wait on the network.
   template <class F>

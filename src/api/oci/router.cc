@@ -136,7 +136,7 @@ http::Task<Result<http::Response>> OciApi::Dispatch(http::Request& req, const Ro
       }
     case Endpoint::kManifest:
       if (read) co_return co_await GetManifest(req, route, who);
-      if (m == http::Method::kPut) co_return co_await PutManifest(req, route);
+      if (m == http::Method::kPut) co_return co_await PutManifest(req, route, who);
       if (m != http::Method::kDelete) co_return unsupported();
       if (!options_.delete_enabled) co_return deletes_off();
       co_return co_await DeleteManifest(route);
@@ -184,7 +184,7 @@ Result<meta::RepositoryId> OciApi::ExistingRepository(std::string_view name) {
   return *repo;
 }
 
-http::Task<Result<meta::RepositoryId>> OciApi::RepositoryForPush(std::string_view name) {
+http::Task<Result<meta::RepositoryId>> OciApi::RepositoryForPush(std::string_view name, std::string_view applied_for) {
   BERTH_CO_TRY(berth::oci::ValidateRepositoryName(name));
   BERTH_CO_ASSIGN(std::optional<meta::RepositoryId> repo, meta_.FindRepository(name));
   if (repo) co_return *repo;
@@ -192,7 +192,7 @@ http::Task<Result<meta::RepositoryId>> OciApi::RepositoryForPush(std::string_vie
   // template whose prefix holds the name, if one does.
   const int64_t now = clock_();
   co_return co_await async::RunBlocking(
-      blocking_, [&] { return meta::FindOrCreateRepository(meta_, name, meta::kCreateOnPush, now); });
+      blocking_, [&] { return meta::FindOrCreateRepository(meta_, name, applied_for, now); });
 }
 
 namespace {
