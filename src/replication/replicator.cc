@@ -94,7 +94,7 @@ void Replicator::Stop() {
 }
 
 void Replicator::RunOnce() {
-  if (Status s = Route(); !s) telemetry::LogWarn("routing pushes to replication failed", {{"error", s.error().message()}});
+  if (Status s = RoutePending(); !s) telemetry::LogWarn("routing pushes to replication failed", {{"error", s.error().message()}});
   {
     std::lock_guard lock(mu_);
     if (stopping_) return;
@@ -113,7 +113,8 @@ void Replicator::RunOnce() {
   wake_.notify_all();
 }
 
-Status Replicator::Route() {
+Status Replicator::RoutePending() {
+  std::lock_guard routing(route_mu_);
   BERTH_ASSIGN(int64_t cursor, events::LoadCursor(store_, events::kReplicationCursor));
   BERTH_ASSIGN(std::vector<meta::EventRecord> events, store_.ReadEvents(cursor, kRouteBatch));
   if (events.empty()) return {};

@@ -73,6 +73,9 @@ class Replicator {
 
   // Routes new pushes to jobs and hands due jobs to the workers. Under the lease.
   void RunOnce();
+  // Routes the pushes not yet routed, under the configuration in force: called before the
+  // configuration changes, so that what was pushed before a rule is judged by the rules then.
+  Status RoutePending();
   void Stop();
 
   uint64_t images_replicated() const { return replicated_.load(); }
@@ -81,7 +84,6 @@ class Replicator {
   uint64_t failures() const { return failures_.load(); }
 
  private:
-  Status Route();
   void Work();
   void Run(const meta::ReplicationJob& job);
   Status Copy(const meta::ReplicationJob& job, Peer& peer);
@@ -102,6 +104,7 @@ class Replicator {
   const ReplicatorOptions options_;
   const std::function<int64_t()> clock_;
 
+  std::mutex route_mu_;  // one routing pass at a time in this process
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<meta::ReplicationJob> queue_;

@@ -305,7 +305,8 @@ int Run(const Config& config) {
                                                .token_ttl_seconds = config.token_ttl.count(),
                                                .on_image_pushed = scan_on_push,
                                                .pull_through = &pull_through,
-                                               .replication_peers = std::move(peer_keys)},
+                                               .replication_peers = std::move(peer_keys),
+                                               .route_pending_replication = [&replicator] { return replicator.RoutePending(); }},
                        NowSeconds);
   api::iam::IamApi iam_api(**authenticator, access, auditor, directory, blocking,
                            api::iam::IamApiOptions{.region = config.region}, NowSeconds);

@@ -109,4 +109,27 @@ TEST(Config, BlobsSelectS3AndTheFileMayHoldItsKeys) {
   EXPECT_FALSE(ParseServeArgs({"--AWS_SECRET_ACCESS_KEY", "x"}).has_value());
 }
 
+TEST(Config, PeersAndWebhooksRepeatAcrossTheFileAndTheFlags) {
+  const std::string path = "/tmp/berth-config-test-peers-" + std::to_string(getpid());
+  std::ofstream(path) << "peer = us-west-2/222222222222=https://west.example:5000/\n"
+                         "event-webhook = https://hooks.example/berth\n";
+  Result<Config> c = ParseServeArgs({"--config", path, "--peer=eu-west-1/333333333333=http://127.0.0.1:5001",
+                                     "--event-webhook", "http://127.0.0.1:9/x", "--replication-interval", "5s"});
+  std::remove(path.c_str());
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  ASSERT_EQ(c->peers.size(), 2u);
+  EXPECT_EQ(c->peers[0].region, "us-west-2");
+  EXPECT_EQ(c->peers[0].registry_id, "222222222222");
+  EXPECT_EQ(c->peers[0].url, "https://west.example:5000");
+  EXPECT_EQ(c->peers[1].url, "http://127.0.0.1:5001");
+  EXPECT_EQ(c->event_webhooks, (std::vector<std::string>{"https://hooks.example/berth", "http://127.0.0.1:9/x"}));
+  EXPECT_EQ(c->replication_interval.count(), 5);
+  for (const char* bad : {"us-west-2=http://x", "us-west-2/12345=http://x", "US/222222222222=http://x",
+                          "us-west-2/222222222222=ftp://x", "us-west-2/222222222222"}) {
+    EXPECT_FALSE(ParseServeArgs({"--peer", bad}).has_value()) << bad;
+  }
+  EXPECT_FALSE(ParseServeArgs({"--peer", "a1/222222222222=http://x", "--peer", "a1/222222222222=http://y"}).has_value());
+  EXPECT_FALSE(ParseServeArgs({"--event-webhook", "hooks.example"}).has_value());
+}
+
 }  // namespace berth::server

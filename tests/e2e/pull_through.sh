@@ -13,34 +13,7 @@ berth_start --cache-tag-ttl "${TTL}s"
 containers_setup
 aws_admin
 MAKE_LAYOUT="$(dirname "$0")/make_oci_layout.py"
-UPSTREAM_PIDS=()
-stop_upstreams() { for p in "${UPSTREAM_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap 'stop_upstreams; cleanup' EXIT
-
-# distribution NAME PORT [htpasswd-file]: a registry on loopback, its access log in $WORK/NAME.log.
-distribution() {
-  local auth=""
-  [ -n "${3:-}" ] && auth=$'auth:\n  htpasswd:\n    realm: upstream\n    path: '"$3"
-  cat >"$WORK/$1.yml" <<YML
-version: 0.1
-log:
-  level: info
-storage:
-  filesystem:
-    rootdirectory: $WORK/$1-data
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$2
-$auth
-YML
-  # distribution reads REGISTRY_* variables as settings: the containers tools' REGISTRY_AUTH_FILE is not one.
-  env -u REGISTRY_AUTH_FILE -u REGISTRIES_CONFIG_PATH docker-registry serve "$WORK/$1.yml" >"$WORK/$1.log" 2>&1 &
-  UPSTREAM_PIDS+=($!)
-  eval "${1}_PID=$!"
-  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$2/v2/" && return 0; sleep 0.05; done
-  fail "distribution $1 did not start"
-}
+source "$(dirname "$0")/registries.sh"
 OPEN_PORT=$(free_port)
 AUTH_PORT=$(free_port)
 python3 -W ignore -c 'import crypt; print("robot:" + crypt.crypt("robot-pw", crypt.mksalt(crypt.METHOD_BLOWFISH)))' \
@@ -49,13 +22,8 @@ distribution open "$OPEN_PORT"
 distribution auth "$AUTH_PORT" "$WORK/htpasswd"
 # Berth as a third upstream, in bearer mode: its token flow with its admin's key as credentials.
 TOKEN_PORT=$(free_port)
-mkdir -p "$WORK/token-data"
-"$BERTH_BIN" serve --listen "127.0.0.1:$TOKEN_PORT" --data "$WORK/token-data" --auth-mode bearer \
-  >"$WORK/token.out" 2>"$WORK/token.log" &
-UPSTREAM_PIDS+=($!)
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$TOKEN_PORT/healthz" >/dev/null && break; sleep 0.05; done
-TOKEN_AK=$(sed -n 's/^aws_access_key_id = //p' "$WORK/token-data/admin-credentials")
-TOKEN_SK=$(sed -n 's/^aws_secret_access_key = //p' "$WORK/token-data/admin-credentials")
+extra_berth token "$TOKEN_PORT" --auth-mode bearer
+TOKEN_AK=$token_AK TOKEN_SK=$token_SK
 
 # Images upstream.
 push_up() {  # push_up LAYOUT:TAG HOST/REPO:TAG [creds]

@@ -55,6 +55,9 @@ struct EcrApiOptions {
   // The replication destinations with a --peer ("region/registryId"): the only ones a
   // replication configuration may name.
   std::set<std::string> replication_peers;
+  // Routes the pushes not yet routed under the configuration in force (replication/replicator.h),
+  // before PutReplicationConfiguration changes it; runs on the blocking pool.
+  std::function<Status()> route_pending_replication;
 };
 
 

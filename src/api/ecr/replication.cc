@@ -33,8 +33,10 @@ http::Task<EcrApi::Output> EcrApi::PutReplicationConfiguration(const Call& call)
   }
   json::object stored = replication::ConfigurationJson(config);
   const std::string text = json::serialize(stored);
-  BERTH_CO_TRY(co_await async::RunBlocking(
-      blocking_, [&] { return meta_.PutSetting(replication::kConfigurationSetting, text); }));
+  BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&]() -> Status {
+    if (options_.route_pending_replication) BERTH_TRY(options_.route_pending_replication());
+    return meta_.PutSetting(replication::kConfigurationSetting, text);
+  }));
   co_return json::object{{"replicationConfiguration", std::move(stored)}};
 }
 
