@@ -8,6 +8,7 @@
 #include "base/json.h"
 #include "base/strings.h"
 #include "meta/creation_template.h"
+#include "meta/event_details.h"
 #include "meta/new_manifest.h"
 #include "telemetry/log.h"
 
@@ -287,6 +288,20 @@ void PullThrough::StartImport(const Rule& rule, meta::RepositoryId repo, std::st
                                                                 {"digest", manifest.digest.str()},
                                                                 {"error", imported.error().message()}});
     }
+    const std::string reason = imported ? std::string() : imported.error().message();
+    Status told = meta_.AppendEvent(
+        {.time = clock_(),
+         .detail_type = std::string(meta::kPullThroughCacheAction),
+         .repository = repository,
+         .detail = meta::PullThroughCacheDetail({.sync_status = imported ? "SUCCESS" : "FAILED",
+                                                 .ecr_prefix = rule.ecr_prefix,
+                                                 .repository = repository,
+                                                 .upstream_url = rule.upstream_url,
+                                                 .tag = tag.value_or(""),
+                                                 .digest = manifest.digest.str(),
+                                                 .failure_code = imported ? "" : "UNABLE_TO_IMPORT_IMAGE",
+                                                 .failure_reason = reason})});
+    if (!told) telemetry::LogWarn("recording a pull-through cache event failed", {{"error", told.error().message()}});
     std::lock_guard lock(mu_);
     imports_.erase(key);
     if (tag) {

@@ -69,4 +69,17 @@ std::string ReplicationDetail(const ReplicationDetailFields& f) {
   return json::serialize(o);
 }
 
+std::string PullThroughCacheDetail(const PullThroughCacheDetailFields& f) {
+  json::object o{{"rule-version", "1"},
+                 {"sync-status", f.sync_status},
+                 {"ecr-repository-prefix", f.ecr_prefix},
+                 {"repository-name", f.repository},
+                 {"upstream-registry-url", f.upstream_url}};
+  SetIf(o, "image-tag", f.tag);
+  SetIf(o, "image-digest", f.digest);
+  SetIf(o, "failure-code", f.failure_code);
+  SetIf(o, "failure-reason", f.failure_reason);
+  return json::serialize(o);
+}
+
 }  // namespace berth::meta

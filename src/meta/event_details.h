@@ -38,4 +38,17 @@ struct ReplicationDetailFields {
 };
 std::string ReplicationDetail(const ReplicationDetailFields& f);
 
+// ECR Pull Through Cache Action: an import from the upstream, SUCCESS or FAILED.
+struct PullThroughCacheDetailFields {
+  std::string_view sync_status;
+  std::string_view ecr_prefix;
+  std::string_view repository;
+  std::string_view upstream_url;
+  std::string_view tag;
+  std::string_view digest;
+  std::string_view failure_code;
+  std::string_view failure_reason;
+};
+std::string PullThroughCacheDetail(const PullThroughCacheDetailFields& f);
+
 }  // namespace berth::meta

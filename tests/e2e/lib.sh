@@ -293,6 +293,14 @@ metric_sum() {
   echo "$total"
 }
 
+# journal: the events every node appended to its DATA/events.jsonl (the node holding the
+# "events" lease writes them).
+journal() {
+  local f
+  for f in "$BERTH_DATA/events.jsonl" "$WORK"/data-*/events.jsonl; do [ -f "$f" ] && cat "$f"; done
+  return 0
+}
+
 sha256_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
 
 finish() {

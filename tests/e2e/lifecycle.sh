@@ -111,6 +111,9 @@ for name in prod v3 v4 fresh; do
 done
 check "kept images are served whole (the shared layer too)" python3 "$CLIENT" verify "$BERTH_URL" "$AK" "$SK" "$REPO" $KEPT
 check "expiries counted in /metrics" test "$(metric_sum berth_lifecycle_images_expired_total)" = 7
+expiry_events() { journal | jq -s '[.[] | select(."detail-type" == "ECR Lifecycle Policy Action" and .detail["action-type"] == "EXPIRE") | .detail["image-digest"]] | unique | length'; }
+for _ in $(seq 20); do [ "$(expiry_events)" = 7 ] && break; sleep 0.2; done
+check "each expiry is an ECR Lifecycle Policy Action event ($(expiry_events))" test "$(expiry_events)" = 7
 check "reclaimed bytes counted in /metrics" test "$(metric_sum berth_gc_bytes_reclaimed_total)" -gt 0
 
 admin ecr delete-lifecycle-policy --repository-name "$REPO" >"$WORK/delete.json"

@@ -195,6 +195,10 @@ run_err PullThroughCacheRuleNotFoundException "deleting it again" delete-pull-th
 run_ok "what it cached stays" describe-images --repository-name priv/private/app
 jq_check "one image" '.imageDetails | length' 1
 check "metrics count downloads" test "$(metric_sum berth_cache_blobs_fetched_total)" -gt 0
+ptc_event() { journal | jq -se 'any(.[]; ."detail-type" == "ECR Pull Through Cache Action" and .detail["sync-status"] == "SUCCESS"
+  and .detail["ecr-repository-prefix"] == "priv" and .detail["repository-name"] == "priv/private/app")' >/dev/null; }
+for _ in $(seq 20); do ptc_event && break; sleep 0.2; done
+check "imports are ECR Pull Through Cache Action events" ptc_event
 
 stop_upstreams
 finish

@@ -163,6 +163,15 @@ elif grep -q "terminal failure state" "$ERR"; then pass; else fail "the waiter: 
 run_ok "the failed scan is described" describe-image-scan-findings --repository-name manual/app --image-id imageTag=bad
 jq_check "FAILED, naming the layer" '[.imageScanStatus.status, (.imageScanStatus.description | test("^layer sha256:"))]' '["FAILED",true]'
 
+scan_events() {
+  journal | jq -se 'any(.[]; ."detail-type" == "ECR Image Scan" and .detail["repository-name"] == "scan/app"
+    and .detail["scan-status"] == "COMPLETE" and .detail["image-tags"] == ["v1"] and (.detail["finding-severity-counts"] | length) > 0)
+    and any(.[]; ."detail-type" == "ECR Image Scan" and .detail["repository-name"] == "manual/app" and .detail["scan-status"] == "FAILED")' \
+    >/dev/null
+}
+for _ in $(seq 20); do scan_events && break; sleep 0.2; done
+check "scans are ECR Image Scan events (COMPLETE with severity counts, FAILED)" scan_events
+
 # --- scans survive a restart and go with their image ------------------------------------------------
 berth_stop
 berth_start
