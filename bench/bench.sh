@@ -5,7 +5,8 @@
 # (a pull by an IAM user with 60 policy statements beside one by the root) and bench/gcbench.py
 # (garbage collection beside distribution's and rm) and bench/scanbench.py (scanning beside
 # gzip, pushes with and without scan on push) and bench/cachebench.py (cold pulls through the
-# pull-through cache beside direct pulls and distribution's proxy mode), in a private mount
+# pull-through cache beside direct pulls and distribution's proxy mode) and bench/replbench.py
+# (replication of a 1 GiB image beside skopeo copy between the same two Berths), in a private mount
 # namespace (as root), where each skopeo push gets an empty blob-info cache bind-mounted over
 # /var/lib/containers/cache.
 set -euo pipefail
@@ -21,3 +22,4 @@ python3 bench/authz.py
 python3 bench/gcbench.py
 python3 bench/scanbench.py
 python3 bench/cachebench.py
+python3 bench/replbench.py

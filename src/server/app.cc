@@ -10,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -194,7 +195,16 @@ int Run(const Config& config) {
 
   api::PullRecorder pulls;
   api::UploadLocks upload_locks;
-  auto scan_on_push = [&store](const meta::PushedImage& image) { scan::ScanOnPush(store, image, NowSeconds()); };
+  // Set once the background jobs exist: a push nudges replication and event delivery, so a
+  // peer or a webhook hears of it at once rather than at the next interval.
+  std::atomic<Background*> nudge_background{nullptr};
+  auto scan_on_push = [&store, &nudge_background](const meta::PushedImage& image) {
+    scan::ScanOnPush(store, image, NowSeconds());
+    if (Background* b = nudge_background.load()) {
+      b->RunSoon("replication");
+      b->RunSoon("events");
+    }
+  };
   scan::PullGate pull_gate(store, NowSeconds);
   secrets::Vault vault(store, *keyring, config.region, *account_id, NowSeconds);
   cache::PullThrough pull_through(store, **blobs, vault,
@@ -401,6 +411,7 @@ int Run(const Config& config) {
   background.AddLeasedJob("scan", config.scan_interval, [&scanner] { scanner.RunOnce(); });
   background.AddLeasedJob("events", std::chrono::seconds(1), [&dispatcher] { (*dispatcher)->RunOnce(); });
   background.AddLeasedJob("replication", config.replication_interval, [&replicator] { replicator.RunOnce(); });
+  nudge_background = &background;
   background.Start();
 
   asio::steady_timer drain_deadline(io);

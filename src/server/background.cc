@@ -32,6 +32,20 @@ void Background::AddLeasedJob(std::string lease, seconds interval, std::function
                             [&job] { return job.held ? 1.0 : 0.0; }, "lease=\"" + job.lease + "\"");
 }
 
+void Background::RunSoon(std::string_view lease) {
+  for (Job& job : jobs_) {
+    if (job.lease != lease || !job.held || job.nudged.exchange(true)) continue;
+    asio::post(pool_, [&job] {
+      job.nudged = false;
+      // A run in progress may miss what the nudge was for; the next tick finds it.
+      if (!job.held || job.running.exchange(true)) return;
+      job.due = std::chrono::steady_clock::now() + job.interval;
+      job.run();
+      job.running = false;
+    });
+  }
+}
+
 void Background::Start() {
   for (Job& job : jobs_) ScheduleTick(job);
   ScheduleFlush();

@@ -19,6 +19,7 @@
 #include <functional>
 #include <list>
 #include <string>
+#include <string_view>
 
 #include "api/pull_recorder.h"
 #include "meta/metadata_store.h"
@@ -36,6 +37,11 @@ class Background {
   // Adds a job run on the pool every `interval` (the first run after min(interval, 1 min)).
   // Call before Start().
   void AddLeasedJob(std::string lease, std::chrono::seconds interval, std::function<void()> run);
+
+  // Runs the job of `lease` now, if this node holds its lease and it is not running (new work
+  // arrived: a push to replicate, an event to deliver), instead of at its next interval. Nudges
+  // while one is pending are one nudge. Any thread.
+  void RunSoon(std::string_view lease);
 
   void Start();
   // Cancels the timers; then (after the pool drained) Finish() gives the leases up and writes
@@ -55,6 +61,7 @@ class Background {
     std::chrono::steady_clock::time_point due;
     std::atomic<bool> held{false};
     std::atomic<bool> running{false};
+    std::atomic<bool> nudged{false};
   };
 
   void ScheduleTick(Job& job);
