@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "base/files.h"
 #include "telemetry/log.h"
 
 namespace berth::audit {
@@ -118,12 +119,7 @@ Status Trail::Rotate() {
   ::close(fd_);
   fd_ = -1;
   const std::string base = options_.dir + "/audit.log";
-  std::error_code ec;
-  std::filesystem::remove(base + "." + std::to_string(options_.keep_files), ec);
-  for (int i = options_.keep_files - 1; i >= 1; --i) {
-    std::filesystem::rename(base + "." + std::to_string(i), base + "." + std::to_string(i + 1), ec);
-  }
-  std::filesystem::rename(base, base + ".1", ec);
+  RotateNumbered(base, options_.keep_files);
   fd_ = ::open(base.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd_ < 0) return FailErrno("open " + base, errno);
   file_bytes_ = 0;

@@ -38,4 +38,8 @@ class Fd {
 Status FsyncPath(const std::string& path, bool directory);
 inline Status FsyncDirectory(const std::string& dir) { return FsyncPath(dir, true); }
 
+// Shifts `path` to `path`.1, `path`.1 to `path`.2 and so on, dropping `path`.`keep` (log
+// rotation). Missing files are skipped.
+void RotateNumbered(const std::string& path, int keep);
+
 }  // namespace berth

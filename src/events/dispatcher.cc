@@ -1,6 +1,7 @@
 #include "events/dispatcher.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -88,6 +89,11 @@ Status Dispatcher::Journal() {
     if (events.empty()) return {};
     std::string lines;
     for (const meta::EventRecord& e : events) lines += Envelope(options_.registry, e) + "\n";
+    struct stat st{};
+    if (::stat(options_.journal_path.c_str(), &st) == 0 && st.st_size > 0 &&
+        static_cast<uint64_t>(st.st_size) + lines.size() > options_.journal_max_bytes) {
+      RotateNumbered(options_.journal_path, 4);
+    }
     Fd fd(::open(options_.journal_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
     if (fd.get() < 0) return Fail(Code::kInternal, options_.journal_path + ": " + std::strerror(errno));
     for (size_t done = 0; done < lines.size();) {

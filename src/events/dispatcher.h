@@ -2,7 +2,7 @@
 //
 // Tells other systems what happened: reads the metadata store's events in order and
 //   - appends each, as its EventBridge envelope on one line, to the journal (DATA/events.jsonl),
-//     fsync'd before the journal's place in the events is saved;
+//     fsync'd before the journal's place in the events is saved; rotated by size (.1 to .4);
 //   - POSTs each to every webhook target, one event per request, signed with a Berth-Signature
 //     header (envelope.h), in order per target; a target that fails (no 2xx within the timeout)
 //     is tried again with backoff (1 s doubling to 5 min) from the same event, whose id is the
@@ -35,6 +35,7 @@ inline constexpr std::string_view kReplicationCursor = "replication";
 struct DispatcherOptions {
   Registry registry;
   std::string journal_path;           // "" for none
+  uint64_t journal_max_bytes = 64 << 20;  // then it becomes journal_path.1 (4 kept)
   std::vector<std::string> webhooks;  // http:// or https:// URLs
   std::string secret;                 // the signing key
   std::chrono::seconds retention{7 * 86400};

@@ -260,17 +260,17 @@ Client::Client(ClientOptions options) : options_(std::move(options)), pool_(std:
 Client::~Client() = default;
 
 Status Client::SendBody(Connection& c, const ClientRequest& request) {
-  std::vector<char> buffer(256 << 10);
   uint64_t left = request.body_length;
   while (left > 0) {
-    BERTH_ASSIGN(size_t n, request.body_source(std::span<char>(buffer.data(), std::min<uint64_t>(buffer.size(), left))));
-    if (n == 0) return Fail(Code::kInternal, "the request body ended " + std::to_string(left) + " bytes early");
+    BERTH_ASSIGN(std::span<const char> chunk, request.body_source());
+    if (chunk.empty()) return Fail(Code::kInternal, "the request body ended " + std::to_string(left) + " bytes early");
+    if (chunk.size() > left) return Fail(Code::kInternal, "the request body is longer than its Content-Length");
     error_code ec;
     c.With([&](auto& stream) {
-      ec = c.Run(options_.timeout, [&](auto handler) { asio::async_write(stream, asio::buffer(buffer.data(), n), handler); });
+      ec = c.Run(options_.timeout, [&](auto handler) { asio::async_write(stream, asio::buffer(chunk.data(), chunk.size()), handler); });
     });
     if (ec) return Unreachable(request.method + " " + request.url.Origin() + " (sending the body)", ec);
-    left -= n;
+    left -= chunk.size();
   }
   return {};
 }

@@ -39,8 +39,8 @@ struct Url {
   std::string HostHeader() const;
 };
 
-// Fills `out` with the next bytes of a streamed request body; 0 only at its end.
-using BodySource = std::function<Result<size_t>(std::span<char> out)>;
+// The next bytes of a streamed request body, valid until the next call; empty only at its end.
+using BodySource = std::function<Result<std::span<const char>>()>;
 
 struct ClientRequest {
   std::string method = "GET";

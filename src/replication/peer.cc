@@ -11,6 +11,7 @@
 #include "aws/sigv4.h"
 #include "base/json.h"
 #include "base/strings.h"
+#include "blob/sequential_reader.h"
 #include "crypto/random.h"
 
 namespace berth::replication {
@@ -142,15 +143,11 @@ Status Peer::PushBlob(std::string_view repository, const oci::Digest& digest, bl
   if (location.empty()) return Fail(Code::kFailedPrecondition, "the peer started an upload without a Location");
   BERTH_ASSIGN(http::Url put, url.Resolve(location));
   put.target += (put.target.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + digest.str();
-  uint64_t offset = 0;
+  blob::SequentialReader body(reader);
   http::ClientRequest request{.method = "PUT", .url = put};
   request.headers = {{"Content-Type", "application/octet-stream"}};
   request.body_length = reader.size();
-  request.body_source = [&](std::span<char> out) -> Result<size_t> {
-    BERTH_ASSIGN(size_t n, reader.ReadAt(offset, out));
-    offset += n;
-    return n;
-  };
+  request.body_source = [&body] { return body.Next(); };
   // The upload's token or credentials were settled by the POST: no challenge is answered here,
   // as the streamed body cannot be sent twice.
   if (std::optional<std::string> auth = Authorization(repository)) request.headers.emplace_back("Authorization", *auth);

@@ -28,6 +28,8 @@ std::string FailureCode(const Error& e) {
   switch (e.code()) {
     case Code::kPermissionDenied: return "PEER_ACCESS_DENIED";
     case Code::kUnavailable: return "PEER_UNREACHABLE";
+    // The image lost a blob or a child here (a deleted image takes its job with it instead).
+    case Code::kNotFound: return "SOURCE_IMAGE_INCOMPLETE";
     default: return "PEER_REFUSED";
   }
 }
@@ -115,9 +117,16 @@ void Replicator::RunOnce() {
 
 Status Replicator::RoutePending() {
   std::lock_guard routing(route_mu_);
+  while (true) {
+    BERTH_ASSIGN(bool more, RouteBatch());
+    if (!more) return {};
+  }
+}
+
+Result<bool> Replicator::RouteBatch() {
   BERTH_ASSIGN(int64_t cursor, events::LoadCursor(store_, events::kReplicationCursor));
   BERTH_ASSIGN(std::vector<meta::EventRecord> events, store_.ReadEvents(cursor, kRouteBatch));
-  if (events.empty()) return {};
+  if (events.empty()) return false;
   BERTH_ASSIGN(Configuration config, LoadConfiguration(store_));
   const int64_t now = clock_();
   for (const meta::EventRecord& e : events) {
@@ -136,7 +145,8 @@ Status Replicator::RoutePending() {
     if (std::string tag = JsonString(detail.as_object(), "image-tag"); !tag.empty()) tags.push_back(std::move(tag));
     BERTH_TRY(store_.EnqueueReplication(*repo, *digest, destinations, tags, now));
   }
-  return events::SaveCursor(store_, events::kReplicationCursor, events.back().seq);
+  BERTH_TRY(events::SaveCursor(store_, events::kReplicationCursor, events.back().seq));
+  return events.size() == kRouteBatch;
 }
 
 void Replicator::Work() {
@@ -179,7 +189,6 @@ void Replicator::Run(const meta::ReplicationJob& job) {
   Result<std::unique_ptr<Peer>> peer = PeerFor(job.destination);
   copied = peer ? Copy(job, **peer) : Status(std::unexpected(peer.error()));
   const int64_t now = clock_();
-  if (!copied && copied.error().code() == Code::kNotFound) return;  // the image went: its job with it
   const bool retry = !copied && copied.error().code() == Code::kUnavailable && job.attempts + 1 < options_.max_attempts;
   const size_t slash = job.destination.find('/');
   const std::string destination_region = job.destination.substr(0, slash);

@@ -84,6 +84,8 @@ class Replicator {
   uint64_t failures() const { return failures_.load(); }
 
  private:
+  // One batch of events routed; true when more may be waiting.
+  Result<bool> RouteBatch();
   void Work();
   void Run(const meta::ReplicationJob& job);
   Status Copy(const meta::ReplicationJob& job, Peer& peer);
