@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "base/files.h"
 #include "base/strings.h"
 #include "crypto/aead.h"
 #include "crypto/random.h"
@@ -233,15 +234,7 @@ Result<BootstrapResult> BootstrapAdmin(meta::AccessKeys& keys, const KeyRing& ke
         40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
     std::string text = "[berth]\naws_access_key_id = " + key.id +
                        "\naws_secret_access_key = " + key.secret + "\n";
-    std::string tmp = result.credentials_file + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return FailErrno("create " + tmp, errno);
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-              ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), result.credentials_file.c_str()) != 0) {
-      return FailErrno("write " + result.credentials_file, errno);
-    }
+    BERTH_TRY(WriteFileAtomically(result.credentials_file, text, 0600));
   }
   meta::AccessKey sealed = key;
   sealed.secret = keyring.SealSecret(key.id, key.secret);

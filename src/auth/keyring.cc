@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "base/files.h"
 #include "crypto/aead.h"
 #include "crypto/random.h"
 #include "meta/metadata_store.h"
@@ -54,12 +55,7 @@ Result<KeyRing> KeyRing::LoadFile(const std::string& path) {
   }
   if (errno != ENOENT) return FailErrno("open " + path, errno);
   std::string key = crypto::RandomBytes(crypto::kKeyBytes);
-  const std::string tmp = path + ".tmp";
-  fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return FailErrno("create " + tmp, errno);
-  bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) return FailErrno("write " + path, errno);
+  BERTH_TRY(WriteFileAtomically(path, key, 0600));
   return KeyRing(std::move(key));
 }
 

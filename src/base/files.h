@@ -6,7 +6,10 @@
 
 #include <unistd.h>
 
+#include <sys/types.h>
+
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "base/error.h"
@@ -37,6 +40,10 @@ class Fd {
 // fsyncs the file or directory at `path`.
 Status FsyncPath(const std::string& path, bool directory);
 inline Status FsyncDirectory(const std::string& dir) { return FsyncPath(dir, true); }
+
+// Replaces the file at `path` with `contents` whole, or not at all: written to `path`.tmp with
+// `mode`, fsync'd, renamed into place, and the directory fsync'd.
+Status WriteFileAtomically(const std::string& path, std::string_view contents, mode_t mode);
 
 // Shifts `path` to `path`.1, `path`.1 to `path`.2 and so on, dropping `path`.`keep` (log
 // rotation). Missing files are skipped.

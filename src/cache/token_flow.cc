@@ -13,6 +13,14 @@ namespace berth::cache {
 
 namespace json = boost::json;
 
+namespace {
+
+int64_t Now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
 // The parameters of a WWW-Authenticate challenge: `Bearer realm="...",service="..."`.
 std::map<std::string, std::string> ChallengeParams(std::string_view challenge) {
   std::map<std::string, std::string> out;
@@ -54,10 +62,7 @@ Result<BearerToken> FetchBearerToken(http::Client& client, std::string_view chal
   if (!wanted.empty()) query += std::string(query.empty() ? "" : "&") + "scope=" + PercentEncode(wanted);
   realm.target += (realm.target.find('?') == std::string::npos ? "?" : "&") + query;
   http::ClientRequest request{.method = "GET", .url = realm};
-  if (credentials) {
-    request.headers.emplace_back("Authorization",
-                                 "Basic " + crypto::Base64Encode(credentials->username + ":" + credentials->password));
-  }
+  if (credentials) request.headers.emplace_back("Authorization", BasicAuthorization(*credentials));
   BERTH_ASSIGN(std::unique_ptr<http::ClientResponse> r, client.Send(request));
   if (r->status != 200) return UnexpectedAnswer("the token service", r->status);
   BERTH_ASSIGN(std::string body, r->ReadAll(64 * 1024));
@@ -71,16 +76,32 @@ Result<BearerToken> FetchBearerToken(http::Client& client, std::string_view chal
   if (const json::value* e = doc.get_object().if_contains("expires_in"); e != nullptr && e->is_int64()) {
     ttl = std::max<int64_t>(e->get_int64(), 10);
   }
-  const int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return BearerToken{.value = std::move(token), .expires_at = now + ttl};
+  return BearerToken{.value = std::move(token), .expires_at = Now() + ttl};
 }
 
-std::unexpected<Error> UnexpectedAnswer(std::string_view what, int status) {
-  const std::string detail = std::string(what) + " answered HTTP " + std::to_string(status);
-  if (status == 401 || status == 403) return Fail(Code::kPermissionDenied, detail);
-  if (status == 429 || status >= 500) return Fail(Code::kUnavailable, detail);
-  return Fail(Code::kFailedPrecondition, detail);
+std::string BasicAuthorization(const Credentials& credentials) {
+  return "Basic " + crypto::Base64Encode(credentials.username + ":" + credentials.password);
+}
+
+std::optional<std::string> TokenCache::Authorization(std::string_view repository) {
+  std::lock_guard lock(mu_);
+  if (auto it = tokens_.find(repository); it != tokens_.end() && it->second.expires_at > Now() + 5) {
+    return "Bearer " + it->second.value;
+  }
+  return std::nullopt;
+}
+
+void TokenCache::Put(std::string_view repository, BearerToken token) {
+  std::lock_guard lock(mu_);
+  tokens_.insert_or_assign(std::string(repository), std::move(token));
+}
+
+std::unexpected<Error> UnexpectedAnswer(std::string_view what, int status, std::string_view detail) {
+  std::string message = std::string(what) + " answered HTTP " + std::to_string(status);
+  if (!detail.empty()) message += " " + std::string(detail);
+  if (status == 401 || status == 403) return Fail(Code::kPermissionDenied, std::move(message));
+  if (status == 429 || status >= 500) return Fail(Code::kUnavailable, std::move(message));
+  return Fail(Code::kFailedPrecondition, std::move(message));
 }
 
 }  // namespace berth::cache

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,8 @@ struct Credentials {
   std::string username;
   std::string password;
 };
+// "Basic <base64 of username:password>".
+std::string BasicAuthorization(const Credentials& credentials);
 
 // The parameters of a WWW-Authenticate challenge: `Bearer realm="...",service="..."`, keys in
 // lower case.
@@ -35,8 +38,21 @@ struct BearerToken {
 Result<BearerToken> FetchBearerToken(http::Client& client, std::string_view challenge, std::string_view scope,
                                      const std::optional<Credentials>& credentials);
 
+// Bearer tokens by repository, each used until 5 s before it expires. Thread-safe.
+class TokenCache {
+ public:
+  // "Bearer <token>", or nullopt when none is held for `repository` or it is about to expire.
+  std::optional<std::string> Authorization(std::string_view repository);
+  void Put(std::string_view repository, BearerToken token);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, BearerToken, std::less<>> tokens_;
+};
+
 // The error an unexpected answer means: kPermissionDenied for 401/403, kUnavailable for 429 and
-// 5xx (worth trying again), kFailedPrecondition otherwise.
-std::unexpected<Error> UnexpectedAnswer(std::string_view what, int status);
+// 5xx (worth trying again), kFailedPrecondition otherwise. `detail` (what the answer said) is
+// appended to the message when given.
+std::unexpected<Error> UnexpectedAnswer(std::string_view what, int status, std::string_view detail = {});
 
 }  // namespace berth::cache

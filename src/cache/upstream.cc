@@ -1,7 +1,5 @@
 #include "cache/upstream.h"
 
-#include "cache/token_flow.h"
-
 #include <boost/json/parse.hpp>
 
 #include <chrono>
@@ -21,10 +19,6 @@ constexpr std::string_view kManifestTypes =
     "application/vnd.docker.distribution.manifest.v2+json";
 constexpr int kMaxRedirects = 5;
 
-int64_t Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::unexpected<Error> Failed(std::string_view what, const http::ClientResponse& r) {
   return UnexpectedAnswer(std::string(what) + ": the upstream", r.status);
 }
@@ -35,13 +29,8 @@ Upstream::Upstream(http::Client& data, http::Client& quick, http::Url base, std:
     : data_(data), quick_(quick), base_(std::move(base)), credentials_(std::move(credentials)) {}
 
 std::optional<std::string> Upstream::Authorization(std::string_view repository) {
-  std::lock_guard lock(mu_);
-  if (auto it = tokens_.find(std::string(repository)); it != tokens_.end() && it->second.expires_at > Now() + 5) {
-    return "Bearer " + it->second.value;
-  }
-  if (basic_ && credentials_) {
-    return "Basic " + crypto::Base64Encode(credentials_->username + ":" + credentials_->password);
-  }
+  if (std::optional<std::string> bearer = tokens_.Authorization(repository)) return bearer;
+  if (basic_ && credentials_) return BasicAuthorization(*credentials_);
   return std::nullopt;
 }
 
@@ -49,9 +38,9 @@ Result<std::string> Upstream::FetchToken(http::Client& client, std::string_view 
   BERTH_ASSIGN(BearerToken token,
                FetchBearerToken(client, challenge, repository.empty() ? "" : "repository:" + std::string(repository) + ":pull",
                                 credentials_));
-  std::lock_guard lock(mu_);
-  tokens_[std::string(repository)] = Token{token.value, token.expires_at};
-  return token.value;
+  std::string value = token.value;
+  tokens_.Put(repository, std::move(token));
+  return value;
 }
 
 Result<std::unique_ptr<http::ClientResponse>> Upstream::Send(http::Client& client, std::string method,
@@ -75,7 +64,6 @@ Result<std::unique_ptr<http::ClientResponse>> Upstream::Send(http::Client& clien
       if (IEquals(challenge.substr(0, 6), "Bearer")) {
         BERTH_TRY(FetchToken(client, challenge, repository));
       } else if (IEquals(challenge.substr(0, 5), "Basic") && credentials_) {
-        std::lock_guard lock(mu_);
         basic_ = true;
       } else {
         return Fail(Code::kPermissionDenied, "the upstream requires credentials the rule does not have");

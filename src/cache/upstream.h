@@ -12,9 +12,8 @@
 // fails. Blocking; thread-safe.
 #pragma once
 
-#include <map>
+#include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,10 +48,6 @@ class Upstream {
   Status Check();
 
  private:
-  struct Token {
-    std::string value;
-    int64_t expires_at = 0;
-  };
   Result<std::unique_ptr<http::ClientResponse>> Send(http::Client& client, std::string method, std::string target,
                                                      std::string_view repository, std::string_view accept,
                                                      bool follow_redirects);
@@ -63,9 +58,8 @@ class Upstream {
   http::Client& quick_;
   const http::Url base_;
   const std::optional<Credentials> credentials_;
-  std::mutex mu_;
-  std::map<std::string, Token> tokens_;  // by repository ("" for the /v2/ check)
-  bool basic_ = false;                  // the registry asked for Basic
+  TokenCache tokens_;                // by repository ("" for the /v2/ check)
+  std::atomic<bool> basic_ = false;  // the registry asked for Basic
 };
 
 }  // namespace berth::cache

@@ -1,12 +1,6 @@
 #include "events/webhook_secret.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "base/files.h"
 #include "crypto/random.h"
@@ -42,16 +36,7 @@ Result<std::string> LoadWebhookSecret(const std::string& data_dir, meta::NamedDo
     return line;
   }
   BERTH_ASSIGN(std::string secret, ClusterSecret(documents, ring));
-  const std::string tmp = path + ".tmp";
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (fd.get() < 0) return Fail(Code::kInternal, "creating " + tmp + ": " + std::strerror(errno));
-  const std::string line = secret + "\n";
-  if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fsync(fd.get()) != 0) {
-    return Fail(Code::kInternal, "writing " + tmp + ": " + std::strerror(errno));
-  }
-  fd.Reset();
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Fail(Code::kInternal, "renaming " + tmp + ": " + std::strerror(errno));
-  BERTH_TRY(FsyncDirectory(data_dir));
+  BERTH_TRY(WriteFileAtomically(path, secret + "\n", 0600));
   return secret;
 }
 

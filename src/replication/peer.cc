@@ -1,7 +1,5 @@
 #include "replication/peer.h"
 
-#include "replication/configuration.h"
-
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -12,7 +10,7 @@
 #include "base/json.h"
 #include "base/strings.h"
 #include "blob/sequential_reader.h"
-#include "crypto/random.h"
+#include "replication/configuration.h"
 
 namespace berth::replication {
 namespace {
@@ -21,23 +19,10 @@ namespace json = boost::json;
 
 constexpr size_t kMaxAnswer = 64 << 10;
 
-int64_t Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string Describe(std::string_view what, http::ClientResponse& r) {
-  Result<std::string> body = r.ReadAll(kMaxAnswer);
-  std::string detail = std::string(what) + ": the peer answered HTTP " + std::to_string(r.status);
-  if (body && !body->empty()) detail += " " + body->substr(0, 300);
-  return detail;
-}
-
+// The error the answer means (cache::UnexpectedAnswer), with the start of what it said.
 std::unexpected<Error> Refused(std::string_view what, http::ClientResponse& r) {
-  const int status = r.status;
-  std::string detail = Describe(what, r);
-  if (status == 401 || status == 403) return Fail(Code::kPermissionDenied, std::move(detail));
-  if (status == 429 || status >= 500) return Fail(Code::kUnavailable, std::move(detail));
-  return Fail(Code::kFailedPrecondition, std::move(detail));
+  Result<std::string> body = r.ReadAll(kMaxAnswer);
+  return cache::UnexpectedAnswer(std::string(what) + ": the peer", r.status, body ? body->substr(0, 300) : "");
 }
 
 }  // namespace
@@ -61,14 +46,13 @@ Result<PeerCredentials> ParsePeerCredentials(std::string_view secret_json) {
 }
 
 Peer::Peer(http::Client& client, PeerAddress address, std::optional<PeerCredentials> credentials, std::string source)
-    : client_(client), address_(std::move(address)), credentials_(std::move(credentials)), source_(std::move(source)) {}
+    : client_(client), address_(std::move(address)), credentials_(std::move(credentials)), source_(std::move(source)) {
+  if (credentials_) basic_ = cache::Credentials{credentials_->id, credentials_->secret};
+}
 
 std::optional<std::string> Peer::Authorization(std::string_view repository) {
-  std::lock_guard lock(mu_);
-  if (auto it = tokens_.find(std::string(repository)); it != tokens_.end() && it->second.expires_at > Now() + 5) {
-    return "Bearer " + it->second.value;
-  }
-  if (credentials_) return "Basic " + crypto::Base64Encode(credentials_->id + ":" + credentials_->secret);
+  if (std::optional<std::string> bearer = tokens_.Authorization(repository)) return bearer;
+  if (basic_) return cache::BasicAuthorization(*basic_);
   return std::nullopt;
 }
 
@@ -81,12 +65,9 @@ Result<std::unique_ptr<http::ClientResponse>> Peer::Send(http::ClientRequest req
     const std::string challenge(answer->Header("WWW-Authenticate").value_or(""));
     (void)answer->ReadAll(kMaxAnswer);
     if (!IEquals(challenge.substr(0, 6), "Bearer")) return answer;
-    std::optional<cache::Credentials> basic;
-    if (credentials_) basic = cache::Credentials{credentials_->id, credentials_->secret};
     BERTH_ASSIGN(cache::BearerToken token,
-                 cache::FetchBearerToken(client_, challenge, "repository:" + std::string(repository) + ":pull,push", basic));
-    std::lock_guard lock(mu_);
-    tokens_[std::string(repository)] = std::move(token);
+                 cache::FetchBearerToken(client_, challenge, "repository:" + std::string(repository) + ":pull,push", basic_));
+    tokens_.Put(repository, std::move(token));
   }
   return Fail(Code::kInternal, "unreachable");
 }

@@ -17,8 +17,6 @@
 // immutable tag; kFailedPrecondition for other refusals. Blocking; thread-safe.
 #pragma once
 
-#include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,8 +67,8 @@ class Peer {
   const PeerAddress address_;
   const std::optional<PeerCredentials> credentials_;
   const std::string source_;
-  std::mutex mu_;
-  std::map<std::string, cache::BearerToken> tokens_;  // by repository
+  std::optional<cache::Credentials> basic_;  // the credentials for /v2/ (and a token service)
+  cache::TokenCache tokens_;                 // by repository
 };
 
 }  // namespace berth::replication

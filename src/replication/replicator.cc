@@ -47,7 +47,7 @@ Result<Configuration> LoadConfiguration(meta::ImageCatalog& settings) {
   return ParseConfiguration(v.as_object());
 }
 
-Result<size_t> Backfill(meta::MetadataStore& store, std::string_view self, std::string_view prefix, int64_t now) {
+Result<size_t> Backfill(meta::MetadataStore& store, std::string_view prefix, int64_t now) {
   BERTH_ASSIGN(Configuration config, LoadConfiguration(store));
   size_t queued = 0;
   std::string after;
@@ -57,8 +57,7 @@ Result<size_t> Backfill(meta::MetadataStore& store, std::string_view self, std::
     after = names.back();
     for (const std::string& name : names) {
       if (!name.starts_with(prefix)) continue;
-      std::vector<std::string> destinations = DestinationsFor(config, name);
-      std::erase(destinations, std::string(self));
+      const std::vector<std::string> destinations = DestinationsFor(config, name);
       if (destinations.empty()) continue;
       BERTH_ASSIGN(std::optional<meta::RepositoryId> repo, store.FindRepository(name));
       if (!repo) continue;
@@ -185,9 +184,8 @@ Result<std::unique_ptr<Peer>> Replicator::PeerFor(const std::string& destination
 }
 
 void Replicator::Run(const meta::ReplicationJob& job) {
-  Status copied;
   Result<std::unique_ptr<Peer>> peer = PeerFor(job.destination);
-  copied = peer ? Copy(job, **peer) : Status(std::unexpected(peer.error()));
+  const Status copied = peer ? Copy(job, **peer) : Status(std::unexpected(peer.error()));
   const int64_t now = clock_();
   const bool retry = !copied && copied.error().code() == Code::kUnavailable && job.attempts + 1 < options_.max_attempts;
   const size_t slash = job.destination.find('/');

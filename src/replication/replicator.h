@@ -51,7 +51,8 @@ Result<Configuration> LoadConfiguration(meta::ImageCatalog& settings);
 
 // Queues every image of the repositories (those starting with `prefix`, if given) that the
 // configuration replicates, with its tags. Returns how many images were queued.
-Result<size_t> Backfill(meta::MetadataStore& store, std::string_view self, std::string_view prefix, int64_t now);
+// (The registry itself is never a destination: PutReplicationConfiguration refuses it.)
+Result<size_t> Backfill(meta::MetadataStore& store, std::string_view prefix, int64_t now);
 
 struct ReplicatorOptions {
   std::string region;

@@ -26,9 +26,7 @@ int RunReplicate(const std::vector<std::string>& args) {
   }
   Result<std::unique_ptr<meta::MetadataStore>> store = OpenMetadata(data, uri);
   if (!store) return Failed("replicate: opening the metadata store", store.error());
-  // The registry itself is never a destination (PutReplicationConfiguration refuses it), so
-  // no name needs excluding here.
-  Result<size_t> queued = replication::Backfill(**store, "", prefix, NowSeconds());
+  Result<size_t> queued = replication::Backfill(**store, prefix, NowSeconds());
   if (!queued) return Failed("replicate: queueing", queued.error());
   std::printf("queued %zu images for replication\n", *queued);
   return 0;

@@ -7,8 +7,8 @@
 #include "oci/convert.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
-#include "replication/configuration.h"
 #include "oci/names.h"
+#include "replication/configuration.h"
 #include "scan/pull_gate.h"
 
 namespace berth::api::oci {
