@@ -70,8 +70,8 @@ TEST_P(MetadataStoreContract, ReplicationJobsMergeTagsRetryAndFinishOnlyAsRead) 
   EXPECT_TRUE(store_->DueReplications(4, 10)->empty());
   std::vector<ReplicationJob> due = *store_->DueReplications(6, 10);
   ASSERT_EQ(due.size(), 2u);
-  const ReplicationJob& eu = due[0].destination == "eu-west-1/222222222222" ? due[0] : due[1];
-  const ReplicationJob& us = due[0].destination == "us-west-2/111111111111" ? due[0] : due[1];
+  const ReplicationJob eu = due[0].destination == "eu-west-1/222222222222" ? due[0] : due[1];
+  const ReplicationJob us = due[0].destination == "us-west-2/111111111111" ? due[0] : due[1];
   EXPECT_EQ(us.tags, (std::vector<std::string>{"v1", "v2"}));
   EXPECT_EQ(eu.tags, (std::vector<std::string>{"v1"}));
   EXPECT_EQ(us.repo_name, "team/app");
