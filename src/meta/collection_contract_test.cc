@@ -173,11 +173,17 @@ TEST_P(MetadataStoreContract, PullTimesAreRecordedAboutOnceADay) {
   PushBlob(repo_, D('c'), 10);
   PushBlob(repo_, D('l'), 20);
   ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), nullptr, 1).has_value());
-  ASSERT_TRUE(store_->RecordPull(repo_, D('m'), 1000).has_value());
-  ASSERT_TRUE(store_->RecordPull(repo_, D('m'), 2000).has_value());
+  auto record = [&](std::vector<PulledImage> pulls) { return *store_->RecordPulls(pulls); };
+  EXPECT_EQ(record({{repo_, D('m'), 1000}}), 1);
+  EXPECT_EQ(record({{repo_, D('m'), 2000}}), 0);
   EXPECT_EQ((*store_->FindImage(repo_, D('m')))->last_pulled_at, 1000);
-  ASSERT_TRUE(store_->RecordPull(repo_, D('m'), 1000 + 86400).has_value());
+  // One batch: a day later the image is recorded again; an unknown image or repository is skipped.
+  EXPECT_EQ(record({{repo_, D('x'), 1000 + 86400}, {repo_, D('m'), 1000 + 86400}, {repo_ + 999, D('m'), 5}}), 1);
   EXPECT_EQ((*store_->FindImage(repo_, D('m')))->last_pulled_at, 1000 + 86400);
+  std::vector<PulledImage> too_many(ImageCatalog::kMaxPullsPerBatch + 1, PulledImage{repo_, D('m'), 1});
+  EXPECT_FALSE(store_->RecordPulls(too_many).has_value());
+  EXPECT_EQ(record(std::vector<PulledImage>(ImageCatalog::kMaxPullsPerBatch, PulledImage{repo_, D('m'), 200000})), 1);
+  EXPECT_EQ((*store_->FindImage(repo_, D('m')))->last_pulled_at, 200000);
 }
 
 TEST_P(MetadataStoreContract, PullTimeExclusionsAreASetWithALimit) {

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,13 @@ inline constexpr std::string_view kSbomAnnotation = "dev.berth.sbom";
 // Called by a store's Open function after each schema migration it applies, with the schema
 // version the migration brought the database to.
 using MigrationObserver = std::function<void(int version, std::string_view description)>;
+
+// One image pulled at `when` (ImageCatalog::RecordPulls).
+struct PulledImage {
+  RepositoryId repo = 0;
+  oci::Digest digest;
+  UnixSeconds when = 0;
+};
 
 struct ManifestRecord {
   oci::Digest digest;
@@ -269,8 +277,12 @@ class ImageCatalog {
                                                        const oci::Digest& digest) = 0;
   // Whether an index in the repository lists `digest` as a child.
   virtual Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) = 0;
-  // Records a pull as lastRecordedPullTime unless one was recorded in the day before `now`.
-  virtual Status RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) = 0;
+  // Records each pull as its image's lastRecordedPullTime unless one was recorded in the day
+  // before the pull, all in one transaction (at most kMaxPullsPerBatch; the caller splits larger
+  // sets, so a burst of pulls never holds the writer for long). Images that no longer exist are
+  // skipped. Returns how many images changed.
+  static constexpr size_t kMaxPullsPerBatch = 1000;
+  virtual Result<int64_t> RecordPulls(std::span<const PulledImage> pulls) = 0;
   // Moves the image to the archive storage class (`archive`) or back; a push of an archived
   // manifest restores it too. False if the image does not exist.
   virtual Result<bool> SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive,

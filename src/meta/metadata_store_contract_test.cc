@@ -266,7 +266,7 @@ TEST_P(MetadataStoreContract, RepositoryAdminAndImageCatalog) {
   EXPECT_EQ(images[0].tags, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(images[0].size, 30);
   EXPECT_FALSE(images[0].last_pulled_at.has_value());
-  ASSERT_TRUE(store_->RecordPull(r.id, D('m'), 200).has_value());
+  ASSERT_EQ(*store_->RecordPulls(std::vector<PulledImage>{{r.id, D('m'), 200}}), 1);
   EXPECT_EQ(store_->FindImage(r.id, D('m'))->value().last_pulled_at, 200);
   EXPECT_EQ(store_->DeleteRepository(r.id, false).error().reason(), "RepositoryNotEmptyException");
   ASSERT_TRUE(store_->CreateUpload({.id = "pending", .repository = r.id, .hash_state = "h"}).has_value());

@@ -60,7 +60,7 @@ void Background::Finish() {
   for (Job& job : jobs_) {
     if (job.held.exchange(false)) (void)store_.ReleaseLease(job.lease, node_id_);
   }
-  if (Status s = pulls_.Flush(store_); !s) telemetry::LogWarn("recording pull times failed");
+  if (!pulls_.Flush(store_)) telemetry::LogWarn("recording pull times failed");
 }
 
 void Background::ScheduleTick(Job& job) {
@@ -98,8 +98,8 @@ void Background::ScheduleFlush() {
   flush_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     asio::post(pool_, [this] {
-      if (Status s = pulls_.Flush(store_); !s) {
-        telemetry::LogWarn("recording pull times failed", {{"error", s.error().message()}});
+      if (Result<int64_t> written = pulls_.Flush(store_); !written) {
+        telemetry::LogWarn("recording pull times failed", {{"error", written.error().message()}});
       }
     });
     ScheduleFlush();

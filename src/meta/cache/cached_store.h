@@ -125,9 +125,8 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) override {
     return store_->IsReferencedByIndex(repo, digest);
   }
-  Status RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) override {
-    return store_->RecordPull(repo, digest, now);
-  }
+  // Pull times are not among the cached reads.
+  Result<int64_t> RecordPulls(std::span<const PulledImage> pulls) override { return store_->RecordPulls(pulls); }
   Result<bool> SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive, UnixSeconds now) override;
   Result<std::vector<oci::Digest>> ImageBlobs(RepositoryId repo, const oci::Digest& digest,
                                               bool only_archived_use) override {

@@ -38,6 +38,10 @@ class PostgresDb {
   using Statement = postgres::Statement;
   static constexpr const char* kListImages = BERTH_POSTGRES_IMAGE_SELECT BERTH_IMAGES_AFTER;
   static constexpr const char* kFindImage = BERTH_POSTGRES_IMAGE_SELECT BERTH_IMAGE_BY_DIGEST;
+  static constexpr const char* kRecordPulls =
+      "UPDATE manifests m SET last_pulled_at=p.t FROM (SELECT (e->>0)::bigint AS repo, e->>1 AS digest, "
+      "(e->>2)::bigint AS t FROM jsonb_array_elements(?::jsonb) e) p WHERE m.repo_id=p.repo AND m.digest=p.digest "
+      "AND (m.last_pulled_at IS NULL OR m.last_pulled_at <= p.t - 86400)";
 
   explicit PostgresDb(std::string uri) : pool_(std::make_unique<Pool>(std::move(uri))) {}
 

@@ -45,12 +45,24 @@ Result<bool> SqlStore<Db>::IsReferencedByIndex(RepositoryId repo, const oci::Dig
   });
 }
 
+// One statement for the whole batch, its rows passed as one JSON array of [repo, digest, time]
+// (digests are hex and a colon: nothing to escape): a batch costs one round trip on PostgreSQL.
 template <class Db>
-Status SqlStore<Db>::RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) {
-  return Write([&](Connection& c) -> Status {
-    BERTH_ASSIGN(Statement st, c.Prepare("UPDATE manifests SET last_pulled_at=? WHERE repo_id=? AND digest=? "
-                                         "AND (last_pulled_at IS NULL OR last_pulled_at <= ?)"));
-    return st.Bind(1, now).Bind(2, repo).Bind(3, digest.str()).Bind(4, now - 86400).Run();
+Result<int64_t> SqlStore<Db>::RecordPulls(std::span<const PulledImage> pulls) {
+  if (pulls.empty()) return 0;
+  if (pulls.size() > kMaxPullsPerBatch) {
+    return std::unexpected(Error(Code::kInvalidArgument, "at most 1000 pulls are recorded at once"));
+  }
+  std::string rows = "[";
+  for (const PulledImage& p : pulls) {
+    if (rows.size() > 1) rows += ',';
+    rows += '[' + std::to_string(p.repo) + ",\"" + p.digest.str() + "\"," + std::to_string(p.when) + ']';
+  }
+  rows += ']';
+  return Write([&](Connection& c) -> Result<int64_t> {
+    BERTH_ASSIGN(Statement st, c.Prepare(Db::kRecordPulls));
+    BERTH_TRY(st.Bind(1, rows).Run());
+    return static_cast<int64_t>(c.Changes());
   });
 }
 

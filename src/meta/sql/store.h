@@ -99,7 +99,7 @@ class SqlStore final : public MetadataStore {
                                               size_t limit) override;
   Result<std::optional<ImageRecord>> FindImage(RepositoryId repo, const oci::Digest& digest) override;
   Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) override;
-  Status RecordPull(RepositoryId repo, const oci::Digest& digest, UnixSeconds now) override;
+  Result<int64_t> RecordPulls(std::span<const PulledImage> pulls) override;
   Result<bool> SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive, UnixSeconds now) override;
   Result<std::vector<oci::Digest>> ImageBlobs(RepositoryId repo, const oci::Digest& digest,
                                               bool only_archived_use) override;

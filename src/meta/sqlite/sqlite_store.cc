@@ -61,6 +61,10 @@ class SqliteDb {
   using Statement = sqlite::Statement;
   static constexpr const char* kListImages = BERTH_SQLITE_IMAGE_SELECT BERTH_IMAGES_AFTER;
   static constexpr const char* kFindImage = BERTH_SQLITE_IMAGE_SELECT BERTH_IMAGE_BY_DIGEST;
+  static constexpr const char* kRecordPulls =
+      "UPDATE manifests SET last_pulled_at=p.t FROM (SELECT value->>0 AS repo, value->>1 AS digest, "
+      "value->>2 AS t FROM json_each(?)) AS p WHERE manifests.repo_id=p.repo AND manifests.digest=p.digest "
+      "AND (manifests.last_pulled_at IS NULL OR manifests.last_pulled_at <= p.t - 86400)";
 
   // One process owns a SQLite database: there are no other nodes to tell.
   static Status Changed(Connection&, RepositoryId) { return {}; }
