@@ -116,7 +116,8 @@ int Run(const Config& config) {
   if (!meta) return Die("opening metadata store", meta.error());
   // Hot reads are answered from memory (meta/cache/cached_store.h): on PostgreSQL kept current
   // by the other nodes' notifications, on SQLite by this process, its only writer.
-  auto wrapped = std::make_unique<meta::cache::CachedStore>(std::move(*meta), config.meta_uri);
+  auto wrapped = std::make_unique<meta::cache::CachedStore>(std::move(*meta), config.meta_uri,
+                                                              static_cast<size_t>(config.cache_size));
   meta::cache::CachedStore* cached = wrapped.get();
   *meta = std::move(wrapped);
   Result<std::unique_ptr<blob::BlobStore>> blobs = OpenBlobStore(config);
@@ -147,6 +148,10 @@ int Run(const Config& config) {
                              [cached] { return static_cast<double>(cached->cache().hits()); });
   metrics.AddCounterCallback("berth_metadata_cache_misses_total", "Cacheable metadata reads that asked the store.",
                              [cached] { return static_cast<double>(cached->cache().misses()); });
+  metrics.AddGaugeCallback("berth_metadata_cache_bytes", "Memory the metadata cache holds (at most --cache-size).",
+                           [cached] { return static_cast<double>(cached->cache().bytes()); });
+  metrics.AddGaugeCallback("berth_metadata_cache_entries", "Entries in the metadata cache.",
+                           [cached] { return static_cast<double>(cached->cache().entries()); });
   if (!config.meta_uri.empty()) {
     metrics.AddCounterCallback("berth_metadata_queries_total", "Statements sent to PostgreSQL.",
                                [] { return static_cast<double>(meta::postgres::QueriesRun()); });

@@ -59,6 +59,24 @@ Result<std::chrono::seconds> ParseDuration(std::string_view key, std::string_vie
   return std::chrono::seconds(*n * unit);
 }
 
+Result<uint64_t> ParseSize(std::string_view key, std::string_view value, uint64_t max) {
+  const std::string bad = "--" + std::string(key) + " wants a size in bytes, as 4096, 512K, 256M or 2G, at most " +
+                          std::to_string(max >> 30) + "G";
+  size_t digits = 0;
+  while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') ++digits;
+  std::optional<uint64_t> n = digits > 0 && digits <= 15 ? ParseUint64(value.substr(0, digits)) : std::nullopt;
+  if (!n) return Bad(bad);
+  std::string_view unit = value.substr(digits);
+  if (unit.ends_with("iB")) unit.remove_suffix(2);
+  int shift = 0;
+  if (unit == "K" || unit == "k") shift = 10;
+  else if (unit == "M" || unit == "m") shift = 20;
+  else if (unit == "G" || unit == "g") shift = 30;
+  else if (!unit.empty() && unit != "B") return Bad(bad);
+  if (*n > (max >> shift)) return Bad(bad);
+  return *n << shift;
+}
+
 namespace {
 
 // Applies one setting; `value` is nullopt for a bare boolean flag.
@@ -166,6 +184,9 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
   } else if (key == "cache-tag-ttl") {
     BERTH_ASSIGN(std::string_view v, need());
     BERTH_ASSIGN(c.cache_tag_ttl, ParseDuration(key, v, 0, 365 * 86400));
+  } else if (key == "cache-size") {
+    BERTH_ASSIGN(std::string_view v, need());
+    BERTH_ASSIGN(c.cache_size, ParseSize(key, v, uint64_t{1} << 40));
   } else if (key == "cache-ca-file") {
     BERTH_ASSIGN(std::string_view v, need());
     c.cache_ca_file = v;

@@ -60,7 +60,13 @@ struct Config {
   std::vector<std::string> event_webhooks;  // --event-webhook URL, repeatable
   std::vector<PeerSpec> peers;              // --peer REGION/REGISTRY_ID=URL, repeatable
   std::chrono::seconds replication_interval{1};  // how often new pushes and due copies are looked for
+  // The in-memory cache of hot metadata reads (meta/cache/read_cache.h): its bound, not its use.
+  uint64_t cache_size = uint64_t{256} << 20;
 };
+
+// "0", "4096", "512K", "256M", "2G" (binary units; KiB, MiB, GiB too): bytes; kInvalidArgument
+// naming `key` if it is not one of these or exceeds `max`.
+Result<uint64_t> ParseSize(std::string_view key, std::string_view value, uint64_t max);
 
 // "90", "90s", "5m", "1h", "2d": seconds; kInvalidArgument naming `key` if it is not one of
 // these or lies outside [min, max].
@@ -82,6 +88,6 @@ inline constexpr std::string_view kServeUsage =
     "                   [--archive-dir DIR] [--scan-interval DURATION]\n"
     "                   [--cache-tag-ttl DURATION] [--cache-ca-file FILE]\n"
     "                   [--event-webhook URL]... [--peer REGION/REGISTRY_ID=URL]...\n"
-    "                   [--replication-interval DURATION]\n";
+    "                   [--replication-interval DURATION] [--cache-size BYTES]\n";
 
 }  // namespace berth::server

@@ -49,6 +49,14 @@ TEST(Config, LifecycleAndCollectionDurations) {
   EXPECT_EQ(c.gc_interval.count(), 300);
   EXPECT_EQ(c.gc_grace.count(), 0);
   EXPECT_EQ(ParseServeArgs({"--gc-grace", "2d"})->gc_grace.count(), 172800);
+  EXPECT_EQ(c.cache_size, uint64_t{256} << 20);
+  EXPECT_EQ(ParseServeArgs({"--cache-size", "1G"})->cache_size, uint64_t{1} << 30);
+  EXPECT_EQ(ParseServeArgs({"--cache-size", "512MiB"})->cache_size, uint64_t{512} << 20);
+  EXPECT_EQ(ParseServeArgs({"--cache-size", "0"})->cache_size, 0u);
+  EXPECT_EQ(ParseServeArgs({"--cache-size", "4096"})->cache_size, 4096u);
+  for (const char* bad : {"", "M", "-1", "1T", "2048G", "12X", "1.5G", "99999999999999999999"}) {
+    EXPECT_FALSE(ParseServeArgs({"--cache-size", bad}).has_value()) << bad;
+  }
   EXPECT_EQ(ParseServeArgs({"--gc-interval", "1h"})->gc_interval.count(), 3600);
   EXPECT_EQ(ParseServeArgs({"--archive-dir", "/srv/cold"})->archive_dir, "/srv/cold");
   EXPECT_FALSE(ParseServeArgs({"--archive-dir", "/srv/cold", "--blobs", "s3://b"}));

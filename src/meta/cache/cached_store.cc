@@ -4,7 +4,9 @@ namespace berth::meta::cache {
 namespace {
 
 std::string RepoKey(char kind, RepositoryId repo, std::string_view name) {
-  std::string key(1, kind);
+  std::string key;
+  key.reserve(24 + name.size());
+  key += kind;
   key += std::to_string(repo);
   key += '/';
   key += name;
@@ -26,11 +28,11 @@ CachedStore::~CachedStore() { feed_.reset(); }
 
 Result<std::optional<RepositoryId>> CachedStore::FindRepository(std::string_view name) {
   if (feed_) feed_->Drain();
-  const std::string key = "r" + std::string(name);
+  std::string key = "r" + std::string(name);
   if (std::optional<ReadCache::Value> v = cache_.Get(key, kAllRepositories)) return std::get<int64_t>(*v);
   const ReadCache::Ticket ticket = cache_.Begin(kAllRepositories);
   BERTH_ASSIGN(std::optional<RepositoryId> id, store_->FindRepository(name));
-  if (id) cache_.Put(key, kAllRepositories, *id, ticket);
+  if (id) cache_.Put(std::move(key), kAllRepositories, *id, ticket);
   return id;
 }
 
@@ -49,34 +51,40 @@ void CachedStore::OnReset(bool listening) {
 
 Result<std::optional<RepositoryAccess>> CachedStore::GetRepositoryAccess(RepositoryId repo) {
   if (feed_) feed_->Drain();
-  const std::string key = RepoKey('p', repo, "");
-  if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) return std::get<RepositoryAccess>(std::move(*v));
+  std::string key = RepoKey('p', repo, "");
+  if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) {
+    return *std::get<std::shared_ptr<const RepositoryAccess>>(*v);
+  }
   const ReadCache::Ticket ticket = cache_.Begin(repo);
   BERTH_ASSIGN(std::optional<RepositoryAccess> access, store_->GetRepositoryAccess(repo));
-  if (access) cache_.Put(key, repo, *access, ticket);
+  if (access) cache_.Put(std::move(key), repo, std::make_shared<const RepositoryAccess>(*access), ticket);
   return access;
 }
 
 Result<std::optional<uint64_t>> CachedStore::FindBlob(RepositoryId repo, const oci::Digest& digest) {
   if (feed_) feed_->Drain();
-  const std::string key = RepoKey('b', repo, digest.str());
+  std::string key = RepoKey('b', repo, digest.hex());
   if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) {
     return static_cast<uint64_t>(std::get<int64_t>(*v));
   }
   const ReadCache::Ticket ticket = cache_.Begin(repo);
   BERTH_ASSIGN(std::optional<uint64_t> size, store_->FindBlob(repo, digest));
-  if (size) cache_.Put(key, repo, static_cast<int64_t>(*size), ticket);
+  if (size) cache_.Put(std::move(key), repo, static_cast<int64_t>(*size), ticket);
   return size;
 }
 
+// A tag's entry holds its manifest, so a pull by tag is one lookup; a pull by digest has its
+// own entry. An image pulled both ways is held twice, and counted twice.
 Result<std::optional<ManifestRecord>> CachedStore::GetManifest(RepositoryId repo, const oci::Digest* digest,
                                                                const std::string* tag) {
   if (feed_) feed_->Drain();
-  const std::string key = tag != nullptr ? RepoKey('t', repo, *tag) : RepoKey('m', repo, digest->str());
-  if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) return std::get<ManifestRecord>(std::move(*v));
+  std::string key = tag != nullptr ? RepoKey('t', repo, *tag) : RepoKey('m', repo, digest->hex());
+  if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) {
+    return *std::get<std::shared_ptr<const ManifestRecord>>(*v);
+  }
   const ReadCache::Ticket ticket = cache_.Begin(repo);
   BERTH_ASSIGN(std::optional<ManifestRecord> m, store_->GetManifest(repo, digest, tag));
-  if (m) cache_.Put(key, repo, *m, ticket);
+  if (m) cache_.Put(std::move(key), repo, std::make_shared<const ManifestRecord>(*m), ticket);
   return m;
 }
 

@@ -27,7 +27,7 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
  public:
   // Listens for changes on its own connection to `uri` (the store's). With an empty `uri` the
   // store has no other writer (SQLite, owned by this process): there is nothing to listen for.
-  CachedStore(std::unique_ptr<MetadataStore> store, const std::string& uri, size_t max_bytes = 64 << 20);
+  CachedStore(std::unique_ptr<MetadataStore> store, const std::string& uri, size_t max_bytes = 256 << 20);
   ~CachedStore() override;
 
   const ReadCache& cache() const { return cache_; }

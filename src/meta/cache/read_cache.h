@@ -1,13 +1,15 @@
 // meta/cache/read_cache.h
 //
-// The per-node cache of metadata reads that a cluster node serves from memory: repository IDs
-// by name, blob sizes, manifests by digest and tag resolutions, repository policies and tags. Pure bookkeeping, no I/O.
+// The per-node cache of metadata reads that a node serves from memory: repository IDs by name,
+// blob sizes, manifests by tag and by digest, repository policies and tags.
+// Pure bookkeeping, no I/O.
 //
 // Entries are invalidated by repository: Changed(repo) drops what the cache holds of it,
 // Changed(kAllRepositories) and Reset() drop everything. A read that misses takes a Ticket before asking
 // the store and may Put its answer only if nothing of its repository changed in between, so
-// an answer read before a change is never kept after it. Bounded by the bytes it holds
-// (least recently used entries go first). Serves nothing until Enable(true).
+// an answer read before a change is never kept after it. Bounded by the bytes it holds, counted
+// with the allocator's bookkeeping of each entry, not only its payload (least recently used
+// entries go first): an entry costs about 250 bytes besides its value. Serves nothing until Enable(true).
 //
 // Thread-safe.
 #pragma once
@@ -15,9 +17,11 @@
 #include <atomic>
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <variant>
 
@@ -27,7 +31,9 @@ namespace berth::meta::cache {
 
 class ReadCache {
  public:
-  using Value = std::variant<int64_t, ManifestRecord, RepositoryAccess>;
+  // Large values are shared, so a hit copies a pointer under the lock, not a manifest.
+  using Value = std::variant<int64_t, std::shared_ptr<const ManifestRecord>,
+                             std::shared_ptr<const RepositoryAccess>>;
 
   explicit ReadCache(size_t max_bytes) : max_bytes_(max_bytes) {}
 
@@ -37,8 +43,8 @@ class ReadCache {
     uint64_t generation = 0;
   };
   Ticket Begin(RepositoryId repo);
-  std::optional<Value> Get(const std::string& key, RepositoryId repo);
-  void Put(const std::string& key, RepositoryId repo, Value value, const Ticket& ticket);
+  std::optional<Value> Get(std::string_view key, RepositoryId repo);
+  void Put(std::string key, RepositoryId repo, Value value, const Ticket& ticket);
 
   void Changed(RepositoryId repo);
   // Drops everything; `enabled` says whether to serve from now on.
@@ -47,6 +53,8 @@ class ReadCache {
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
   size_t bytes() const;
+  size_t entries() const;
+  size_t max_bytes() const { return max_bytes_; }
 
  private:
   struct Entry {
@@ -57,8 +65,13 @@ class ReadCache {
     uint64_t generation;
     size_t bytes;
   };
+  static size_t CostOf(const std::string& key, const Value& value);
   uint64_t GenerationLocked(RepositoryId repo) const;
   void EraseLocked(std::list<Entry>::iterator it);
+
+  // Past this many repositories with a generation, they are forgotten together with every entry
+  // (a new epoch), so the generations of a registry with millions of repositories stay bounded.
+  static constexpr size_t kMaxGenerations = 1 << 20;
 
   const size_t max_bytes_;
   mutable std::mutex mu_;
@@ -66,7 +79,8 @@ class ReadCache {
   uint64_t epoch_ = 0;                                    // guarded by mu_
   std::unordered_map<RepositoryId, uint64_t> generation_;  // guarded by mu_
   std::list<Entry> lru_;                                  // front: most recent; guarded by mu_
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;  // guarded by mu_
+  // Keys point into their entries' own `key` (list nodes do not move).
+  std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;  // guarded by mu_
   size_t bytes_ = 0;                                      // guarded by mu_
   std::atomic<uint64_t> hits_{0}, misses_{0};
 };

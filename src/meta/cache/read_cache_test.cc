@@ -5,9 +5,9 @@
 namespace berth::meta::cache {
 namespace {
 
-ManifestRecord Manifest(char c, size_t size = 10) {
-  return ManifestRecord{.digest = oci::Digest::Sha256Of(std::string(1, c)), .media_type = "m",
-                        .payload = std::string(size, c)};
+std::shared_ptr<const ManifestRecord> Manifest(char c, size_t size = 10) {
+  return std::make_shared<const ManifestRecord>(ManifestRecord{
+      .digest = oci::Digest::Sha256Of(std::string(1, c)), .media_type = "m", .payload = std::string(size, c)});
 }
 
 TEST(ReadCache, ServesNothingUntilEnabled) {
@@ -27,7 +27,7 @@ TEST(ReadCache, AChangeDropsOnlyItsRepository) {
   cache.Put("b", 2, Manifest('b'), cache.Begin(2));
   cache.Changed(1);
   EXPECT_FALSE(cache.Get("a", 1).has_value());
-  EXPECT_EQ(std::get<ManifestRecord>(*cache.Get("b", 2)).payload, std::string(10, 'b'));
+  EXPECT_EQ(std::get<std::shared_ptr<const ManifestRecord>>(*cache.Get("b", 2))->payload, std::string(10, 'b'));
   cache.Changed(kAllRepositories);
   EXPECT_FALSE(cache.Get("b", 2).has_value());
 }
@@ -58,6 +58,31 @@ TEST(ReadCache, StaysWithinItsBytesDroppingTheLeastRecentlyUsed) {
   // An entry larger than an eighth of the budget is never cached.
   cache.Put("huge", 1, Manifest('h', 20000), cache.Begin(1));
   EXPECT_FALSE(cache.Get("huge", 1).has_value());
+}
+
+TEST(ReadCache, CountsWhatAnEntryCostsTheAllocatorNotOnlyItsPayload) {
+  ReadCache cache(64 << 20);
+  cache.Reset(true);
+  for (int i = 0; i < 10000; ++i) cache.Put("b1/" + std::to_string(i), 1, int64_t{i}, cache.Begin(1));
+  EXPECT_EQ(cache.entries(), 10000u);
+  // A blob size: the entry and its list and index nodes.
+  EXPECT_GE(cache.bytes() / 10000, 150u);
+  EXPECT_LE(cache.bytes() / 10000, 250u);
+  // A manifest: its strings' characters too.
+  const size_t before = cache.bytes();
+  cache.Put("t1/latest", 1, Manifest('m', 1000), cache.Begin(1));
+  EXPECT_GE(cache.bytes() - before, 1000u + 150u);
+}
+
+TEST(ReadCache, ForgetsGenerationsPastItsBoundWithoutServingStaleEntries) {
+  ReadCache cache(1 << 20);
+  cache.Reset(true);
+  ReadCache::Ticket before = cache.Begin(5);
+  cache.Put("k", 5, int64_t{1}, cache.Begin(5));
+  for (RepositoryId r = 1000; r <= 1000 + (1 << 20); ++r) cache.Changed(r);
+  EXPECT_FALSE(cache.Get("k", 5).has_value());  // its epoch is gone
+  cache.Put("k", 5, int64_t{2}, before);         // read before the bound was reached
+  EXPECT_FALSE(cache.Get("k", 5).has_value());
 }
 
 }  // namespace

@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""make bench-scale: reads and writes at scale, Berth beside distribution 2.8.2.
+
+Loads one repository with BENCH_SCALE_TAGS tags (1,000,000; each its own manifest, as CI builds
+make them) and BENCH_SCALE_REPOS repositories (100,000; each with its own config blob, a shared
+layer and the tag `latest`), all through /v2/ with pipelined HTTP/1.1 connections, then measures:
+- manifest GET by a random tag and by a random repository, and blob HEAD in a random repository,
+  beside the same request for one fixed key on the same store (wrk, 32 connections);
+- pull times after a burst of random-tag GETs: how long the server keeps writing (write_bytes in
+  /proc/PID/io sampled every 20 ms) and how long tag PUTs take meanwhile;
+- metadata bytes per tag and per repository, the cache's memory, start-up time and idle memory
+  on the full store after a restart.
+distribution gets the same loads for the same time Berth's took (it reaches fewer tags and
+repositories) and the same reads at the sizes it reached.
+
+Environment: BENCH_SCALE_TAGS, BENCH_SCALE_REPOS, BENCH_QUICK=1 (20,000 and 5,000),
+BERTH_BIN (default build/berth), BENCH_SCALE_DISTRIBUTION=0 skips distribution.
+"""
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as bench  # noqa: E402  (the shared helpers: servers, wrk, results)
+
+QUICK = bench.QUICK
+TAGS = int(os.environ.get("BENCH_SCALE_TAGS", 20000 if QUICK else 1000000))
+REPOS = int(os.environ.get("BENCH_SCALE_REPOS", 5000 if QUICK else 100000))
+BERTH_BIN = os.environ.get("BERTH_BIN", f"{bench.ROOT}/build/berth")
+WRK_SECONDS = 5 if QUICK else 10
+PIPELINE = 64
+LOADERS = 6
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+LAYER = b"layer shared by every image of the scale bench\n"
+LAYER_DIGEST = "sha256:" + hashlib.sha256(LAYER).hexdigest()
+LOADGEN = os.environ.get("BENCH_LOADGEN", f"{bench.ROOT}/build/bench/berth_loadgen")
+log = bench.log
+
+
+def config_blob(i):
+    return json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []},
+                       "config": {"Labels": {"n": str(i)}}}, separators=(",", ":")).encode()
+
+
+CONFIG = config_blob(0)
+CONFIG_DIGEST = "sha256:" + hashlib.sha256(CONFIG).hexdigest()
+
+
+def manifest(config, n):
+    return json.dumps({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": "sha256:" + hashlib.sha256(config).hexdigest(), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": LAYER_DIGEST,
+                    "size": len(LAYER)}],
+        "annotations": {"org.example.build": str(n)}}, separators=(",", ":")).encode()
+
+
+def request(method, path, body=b"", content_type="application/octet-stream"):
+    head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {len(body)}\r\n"
+    if body:
+        head += f"Content-Type: {content_type}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+def tag_requests(keys):
+    for i in keys:
+        yield request("PUT", f"/v2/scale/tags/manifests/t{i}", manifest(CONFIG, i), OCI_MANIFEST)
+
+
+def repo_requests(keys):
+    for i in keys:
+        yield request("POST", f"/v2/scale/r{i}/blobs/uploads/?mount={CONFIG_DIGEST}&from=scale/tags")
+        yield request("POST", f"/v2/scale/r{i}/blobs/uploads/?mount={LAYER_DIGEST}&from=scale/tags")
+        yield request("PUT", f"/v2/scale/r{i}/manifests/latest", manifest(CONFIG, i), OCI_MANIFEST)
+
+
+def read_response(f):
+    status = f.readline()
+    if not status:
+        raise RuntimeError("connection closed")
+    code = int(status.split()[1])
+    length = 0
+    while True:
+        line = f.readline()
+        if line in (b"\r\n", b""):
+            break
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    body = f.read(length) if length else b""
+    return code, body
+
+
+def load_worker(args):
+    """Sends keys worker, worker + LOADERS, ... below `count` pipelined on one connection, in order
+    (a repository's blobs before its manifest), until `deadline`. Returns how many it finished."""
+    host, port, kind, worker, count, deadline = args
+    make = tag_requests if kind == "tags" else repo_requests
+    per_unit = 1 if kind == "tags" else 3
+    sock = socket.create_connection((host, port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    f = sock.makefile("rb", buffering=1 << 16)
+    keys = range(worker, count, LOADERS)
+    done = 0
+    step = max(1, PIPELINE // per_unit)
+    for at in range(0, len(keys), step):
+        if time.monotonic() > deadline:
+            break
+        batch = keys[at:at + step]
+        sock.sendall(b"".join(make(batch)))
+        for _ in range(len(batch) * per_unit):
+            code, body = read_response(f)
+            if code not in (200, 201, 202):
+                raise RuntimeError(f"{kind} load got {code}: {body[:300]!r}")
+        done += len(batch)
+    sock.close()
+    return done
+
+
+def load(server, kind, count, seconds=None):
+    """Loads up to `count` tags or repositories (within `seconds` if given). Returns how many
+    keys from 0 up are all loaded, and the seconds it took."""
+    host, port = server.host.split(":")
+    deadline = time.monotonic() + (seconds if seconds else 1e9)
+    jobs = [(host, int(port), kind, w, count, deadline) for w in range(LOADERS)]
+    started = time.monotonic()
+    with multiprocessing.Pool(LOADERS) as pool:
+        done = pool.map(load_worker, jobs)
+    return min(count, min(done) * LOADERS), time.monotonic() - started
+
+
+def upload(server, repo, data):
+    """POST then PUT: the upload every registry takes."""
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    status, headers, body = bench.http_request(server.host, "POST", f"/v2/{repo}/blobs/uploads/")
+    assert status == 202, f"starting an upload: {status} {body[:200]!r}"
+    location = headers["Location"]
+    location = location.split(server.host, 1)[-1]
+    status, _, body = bench.http_request(server.host, "PUT", f"{location}{'&' if '?' in location else '?'}digest={digest}",
+                                         body=data)
+    assert status == 201, f"finishing an upload: {status} {body[:200]!r}"
+
+
+def seed(server):
+    """The config and layer every image shares, in scale/tags (where repositories mount them from)."""
+    upload(server, "scale/tags", LAYER)
+    upload(server, "scale/tags", CONFIG)
+
+
+def loadgen(server, method, pattern, count, seconds=WRK_SECONDS, connections=32):
+    """berth_loadgen (bench/loadgen): `pattern`'s {} is a random key below `count`."""
+    out = bench.run([LOADGEN, server.host, method, pattern, str(count), str(connections), str(seconds),
+                     f"Accept: {OCI_MANIFEST}"]).stdout
+    figures = json.loads(out)
+    if figures["failures"]:
+        raise RuntimeError(f"{figures['failures']} answers were not 2xx: {method} {pattern}")
+    return figures
+
+
+def random_reads(server, kind, count):
+    """A random key among `count` beside one fixed key, 32 connections."""
+    method, pattern = {"tag": ("GET", "/v2/scale/tags/manifests/t{}"),
+                       "repo": ("GET", "/v2/scale/r{}/manifests/latest"),
+                       "head": ("HEAD", f"/v2/scale/r{{}}/blobs/{CONFIG_DIGEST}")}[kind]
+    out = {}
+    for name, keys in (("random", count), ("fixed", 1)):
+        samples = [loadgen(server, method, pattern, keys) for _ in range(bench.RUNS)]
+        out[name] = bench.median_of(samples, "rps")
+        out[name + "_p99_ms"] = bench.median_of(samples, "p99_ms")
+    return out
+
+
+def written_bytes(pid):
+    with open(f"/proc/{pid}/io") as f:
+        for line in f:
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1])
+    return 0
+
+
+def put_probe(server, seconds, first):
+    """Tag PUTs one at a time for `seconds`, 5 ms apart: their times in ms."""
+    host, port = server.host.split(":")
+    sock = socket.create_connection((host, int(port)))
+    f = sock.makefile("rb")
+    times, n, until = [], 0, time.monotonic() + seconds
+    while time.monotonic() < until:
+        t = time.monotonic()
+        sock.sendall(request("PUT", f"/v2/scale/tags/manifests/probe{first + n}", manifest(CONFIG, 10**9 + first + n),
+                             OCI_MANIFEST))
+        code, body = read_response(f)
+        assert code == 201, (code, body[:200])
+        times.append((time.monotonic() - t) * 1000)
+        n += 1
+        time.sleep(0.005)
+    sock.close()
+    return times
+
+
+def pull_burst(server, count, writes):
+    """Two bursts of random-tag GETs (each over its own half of the tags, so the second pulls
+    images not pulled yet). After the first, how long the server keeps writing (seconds of 20 ms
+    samples of /proc/PID/io write_bytes that grew by more than 64 KiB; pull times are flushed
+    every 5 s, so 8 s are watched). After the second, tag PUT times, beside PUT times before."""
+    half = max(1, count // 2)
+    writes["put_before"] = put_probe(server, 3, 0)
+    loadgen(server, "GET", "/v2/scale/tags/manifests/t{}", half)
+    ended, samples = time.monotonic(), []
+    while time.monotonic() - ended < 8:
+        samples.append((time.monotonic() - ended, written_bytes(server.proc.pid)))
+        time.sleep(0.02)
+    writes["busy_s"] = sum(t1 - t0 for (t0, b0), (t1, b1) in zip(samples, samples[1:]) if b1 - b0 > 64 * 1024)
+    writes["written_mb"] = (samples[-1][1] - samples[0][1]) / bench.MiB
+    loadgen(server, "GET", "/v2/scale/tags/manifests/t{}", f"{half}+{half}")
+    writes["put_during"] = put_probe(server, 8, 100000)
+    for key in ("put_before", "put_during"):
+        times = sorted(writes.pop(key))
+        writes[key + "_p50_ms"] = statistics.median(times)
+        writes[key + "_p99_ms"] = times[max(0, int(len(times) * 0.99) - 1)]
+        writes[key + "_max_ms"] = times[-1]
+
+
+def metric(server, name):
+    status, _, body = bench.http_request(server.host, "GET", "/metrics")
+    m = re.search(rf"^{name} ([\d.e+]+)$", body.decode(), re.M)
+    return float(m.group(1)) if m else None
+
+
+def start_berth(data):
+    port = bench.free_port()
+    extra = os.environ.get("BENCH_SCALE_BERTH_ARGS", "").split()
+    return bench.Server("berth", [BERTH_BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data", data, "--anonymous",
+                                  "--log-level", "warn", *extra], port)
+
+
+def du(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+
+
+def bench_registry(name, start, results, budget=None):
+    r = results[name] = {}
+    server = start()
+    try:
+        seed(server)
+        r["tags"], r["tags_load_s"] = load(server, "tags", TAGS, budget and budget["tags_load_s"])
+        log(f"[{name}] {r['tags']} tags in {r['tags_load_s']:.0f} s")
+        r["repos"], r["repos_load_s"] = load(server, "repos", REPOS, budget and budget["repos_load_s"])
+        log(f"[{name}] {r['repos']} repositories in {r['repos_load_s']:.0f} s")
+        for kind, count in (("tag", r["tags"]), ("repo", r["repos"]), ("head", r["repos"])):
+            r[kind] = random_reads(server, kind, count)
+            log(f"[{name}] {kind}: random {r[kind]['random']:.0f} req/s, one key {r[kind]['fixed']:.0f} req/s")
+        r["rss_after_reads_mb"] = server.status("VmRSS") / 1024
+        r["peak_rss_mb"] = server.status("VmHWM") / 1024
+        if name == "berth":
+            r["cache_mb"] = (metric(server, "berth_metadata_cache_bytes") or 0) / bench.MiB
+            r["writes"] = {}
+            pull_burst(server, r["tags"], r["writes"])
+            w = r["writes"]
+            log(f"[{name}] after a burst: writing {w['busy_s']:.2f} s; tag PUT max {w['put_during_max_ms']:.1f} ms "
+                f"(before the burst {w['put_before_max_ms']:.1f} ms)")
+    finally:
+        server.stop()
+    if name == "berth":
+        data = f"{bench.WORK}/scale-berth"
+        r["meta_bytes"] = sum(os.path.getsize(f"{data}/{f}") for f in os.listdir(data) if f.startswith("meta.db"))
+        restarted = start_berth(data)
+        r["startup_ms"] = restarted.startup_ms
+        r["idle_rss_mb"] = restarted.idle_rss_kb / 1024
+        restarted.stop()
+
+
+def report(results):
+    b, d = results["berth"], results.get("distribution")
+    lines = [f"Machine: {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}; Berth {BERTH_BIN}",
+             "", "| workload | Berth | distribution 2.8.2 | Berth vs distribution |", "| --- | ---: | ---: | ---: |"]
+
+    def row(label, bv, dv, fmt="{:.0f}", higher=True):
+        ratio = (bv / dv if higher else dv / bv) if bv and dv else None
+        lines.append(f"| {label} | {fmt.format(bv) if bv is not None else 'n/a'} | "
+                     f"{fmt.format(dv) if dv is not None else 'n/a'} | {f'{ratio:.2f}x' if ratio else 'n/a'} |")
+
+    g = (lambda *keys: _get(d, keys)) if d else (lambda *keys: None)
+    row("tags loaded", b["tags"], g("tags"))
+    row("tag PUTs/s while loading", b["tags"] / b["tags_load_s"], d and d["tags"] / d["tags_load_s"])
+    row("repositories loaded", b["repos"], g("repos"))
+    row("repositories/s while loading", b["repos"] / b["repos_load_s"], d and d["repos"] / d["repos_load_s"])
+    for kind, label in (("tag", "manifest GET by random tag"), ("repo", "manifest GET, random repository"),
+                        ("head", "blob HEAD, random repository")):
+        row(f"{label} (req/s)", b[kind]["random"], g(kind, "random"))
+        row(f"{label}: one key (req/s)", b[kind]["fixed"], g(kind, "fixed"))
+        row(f"{label}: random / one key", b[kind]["random"] / b[kind]["fixed"],
+            d and d[kind]["random"] / d[kind]["fixed"], "{:.2f}")
+        row(f"{label}: p99 (ms)", b[kind]["random_p99_ms"], g(kind, "random_p99_ms"), "{:.2f}", higher=False)
+    row("RSS after the reads (MB)", b["rss_after_reads_mb"], g("rss_after_reads_mb"), "{:.1f}", higher=False)
+    lines.append(f"| metadata cache held (MB) | {b['cache_mb']:.1f} | | |")
+    w = b["writes"]
+    lines.append(f"| after a {WRK_SECONDS} s burst of random-tag GETs: seconds of writing | {w['busy_s']:.2f} | | |")
+    for key, label in (("put_before", "tag PUT before a burst"), ("put_during", "tag PUT after a burst")):
+        lines.append(f"| {label}: p50 / p99 / max (ms) | {w[key + '_p50_ms']:.1f} / {w[key + '_p99_ms']:.1f} / "
+                     f"{w[key + '_max_ms']:.1f} | | |")
+    total = b["tags"] + b["repos"]
+    lines.append(f"| metadata bytes per tag or repository | {b['meta_bytes'] / total:.0f} | | |")
+    lines.append(f"| start-up on the full store (ms) | {b['startup_ms']:.0f} | | |")
+    lines.append(f"| idle RSS on the full store (MB) | {b['idle_rss_mb']:.1f} | | |")
+    return "\n".join(lines) + "\n"
+
+
+def _get(d, keys):
+    for k in keys:
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
+
+
+def main():
+    results = {}
+    bench_registry("berth", lambda: start_berth(f"{bench.WORK}/scale-berth"), results)
+    if os.environ.get("BENCH_SCALE_DISTRIBUTION", "1") != "0":
+        bench_registry("distribution", lambda: bench.start_distribution("scale-distribution"), results,
+                       budget=results["berth"])
+    text = report(results)
+    print(text)
+    bench.save_results("scale", text, results)
+
+
+if __name__ == "__main__":
+    main()
