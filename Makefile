@@ -22,7 +22,7 @@ PACKAGING_PACKAGES := debhelper dpkg-dev fakeroot lintian mmdebstrap buildah sko
 	swift-container swift-object swift-proxy
 
 .PHONY: all deps test-deps bench-deps packaging-deps configure build run test unit-test e2e-test sanitize tsan \
-	bench bench-backup bench-micro deb package-check image fresh-check cluster clean
+	bench bench-scale bench-backup bench-micro deb package-check image fresh-check cluster clean
 
 all: build
 
@@ -88,6 +88,11 @@ bench: build bench-deps
 # berth backup of the 1 GiB bench image: time and extra disk, hard links and copies.
 bench-backup: build bench-deps
 	python3 bench/backup.py
+
+# Reads and writes at scale (a million tags, 100,000 repositories, loaded through /v2/), Berth
+# beside distribution; see bench/scale.py. BENCH_SCALE_TAGS / BENCH_SCALE_REPOS set the sizes.
+bench-scale: build bench-deps
+	python3 bench/scale.py
 
 # Google Benchmark micro-benchmarks of the hot paths.
 bench-micro: build

@@ -7,7 +7,8 @@
 //   berth_loadgen HOST:PORT METHOD PATTERN COUNT CONNECTIONS SECONDS [HEADER]...
 //
 // PATTERN's "{}" becomes a key from 0 to COUNT-1 (or FIRST to FIRST+COUNT-1 when COUNT is written
-// FIRST+COUNT), uniformly at random per request. Prints one
+// FIRST+COUNT), uniformly at random per request. SECONDS 0 asks for every key once, in order, and
+// then stops (a cold pass that fills the server's caches). Prints one
 // JSON line: requests per second, p50 and p99 latency in milliseconds, and the count of answers
 // that were not 2xx (a run with any fails the caller). Responses must carry Content-Length.
 #include <arpa/inet.h>
@@ -99,7 +100,7 @@ int main(int argc, char** argv) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(std::atoi(target.c_str() + colon + 1)));
   if (colon == std::string::npos || ::inet_pton(AF_INET, target.substr(0, colon).c_str(), &addr.sin_addr) != 1 ||
-      first < 0 || count < 1 || connections < 1 || seconds <= 0) {
+      first < 0 || count < 1 || connections < 1 || seconds < 0) {
     std::fprintf(stderr, "berth_loadgen: bad arguments\n");
     return 2;
   }
@@ -107,14 +108,18 @@ int main(int argc, char** argv) {
   const bool head = method == "HEAD";
   std::mt19937_64 random(std::random_device{}());
   std::uniform_int_distribution<long> key(first, first + count - 1);
+  const bool once = seconds == 0;
+  long next_key = first, issued = 0;
   auto next_request = [&] {
+    ++issued;
+    const long k = once ? next_key++ : key(random);
     std::string path = hole == std::string::npos ? pattern
-                                                 : pattern.substr(0, hole) + std::to_string(key(random)) + pattern.substr(hole + 2);
+                                                 : pattern.substr(0, hole) + std::to_string(k) + pattern.substr(hole + 2);
     return method + " " + path + " HTTP/1.1\r\nHost: " + target + "\r\n" + headers + "\r\n";
   };
 
   const int epoll = ::epoll_create1(0);
-  std::vector<Connection> conns(static_cast<size_t>(connections));
+  std::vector<Connection> conns(static_cast<size_t>(once ? std::min(connections, count) : connections));
   for (size_t i = 0; i < conns.size(); ++i) {
     conns[i].fd = Connect(addr);
     conns[i].out = next_request();
@@ -129,10 +134,12 @@ int main(int argc, char** argv) {
   latencies_us.reserve(1 << 22);
   long failures = 0;
   const Clock::time_point begin = Clock::now();
-  const Clock::time_point until = begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const Clock::time_point until =
+      begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(once ? 86400.0 : seconds));
+  long in_flight = static_cast<long>(conns.size());
   std::vector<epoll_event> events(conns.size());
   char buffer[65536];
-  while (Clock::now() < until) {
+  while (Clock::now() < until && in_flight > 0) {
     const int n = ::epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 100);
     for (int e = 0; e < n; ++e) {
       Connection& c = conns[events[e].data.u64];
@@ -151,6 +158,10 @@ int main(int argc, char** argv) {
           latencies_us.push_back(static_cast<uint32_t>(
               std::chrono::duration_cast<std::chrono::microseconds>(now - c.started).count()));
           if (status < 200 || status > 299) ++failures;
+          if (once && issued >= count) {
+            --in_flight;  // this connection is done
+            break;
+          }
           c.out = next_request();
           c.sent = 0;
           c.started = now;

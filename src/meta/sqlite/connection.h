@@ -76,6 +76,8 @@ class Connection {
   // A cached prepared statement for `sql`, which must be a string literal (cached by address).
   Result<Statement> Prepare(const char* sql);
   int64_t Changes() const { return sqlite3_changes64(db_); }
+  // Whether a transaction is open (an I/O error or a full disk rolls one back by itself).
+  bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
   // For SQLite APIs the layer does not wrap (the online backup).
   sqlite3* handle() const { return db_; }
 

@@ -1,5 +1,9 @@
 #include "meta/sqlite/sqlite_store.h"
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
 #include <mutex>
 
 #include "meta/sql/access_keys.inl"
@@ -27,34 +31,16 @@ namespace {
   BERTH_IMAGE_COLUMNS "(SELECT group_concat(name, char(10)) FROM "          \
                       "(SELECT name FROM tags WHERE manifest_id=m.id ORDER BY name)) "
 
-// Rolls back unless Commit() was called, so every early return leaves the database unchanged.
-class WriteTransaction {
- public:
-  explicit WriteTransaction(Connection& conn) : conn_(conn) {}
-  WriteTransaction(const WriteTransaction&) = delete;
-  WriteTransaction& operator=(const WriteTransaction&) = delete;
-  ~WriteTransaction() {
-    if (open_) (void)conn_.Exec("ROLLBACK");
-  }
-  Status Begin() {
-    BERTH_TRY(conn_.Exec("BEGIN IMMEDIATE"));
-    open_ = true;
-    return {};
-  }
-  Status Commit() {
-    BERTH_TRY(conn_.Exec("COMMIT"));
-    open_ = false;
-    return {};
-  }
-
- private:
-  Connection& conn_;
-  bool open_ = false;
-};
-
-// One SQLite database in WAL mode: writers share one connection under a mutex (SQLite allows
-// one writer at a time anyway) and commit with synchronous=FULL; readers take connections from
-// a pool and never wait for the writer.
+// One SQLite database in WAL mode: writers share one connection (SQLite allows one writer at a
+// time anyway) and commit with synchronous=FULL; readers take connections from a pool and never
+// wait for the writer.
+//
+// Group commit: writers that queue while one commits join one transaction, each body inside a
+// savepoint of its own (a body that fails rolls back to it and changes nothing), and the last
+// of them commits for all: one fsync for the group, and no one learns its write succeeded
+// before the group is on disk. A group closes when no writer waits, or at kMaxGroup bodies or
+// kMaxGroupTime, so a steady stream of writers cannot hold it open. A lone writer commits at
+// once, as before.
 class SqliteDb {
  public:
   using Connection = sqlite::Connection;
@@ -74,12 +60,39 @@ class SqliteDb {
 
   template <class F>
   auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
-    std::lock_guard lock(state_->write_mu);
-    WriteTransaction tx(*state_->writer);
-    BERTH_TRY(tx.Begin());
-    auto result = body(*state_->writer);
-    if (!result) return result;
-    BERTH_TRY(tx.Commit());
+    State& st = *state_;
+    st.queued.fetch_add(1);
+    std::unique_lock lock(st.write_mu);
+    st.queued.fetch_sub(1);
+    Connection& c = *st.writer;
+    if (st.group == 0) {
+      BERTH_TRY(c.Exec("BEGIN IMMEDIATE"));
+      st.group = ++st.groups_begun;
+      st.group_bodies = 0;
+      st.group_began = std::chrono::steady_clock::now();
+    }
+    const uint64_t mine = st.group;
+    BERTH_TRY(EndGroupIfFailed(st, c.Exec("SAVEPOINT body")));
+    auto result = body(c);
+    if (!result && !c.InTransaction()) {
+      // The error took the whole transaction with it: every body of the group failed.
+      (void)EndGroupIfFailed(st, Status(std::unexpected(result.error())));
+      return result;
+    }
+    BERTH_TRY(EndGroupIfFailed(st, c.Exec(result ? "RELEASE body" : "ROLLBACK TO body; RELEASE body")));
+    ++st.group_bodies;
+    const bool last = st.queued.load() == 0 || st.group_bodies >= kMaxGroup ||
+                      std::chrono::steady_clock::now() - st.group_began >= kMaxGroupTime;
+    if (last) {
+      Status committed = c.Exec("COMMIT");
+      if (!committed && c.InTransaction()) (void)c.Exec("ROLLBACK");
+      Finish(st, mine, committed);
+      if (!committed) return std::unexpected(committed.error());
+      return result;
+    }
+    lock.unlock();
+    if (!result) return result;  // its own changes are undone; the group goes on without it
+    if (Status outcome = AwaitGroup(st, mine); !outcome) return std::unexpected(outcome.error());
     return result;
   }
 
@@ -106,14 +119,56 @@ class SqliteDb {
 
  private:
   static constexpr size_t kMaxIdleReaders = 16;
+  static constexpr int kMaxGroup = 64;
+  static constexpr std::chrono::milliseconds kMaxGroupTime{5};
   struct State {
     State(std::string p, std::unique_ptr<Connection> w) : path(std::move(p)), writer(std::move(w)) {}
     const std::string path;
+    std::atomic<int> queued{0};  // writers waiting for write_mu
     std::mutex write_mu;
     std::unique_ptr<Connection> writer;  // guarded by write_mu
+    uint64_t group = 0;                  // the open group's number, 0 when none; guarded by write_mu
+    uint64_t groups_begun = 0;           // guarded by write_mu
+    int group_bodies = 0;                // guarded by write_mu
+    std::chrono::steady_clock::time_point group_began;  // guarded by write_mu
+    std::mutex done_mu;
+    std::condition_variable done_cv;
+    uint64_t groups_done = 0;                   // guarded by done_mu: groups end in order
+    std::map<uint64_t, Error> failed_groups;  // guarded by done_mu: the recent ones
     std::mutex read_mu;
     std::vector<std::unique_ptr<Connection>> readers;  // guarded by read_mu
   };
+
+  // REQUIRES: write_mu held and a group open. Ends it with `outcome` and tells its waiters.
+  static void Finish(State& st, uint64_t group, const Status& outcome) {
+    st.group = 0;
+    std::lock_guard done(st.done_mu);
+    st.groups_done = group;
+    if (!outcome) {
+      st.failed_groups.emplace(group, outcome.error());
+      while (st.failed_groups.size() > 1024) st.failed_groups.erase(st.failed_groups.begin());
+    }
+    st.done_cv.notify_all();
+  }
+
+  // REQUIRES: write_mu held and a group open. A failed step inside the group fails all of it
+  // (what it wrote is rolled back), so its waiters hear of it.
+  static Status EndGroupIfFailed(State& st, Status s) {
+    if (s) return s;
+    if (st.writer->InTransaction()) (void)st.writer->Exec("ROLLBACK");
+    Finish(st, st.group, s);
+    return s;
+  }
+
+  static Status AwaitGroup(State& st, uint64_t group) {
+    std::unique_lock done(st.done_mu);
+    st.done_cv.wait(done, [&] { return st.groups_done >= group; });
+    if (auto it = st.failed_groups.find(group); it != st.failed_groups.end()) {
+      return Fail(it->second.code(), "the transaction this change was committed with failed: " + it->second.message());
+    }
+    return {};
+  }
+
   std::unique_ptr<State> state_;  // movable into the store, mutexes and all
 };
 

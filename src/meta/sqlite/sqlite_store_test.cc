@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -122,6 +123,41 @@ TEST_F(SqliteMigrationTest, AFailedMigrationLeavesTheDatabaseAtItsVersion) {
   EXPECT_NE(store.error().message().find("schema migration 2"), std::string::npos) << store.error().message();
   EXPECT_EQ(RawInt("PRAGMA user_version"), 1);
   EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name = 'repository_tags'"), 0);
+}
+
+// Group commit: writers from many threads at once, some of whose changes fail, each get their
+// own answer, and exactly the changes that succeeded are kept, across a reopen.
+TEST_F(SqliteMigrationTest, ConcurrentWritersCommitInGroupsAndEachGetsItsOwnAnswer) {
+  constexpr int kThreads = 8, kEach = 150;
+  std::atomic<int> succeeded{0}, refused{0};
+  {
+    std::unique_ptr<MetadataStore> store = *OpenSqliteStore(path_);
+    ASSERT_EQ(*store->PutDocument("test", "shared", "v0", 0, 10), 1);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          const std::string name = "t" + std::to_string(t) + "-" + std::to_string(i);
+          Result<RepositoryId> repo = store->CreateRepositoryIfMissing(name, i);
+          EXPECT_TRUE(repo.has_value());
+          // Every other write is refused: a create of a document that exists.
+          if (i % 2 == 0) {
+            if (store->PutDocument("test", "shared", "again", 0, 1000).has_value()) {
+              ADD_FAILURE() << "a document was created twice";
+            } else {
+              ++refused;
+            }
+          }
+          if (repo) ++succeeded;
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  EXPECT_EQ(succeeded, kThreads * kEach);
+  EXPECT_EQ(refused, kThreads * kEach / 2);
+  EXPECT_EQ(RawInt("SELECT count(*) FROM repositories"), kThreads * kEach);
+  EXPECT_EQ(RawInt("SELECT count(*) FROM named_documents WHERE kind='test'"), 1);
 }
 
 }  // namespace
