@@ -16,11 +16,22 @@ PullRecorder::Key PullRecorder::KeyOf(meta::RepositoryId repo, const berth::oci:
   return Key{repo, h};
 }
 
+uint64_t PullRecorder::WrittenEntry(const Key& key, int64_t when) {
+  const uint64_t day = static_cast<uint64_t>(when / kRecordEvery) & 0xffff;
+  return (KeyHash{}(key) & ~uint64_t{0x1ffff}) | (day << 1) | 1;  // never 0, the empty slot
+}
+
+bool PullRecorder::WrittenToday(const Key& key, int64_t now) const {
+  if (!written_) return false;
+  const uint64_t entry = WrittenEntry(key, now);
+  return written_[KeyHash{}(key) % kWrittenSlots] == entry;
+}
+
 void PullRecorder::Record(meta::RepositoryId repo, const berth::oci::Digest& digest, int64_t now,
                           std::string_view principal_arn) {
   const Key key = KeyOf(repo, digest);
   std::lock_guard lock(mu_);
-  if (auto w = remembered_.find(key); w != remembered_.end() && w->second > now - kRecordEvery) return;
+  if (WrittenToday(key, now)) return;
   auto it = pending_.find(key);
   if (it == pending_.end()) {
     if (pending_.size() >= kMaxPending) return;
@@ -59,8 +70,11 @@ Result<int64_t> PullRecorder::Flush(meta::ImageCatalog& catalog) {
     BERTH_ASSIGN(int64_t n, catalog.RecordPulls(chunk));
     changed += n;
     std::lock_guard lock(mu_);
-    if (remembered_.size() + chunk_keys.size() > kMaxRemembered) remembered_.clear();
-    for (const auto& [key, when] : chunk_keys) remembered_[key] = when;
+    if (!written_) written_.reset(static_cast<uint64_t*>(std::calloc(kWrittenSlots, sizeof(uint64_t))));
+    // Without memory to remember, the store still refuses repeats within the day.
+    if (written_) {
+      for (const auto& [key, when] : chunk_keys) written_[KeyHash{}(key) % kWrittenSlots] = WrittenEntry(key, when);
+    }
     chunk.clear();
     chunk_keys.clear();
     return {};

@@ -2,8 +2,9 @@
 //
 // Collects image pulls in memory and writes them to the metadata store in batches (ECR's
 // lastRecordedPullTime), so a manifest GET never waits for a write. As ECR does, a pull time is
-// recorded at most about once a day per image: this node remembers what it wrote (a bounded set
-// that is forgotten when full; the store ignores a time within a day of the last anyway), and
+// recorded at most about once a day per image: this node remembers which images it wrote today
+// (a lossy table of 2^21 fingerprints, 16 MB once used: a forgotten one costs a check in the
+// store, which ignores a time within a day of the last anyway), and
 // pulls by principals on the pull-time update exclusion list (RegisterPullTimeUpdateExclusion:
 // scanners, replicators, backups) are not recorded, so they do not keep images alive for
 // sinceImagePulled rules. The list is read at each flush.
@@ -17,6 +18,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -30,7 +33,7 @@ namespace berth::api {
 class PullRecorder {
  public:
   static constexpr size_t kMaxPending = 100000;
-  static constexpr size_t kMaxRemembered = 1 << 18;  // about 12 MB
+  static constexpr size_t kWrittenSlots = size_t{1} << 21;
   static constexpr int64_t kRecordEvery = 86400;
 
   void Record(meta::RepositoryId repo, const berth::oci::Digest& digest, int64_t now, std::string_view principal_arn);
@@ -52,6 +55,9 @@ class PullRecorder {
   struct KeyHash {
     size_t operator()(const Key& k) const { return k.digest_hash ^ (static_cast<uint64_t>(k.repo) * 0x9E3779B97F4A7C15ULL); }
   };
+  // A slot of the written table: the key's hash above, the day (since the epoch, 16 bits) below.
+  static uint64_t WrittenEntry(const Key& key, int64_t when);
+  bool WrittenToday(const Key& key, int64_t now) const;  // REQUIRES: mu_ held
   struct Pull {
     berth::oci::Digest digest;
     int64_t when = 0;
@@ -62,7 +68,8 @@ class PullRecorder {
 
   mutable std::mutex mu_;
   std::unordered_map<Key, Pull, KeyHash> pending_;        // guarded by mu_
-  std::unordered_map<Key, int64_t, KeyHash> remembered_;  // guarded by mu_: what this node wrote, and when
+  // Guarded by mu_: what this node wrote, by day; zero pages until used (calloc).
+  std::unique_ptr<uint64_t[], void (*)(void*)> written_{nullptr, &std::free};
 };
 
 }  // namespace berth::api

@@ -38,9 +38,10 @@ TEST_F(PullRecorderTest, ABurstOfPullsIsWrittenInBatchesOnceADay) {
   EXPECT_EQ(*pulls_.Flush(*meta_), 2500);
   EXPECT_EQ(PulledAt(images.front()), now_ + 2);
   EXPECT_EQ(PulledAt(images.back()), now_ + 2);
-  // Written today: further pulls are not even kept until tomorrow.
+  // Written today: further pulls are not even kept until tomorrow (but for the few whose slot in
+  // the lossy table another image took; the store ignores those).
   for (const oci::Digest& d : images) pulls_.Record(repo_, d, now_ + 3600, "");
-  EXPECT_EQ(pulls_.pending(), 0u);
+  EXPECT_LE(pulls_.pending(), images.size() / 100);
   EXPECT_EQ(*pulls_.Flush(*meta_), 0);
   pulls_.Record(repo_, images[7], now_ + PullRecorder::kRecordEvery + 10, "");
   EXPECT_EQ(*pulls_.Flush(*meta_), 1);

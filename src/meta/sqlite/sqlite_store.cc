@@ -21,6 +21,7 @@
 #include "meta/sql/templates.inl"
 #include "meta/sql/documents.inl"
 #include "meta/sql/events.inl"
+#include "meta/sqlite/checkpointer.h"
 #include "meta/sqlite/connection.h"
 #include "meta/sqlite/schema.h"
 
@@ -55,8 +56,10 @@ class SqliteDb {
   // One process owns a SQLite database: there are no other nodes to tell.
   static Status Changed(Connection&, RepositoryId) { return {}; }
 
-  SqliteDb(std::string path, std::unique_ptr<Connection> writer)
-      : state_(std::make_unique<State>(std::move(path), std::move(writer))) {}
+  SqliteDb(std::string path, std::unique_ptr<Connection> writer, std::unique_ptr<Checkpointer> checkpointer)
+      : state_(std::make_unique<State>(std::move(path), std::move(writer))) {
+    state_->checkpointer = std::move(checkpointer);
+  }
 
   template <class F>
   auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
@@ -127,6 +130,7 @@ class SqliteDb {
     std::atomic<int> queued{0};  // writers waiting for write_mu
     std::mutex write_mu;
     std::unique_ptr<Connection> writer;  // guarded by write_mu
+    std::unique_ptr<Checkpointer> checkpointer;  // after the writer: stops before it closes
     uint64_t group = 0;                  // the open group's number, 0 when none; guarded by write_mu
     uint64_t groups_begun = 0;           // guarded by write_mu
     int group_bodies = 0;                // guarded by write_mu
@@ -208,8 +212,9 @@ Result<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path,
                                                        const MigrationObserver& on_migrated) {
   BERTH_ASSIGN(std::unique_ptr<Connection> writer, Connection::Open(path, /*read_only=*/false));
   BERTH_TRY(Migrate(*writer, path, on_migrated));
+  BERTH_ASSIGN(std::unique_ptr<Checkpointer> checkpointer, Checkpointer::Start(path, *writer));
   return std::unique_ptr<MetadataStore>(
-      new sql::SqlStore<SqliteDb>(SqliteDb(path, std::move(writer))));
+      new sql::SqlStore<SqliteDb>(SqliteDb(path, std::move(writer), std::move(checkpointer))));
 }
 
 }  // namespace berth::meta::sqlite
