@@ -2,10 +2,11 @@
 """make bench-scale: reads and writes at scale, Berth beside distribution 2.8.2.
 
 Loads one repository with BENCH_SCALE_TAGS tags (1,000,000; each its own manifest, as CI builds
-make them) and BENCH_SCALE_REPOS repositories (100,000; each with its own config blob, a shared
-layer and the tag `latest`), all through /v2/ with pipelined HTTP/1.1 connections, then measures:
+make them) and BENCH_SCALE_REPOS repositories (100,000; each mounting the shared config and layer,
+with its own manifest tagged `latest`), all through /v2/ with pipelined HTTP/1.1 connections, then
+measures:
 - manifest GET by a random tag and by a random repository, and blob HEAD in a random repository,
-  beside the same request for one fixed key on the same store (wrk, 32 connections);
+  beside the same request for one fixed key on the same store (bench/loadgen, 32 connections);
 - pull times after a burst of random-tag GETs: how long the server keeps writing (write_bytes in
   /proc/PID/io sampled every 20 ms) and how long tag PUTs take meanwhile;
 - metadata bytes per tag and per repository, the cache's memory, start-up time and idle memory
@@ -25,19 +26,17 @@ import os
 import re
 import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import run as bench  # noqa: E402  (the shared helpers: servers, wrk, results)
+import run as bench  # noqa: E402  (the shared helpers: servers, results)
 
 QUICK = bench.QUICK
 TAGS = int(os.environ.get("BENCH_SCALE_TAGS", 20000 if QUICK else 1000000))
 REPOS = int(os.environ.get("BENCH_SCALE_REPOS", 5000 if QUICK else 100000))
 BERTH_BIN = os.environ.get("BERTH_BIN", f"{bench.ROOT}/build/berth")
-WRK_SECONDS = 5 if QUICK else 10
+READ_SECONDS = 5 if QUICK else 10
 # Enough for every manifest of the full store (about 1 KB per tag); "" leaves Berth's default.
 CACHE_SIZE = os.environ.get("BENCH_SCALE_CACHE", "2G")
 PIPELINE = 64
@@ -49,20 +48,17 @@ LOADGEN = os.environ.get("BENCH_LOADGEN", f"{bench.ROOT}/build/bench/berth_loadg
 log = bench.log
 
 
-def config_blob(i):
-    return json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []},
-                       "config": {"Labels": {"n": str(i)}}}, separators=(",", ":")).encode()
-
-
-CONFIG = config_blob(0)
+CONFIG = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}},
+                    separators=(",", ":")).encode()
 CONFIG_DIGEST = "sha256:" + hashlib.sha256(CONFIG).hexdigest()
 
 
-def manifest(config, n):
+def manifest(n):
+    """Image n: the shared config and layer, and its own annotation (so its own digest)."""
     return json.dumps({
         "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": "sha256:" + hashlib.sha256(config).hexdigest(), "size": len(config)},
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": CONFIG_DIGEST,
+                   "size": len(CONFIG)},
         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": LAYER_DIGEST,
                     "size": len(LAYER)}],
         "annotations": {"org.example.build": str(n)}}, separators=(",", ":")).encode()
@@ -77,14 +73,14 @@ def request(method, path, body=b"", content_type="application/octet-stream"):
 
 def tag_requests(keys):
     for i in keys:
-        yield request("PUT", f"/v2/scale/tags/manifests/t{i}", manifest(CONFIG, i), OCI_MANIFEST)
+        yield request("PUT", f"/v2/scale/tags/manifests/t{i}", manifest(i), OCI_MANIFEST)
 
 
 def repo_requests(keys):
     for i in keys:
         yield request("POST", f"/v2/scale/r{i}/blobs/uploads/?mount={CONFIG_DIGEST}&from=scale/tags")
         yield request("POST", f"/v2/scale/r{i}/blobs/uploads/?mount={LAYER_DIGEST}&from=scale/tags")
-        yield request("PUT", f"/v2/scale/r{i}/manifests/latest", manifest(CONFIG, i), OCI_MANIFEST)
+        yield request("PUT", f"/v2/scale/r{i}/manifests/latest", manifest(i), OCI_MANIFEST)
 
 
 def read_response(f):
@@ -159,7 +155,7 @@ def seed(server):
     upload(server, "scale/tags", CONFIG)
 
 
-def loadgen(server, method, pattern, count, seconds=WRK_SECONDS, connections=32):
+def loadgen(server, method, pattern, count, seconds=READ_SECONDS, connections=32):
     """berth_loadgen (bench/loadgen): `pattern`'s {} is a random key below `count`."""
     out = bench.run([LOADGEN, server.host, method, pattern, str(count), str(connections), str(seconds),
                      f"Accept: {OCI_MANIFEST}"]).stdout
@@ -199,7 +195,7 @@ def put_probe(server, seconds, first):
     times, n, until = [], 0, time.monotonic() + seconds
     while time.monotonic() < until:
         t = time.monotonic()
-        sock.sendall(request("PUT", f"/v2/scale/tags/manifests/probe{first + n}", manifest(CONFIG, 10**9 + first + n),
+        sock.sendall(request("PUT", f"/v2/scale/tags/manifests/probe{first + n}", manifest(10**9 + first + n),
                              OCI_MANIFEST))
         code, body = read_response(f)
         assert code == 201, (code, body[:200])
@@ -293,7 +289,7 @@ def report(results):
     b, d = results["berth"], results.get("distribution")
     lines = [f"Machine: {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}; Berth {BERTH_BIN} "
              f"with --cache-size {CACHE_SIZE or 'default'}; {LOADERS} pipelined loading connections; reads by "
-             f"berth_loadgen, 32 connections, {WRK_SECONDS} s, median of {bench.RUNS}",
+             f"berth_loadgen, 32 connections, {READ_SECONDS} s, median of {bench.RUNS}",
              "", "| workload | Berth | distribution 2.8.2 | Berth vs distribution |", "| --- | ---: | ---: | ---: |"]
 
     def row(label, bv, dv, fmt="{:.0f}", higher=True):
@@ -317,7 +313,7 @@ def report(results):
     row("RSS after the reads (MB)", b["rss_after_reads_mb"], g("rss_after_reads_mb"), "{:.1f}", higher=False)
     lines.append(f"| metadata cache held (MB) | {b['cache_mb']:.1f} | | |")
     w = b["writes"]
-    lines.append(f"| after a {WRK_SECONDS} s burst of random-tag GETs: seconds of writing | {w['busy_s']:.2f} | | |")
+    lines.append(f"| after a {READ_SECONDS} s burst of random-tag GETs: seconds of writing | {w['busy_s']:.2f} | | |")
     for key, label in (("put_before", "tag PUT before a burst"), ("put_during", "tag PUT after a burst")):
         lines.append(f"| {label}: p50 / p99 / max (ms) | {w[key + '_p50_ms']:.1f} / {w[key + '_p99_ms']:.1f} / "
                      f"{w[key + '_max_ms']:.1f} | | |")

@@ -1,7 +1,7 @@
 #include "api/pull_recorder.h"
 
 #include <algorithm>
-#include <cstring>
+#include <charconv>
 
 namespace berth::api {
 
@@ -9,10 +9,7 @@ PullRecorder::Key PullRecorder::KeyOf(meta::RepositoryId repo, const berth::oci:
   // The digest is already a cryptographic hash: its first 16 hex digits are a good 64-bit one.
   const std::string_view hex = digest.hex();
   uint64_t h = 0;
-  for (size_t i = 0; i < 16 && i < hex.size(); ++i) {
-    const char c = hex[i];
-    h = (h << 4) | static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-  }
+  std::from_chars(hex.data(), hex.data() + std::min<size_t>(16, hex.size()), h, 16);
   return Key{repo, h};
 }
 

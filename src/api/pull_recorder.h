@@ -46,7 +46,7 @@ class PullRecorder {
 
  private:
   // An image by its repository and a 64-bit hash of its digest: compact, and a collision
-  // only costs one image a skipped pull time for a day.
+  // only costs one of the two images its pull time until it is pulled again.
   struct Key {
     meta::RepositoryId repo;
     uint64_t digest_hash;

@@ -16,19 +16,9 @@ namespace {
 namespace json = boost::json;
 
 bool Forbidden(std::string_view key) {
-  char lower[64];  // keys are short: no allocation for them
-  std::string long_key;
-  std::string_view k;
-  if (key.size() > sizeof lower) {
-    long_key = AsciiLower(key);
-    k = long_key;
-  } else {
-    for (size_t i = 0; i < key.size(); ++i) lower[i] = (key[i] >= 'A' && key[i] <= 'Z') ? static_cast<char>(key[i] + 32) : key[i];
-    k = std::string_view(lower, key.size());
-  }
   for (std::string_view word :
        {"secret", "password", "token", "authorization", "layerpartblob", "signature", "downloadurl"}) {
-    if (k.find(word) != std::string_view::npos) return true;
+    if (IContains(key, word)) return true;  // no lowered copy of the key: this runs per pull
   }
   return false;
 }

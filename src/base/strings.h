@@ -4,6 +4,7 @@
 // returned.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -21,23 +22,27 @@ inline std::optional<uint64_t> ParseUint64(std::string_view text) {
   return value;
 }
 
+// An ASCII letter lowercased (what AWS's case-insensitive names need; no locale).
+inline char AsciiLowerChar(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 inline bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
+    if (AsciiLowerChar(a[i]) != AsciiLowerChar(b[i])) return false;
   }
   return true;
 }
 
-// ASCII letters lowercased (what AWS's case-insensitive names need; no locale).
+// Whether `needle` occurs in `haystack`, ASCII letters compared without case.
+inline bool IContains(std::string_view haystack, std::string_view needle) {
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
+           return AsciiLowerChar(a) == AsciiLowerChar(b);
+         }) != haystack.end();
+}
+
 inline std::string AsciiLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : out) c = AsciiLowerChar(c);
   return out;
 }
 

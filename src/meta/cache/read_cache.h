@@ -9,7 +9,7 @@
 // the store and may Put its answer only if nothing of its repository changed in between, so
 // an answer read before a change is never kept after it. Bounded by the bytes it holds, counted
 // with the allocator's bookkeeping of each entry, not only its payload (least recently used
-// entries go first): an entry costs about 250 bytes besides its value. Serves nothing until Enable(true).
+// entries go first): an entry costs about 250 bytes besides its value. Serves nothing until Reset(true).
 //
 // Thread-safe.
 #pragma once
@@ -54,7 +54,6 @@ class ReadCache {
   uint64_t misses() const { return misses_; }
   size_t bytes() const;
   size_t entries() const;
-  size_t max_bytes() const { return max_bytes_; }
 
  private:
   struct Entry {

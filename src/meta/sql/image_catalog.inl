@@ -51,7 +51,8 @@ template <class Db>
 Result<int64_t> SqlStore<Db>::RecordPulls(std::span<const PulledImage> pulls) {
   if (pulls.empty()) return 0;
   if (pulls.size() > kMaxPullsPerBatch) {
-    return std::unexpected(Error(Code::kInvalidArgument, "at most 1000 pulls are recorded at once"));
+    return std::unexpected(Error(Code::kInvalidArgument,
+                                 "at most " + std::to_string(kMaxPullsPerBatch) + " pulls are recorded at once"));
   }
   std::string rows = "[";
   for (const PulledImage& p : pulls) {
