@@ -112,7 +112,8 @@ int Run(const Config& config) {
   Result<std::unique_ptr<meta::MetadataStore>> meta =
       config.meta_uri.empty()
           ? meta::sqlite::OpenSqliteStore(config.data_dir + "/meta.db", log_migration)
-          : meta::postgres::OpenPostgresStore(config.meta_uri, log_migration);
+          : meta::postgres::OpenPostgresStore(config.meta_uri, log_migration,
+                                                static_cast<size_t>(config.meta_connections));
   if (!meta) return Die("opening metadata store", meta.error());
   // Hot reads are answered from memory (meta/cache/cached_store.h): on PostgreSQL kept current
   // by the other nodes' notifications, on SQLite by this process, its only writer.

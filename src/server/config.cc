@@ -228,6 +228,11 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
   } else if (key == "replication-interval") {
     BERTH_ASSIGN(std::string_view v, need());
     BERTH_ASSIGN(c.replication_interval, ParseDuration(key, v, 1, 3600));
+  } else if (key == "meta-connections") {
+    BERTH_ASSIGN(std::string_view v, need());
+    std::optional<uint64_t> n = ParseUint64(v);
+    if (!n || *n < 1 || *n > 1000) return Bad("--meta-connections wants a number from 1 to 1000");
+    c.meta_connections = *n;
   } else if (key == "io-threads") {
     BERTH_ASSIGN(std::string_view v, need());
     std::optional<uint64_t> n = ParseUint64(v);

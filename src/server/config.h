@@ -27,6 +27,7 @@ struct Config {
   uint16_t listen_port = 5000;
   std::string data_dir = "./data";
   std::string meta_uri;  // postgres://...; empty: SQLite in data_dir
+  uint64_t meta_connections = 16;  // per node, to PostgreSQL
   std::string blobs_uri;  // s3://bucket/prefix; empty: files in data_dir
   bool blob_redirect = false;  // blob GETs answer 307 to a presigned S3 URL
   // AWS_* settings from the config file (endpoint, region, credentials for S3); the environment
@@ -88,6 +89,7 @@ inline constexpr std::string_view kServeUsage =
     "                   [--archive-dir DIR] [--scan-interval DURATION]\n"
     "                   [--cache-tag-ttl DURATION] [--cache-ca-file FILE]\n"
     "                   [--event-webhook URL]... [--peer REGION/REGISTRY_ID=URL]...\n"
-    "                   [--replication-interval DURATION] [--cache-size BYTES]\n";
+    "                   [--replication-interval DURATION] [--cache-size BYTES]\n"
+    "                   [--meta-connections N]\n";
 
 }  // namespace berth::server

@@ -59,6 +59,10 @@ TEST(Config, LifecycleAndCollectionDurations) {
   }
   EXPECT_EQ(ParseServeArgs({"--gc-interval", "1h"})->gc_interval.count(), 3600);
   EXPECT_EQ(ParseServeArgs({"--archive-dir", "/srv/cold"})->archive_dir, "/srv/cold");
+  EXPECT_EQ(ParseServeArgs({})->meta_connections, 16u);
+  EXPECT_EQ(ParseServeArgs({"--meta-connections", "40"})->meta_connections, 40u);
+  EXPECT_FALSE(ParseServeArgs({"--meta-connections", "0"}));
+  EXPECT_FALSE(ParseServeArgs({"--meta-connections", "1001"}));
   EXPECT_FALSE(ParseServeArgs({"--archive-dir", "/srv/cold", "--blobs", "s3://b"}));
   for (const char* bad : {"0", "5x", "", "m", "-1s", "99999999999999999999", "31d"}) {
     Result<Config> r = ParseServeArgs({"--lifecycle-interval", bad});

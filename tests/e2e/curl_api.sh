@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every /v2/ endpoint and its error cases, driven with curl against the real binary.
 source "$(dirname "$0")/lib.sh"
-berth_start --upload-idle-timeout 2
+# The default idle timeout here: a short one would end sessions mid-test on a loaded machine
+# (the expiry itself is checked after a restart below, with its own short timeout).
+berth_start
 
 OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
 OCI_INDEX=application/vnd.oci.image.index.v1+json

@@ -1,6 +1,10 @@
 #include "meta/postgres/postgres_store.h"
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "meta/postgres/connection.h"
@@ -43,7 +47,8 @@ class PostgresDb {
       "(e->>2)::bigint AS t FROM jsonb_array_elements(?::jsonb) e) p WHERE m.repo_id=p.repo AND m.digest=p.digest "
       "AND (m.last_pulled_at IS NULL OR m.last_pulled_at <= p.t - 86400)";
 
-  explicit PostgresDb(std::string uri) : pool_(std::make_unique<Pool>(std::move(uri))) {}
+  PostgresDb(std::string uri, size_t max_connections)
+      : pool_(std::make_unique<Pool>(std::move(uri), max_connections)) {}
 
   // Delivered to every listening node when the transaction commits, never if it rolls back.
   static Status Changed(Connection& c, RepositoryId repo) {
@@ -54,83 +59,150 @@ class PostgresDb {
 
   template <class F>
   auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
-    BERTH_ASSIGN(std::unique_ptr<Connection> conn, Begin());
+    BERTH_ASSIGN(Lease lease, Begin());
     auto result = [&]() -> decltype(body(std::declval<Connection&>())) {
-      BERTH_ASSIGN(Statement lock, conn->Prepare(kWriteLock));
+      BERTH_ASSIGN(Statement lock, lease.conn().Prepare(kWriteLock));
       BERTH_TRY(lock.Run());
-      return body(*conn);
+      return body(lease.conn());
     }();
-    const Status ended = conn->Exec(result ? "COMMIT" : "ROLLBACK");
-    pool_->Give(std::move(conn));
+    const Status ended = lease.conn().Exec(result ? "COMMIT" : "ROLLBACK");
     if (result && !ended) return std::unexpected(ended.error());
     return result;
   }
 
   template <class F>
   auto Read(F&& body) -> decltype(body(std::declval<Connection&>())) {
-    Pool::Taken taken;
-    BERTH_ASSIGN(taken, pool_->Take());
-    auto result = body(*taken.conn);
-    if (!result && taken.reused && !taken.conn->healthy()) {
+    BERTH_ASSIGN(Lease lease, pool_->Take());
+    auto result = body(lease.conn());
+    if (!result && lease.reused() && !lease.conn().healthy()) {
       // The server went away since this connection was last used (a restart): the others in
       // the pool are as dead. A read is safe to run again, on a new connection.
+      lease = Lease();
       pool_->Clear();
-      BERTH_ASSIGN(taken, pool_->Take());
-      result = body(*taken.conn);
+      BERTH_ASSIGN(lease, pool_->Take());
+      result = body(lease.conn());
     }
-    pool_->Give(std::move(taken.conn));
     return result;
   }
 
  private:
+  class Pool;
+
+  // A connection taken from the pool, given back when the lease ends (a dropped one is closed).
+  class Lease {
+   public:
+    Lease() = default;
+    Lease(Pool* pool, std::unique_ptr<Connection> conn, bool reused)
+        : pool_(pool), conn_(std::move(conn)), reused_(reused) {}
+    Lease(Lease&& other) noexcept { *this = std::move(other); }
+    Lease& operator=(Lease&& other) noexcept {
+      if (this != &other) {
+        Return();
+        pool_ = std::exchange(other.pool_, nullptr);
+        conn_ = std::move(other.conn_);
+        reused_ = other.reused_;
+      }
+      return *this;
+    }
+    ~Lease() { Return(); }
+    Connection& conn() { return *conn_; }
+    bool reused() const { return reused_; }
+
+   private:
+    void Return() {
+      if (pool_) std::exchange(pool_, nullptr)->Give(std::move(conn_));
+    }
+    Pool* pool_ = nullptr;
+    std::unique_ptr<Connection> conn_;
+    bool reused_ = false;
+  };
+
   // A connection in a transaction. BEGIN on a pooled connection that the server closed fails
   // before anything was written, so it is retried once on a new connection.
-  Result<std::unique_ptr<Connection>> Begin() {
-    BERTH_ASSIGN(Pool::Taken taken, pool_->Take());
-    Status begun = taken.conn->Exec("BEGIN");
-    if (!begun && taken.reused && !taken.conn->healthy()) {
+  Result<Lease> Begin() {
+    BERTH_ASSIGN(Lease lease, pool_->Take());
+    Status begun = lease.conn().Exec("BEGIN");
+    if (!begun && lease.reused() && !lease.conn().healthy()) {
+      lease = Lease();
       pool_->Clear();
-      BERTH_ASSIGN(taken, pool_->Take());
-      begun = taken.conn->Exec("BEGIN");
+      BERTH_ASSIGN(lease, pool_->Take());
+      begun = lease.conn().Exec("BEGIN");
     }
     if (!begun) return std::unexpected(begun.error());
-    return std::move(taken.conn);
+    return lease;
   }
 
+  // At most max_open connections per node, so a cluster's nodes together stay within the
+  // server's max_connections: a request past the bound waits for one to come back. A thread
+  // that already holds one never waits (a nested take would otherwise wait on itself).
   class Pool {
    public:
-    explicit Pool(std::string uri) : uri_(std::move(uri)) {}
-    struct Taken {
-      std::unique_ptr<Connection> conn;
-      bool reused = false;
-    };
-    Result<Taken> Take() {
+    Pool(std::string uri, size_t max_open) : uri_(std::move(uri)), max_open_(std::max<size_t>(max_open, 1)) {}
+
+    Result<Lease> Take() {
       {
-        std::lock_guard lock(mu_);
+        std::unique_lock lock(mu_);
+        auto available = [&] { return !idle_.empty() || open_ < max_open_ || held_by_this_thread_ > 0; };
+        if (!cv_.wait_for(lock, kMaxWait, available)) {
+          return Fail(Code::kUnavailable, "all " + std::to_string(max_open_) +
+                                              " PostgreSQL connections of this node stayed busy for " +
+                                              std::to_string(kMaxWait.count()) + " s (--meta-connections)");
+        }
+        ++held_by_this_thread_;
         if (!idle_.empty()) {
           std::unique_ptr<Connection> conn = std::move(idle_.back());
           idle_.pop_back();
-          return Taken{std::move(conn), true};
+          return Lease(this, std::move(conn), true);
         }
+        ++open_;
       }
-      BERTH_ASSIGN(std::unique_ptr<Connection> conn, Connection::Open(uri_));
-      return Taken{std::move(conn), false};
+      Result<std::unique_ptr<Connection>> conn = Connection::Open(uri_);
+      if (!conn) {
+        Forget();
+        return std::unexpected(std::move(conn).error());
+      }
+      return Lease(this, *std::move(conn), false);
     }
     // A connection the server dropped is not kept: the next request connects again.
     void Give(std::unique_ptr<Connection> conn) {
-      if (!conn->healthy()) return;
-      std::lock_guard lock(mu_);
-      if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
+      if (!conn || !conn->healthy()) {
+        Forget();
+        return;
+      }
+      {
+        std::lock_guard lock(mu_);
+        --held_by_this_thread_;
+        idle_.push_back(std::move(conn));
+      }
+      cv_.notify_one();
     }
     void Clear() {
-      std::lock_guard lock(mu_);
-      idle_.clear();
+      {
+        std::lock_guard lock(mu_);
+        open_ -= idle_.size();
+        idle_.clear();
+      }
+      cv_.notify_all();
     }
 
    private:
-    static constexpr size_t kMaxIdle = 16;
+    // A connection that is gone: its place is free.
+    void Forget() {
+      {
+        std::lock_guard lock(mu_);
+        --held_by_this_thread_;
+        --open_;
+      }
+      cv_.notify_one();
+    }
+
+    static constexpr std::chrono::seconds kMaxWait{10};
+    static thread_local inline int held_by_this_thread_ = 0;
     const std::string uri_;
+    const size_t max_open_;
     std::mutex mu_;
+    std::condition_variable cv_;
+    size_t open_ = 0;  // guarded by mu_: idle plus leased
     std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mu_
   };
   std::unique_ptr<Pool> pool_;
@@ -183,10 +255,11 @@ Status Migrate(Connection& c, const MigrationObserver& on_migrated) {
 int CurrentSchemaVersion() { return static_cast<int>(kMigrations.size()); }
 
 Result<std::unique_ptr<MetadataStore>> OpenPostgresStore(const std::string& uri,
-                                                         const MigrationObserver& on_migrated) {
+                                                         const MigrationObserver& on_migrated,
+                                                         size_t max_connections) {
   BERTH_ASSIGN(std::unique_ptr<Connection> conn, Connection::Open(uri));
   BERTH_TRY(Migrate(*conn, on_migrated));
-  return std::unique_ptr<MetadataStore>(new sql::SqlStore<PostgresDb>(PostgresDb(uri)));
+  return std::unique_ptr<MetadataStore>(new sql::SqlStore<PostgresDb>(PostgresDb(uri, max_connections)));
 }
 
 }  // namespace berth::meta::postgres

@@ -9,6 +9,7 @@
 // kUnavailable (the server answers 503 and retries on a new connection).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,7 +29,11 @@ uint64_t QueriesRun();
 // Connects to `uri` (postgres://user:password@host:port/db?options), migrates the schema in the
 // connection's search path under an advisory lock (several nodes may start at once), and
 // returns the store. A database from a newer Berth is kFailedPrecondition, untouched.
+// The store keeps at most `max_connections` connections open; past that a call waits for one
+// (up to 10 s, then kUnavailable).
+inline constexpr size_t kDefaultMaxConnections = 16;
 Result<std::unique_ptr<MetadataStore>> OpenPostgresStore(const std::string& uri,
-                                                         const MigrationObserver& on_migrated = {});
+                                                         const MigrationObserver& on_migrated = {},
+                                                         size_t max_connections = kDefaultMaxConnections);
 
 }  // namespace berth::meta::postgres

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
 
 #include "meta/metadata_store_contract.h"
 #include "meta/postgres/connection.h"
@@ -35,6 +38,46 @@ TEST(PostgresMigrations, ANewerSchemaIsRefusedUntouched) {
   EXPECT_EQ(store.error().code(), Code::kFailedPrecondition);
   EXPECT_NE(store.error().message().find("newer Berth (schema version 999"), std::string::npos)
       << store.error().message();
+}
+
+// Nodes of a cluster share the server's max_connections: a burst of requests on one node waits
+// for the node's own connections instead of opening one per thread.
+TEST(PostgresPool, ABurstStaysWithinTheConnectionBound) {
+  Result<std::string> uri = SchemaUri("pool-bound");
+  ASSERT_TRUE(uri.has_value()) << uri.error().message();
+  const std::string app = "berth_pool_bound_" + std::to_string(::getpid());
+  Result<std::unique_ptr<MetadataStore>> store =
+      OpenPostgresStore(*uri + "&application_name=" + app, nullptr, 3);
+  ASSERT_TRUE(store.has_value()) << store.error().message();
+  std::unique_ptr<Connection> observer = *Connection::Open(*TestServer());
+
+  std::atomic<int> failures{0};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 12; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        bool ok = (i + t) % 4 == 0 ? (*store)->PutSetting("BLOB_MOUNTING", "ENABLED").has_value()
+                                   : (*store)->GetSetting("BLOB_MOUNTING").has_value();
+        if (!ok) ++failures;
+      }
+    });
+  }
+  int64_t most_seen = 0;
+  std::thread sampler([&] {
+    while (!done) {
+      Statement st = *observer->Prepare("SELECT count(*) FROM pg_stat_activity WHERE application_name=?");
+      st.Bind(1, app);
+      if (st.Step().value_or(false)) most_seen = std::max(most_seen, st.Int(0));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  for (std::thread& t : threads) t.join();
+  done = true;
+  sampler.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_GE(most_seen, 1);
+  EXPECT_LE(most_seen, 3);
 }
 
 TEST(PostgresConnection, AnUnreachableServerIsUnavailable) {
