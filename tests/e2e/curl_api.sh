@@ -370,6 +370,54 @@ s.sendall(sys.stdin.buffer.read())
 print(s.recv(100).split(b"\r\n")[0].decode())' "$BERTH_PORT" >"$BODY"
 check "garbage request gets 400" grep -q "^HTTP/1.1 400" "$BODY"
 
+# --- bodies of declared length are read past the parser -----------------------------------------
+# A blob body is read straight from the socket: the bytes after it (a pipelined request) must
+# stay for the next request, a body sent in small pieces must arrive whole, and a keep-alive
+# connection must wake for the next small header after a large body.
+body_boundaries_check() {
+  python3 - "$BERTH_HOST" "$BERTH_PORT" "$AK:$SK" <<'PY'
+import base64, hashlib, os, socket, sys, time
+host, port, creds = sys.argv[1].split(":")[0], int(sys.argv[2]), sys.argv[3]
+auth = b"Authorization: Basic " + base64.b64encode(creds.encode()) + b"\r\n"
+s = socket.create_connection((host, port), timeout=10)
+f = s.makefile("rb")
+
+def response():
+    status = f.readline()
+    length = 0
+    while (line := f.readline()) not in (b"\r\n", b""):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    f.read(length)
+    return int(status.split()[1])
+
+def upload(blob):
+    digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+    return (f"POST /v2/team/app/blobs/uploads/?digest={digest} HTTP/1.1\r\nHost: x\r\n".encode() + auth +
+            f"Content-Length: {len(blob)}\r\nContent-Type: application/octet-stream\r\n\r\n".encode())
+
+big = os.urandom(600000)
+s.sendall(upload(big) + big + b"GET /v2/ HTTP/1.1\r\nHost: x\r\n" + auth + b"\r\n")
+assert response() == 201, "pipelined upload"
+assert response() == 200, "request pipelined after a body"
+slow = os.urandom(300000)
+s.sendall(upload(slow))
+for i in range(0, len(slow), 16384):
+    s.sendall(slow[i:i + 16384])
+    time.sleep(0.005)
+assert response() == 201, "body in small pieces"
+time.sleep(0.3)
+s.sendall(b"GET /v2/ HTTP/1.1\r\nHost: x\r\n" + auth + b"\r\n")
+assert response() == 200, "keep-alive request after a large body"
+short = socket.create_connection((host, port), timeout=10)
+short.sendall(upload(big) + big[:1000])
+short.shutdown(socket.SHUT_WR)
+answer = short.recv(100)
+assert answer.startswith(b"HTTP/1.1 400"), answer
+PY
+}
+check "bodies of declared length: pipelined, in pieces, keep-alive, cut short" body_boundaries_check
+
 # --- deletes ----------------------------------------------------------------------------------
 req DELETE /v2/paged/repo/manifests/t1
 expect_status 202 "delete tag"

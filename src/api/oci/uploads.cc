@@ -60,19 +60,32 @@ http::Task<Result<uint64_t>> OciApi::StreamBody(http::Request& req, blob::BlobWr
   uint64_t total = 0;
   metrics_.UploadStarted();
   Status status;
-  while (true) {
-    Result<size_t> n = co_await req.ReadBody(buffer);
-    if (!n) {
-      status = std::unexpected(WithReason(std::move(n).error(), "BLOB_UPLOAD_INVALID"));
-      break;
+  bool ended = false;
+  while (!ended) {
+    // The buffer is filled before the writer sees it: a socket read returns what one segment
+    // train brought (often 64 KiB), and each Append is a disk write (a VM exit on virtio) and a
+    // hash call. Whole buffers keep file offsets block-aligned for O_DIRECT, too.
+    size_t filled = 0;
+    while (filled < buffer.size()) {
+      Result<size_t> n = co_await req.ReadBody(buffer.subspan(filled));
+      if (!n) {
+        status = std::unexpected(WithReason(std::move(n).error(), "BLOB_UPLOAD_INVALID"));
+        break;
+      }
+      if (*n == 0) {
+        ended = true;
+        break;
+      }
+      filled += *n;
     }
-    if (*n == 0) break;
-    status = writer.Append(std::string_view(buffer.data(), *n));
+    if (!status || filled == 0) break;
+    const size_t n = filled;
+    status = writer.Append(std::string_view(buffer.data(), n));
     if (status && writer.flush_due()) {
       status = co_await async::RunBlocking(blocking_, [&] { return writer.Flush(); });
     }
     if (!status) break;
-    total += *n;
+    total += n;
   }
   metrics_.UploadFinished();
   if (!status) co_return std::unexpected(std::move(status).error());
