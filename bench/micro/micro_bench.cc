@@ -1,11 +1,12 @@
 // Micro-benchmarks of the hot paths: digest parsing, manifest parsing, streaming SHA-256, routing,
-// policy evaluation, matching an image's packages against advisories.
+// policy evaluation, the audit record of a pull, matching an image's packages against advisories.
 // make bench-micro
 #include <benchmark/benchmark.h>
 
 #include <string>
 
 #include "api/oci/paths.h"
+#include "audit/event.h"
 #include "crypto/sha256.h"
 #include "iam/policy.h"
 #include "oci/digest.h"
@@ -133,5 +134,19 @@ void BM_MatchInventory(benchmark::State& state) {
 BENCHMARK(BM_MatchInventory)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+// The audit record every manifest GET writes.
+void BM_AuditRecordOfAPull(benchmark::State& state) {
+  audit::Event e{.time_ms = 1764633600123, .source = "ecr.amazonaws.com", .name = "BatchGetImage",
+                 .region = "us-east-1", .source_ip = "10.1.2.3", .user_agent = "containers/5.30.0 (github.com/containers/image)",
+                 .identity = {.type = "IAMUser", .principal_id = "AIDAEXAMPLE", .arn = "arn:aws:iam::123456789012:user/ci",
+                              .access_key_id = "AKIAEXAMPLE", .user_name = "ci"},
+                 .read_only = true};
+  e.request_parameters["repositoryName"] = "team/app";
+  e.request_parameters["imageTag"] = "v1.2.3";
+  e.resources.emplace_back("AWS::ECR::Repository", "arn:aws:ecr:us-east-1:123456789012:repository/team/app");
+  for (auto _ : state) benchmark::DoNotOptimize(audit::ToJson(e, "123456789012"));
+}
+BENCHMARK(BM_AuditRecordOfAPull);
 
 BENCHMARK_MAIN();

@@ -49,7 +49,11 @@ void Auditor::Record(const http::Request& req, AuditRecord r) {
   e.request_id = std::move(r.request_id);
   e.read_only = r.read_only;
   e.resources = std::move(r.resources);
-  trail_->Record(audit::ToJson(e, account_id_));
+  // One line buffer per thread, reused: its capacity stays, so a record costs no allocation.
+  static thread_local std::string line;
+  line.clear();
+  audit::AppendJson(e, account_id_, line);
+  trail_->Record(line);
 }
 
 }  // namespace berth::api

@@ -1,4 +1,5 @@
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -48,6 +49,48 @@ TEST(Event, IsCloudTrailShapedAndKeepsNoSecret) {
   EXPECT_EQ(r.at("errorCode").as_string(), "AccessDenied");
   EXPECT_EQ(r.at("requestParameters").at("repositoryName").as_string(), "team/app");
   EXPECT_EQ(r.at("eventID").as_string().size(), 36u);
+}
+
+// The line is written directly, not through Boost.JSON: it must be exactly what serializing the
+// same record as objects gives, escapes included.
+TEST(Event, WritesWhatBoostJsonWould) {
+  Event e = Sample(1796083200123, "BatchGetImage", "alice");
+  e.user_agent = std::string("quote\" backslash\\ newline\n tab\t bell\x07 del\x7f caf\xc3\xa9 ") + std::string(1, '\0');
+  e.request_parameters["imageTag"] = "v1";
+  e.request_parameters["nested"] = json::object{{"token", "x"}, {"n", 3}, {"list", json::array{1, "a\"b", json::object{{"password", "p"}, {"ok", true}}}}};
+  e.request_parameters["big"] = std::string(3000, 'b');
+  e.response_elements = json::object{{"imageDigest", "sha256:0"}, {"half", 0.5}};
+  e.read_only = true;
+  const std::string line = ToJson(e, "123456789012");
+  const std::string event_id(json::parse(line).at("eventID").as_string());
+
+  json::object identity{{"type", "IAMUser"}, {"principalId", "AIDA1"}, {"arn", "arn:aws:iam::123456789012:user/alice"},
+                        {"accountId", "123456789012"}, {"accessKeyId", "AKIAalice"}, {"userName", "alice"}};
+  json::object expected{{"eventVersion", "1.08"}, {"userIdentity", identity}, {"eventTime", "2026-12-01T00:00:00Z"},
+                        {"eventSource", "ecr.amazonaws.com"}, {"eventName", "BatchGetImage"}, {"awsRegion", "us-east-1"},
+                        {"sourceIPAddress", "127.0.0.1"}, {"userAgent", e.user_agent}};
+  expected["requestParameters"] = json::object{
+      {"repositoryName", "team/app"}, {"imageTag", "v1"},
+      {"nested", json::object{{"n", 3}, {"list", json::array{1, "a\"b", json::object{{"ok", true}}}}}},
+      {"big", "(3000 bytes)"}};
+  expected["responseElements"] = json::object{{"imageDigest", "sha256:0"}, {"half", 0.5}};
+  expected["resources"] = json::array{json::object{{"type", "AWS::ECR::Repository"},
+                                                   {"ARN", "arn:aws:ecr:us-east-1:123456789012:repository/team/app"},
+                                                   {"accountId", "123456789012"}}};
+  expected["requestID"] = "r1";
+  expected["eventID"] = event_id;
+  expected["readOnly"] = true;
+  expected["eventType"] = "AwsApiCall";
+  expected["managementEvent"] = true;
+  expected["recipientAccountId"] = "123456789012";
+  expected["eventTimeMs"] = 1796083200123;
+  EXPECT_EQ(line, json::serialize(expected));
+
+  // Nothing kept of the parameters: null, as before.
+  Event bare = Sample(1, "GetAuthorizationToken", "root");
+  bare.request_parameters = json::object{{"authorizationToken", "t"}};
+  EXPECT_TRUE(json::parse(ToJson(bare, "123456789012")).at("requestParameters").is_null());
+  EXPECT_EQ(json::parse(ToJson(bare, "123456789012")).at("userIdentity").as_object().count("userName"), 0u);
 }
 
 class TrailTest : public ::testing::Test {

@@ -1,9 +1,11 @@
 #include "audit/event.h"
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstring>
 #include <cstdio>
 
 #include "base/strings.h"
@@ -25,14 +27,109 @@ bool Forbidden(std::string_view key) {
 
 // Event IDs in UUID form: a random per-process prefix and a counter, unique across nodes and
 // restarts without asking the random generator per request.
-std::string NextEventId() {
+std::array<char, 36> NextEventId() {
   static const std::string prefix = crypto::RandomHex(10);  // 20 hex digits
   static std::atomic<uint64_t> counter{0};
+  std::array<char, 36> id;
   char tail[13];
   std::snprintf(tail, sizeof tail, "%012llx",
                 static_cast<unsigned long long>(counter.fetch_add(1) & 0xffffffffffffULL));
-  return prefix.substr(0, 8) + "-" + prefix.substr(8, 4) + "-" + prefix.substr(12, 4) + "-" + prefix.substr(16, 4) +
-         "-" + tail;
+  char* o = id.data();
+  for (size_t i = 0; i < 20; ++i) {
+    if (i == 8 || i == 12 || i == 16) *o++ = '-';
+    *o++ = prefix[i];
+  }
+  *o++ = '-';
+  std::memcpy(o, tail, 12);
+  return id;
+}
+
+// JSON text is written straight into the line, as Boost.JSON's serializer would write it (the
+// same escapes), without building the record as objects first: this runs for every pull.
+void AppendString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  size_t plain = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text, plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(text, plain);
+  out += '"';
+}
+
+void AppendMember(std::string& out, std::string_view key, std::string_view value) {
+  out += ',';
+  AppendString(out, key);
+  out += ':';
+  AppendString(out, value);
+}
+
+bool AnyKept(const json::object& o) {
+  return std::any_of(o.begin(), o.end(), [](const json::key_value_pair& m) { return !Forbidden(m.key()); });
+}
+
+// `v` as Scrub would leave it: forbidden members dropped at any depth, member strings past 2 KiB
+// summarised by their size.
+void AppendScrubbed(std::string& out, const json::value& v, bool member) {
+  switch (v.kind()) {
+    case json::kind::string: {
+      const json::string& str = v.get_string();
+      if (member && str.size() > 2048) {
+        AppendString(out, "(" + std::to_string(str.size()) + " bytes)");
+      } else {
+        AppendString(out, str);
+      }
+      return;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const json::key_value_pair& m : v.get_object()) {
+        if (Forbidden(m.key())) continue;
+        if (!first) out += ',';
+        first = false;
+        AppendString(out, m.key());
+        out += ':';
+        AppendScrubbed(out, m.value(), true);
+      }
+      out += '}';
+      return;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const json::value& element : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        // Scrub cleans objects inside arrays; other elements stay as they are.
+        if (element.is_object()) {
+          AppendScrubbed(out, element, false);
+        } else {
+          out += json::serialize(element);
+        }
+      }
+      out += ']';
+      return;
+    }
+    default:
+      out += json::serialize(v);
+  }
 }
 
 }  // namespace
@@ -57,58 +154,67 @@ void Scrub(json::object& o) {
   }
 }
 
-std::string ToJson(const Event& e, const std::string& account_id) {
-  // Every object of the record is allocated from this frame's buffer and freed at once: a
-  // record is written per pull, and a malloc per member cost a tenth of a manifest GET.
-  alignas(16) unsigned char buffer[8192];
-  json::monotonic_resource arena(buffer, sizeof buffer);
-  const json::storage_ptr sp(&arena);
-  json::object identity({{"type", e.identity.type}}, sp);
-  if (!e.identity.principal_id.empty()) identity["principalId"] = e.identity.principal_id;
-  if (!e.identity.arn.empty()) identity["arn"] = e.identity.arn;
-  if (e.identity.type != "Anonymous") identity["accountId"] = account_id;
-  if (!e.identity.access_key_id.empty()) identity["accessKeyId"] = e.identity.access_key_id;
-  if (!e.identity.user_name.empty()) identity["userName"] = e.identity.user_name;
-  json::object params(e.request_parameters, sp);
-  Scrub(params);
-  json::object out({{"eventVersion", "1.08"},
-                    {"userIdentity", std::move(identity)},
-                    {"eventTime", IsoTime(e.time_ms / 1000)},
-                    {"eventSource", e.source},
-                    {"eventName", e.name},
-                    {"awsRegion", e.region},
-                    {"sourceIPAddress", e.source_ip},
-                    {"userAgent", e.user_agent}},
-                   sp);
-  out["requestParameters"] = params.empty() ? json::value(nullptr, sp) : json::value(std::move(params), sp);
-  if (e.response_elements) {
-    json::object response(*e.response_elements, sp);
-    Scrub(response);
-    out["responseElements"] = std::move(response);
+void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
+  out += R"({"eventVersion":"1.08","userIdentity":{"type":)";
+  AppendString(out, e.identity.type);
+  if (!e.identity.principal_id.empty()) AppendMember(out, "principalId", e.identity.principal_id);
+  if (!e.identity.arn.empty()) AppendMember(out, "arn", e.identity.arn);
+  if (e.identity.type != "Anonymous") AppendMember(out, "accountId", account_id);
+  if (!e.identity.access_key_id.empty()) AppendMember(out, "accessKeyId", e.identity.access_key_id);
+  if (!e.identity.user_name.empty()) AppendMember(out, "userName", e.identity.user_name);
+  out += '}';
+  AppendMember(out, "eventTime", IsoTime(e.time_ms / 1000));
+  AppendMember(out, "eventSource", e.source);
+  AppendMember(out, "eventName", e.name);
+  AppendMember(out, "awsRegion", e.region);
+  AppendMember(out, "sourceIPAddress", e.source_ip);
+  AppendMember(out, "userAgent", e.user_agent);
+  out += R"(,"requestParameters":)";
+  if (AnyKept(e.request_parameters)) {
+    AppendScrubbed(out, e.request_parameters, false);
   } else {
-    out["responseElements"] = nullptr;
+    out += "null";
+  }
+  out += R"(,"responseElements":)";
+  if (e.response_elements) {
+    AppendScrubbed(out, *e.response_elements, false);
+  } else {
+    out += "null";
   }
   if (!e.error_code.empty()) {
-    out["errorCode"] = e.error_code;
-    out["errorMessage"] = e.error_message;
+    AppendMember(out, "errorCode", e.error_code);
+    AppendMember(out, "errorMessage", e.error_message);
   }
   if (!e.resources.empty()) {
-    json::array resources(sp);
-    for (const auto& [type, arn] : e.resources) {
-      resources.push_back(json::object({{"type", type}, {"ARN", arn}, {"accountId", account_id}}, sp));
+    out += R"(,"resources":[)";
+    for (size_t i = 0; i < e.resources.size(); ++i) {
+      out += i == 0 ? "{" : ",{";
+      out += R"("type":)";
+      AppendString(out, e.resources[i].first);
+      AppendMember(out, "ARN", e.resources[i].second);
+      AppendMember(out, "accountId", account_id);
+      out += '}';
     }
-    out["resources"] = std::move(resources);
+    out += ']';
   }
-  const std::string event_id = NextEventId();
-  out["requestID"] = e.request_id.empty() ? event_id : e.request_id;
-  out["eventID"] = event_id;
-  out["readOnly"] = e.read_only;
-  out["eventType"] = "AwsApiCall";
-  out["managementEvent"] = true;
-  out["recipientAccountId"] = account_id;
+  const std::array<char, 36> event_id = NextEventId();
+  const std::string_view id(event_id.data(), event_id.size());
+  AppendMember(out, "requestID", e.request_id.empty() ? id : std::string_view(e.request_id));
+  AppendMember(out, "eventID", id);
+  out += e.read_only ? R"(,"readOnly":true)" : R"(,"readOnly":false)";
+  out += R"(,"eventType":"AwsApiCall","managementEvent":true)";
+  AppendMember(out, "recipientAccountId", account_id);
   // Milliseconds since the epoch, for lookups that order and page by time.
-  out["eventTimeMs"] = e.time_ms;
-  return json::serialize(out);
+  out += R"(,"eventTimeMs":)";
+  out += std::to_string(e.time_ms);
+  out += '}';
+}
+
+std::string ToJson(const Event& e, std::string_view account_id) {
+  std::string out;
+  out.reserve(1024);
+  AppendJson(e, account_id, out);
+  return out;
 }
 
 }  // namespace berth::audit

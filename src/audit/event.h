@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,8 +44,10 @@ struct Event {
   std::vector<std::pair<std::string, std::string>> resources;  // (type, ARN)
 };
 
-// The record as one line of JSON, with a fresh eventID.
-std::string ToJson(const Event& event, const std::string& account_id);
+// The record as one line of JSON, with a fresh eventID, appended to `out` (AppendJson) or
+// returned. Members named like secrets are dropped as Scrub drops them.
+void AppendJson(const Event& event, std::string_view account_id, std::string& out);
+std::string ToJson(const Event& event, std::string_view account_id);
 
 // Drops members that must never be kept (secrets, tokens, passwords, signed URLs, layer data) at
 // any depth, and summarises strings longer than 2 KiB by their size.

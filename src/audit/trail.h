@@ -16,6 +16,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -37,7 +38,7 @@ class Trail {
   ~Trail();  // writes what is queued
 
   // Queues one record (a JSON object, no newline).
-  void Record(std::string json);
+  void Record(std::string_view json);
   // Waits until everything recorded so far is written (tests, lookups, shutdown).
   void Flush();
 
