@@ -22,7 +22,7 @@ PACKAGING_PACKAGES := debhelper dpkg-dev fakeroot lintian mmdebstrap buildah sko
 	swift-container swift-object swift-proxy
 
 .PHONY: all deps test-deps bench-deps packaging-deps configure build run test unit-test e2e-test sanitize tsan \
-	bench bench-scale bench-backup bench-micro deb package-check image fresh-check cluster clean
+	bench bench-scale bench-split bench-backup bench-micro deb package-check image fresh-check cluster clean
 
 all: build
 
@@ -93,6 +93,11 @@ bench-backup: build bench-deps
 # beside distribution; see bench/scale.py. BENCH_SCALE_TAGS / BENCH_SCALE_REPOS set the sizes.
 bench-scale: build bench-deps
 	python3 bench/scale.py
+
+# Manifest GET and blob HEAD rate and tail beside nginx's 500-byte file, server and load generator
+# each on its own core (taskset); see bench/split.py.
+bench-split: build bench-deps
+	python3 bench/split.py
 
 # Google Benchmark micro-benchmarks of the hot paths.
 bench-micro: build
