@@ -17,15 +17,19 @@ repositories) and the same reads at the sizes it reached.
 Environment: BENCH_SCALE_TAGS, BENCH_SCALE_REPOS, BENCH_QUICK=1 (20,000 and 5,000),
 BERTH_BIN (default build/berth), BENCH_SCALE_CACHE (Berth's --cache-size, 2G; "" for its default),
 BENCH_SCALE_DISTRIBUTION=0 skips distribution, BENCH_SCALE_DISTRIBUTION_FROM=FILE.json takes its
-figures from an earlier run's results.
+figures from an earlier run's results, BENCH_SCALE_META=postgres keeps Berth's metadata in a
+PostgreSQL 15 started for the run (tests/postgres/start.sh: on loopback, with fsync off, so its
+loading rates flatter; reads are what it is for).
 """
 import hashlib
 import json
 import multiprocessing
 import os
+import pwd
 import re
 import socket
 import statistics
+import subprocess
 import sys
 import time
 
@@ -45,6 +49,8 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 LAYER = b"layer shared by every image of the scale bench\n"
 LAYER_DIGEST = "sha256:" + hashlib.sha256(LAYER).hexdigest()
 LOADGEN = os.environ.get("BENCH_LOADGEN", f"{bench.ROOT}/build/bench/berth_loadgen")
+META = os.environ.get("BENCH_SCALE_META", "sqlite")
+PG_STATE = f"{bench.WORK}/scale-pg"
 log = bench.log
 
 
@@ -180,11 +186,26 @@ def random_reads(server, kind, count):
 
 
 def written_bytes(pid):
-    with open(f"/proc/{pid}/io") as f:
-        for line in f:
-            if line.startswith("write_bytes:"):
-                return int(line.split()[1])
-    return 0
+    """What `pid` has written to storage; on PostgreSQL also what its server's processes wrote
+    (every process of the postgres user: the bench's cluster is the only one running)."""
+    pids = [pid]
+    if META == "postgres":
+        pids += [int(p) for p in os.listdir("/proc") if p.isdigit() and _owner(p) == "postgres"]
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/io") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("write_bytes:")), 0)
+        except OSError:
+            pass  # a backend that exited meanwhile
+    return total
+
+
+def _owner(pid):
+    try:
+        return pwd.getpwuid(os.stat(f"/proc/{pid}").st_uid).pw_name
+    except (OSError, KeyError):
+        return None
 
 
 def put_probe(server, seconds, first):
@@ -240,12 +261,19 @@ def start_berth(data):
     extra = os.environ.get("BENCH_SCALE_BERTH_ARGS", "").split()
     if CACHE_SIZE:
         extra += ["--cache-size", CACHE_SIZE]
+    if META == "postgres":
+        extra += ["--meta", open(f"{PG_STATE}/uri").read().strip()]
     return bench.Server("berth", [BERTH_BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data", data, "--anonymous",
                                   "--log-level", "warn", *extra], port)
 
 
 def meta_bytes(data):
-    """The SQLite database with its WAL (an overestimate until a checkpoint folds the WAL in)."""
+    """The SQLite database with its WAL (an overestimate until a checkpoint folds the WAL in), or
+    the PostgreSQL database's size."""
+    if META == "postgres":
+        out = bench.run(["/usr/lib/postgresql/15/bin/psql", "-X", "-At", open(f"{PG_STATE}/uri").read().strip(),
+                         "-c", "SELECT pg_database_size(current_database())"]).stdout
+        return int(out.strip())
     return sum(os.path.getsize(f"{data}/{f}") for f in os.listdir(data) if f.startswith("meta.db"))
 
 
@@ -288,6 +316,7 @@ def bench_registry(name, start, results, budget=None):
 def report(results):
     b, d = results["berth"], results.get("distribution")
     lines = [f"Machine: {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}; Berth {BERTH_BIN} "
+             f"on {'PostgreSQL 15 (loopback, fsync off)' if META == 'postgres' else 'SQLite'} "
              f"with --cache-size {CACHE_SIZE or 'default'}; {LOADERS} pipelined loading connections; reads by "
              f"berth_loadgen, 32 connections, {READ_SECONDS} s, median of {bench.RUNS}",
              "", "| workload | Berth | distribution 2.8.2 | Berth vs distribution |", "| --- | ---: | ---: | ---: |"]
@@ -336,7 +365,14 @@ def _get(d, keys):
 
 def main():
     results = {}
-    bench_registry("berth", lambda: start_berth(f"{bench.WORK}/scale-berth"), results)
+    if META == "postgres":
+        bench.run([f"{bench.ROOT}/tests/postgres/start.sh", PG_STATE])
+    try:
+        bench_registry("berth", lambda: start_berth(f"{bench.WORK}/scale-berth"), results)
+    finally:
+        if META == "postgres":
+            results.setdefault("berth", {})["meta"] = "postgres"
+            subprocess.run([f"{bench.ROOT}/tests/postgres/stop.sh", PG_STATE], capture_output=True)
     if os.environ.get("BENCH_SCALE_DISTRIBUTION_FROM"):
         # distribution's figures from an earlier run on this machine (its loads and reads do not
         # depend on Berth's build; its load time budget was that run's Berth's).
@@ -347,7 +383,7 @@ def main():
                        budget=results["berth"])
     text = report(results)
     print(text)
-    bench.save_results("scale", text, results)
+    bench.save_results("scale-postgres" if META == "postgres" else "scale", text, results)
 
 
 if __name__ == "__main__":
