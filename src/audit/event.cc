@@ -8,6 +8,7 @@
 #include <cstring>
 #include <cstdio>
 
+#include "base/json_text.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "crypto/random.h"
@@ -44,40 +45,12 @@ std::array<char, 36> NextEventId() {
   return id;
 }
 
-// JSON text is written straight into the line, as Boost.JSON's serializer would write it (the
-// same escapes), without building the record as objects first: this runs for every pull.
-void AppendString(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  size_t plain = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text, plain, i - plain);
-    plain = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-  }
-  out.append(text, plain);
-  out += '"';
-}
-
+// The record is written straight as text, not built as objects first: this runs for every pull.
 void AppendMember(std::string& out, std::string_view key, std::string_view value) {
   out += ',';
-  AppendString(out, key);
+  AppendJsonText(out, key);
   out += ':';
-  AppendString(out, value);
+  AppendJsonText(out, value);
 }
 
 bool AnyKept(const json::object& o) {
@@ -91,9 +64,9 @@ void AppendScrubbed(std::string& out, const json::value& v, bool member) {
     case json::kind::string: {
       const json::string& str = v.get_string();
       if (member && str.size() > 2048) {
-        AppendString(out, "(" + std::to_string(str.size()) + " bytes)");
+        AppendJsonText(out, "(" + std::to_string(str.size()) + " bytes)");
       } else {
-        AppendString(out, str);
+        AppendJsonText(out, str);
       }
       return;
     }
@@ -104,7 +77,7 @@ void AppendScrubbed(std::string& out, const json::value& v, bool member) {
         if (Forbidden(m.key())) continue;
         if (!first) out += ',';
         first = false;
-        AppendString(out, m.key());
+        AppendJsonText(out, m.key());
         out += ':';
         AppendScrubbed(out, m.value(), true);
       }
@@ -156,7 +129,7 @@ void Scrub(json::object& o) {
 
 void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
   out += R"({"eventVersion":"1.08","userIdentity":{"type":)";
-  AppendString(out, e.identity.type);
+  AppendJsonText(out, e.identity.type);
   if (!e.identity.principal_id.empty()) AppendMember(out, "principalId", e.identity.principal_id);
   if (!e.identity.arn.empty()) AppendMember(out, "arn", e.identity.arn);
   if (e.identity.type != "Anonymous") AppendMember(out, "accountId", account_id);
@@ -190,7 +163,7 @@ void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
     for (size_t i = 0; i < e.resources.size(); ++i) {
       out += i == 0 ? "{" : ",{";
       out += R"("type":)";
-      AppendString(out, e.resources[i].first);
+      AppendJsonText(out, e.resources[i].first);
       AppendMember(out, "ARN", e.resources[i].second);
       AppendMember(out, "accountId", account_id);
       out += '}';

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/json_text.h"
 #include "base/utf8.h"
 
 namespace berth::telemetry {
@@ -41,28 +42,10 @@ bool LogEnabled(Level level) { return level >= g_level.load(std::memory_order_re
 
 void AppendJsonString(std::string& out, std::string_view text) {
   if (!IsValidUtf8(text)) {
-    AppendJsonString(out, ValidUtf8(text));
+    AppendJsonText(out, ValidUtf8(text));
     return;
   }
-  out.push_back('"');
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
+  AppendJsonText(out, text);
 }
 
 void Log(Level level, std::string_view message, std::initializer_list<Field> fields) {
