@@ -57,8 +57,9 @@ bool AnyKept(const json::object& o) {
   return std::any_of(o.begin(), o.end(), [](const json::key_value_pair& m) { return !Forbidden(m.key()); });
 }
 
-// `v` as Scrub would leave it: forbidden members dropped at any depth, member strings past 2 KiB
-// summarised by their size.
+// `v` with what must never be kept left out: members named like secrets are dropped, in objects
+// at any depth and in objects inside arrays; member strings past 2 KiB (a pushed manifest) are
+// summarised by their size, so records stay small.
 void AppendScrubbed(std::string& out, const json::value& v, bool member) {
   switch (v.kind()) {
     case json::kind::string: {
@@ -90,7 +91,7 @@ void AppendScrubbed(std::string& out, const json::value& v, bool member) {
       for (const json::value& element : v.get_array()) {
         if (!first) out += ',';
         first = false;
-        // Scrub cleans objects inside arrays; other elements stay as they are.
+        // Objects inside arrays are cleaned too; other elements are written as they are.
         if (element.is_object()) {
           AppendScrubbed(out, element, false);
         } else {
@@ -106,26 +107,6 @@ void AppendScrubbed(std::string& out, const json::value& v, bool member) {
 }
 
 }  // namespace
-
-void Scrub(json::object& o) {
-  for (auto it = o.begin(); it != o.end();) {
-    if (Forbidden(it->key())) {
-      it = o.erase(it);
-      continue;
-    }
-    // Bulk values (a pushed manifest) are summarised, so records stay small.
-    if (it->value().is_string() && it->value().get_string().size() > 2048) {
-      it->value() = "(" + std::to_string(it->value().get_string().size()) + " bytes)";
-    }
-    if (it->value().is_object()) Scrub(it->value().as_object());
-    if (it->value().is_array()) {
-      for (json::value& v : it->value().as_array()) {
-        if (v.is_object()) Scrub(v.as_object());
-      }
-    }
-    ++it;
-  }
-}
 
 void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
   out += R"({"eventVersion":"1.08","userIdentity":{"type":)";

@@ -45,12 +45,10 @@ struct Event {
 };
 
 // The record as one line of JSON, with a fresh eventID, appended to `out` (AppendJson) or
-// returned. Members named like secrets are dropped as Scrub drops them.
+// returned. Of requestParameters and responseElements, members that must never be kept
+// (secrets, tokens, passwords, signed URLs, layer data) are dropped at any depth, and strings
+// longer than 2 KiB are summarised by their size.
 void AppendJson(const Event& event, std::string_view account_id, std::string& out);
 std::string ToJson(const Event& event, std::string_view account_id);
-
-// Drops members that must never be kept (secrets, tokens, passwords, signed URLs, layer data) at
-// any depth, and summarises strings longer than 2 KiB by their size.
-void Scrub(boost::json::object& o);
 
 }  // namespace berth::audit
