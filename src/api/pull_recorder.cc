@@ -18,10 +18,10 @@ uint64_t PullRecorder::WrittenEntry(const Key& key, int64_t when) {
   return (KeyHash{}(key) & ~uint64_t{0x1ffff}) | (day << 1) | 1;  // never 0, the empty slot
 }
 
+size_t PullRecorder::WrittenSlot(const Key& key) { return KeyHash{}(key) % kWrittenSlots; }
+
 bool PullRecorder::WrittenToday(const Key& key, int64_t now) const {
-  if (!written_) return false;
-  const uint64_t entry = WrittenEntry(key, now);
-  return written_[KeyHash{}(key) % kWrittenSlots] == entry;
+  return written_ && written_[WrittenSlot(key)] == WrittenEntry(key, now);
 }
 
 void PullRecorder::Record(meta::RepositoryId repo, const berth::oci::Digest& digest, int64_t now,
@@ -70,7 +70,7 @@ Result<int64_t> PullRecorder::Flush(meta::ImageCatalog& catalog) {
     if (!written_) written_.reset(static_cast<uint64_t*>(std::calloc(kWrittenSlots, sizeof(uint64_t))));
     // Without memory to remember, the store still refuses repeats within the day.
     if (written_) {
-      for (const auto& [key, when] : chunk_keys) written_[KeyHash{}(key) % kWrittenSlots] = WrittenEntry(key, when);
+      for (const auto& [key, when] : chunk_keys) written_[WrittenSlot(key)] = WrittenEntry(key, when);
     }
     chunk.clear();
     chunk_keys.clear();

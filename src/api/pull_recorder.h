@@ -57,6 +57,7 @@ class PullRecorder {
   };
   // A slot of the written table: the key's hash above, the day (since the epoch, 16 bits) below.
   static uint64_t WrittenEntry(const Key& key, int64_t when);
+  static size_t WrittenSlot(const Key& key);
   bool WrittenToday(const Key& key, int64_t now) const;  // REQUIRES: mu_ held
   struct Pull {
     berth::oci::Digest digest;

@@ -79,13 +79,12 @@ http::Task<Result<uint64_t>> OciApi::StreamBody(http::Request& req, blob::BlobWr
       filled += *n;
     }
     if (!status || filled == 0) break;
-    const size_t n = filled;
-    status = writer.Append(std::string_view(buffer.data(), n));
+    status = writer.Append(std::string_view(buffer.data(), filled));
     if (status && writer.flush_due()) {
       status = co_await async::RunBlocking(blocking_, [&] { return writer.Flush(); });
     }
     if (!status) break;
-    total += n;
+    total += filled;
   }
   metrics_.UploadFinished();
   if (!status) co_return std::unexpected(std::move(status).error());
