@@ -239,6 +239,33 @@ def push_blob(host, repo, path):
     return digest, seconds
 
 
+def start_nginx(name, root, workers, cpu=None):
+    """nginx serving the files under `root` on a free loopback port (sendfile, keep-alive, no
+    access log), on CPU `cpu` alone when given (taskset). Returns the process and the port once
+    it accepts connections."""
+    port = free_port()
+    conf = f"{WORK}/{name}.conf"
+    temp = " ".join(f"{kind}_temp_path {WORK}/{name}-{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    with open(conf, "w") as f:
+        f.write(f"""daemon off; user root; worker_processes {workers}; pid {WORK}/{name}.pid; error_log {WORK}/{name}-error.log;
+events {{ worker_connections 4096; }}
+http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 10000000; {temp}
+  server {{ listen 127.0.0.1:{port}; root {root}; }} }}
+""")
+    cmd = ["nginx", "-c", conf, "-e", f"{WORK}/{name}-error.log"]
+    proc = subprocess.Popen((["taskset", "-c", cpu] if cpu else []) + cmd, stderr=subprocess.DEVNULL)
+    for _ in range(500):
+        if proc.poll() is not None:
+            raise RuntimeError(f"nginx exited; see {WORK}/{name}-error.log")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.01)
+    proc.terminate()
+    raise RuntimeError(f"nginx did not listen on {port}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Phases
 
@@ -390,28 +417,12 @@ def machine_limits(results):
     os.unlink(f"{WORK}/dd.bin")
 
     log("[limits] nginx (sendfile) on the same files")
-    port = free_port()
     root = f"{WORK}/nginx-root"
     os.makedirs(root, exist_ok=True)
     os.link(f"{WORK}/raw.bin", f"{root}/raw.bin")
     with open(f"{root}/small", "wb") as f:
         f.write(os.urandom(500))
-    conf = f"{WORK}/nginx.conf"
-    with open(conf, "w") as f:
-        f.write(f"""daemon off; user root; worker_processes 2; pid {WORK}/nginx.pid; error_log {WORK}/nginx-error.log;
-events {{ worker_connections 4096; }}
-http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
-  client_body_temp_path {WORK}/nginx-body; proxy_temp_path {WORK}/nginx-proxy;
-  fastcgi_temp_path {WORK}/nginx-fcgi; uwsgi_temp_path {WORK}/nginx-uwsgi; scgi_temp_path {WORK}/nginx-scgi;
-  server {{ listen 127.0.0.1:{port}; root {root}; }} }}
-""")
-    nginx = subprocess.Popen(["nginx", "-c", conf, "-e", f"{WORK}/nginx-error.log"], stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/small", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.02)
+    nginx, port = start_nginx("nginx", root, workers=2)
     try:
         speeds = []
         for _ in range(RUNS):

@@ -80,28 +80,8 @@ def start_nginx():
     os.makedirs(root, exist_ok=True)
     with open(f"{root}/small.bin", "wb") as f:
         f.write(os.urandom(500))
-    port = bench.free_port()
-    conf = f"{bench.WORK}/split-nginx.conf"
-    temp = " ".join(f"{kind}_temp_path {bench.WORK}/split-nginx-{kind};"
-                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    with open(conf, "w") as f:
-        f.write(f"""daemon off; user root; worker_processes 1; pid {bench.WORK}/split-nginx.pid;
-error_log {bench.WORK}/split-nginx-error.log;
-events {{ worker_connections 4096; }}
-http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 10000000; {temp}
-  server {{ listen 127.0.0.1:{port}; root {root}; }} }}
-""")
-    nginx = subprocess.Popen(["taskset", "-c", SERVER_CPU, "nginx", "-c", conf, "-e", f"{bench.WORK}/split-nginx-error.log"],
-                             stderr=subprocess.DEVNULL)
-    host = f"127.0.0.1:{port}"
-    for _ in range(500):
-        try:
-            if http(host, "GET", "/small.bin") == 200:
-                return nginx, host
-        except OSError:
-            time.sleep(0.01)
-    nginx.terminate()
-    raise RuntimeError("nginx did not start")
+    nginx, port = bench.start_nginx("split-nginx", root, workers=1, cpu=SERVER_CPU)
+    return nginx, f"127.0.0.1:{port}"
 
 
 def report(r):
