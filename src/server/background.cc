@@ -29,16 +29,21 @@ void Background::AddLeasedJob(std::string lease, seconds interval, std::function
   job.due = std::chrono::steady_clock::now() + std::min(interval, seconds(60));
   metrics_.AddGaugeCallback("berth_lease_held",
                             "Whether this node holds the lease (1) for background work that runs once per cluster.",
-                            [&job] { return job.held ? 1.0 : 0.0; }, "lease=\"" + job.lease + "\"");
+                            [&job] { return Holds(job) ? 1.0 : 0.0; }, "lease=\"" + job.lease + "\"");
+}
+
+bool Background::Holds(const Job& job) {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  return job.held && std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() < job.held_until_ns;
 }
 
 void Background::RunSoon(std::string_view lease) {
   for (Job& job : jobs_) {
-    if (job.lease != lease || !job.held || job.nudged.exchange(true)) continue;
+    if (job.lease != lease || !Holds(job) || job.nudged.exchange(true)) continue;
     asio::post(pool_, [&job] {
       job.nudged = false;
       // A run in progress may miss what the nudge was for; the next tick finds it.
-      if (!job.held || job.running.exchange(true)) return;
+      if (!Holds(job) || job.running.exchange(true)) return;
       job.due = std::chrono::steady_clock::now() + job.interval;
       job.run();
       job.running = false;
@@ -74,10 +79,15 @@ void Background::ScheduleTick(Job& job) {
 
 void Background::Tick(Job& job) {
   // Held for three ticks: a holder that misses two (it died) loses it.
+  const auto asked = std::chrono::steady_clock::now();
   Result<bool> held = store_.TryLease(job.lease, node_id_, clock_(), 3 * job.tick.count());
   if (!held) {
     telemetry::LogWarn("taking a lease failed", {{"lease", job.lease}, {"error", held.error().message()}});
     return;
+  }
+  if (*held) {
+    job.held_until_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            (asked + 3 * job.tick).time_since_epoch()).count();
   }
   if (*held != job.held.exchange(*held)) {
     telemetry::LogInfo(*held ? "took a lease" : "another node holds a lease", {{"lease", job.lease}, {"node", node_id_}});

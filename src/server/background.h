@@ -60,10 +60,14 @@ class Background {
     std::function<void()> run;
     std::chrono::steady_clock::time_point due;
     std::atomic<bool> held{false};
+    // When the lease last taken ends (steady clock, ns): a node whose ticks run late (a busy
+    // pool, a slow store) stops claiming a lease another node may have taken since.
+    std::atomic<int64_t> held_until_ns{0};
     std::atomic<bool> running{false};
     std::atomic<bool> nudged{false};
   };
 
+  static bool Holds(const Job& job);
   void ScheduleTick(Job& job);
   void Tick(Job& job);
   void ScheduleFlush();

@@ -110,11 +110,13 @@ check "pushes work again" push faults/after-s3:v1
 
 # --- background work runs on one node, and moves when that node dies ------------------------------
 lease_holders() {  # the indexes (1-based) of the nodes that report holding the upload-purge lease
-  local i
+  local i metrics
   for i in "${!BERTH_NODE_PORTS[@]}"; do
     [ -n "${BERTH_PIDS[$i]:-}" ] || continue
-    curl -s -u "$AK:$SK" "http://127.0.0.1:${BERTH_NODE_PORTS[$i]}/metrics" |
-      grep -qx 'berth_lease_held{lease="upload-purge"} 1' && echo $((i + 1))
+    # Read whole first: under pipefail, `curl | grep -q` fails when grep stops reading before
+    # curl's last write (curl then exits 23), which a loaded machine makes likely.
+    metrics=$(curl -s -u "$AK:$SK" "http://127.0.0.1:${BERTH_NODE_PORTS[$i]}/metrics") || continue
+    grep -qx 'berth_lease_held{lease="upload-purge"} 1' <<<"$metrics" && echo $((i + 1))
   done
   return 0
 }
