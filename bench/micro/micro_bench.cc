@@ -137,14 +137,14 @@ BENCHMARK(BM_MatchInventory)->Unit(benchmark::kMillisecond);
 
 // The audit record every manifest GET writes.
 void BM_AuditRecordOfAPull(benchmark::State& state) {
+  const audit::Parameter parameters[] = {{.key = "repositoryName", .value = "team/app"}, {.key = "imageTag", .value = "v1.2.3"}};
+  const audit::Resource repository{.type = "AWS::ECR::Repository",
+                                   .arn = "arn:aws:ecr:us-east-1:123456789012:repository/team/app"};
   audit::Event e{.time_ms = 1764633600123, .source = "ecr.amazonaws.com", .name = "BatchGetImage",
                  .region = "us-east-1", .source_ip = "10.1.2.3", .user_agent = "containers/5.30.0 (github.com/containers/image)",
                  .identity = {.type = "IAMUser", .principal_id = "AIDAEXAMPLE", .arn = "arn:aws:iam::123456789012:user/ci",
                               .access_key_id = "AKIAEXAMPLE", .user_name = "ci"},
-                 .read_only = true};
-  e.request_parameters["repositoryName"] = "team/app";
-  e.request_parameters["imageTag"] = "v1.2.3";
-  e.resources.emplace_back("AWS::ECR::Repository", "arn:aws:ecr:us-east-1:123456789012:repository/team/app");
+                 .parameters = parameters, .read_only = true, .resources = std::span(&repository, 1)};
   for (auto _ : state) benchmark::DoNotOptimize(audit::ToJson(e, "123456789012"));
 }
 BENCHMARK(BM_AuditRecordOfAPull);

@@ -9,7 +9,12 @@ AccessControl::AccessControl(meta::MetadataStore& meta, auth::Authorizer& author
     : meta_(meta), authorizer_(authorizer), region_(std::move(region)), secure_(secure), clock_(std::move(clock)) {}
 
 std::string AccessControl::RepositoryArn(std::string_view name) const {
-  return "arn:aws:ecr:" + region_ + ":" + account_id() + ":repository/" + std::string(name);
+  constexpr std::string_view kPrefix = "arn:aws:ecr:", kRepository = ":repository/";
+  const std::string_view account = account_id();
+  std::string arn;
+  arn.reserve(kPrefix.size() + region_.size() + 1 + account.size() + kRepository.size() + name.size());
+  arn.append(kPrefix).append(region_).append(1, ':').append(account).append(kRepository).append(name);
+  return arn;
 }
 
 Result<auth::Decision> AccessControl::Decide(const auth::Principal& who, std::string_view action, std::string resource,

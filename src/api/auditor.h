@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "audit/event.h"
 #include "audit/trail.h"
 #include "auth/authenticator.h"
 #include "base/error.h"
@@ -42,7 +43,12 @@ class Auditor {
   Auditor(audit::Trail* trail, std::string account_id, std::string region);
 
   bool enabled() const { return trail_ != nullptr; }
+  // The control plane's records, which own their parts.
   void Record(const http::Request& request, AuditRecord record);
+  // Fills in when, where from (the peer address and User-Agent) and who (`principal`; "Unknown"
+  // when null), then writes `event` to the trail. The data plane records every pull this way:
+  // the event is views, and nothing is copied.
+  void Record(const http::Request& request, const auth::Principal* principal, audit::Event& event);
   audit::Trail* trail() const { return trail_; }
 
  private:

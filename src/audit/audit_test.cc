@@ -15,30 +15,40 @@ namespace {
 
 namespace json = boost::json;
 
-Event Sample(int64_t ms, std::string name, std::string user) {
-  Event e;
-  e.time_ms = ms;
-  e.source = "ecr.amazonaws.com";
-  e.name = std::move(name);
-  e.region = "us-east-1";
-  e.source_ip = "127.0.0.1";
-  e.identity = Identity{.type = user == "root" ? "Root" : "IAMUser", .principal_id = "AIDA1",
-                        .arn = "arn:aws:iam::123456789012:user/" + user, .access_key_id = "AKIA" + user,
-                        .user_name = user == "root" ? "" : user};
-  e.request_parameters = json::object{{"repositoryName", "team/app"}};
-  e.resources = {{"AWS::ECR::Repository", "arn:aws:ecr:us-east-1:123456789012:repository/team/app"}};
-  e.request_id = "r1";
-  return e;
-}
+// A record's parts, owned here, and the Event that views them.
+struct Sample {
+  Sample(int64_t ms, std::string name, const std::string& user)
+      : time_ms(ms),
+        name(std::move(name)),
+        type(user == "root" ? "Root" : "IAMUser"),
+        arn("arn:aws:iam::123456789012:user/" + user),
+        key("AKIA" + user),
+        user_name(user == "root" ? "" : user) {}
+  Event event() const {
+    return Event{.time_ms = time_ms, .source = "ecr.amazonaws.com", .name = name, .region = "us-east-1",
+                 .source_ip = "127.0.0.1", .user_agent = user_agent,
+                 .identity = {.type = type, .principal_id = "AIDA1", .arn = arn, .access_key_id = key,
+                              .user_name = user_name},
+                 .request_parameters = &request, .response_elements = response ? &*response : nullptr,
+                 .error_code = error_code, .error_message = error_message, .request_id = "r1",
+                 .read_only = read_only, .resources = std::span(&resource, 1)};
+  }
+  int64_t time_ms;
+  std::string name, type, arn, key, user_name, user_agent, error_code, error_message;
+  json::object request{{"repositoryName", "team/app"}};
+  std::optional<json::object> response;
+  bool read_only = false;
+  Resource resource{.type = "AWS::ECR::Repository", .arn = "arn:aws:ecr:us-east-1:123456789012:repository/team/app"};
+};
 
 TEST(Event, IsCloudTrailShapedAndKeepsNoSecret) {
-  Event e = Sample(1796083200123, "CreateAccessKey", "alice");
-  e.request_parameters["secretAccessKey"] = "s3cret";
-  e.request_parameters["layerPartBlob"] = "AAAA";
-  e.response_elements = json::object{{"authorizationData", json::array{json::object{{"authorizationToken", "t0k"}}}}};
+  Sample e(1796083200123, "CreateAccessKey", "alice");
+  e.request["secretAccessKey"] = "s3cret";
+  e.request["layerPartBlob"] = "AAAA";
+  e.response = json::object{{"authorizationData", json::array{json::object{{"authorizationToken", "t0k"}}}}};
   e.error_code = "AccessDenied";
   e.error_message = "no";
-  const std::string line = ToJson(e, "123456789012");
+  const std::string line = ToJson(e.event(), "123456789012");
   EXPECT_EQ(line.find("s3cret"), std::string::npos);
   EXPECT_EQ(line.find("AAAA"), std::string::npos);
   EXPECT_EQ(line.find("t0k"), std::string::npos);
@@ -54,14 +64,14 @@ TEST(Event, IsCloudTrailShapedAndKeepsNoSecret) {
 // The line is written directly, not through Boost.JSON: it must be exactly what serializing the
 // same record as objects gives, escapes included.
 TEST(Event, WritesWhatBoostJsonWould) {
-  Event e = Sample(1796083200123, "BatchGetImage", "alice");
+  Sample e(1796083200123, "BatchGetImage", "alice");
   e.user_agent = std::string("quote\" backslash\\ newline\n tab\t bell\x07 del\x7f caf\xc3\xa9 ") + std::string(1, '\0');
-  e.request_parameters["imageTag"] = "v1";
-  e.request_parameters["nested"] = json::object{{"token", "x"}, {"n", 3}, {"list", json::array{1, "a\"b", json::object{{"password", "p"}, {"ok", true}}}}};
-  e.request_parameters["big"] = std::string(3000, 'b');
-  e.response_elements = json::object{{"imageDigest", "sha256:0"}, {"half", 0.5}};
+  e.request["imageTag"] = "v1";
+  e.request["nested"] = json::object{{"token", "x"}, {"n", 3}, {"list", json::array{1, "a\"b", json::object{{"password", "p"}, {"ok", true}}}}};
+  e.request["big"] = std::string(3000, 'b');
+  e.response = json::object{{"imageDigest", "sha256:0"}, {"half", 0.5}};
   e.read_only = true;
-  const std::string line = ToJson(e, "123456789012");
+  const std::string line = ToJson(e.event(), "123456789012");
   const std::string event_id(json::parse(line).at("eventID").as_string());
 
   json::object identity{{"type", "IAMUser"}, {"principalId", "AIDA1"}, {"arn", "arn:aws:iam::123456789012:user/alice"},
@@ -87,10 +97,33 @@ TEST(Event, WritesWhatBoostJsonWould) {
   EXPECT_EQ(line, json::serialize(expected));
 
   // Nothing kept of the parameters: null, as before.
-  Event bare = Sample(1, "GetAuthorizationToken", "root");
-  bare.request_parameters = json::object{{"authorizationToken", "t"}};
-  EXPECT_TRUE(json::parse(ToJson(bare, "123456789012")).at("requestParameters").is_null());
-  EXPECT_EQ(json::parse(ToJson(bare, "123456789012")).at("userIdentity").as_object().count("userName"), 0u);
+  Sample bare(1, "GetAuthorizationToken", "root");
+  bare.request = json::object{{"authorizationToken", "t"}};
+  EXPECT_TRUE(json::parse(ToJson(bare.event(), "123456789012")).at("requestParameters").is_null());
+  EXPECT_EQ(json::parse(ToJson(bare.event(), "123456789012")).at("userIdentity").as_object().count("userName"), 0u);
+}
+
+// The data plane's parameters (views, no object per pull) are written as the same object would
+// be, with the same filter and summary.
+TEST(Event, ParametersAreWrittenAsTheirObjectWouldBe) {
+  Sample as_object(1796083200123, "BatchGetImage", "alice");
+  const std::string big(3000, 'b');
+  const std::string_view odd = "a\"b\\c\x01";
+  as_object.request = json::object{{"repositoryName", "team/app"}, {"imageTag", odd}, {"big", big}};
+  Event as_parameters = as_object.event();
+  const Parameter parameters[] = {{.key = "repositoryName", .value = "team/app"}, {.key = "imageTag", .value = odd},
+                                  {.key = "accessToken", .value = "t0k"}, {.key = "big", .value = big}};
+  as_parameters.parameters = parameters;
+  as_parameters.request_parameters = nullptr;
+  json::value a = json::parse(ToJson(as_object.event(), "123456789012"));
+  json::value b = json::parse(ToJson(as_parameters, "123456789012"));
+  EXPECT_EQ(json::serialize(a.at("requestParameters")), json::serialize(b.at("requestParameters")));
+  EXPECT_EQ(b.at("requestParameters").at("big").as_string(), "(3000 bytes)");
+  EXPECT_EQ(ToJson(as_parameters, "123456789012").find("t0k"), std::string::npos);
+
+  const Parameter secret_only[] = {{.key = "authorizationToken", .value = "t"}};
+  as_parameters.parameters = secret_only;
+  EXPECT_TRUE(json::parse(ToJson(as_parameters, "123456789012")).at("requestParameters").is_null());
 }
 
 class TrailTest : public ::testing::Test {
@@ -106,7 +139,8 @@ class TrailTest : public ::testing::Test {
 TEST_F(TrailTest, WritesRotatesAndLooksUpNewestFirst) {
   auto trail = *Trail::Open(TrailOptions{.dir = dir_.string(), .max_file_bytes = 4096, .keep_files = 3});
   for (int i = 0; i < 40; ++i) {
-    trail->Record(ToJson(Sample(1000 + i, i % 2 == 0 ? "PutImage" : "BatchGetImage", i % 4 == 0 ? "root" : "alice"),
+    trail->Record(ToJson(Sample(1000 + i, i % 2 == 0 ? "PutImage" : "BatchGetImage", i % 4 == 0 ? "root" : "alice")
+                             .event(),
                          "123456789012"));
     trail->Flush();  // one record per batch, so rotation is at the same records every run
   }
@@ -151,7 +185,7 @@ TEST_F(TrailTest, WritesRotatesAndLooksUpNewestFirst) {
 TEST_F(TrailTest, ATornLastLineIsSkipped) {
   {
     auto trail = *Trail::Open(TrailOptions{.dir = dir_.string()});
-    trail->Record(ToJson(Sample(1, "PutImage", "alice"), "123456789012"));
+    trail->Record(ToJson(Sample(1, "PutImage", "alice").event(), "123456789012"));
   }
   std::ofstream(dir_ / "audit.log", std::ios::app) << "{\"eventName\":\"Put";
   auto trail = *Trail::Open(TrailOptions{.dir = dir_.string()});

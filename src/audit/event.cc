@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cstring>
-#include <cstdio>
+#include <limits>
 
 #include "base/json_text.h"
 #include "base/strings.h"
@@ -18,30 +17,41 @@ namespace {
 
 namespace json = boost::json;
 
+constexpr std::string_view kForbiddenWords[] = {"secret",    "password",      "token",      "authorization",
+                                                 "layerpartblob", "signature", "downloadurl"};
+
 bool Forbidden(std::string_view key) {
-  for (std::string_view word :
-       {"secret", "password", "token", "authorization", "layerpartblob", "signature", "downloadurl"}) {
-    if (IContains(key, word)) return true;  // no lowered copy of the key: this runs per pull
+  // Lowered once (on the stack), then searched with find (memchr): this runs per member per pull.
+  char stack[64];
+  std::string heap;
+  std::string_view lowered;
+  if (key.size() <= sizeof stack) {
+    for (size_t i = 0; i < key.size(); ++i) stack[i] = AsciiLowerChar(key[i]);
+    lowered = std::string_view(stack, key.size());
+  } else {
+    heap = AsciiLower(key);
+    lowered = heap;
   }
-  return false;
+  return std::any_of(std::begin(kForbiddenWords), std::end(kForbiddenWords),
+                     [&](std::string_view word) { return lowered.find(word) != std::string_view::npos; });
 }
 
 // Event IDs in UUID form: a random per-process prefix and a counter, unique across nodes and
 // restarts without asking the random generator per request.
 std::array<char, 36> NextEventId() {
+  static constexpr char kHex[] = "0123456789abcdef";
   static const std::string prefix = crypto::RandomHex(10);  // 20 hex digits
   static std::atomic<uint64_t> counter{0};
   std::array<char, 36> id;
-  char tail[13];
-  std::snprintf(tail, sizeof tail, "%012llx",
-                static_cast<unsigned long long>(counter.fetch_add(1) & 0xffffffffffffULL));
   char* o = id.data();
   for (size_t i = 0; i < 20; ++i) {
     if (i == 8 || i == 12 || i == 16) *o++ = '-';
     *o++ = prefix[i];
   }
   *o++ = '-';
-  std::memcpy(o, tail, 12);
+  // The counter's low 48 bits as 12 hex digits.
+  const uint64_t n = counter.fetch_add(1);
+  for (int i = 11; i >= 0; --i) *o++ = kHex[(n >> (4 * i)) & 15];
   return id;
 }
 
@@ -53,24 +63,49 @@ void AppendMember(std::string& out, std::string_view key, std::string_view value
   AppendJsonText(out, value);
 }
 
-bool AnyKept(const json::object& o) {
-  return std::any_of(o.begin(), o.end(), [](const json::key_value_pair& m) { return !Forbidden(m.key()); });
+bool AnyKept(const json::object* o) {
+  return o != nullptr &&
+         std::any_of(o->begin(), o->end(), [](const json::key_value_pair& m) { return !Forbidden(m.key()); });
+}
+
+bool AnyKept(std::span<const Parameter> parameters) {
+  return std::any_of(parameters.begin(), parameters.end(), [](const Parameter& p) { return !Forbidden(p.key); });
+}
+
+// A member string past 2 KiB (a pushed manifest) is summarised by its size: records stay small.
+void AppendMemberString(std::string& out, std::string_view value) {
+  if (value.size() > 2048) {
+    AppendJsonText(out, "(" + std::to_string(value.size()) + " bytes)");
+  } else {
+    AppendJsonText(out, value);
+  }
+}
+
+void AppendParameters(std::string& out, std::span<const Parameter> parameters) {
+  out += '{';
+  bool first = true;
+  for (const Parameter& p : parameters) {
+    if (Forbidden(p.key)) continue;
+    if (!first) out += ',';
+    first = false;
+    AppendJsonText(out, p.key);
+    out += ':';
+    AppendMemberString(out, p.value);
+  }
+  out += '}';
 }
 
 // `v` with what must never be kept left out: members named like secrets are dropped, in objects
-// at any depth and in objects inside arrays; member strings past 2 KiB (a pushed manifest) are
-// summarised by their size, so records stay small.
+// at any depth and in objects inside arrays; long member strings are summarised.
 void AppendScrubbed(std::string& out, const json::value& v, bool member) {
   switch (v.kind()) {
-    case json::kind::string: {
-      const json::string& str = v.get_string();
-      if (member && str.size() > 2048) {
-        AppendJsonText(out, "(" + std::to_string(str.size()) + " bytes)");
+    case json::kind::string:
+      if (member) {
+        AppendMemberString(out, v.get_string());
       } else {
-        AppendJsonText(out, str);
+        AppendJsonText(out, v.get_string());
       }
       return;
-    }
     case json::kind::object: {
       out += '{';
       bool first = true;
@@ -106,6 +141,18 @@ void AppendScrubbed(std::string& out, const json::value& v, bool member) {
   }
 }
 
+// gmtime_r and strftime per record cost more than writing the rest of the member, and the
+// text changes once a second.
+std::string_view EventTime(int64_t unix_seconds) {
+  thread_local int64_t cached_seconds = std::numeric_limits<int64_t>::min();
+  thread_local std::string cached_text;
+  if (unix_seconds != cached_seconds) {
+    cached_text = IsoTime(unix_seconds);
+    cached_seconds = unix_seconds;
+  }
+  return cached_text;
+}
+
 }  // namespace
 
 void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
@@ -117,20 +164,26 @@ void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
   if (!e.identity.access_key_id.empty()) AppendMember(out, "accessKeyId", e.identity.access_key_id);
   if (!e.identity.user_name.empty()) AppendMember(out, "userName", e.identity.user_name);
   out += '}';
-  AppendMember(out, "eventTime", IsoTime(e.time_ms / 1000));
+  AppendMember(out, "eventTime", EventTime(e.time_ms / 1000));
   AppendMember(out, "eventSource", e.source);
   AppendMember(out, "eventName", e.name);
   AppendMember(out, "awsRegion", e.region);
   AppendMember(out, "sourceIPAddress", e.source_ip);
   AppendMember(out, "userAgent", e.user_agent);
   out += R"(,"requestParameters":)";
-  if (AnyKept(e.request_parameters)) {
-    AppendScrubbed(out, e.request_parameters, false);
+  if (!e.parameters.empty()) {
+    if (AnyKept(e.parameters)) {
+      AppendParameters(out, e.parameters);
+    } else {
+      out += "null";
+    }
+  } else if (AnyKept(e.request_parameters)) {
+    AppendScrubbed(out, *e.request_parameters, false);
   } else {
     out += "null";
   }
   out += R"(,"responseElements":)";
-  if (e.response_elements) {
+  if (e.response_elements != nullptr) {
     AppendScrubbed(out, *e.response_elements, false);
   } else {
     out += "null";
@@ -144,8 +197,8 @@ void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
     for (size_t i = 0; i < e.resources.size(); ++i) {
       out += i == 0 ? "{" : ",{";
       out += R"("type":)";
-      AppendJsonText(out, e.resources[i].first);
-      AppendMember(out, "ARN", e.resources[i].second);
+      AppendJsonText(out, e.resources[i].type);
+      AppendMember(out, "ARN", e.resources[i].arn);
       AppendMember(out, "accountId", account_id);
       out += '}';
     }
@@ -153,7 +206,7 @@ void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
   }
   const std::array<char, 36> event_id = NextEventId();
   const std::string_view id(event_id.data(), event_id.size());
-  AppendMember(out, "requestID", e.request_id.empty() ? id : std::string_view(e.request_id));
+  AppendMember(out, "requestID", e.request_id.empty() ? id : e.request_id);
   AppendMember(out, "eventID", id);
   out += e.read_only ? R"(,"readOnly":true)" : R"(,"readOnly":false)";
   out += R"(,"eventType":"AwsApiCall","managementEvent":true)";

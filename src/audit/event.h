@@ -4,44 +4,59 @@
 // access key ID), what (eventSource, eventName, requestParameters, responseElements), when,
 // from where (sourceIPAddress, userAgent) and how it ended (errorCode, errorMessage). Pure.
 //
+// An Event is views: it is written the moment it is made (one per pull), so it owns nothing and
+// copies nothing; what it points at must outlive the AppendJson call.
+//
 // Callers put only what may be kept into requestParameters and responseElements: never a
-// secret, a token, a presigned URL or bulk data (ToJson drops members named like them anyway).
+// secret, a token, a presigned URL or bulk data (AppendJson drops members named like them anyway).
 #pragma once
 
 #include <boost/json/object.hpp>
 
 #include <cstdint>
-#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 namespace berth::audit {
 
 struct Identity {
-  std::string type;  // "Root", "IAMUser", "Anonymous", "Unknown"
-  std::string principal_id;
-  std::string arn;
-  std::string access_key_id;
-  std::string user_name;
+  std::string_view type;  // "Root", "IAMUser", "Anonymous", "Unknown"
+  std::string_view principal_id;
+  std::string_view arn;
+  std::string_view access_key_id;
+  std::string_view user_name;
+};
+
+// A string member of requestParameters.
+struct Parameter {
+  std::string_view key;
+  std::string_view value;
+};
+
+struct Resource {
+  std::string_view type;  // "AWS::ECR::Repository"
+  std::string_view arn;
 };
 
 struct Event {
   int64_t time_ms = 0;
-  std::string source;  // "ecr.amazonaws.com"
-  std::string name;    // "PutImage"
-  std::string region;
-  std::string source_ip;
-  std::string user_agent;
+  std::string_view source;  // "ecr.amazonaws.com"
+  std::string_view name;    // "PutImage"
+  std::string_view region;
+  std::string_view source_ip;
+  std::string_view user_agent;
   Identity identity;
-  boost::json::object request_parameters;
-  std::optional<boost::json::object> response_elements;
-  std::string error_code;
-  std::string error_message;
-  std::string request_id;
+  // requestParameters: `parameters` when there are any (the data plane's few strings, no object
+  // built per pull), else `request_parameters`; null when neither keeps a member.
+  std::span<const Parameter> parameters;
+  const boost::json::object* request_parameters = nullptr;
+  const boost::json::object* response_elements = nullptr;  // null: "responseElements":null
+  std::string_view error_code;
+  std::string_view error_message;
+  std::string_view request_id;
   bool read_only = false;
-  std::vector<std::pair<std::string, std::string>> resources;  // (type, ARN)
+  std::span<const Resource> resources;
 };
 
 // The record as one line of JSON, with a fresh eventID, appended to `out` (AppendJson) or

@@ -18,4 +18,8 @@ bool IsValidUtf8(std::string_view text);
 // `text` with every ill-formed sequence replaced by U+FFFD; valid text is returned unchanged.
 std::string ValidUtf8(std::string_view text);
 
+// `text` itself when it is valid (nearly always), else the repaired copy, kept in `storage`: no
+// copy on the path that runs per request.
+std::string_view ValidUtf8View(std::string_view text, std::string& storage);
+
 }  // namespace berth

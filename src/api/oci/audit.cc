@@ -19,26 +19,38 @@ void OciApi::Audit(const http::Request& req, const Route& route, const std::opti
                         (route.endpoint == Endpoint::kUpload && m == http::Method::kPut);
   std::optional<RouteAction> row = ActionFor(route.endpoint, m);
   if (!recorded || !row) return;
-  AuditRecord record{.source = "ecr.amazonaws.com",
-                     .name = std::string(row->action.empty() ? std::string_view("Ping") : row->action.substr(4)),
-                     .principal = who,
-                     .read_only = m == http::Method::kGet};
+  // Views into the request and this frame: the record is written before they go (one per pull).
+  std::string repository_storage, reference_storage;
+  audit::Parameter parameters[2];
+  size_t count = 0;
+  std::string arn;
+  audit::Resource resource;
   if (!route.name.empty()) {
-    const std::string name = ValidUtf8(route.name.substr(0, 256));
-    record.request_parameters["repositoryName"] = name;
-    record.resources.emplace_back("AWS::ECR::Repository", access_.RepositoryArn(name));
+    const std::string_view name = ValidUtf8View(route.name.substr(0, 256), repository_storage);
+    parameters[count++] = {.key = "repositoryName", .value = name};
+    arn = access_.RepositoryArn(name);
+    resource = {.type = "AWS::ECR::Repository", .arn = arn};
   }
+  const std::string_view reference = ValidUtf8View(route.ref.substr(0, 256), reference_storage);
+  std::optional<boost::json::object> pushed;
   if (route.endpoint == Endpoint::kManifest) {
     const bool digest = route.ref.starts_with("sha256:") || route.ref.starts_with("sha512:");
-    record.request_parameters[digest ? "imageDigest" : "imageTag"] = ValidUtf8(route.ref.substr(0, 256));
-    if (std::optional<std::string_view> pushed = response.Get("Docker-Content-Digest"); pushed && m == http::Method::kPut) {
-      record.response_elements = boost::json::object{{"imageDigest", *pushed}};
+    parameters[count++] = {.key = digest ? "imageDigest" : "imageTag", .value = reference};
+    if (std::optional<std::string_view> put = response.Get("Docker-Content-Digest"); put && m == http::Method::kPut) {
+      pushed = boost::json::object{{"imageDigest", *put}};
     }
   } else if (route.endpoint == Endpoint::kBlob) {
-    record.request_parameters["layerDigest"] = ValidUtf8(route.ref.substr(0, 256));
+    parameters[count++] = {.key = "layerDigest", .value = reference};
   } else if (route.endpoint == Endpoint::kUpload) {
-    record.request_parameters["uploadId"] = ValidUtf8(route.ref.substr(0, 256));
+    parameters[count++] = {.key = "uploadId", .value = reference};
   }
+  audit::Event event{.source = "ecr.amazonaws.com",
+                     .name = row->action.empty() ? std::string_view("Ping") : row->action.substr(4),
+                     .parameters = std::span<const audit::Parameter>(parameters, count),
+                     .response_elements = pushed ? &*pushed : nullptr,
+                     .read_only = m == http::Method::kGet,
+                     .resources = arn.empty() ? std::span<const audit::Resource>() : std::span(&resource, 1)};
+  std::string error_code, error_message;
   if (response.status >= 400) {
     boost::system::error_code ec;
     boost::json::value body = boost::json::parse(response.body, ec);
@@ -47,16 +59,18 @@ void OciApi::Audit(const http::Request& req, const Route& route, const std::opti
       if (errors != nullptr && errors->is_array() && !errors->get_array().empty() && errors->get_array()[0].is_object()) {
         const boost::json::object& first = errors->get_array()[0].get_object();
         if (const boost::json::value* c = first.if_contains("code"); c != nullptr && c->is_string()) {
-          record.error_code = c->get_string();
+          error_code = c->get_string();
         }
         if (const boost::json::value* msg = first.if_contains("message"); msg != nullptr && msg->is_string()) {
-          record.error_message = msg->get_string();
+          error_message = msg->get_string();
         }
       }
     }
-    if (record.error_code.empty()) record.error_code = std::to_string(response.status);
+    if (error_code.empty()) error_code = std::to_string(response.status);
+    event.error_code = error_code;
+    event.error_message = error_message;
   }
-  auditor_.Record(req, std::move(record));
+  auditor_.Record(req, who ? &*who : nullptr, event);
 }
 
 }  // namespace berth::api::oci

@@ -1,0 +1,70 @@
+#include "base/json_text.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace berth {
+namespace {
+
+// The definition, a byte at a time: what the word-at-a-time scan must agree with.
+std::string Reference(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string Written(std::string_view text) {
+  std::string out = "prefix:";
+  AppendJsonText(out, text);
+  return out.substr(7);
+}
+
+TEST(JsonText, EscapesWhatJsonRequires) {
+  EXPECT_EQ(Written(""), "\"\"");
+  EXPECT_EQ(Written("plain text, long enough for whole words"), "\"plain text, long enough for whole words\"");
+  EXPECT_EQ(Written(std::string("a\"b\\c\nd\te\x01\x1f\x7f caf\xc3\xa9") + std::string(1, '\0')),
+            "\"a\\\"b\\\\c\\nd\\te\\u0001\\u001f\x7f caf\xc3\xa9\\u0000\"");
+}
+
+// Every byte that needs an escape, at every position in and across 8-byte words, among bytes that
+// do not (space, 0x7f, 0x80 and 0xff sit at the edges of the word test's ranges).
+TEST(JsonText, AgreesWithTheDefinitionAtEveryPosition) {
+  const std::string specials = std::string("\"\\\b\f\n\r\t\x01\x1f", 9) + std::string(1, '\0');
+  const std::string plain = std::string(" !#[]~\x7f\x80\xff", 9) + "az09";
+  std::mt19937 random(15);
+  for (size_t length = 0; length < 40; ++length) {
+    for (int trial = 0; trial < 200; ++trial) {
+      std::string text;
+      for (size_t i = 0; i < length; ++i) {
+        const bool special = random() % 8 == 0;
+        const std::string& from = special ? specials : plain;
+        text += from[random() % from.size()];
+      }
+      ASSERT_EQ(Written(text), Reference(text)) << "length " << length;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace berth
