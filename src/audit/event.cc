@@ -63,15 +63,6 @@ void AppendMember(std::string& out, std::string_view key, std::string_view value
   AppendJsonText(out, value);
 }
 
-bool AnyKept(const json::object* o) {
-  return o != nullptr &&
-         std::any_of(o->begin(), o->end(), [](const json::key_value_pair& m) { return !Forbidden(m.key()); });
-}
-
-bool AnyKept(std::span<const Parameter> parameters) {
-  return std::any_of(parameters.begin(), parameters.end(), [](const Parameter& p) { return !Forbidden(p.key); });
-}
-
 // A member string past 2 KiB (a pushed manifest) is summarised by its size: records stay small.
 void AppendMemberString(std::string& out, std::string_view value) {
   if (value.size() > 2048) {
@@ -81,16 +72,31 @@ void AppendMemberString(std::string& out, std::string_view value) {
   }
 }
 
-void AppendParameters(std::string& out, std::span<const Parameter> parameters) {
+void AppendScrubbed(std::string& out, const json::value& v, bool member);
+
+// The members of a document's object and the data plane's parameters, written alike.
+std::string_view KeyOf(const json::key_value_pair& m) { return m.key(); }
+std::string_view KeyOf(const Parameter& p) { return p.key; }
+void AppendValueOf(std::string& out, const json::key_value_pair& m) { AppendScrubbed(out, m.value(), true); }
+void AppendValueOf(std::string& out, const Parameter& p) { AppendMemberString(out, p.value); }
+
+template <class Members>
+bool AnyKept(const Members& members) {
+  return std::any_of(members.begin(), members.end(), [](const auto& m) { return !Forbidden(KeyOf(m)); });
+}
+
+// The one place the secret filter drops members: those named like secrets are left out.
+template <class Members>
+void AppendKept(std::string& out, const Members& members) {
   out += '{';
   bool first = true;
-  for (const Parameter& p : parameters) {
-    if (Forbidden(p.key)) continue;
+  for (const auto& m : members) {
+    if (Forbidden(KeyOf(m))) continue;
     if (!first) out += ',';
     first = false;
-    AppendJsonText(out, p.key);
+    AppendJsonText(out, KeyOf(m));
     out += ':';
-    AppendMemberString(out, p.value);
+    AppendValueOf(out, m);
   }
   out += '}';
 }
@@ -106,20 +112,9 @@ void AppendScrubbed(std::string& out, const json::value& v, bool member) {
         AppendJsonText(out, v.get_string());
       }
       return;
-    case json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const json::key_value_pair& m : v.get_object()) {
-        if (Forbidden(m.key())) continue;
-        if (!first) out += ',';
-        first = false;
-        AppendJsonText(out, m.key());
-        out += ':';
-        AppendScrubbed(out, m.value(), true);
-      }
-      out += '}';
+    case json::kind::object:
+      AppendKept(out, v.get_object());
       return;
-    }
     case json::kind::array: {
       out += '[';
       bool first = true;
@@ -171,14 +166,10 @@ void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
   AppendMember(out, "sourceIPAddress", e.source_ip);
   AppendMember(out, "userAgent", e.user_agent);
   out += R"(,"requestParameters":)";
-  if (!e.parameters.empty()) {
-    if (AnyKept(e.parameters)) {
-      AppendParameters(out, e.parameters);
-    } else {
-      out += "null";
-    }
-  } else if (AnyKept(e.request_parameters)) {
-    AppendScrubbed(out, *e.request_parameters, false);
+  if (!e.parameters.empty() && AnyKept(e.parameters)) {
+    AppendKept(out, e.parameters);
+  } else if (e.parameters.empty() && e.request_parameters != nullptr && AnyKept(*e.request_parameters)) {
+    AppendKept(out, *e.request_parameters);
   } else {
     out += "null";
   }

@@ -41,11 +41,8 @@ void SetLogLevel(Level level) { g_level.store(level, std::memory_order_relaxed);
 bool LogEnabled(Level level) { return level >= g_level.load(std::memory_order_relaxed); }
 
 void AppendJsonString(std::string& out, std::string_view text) {
-  if (!IsValidUtf8(text)) {
-    AppendJsonText(out, ValidUtf8(text));
-    return;
-  }
-  AppendJsonText(out, text);
+  std::string repaired;
+  AppendJsonText(out, ValidUtf8View(text, repaired));
 }
 
 void Log(Level level, std::string_view message, std::initializer_list<Field> fields) {
