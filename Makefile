@@ -50,8 +50,10 @@ cluster: configure test-deps
 	LISTEN=$(LISTEN) BERTH_BIN=./$(BUILD_DIR)/berth scripts/cluster.sh
 
 # Every test: unit tests beside the code, then end-to-end tests with real clients.
+# TEST_LABELS='unit|smoke' (a CTest label expression) runs a subset; see tests/CMakeLists.txt.
+TEST_LABELS ?=
 test: build test-deps
-	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 1200 -j$(TEST_JOBS)
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 1200 -j$(TEST_JOBS) $(if $(TEST_LABELS),-L '$(TEST_LABELS)')
 
 unit-test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L unit -j$(TEST_JOBS)
@@ -59,13 +61,15 @@ unit-test: build
 e2e-test: build test-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -L e2e --timeout 1200 -j$(TEST_JOBS)
 
-# Every test again on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
+# The unit tests and the `sanitize` suites (tests/CMakeLists.txt) again on a build with
+# AddressSanitizer and UndefinedBehaviorSanitizer; SANITIZE_LABELS= runs every test.
 SANITIZE_DIR ?= build-sanitize
+SANITIZE_LABELS ?= unit|sanitize
 sanitize: deps test-deps
 	@cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_SANITIZE=address,undefined > /dev/null
 	@cmake --build $(SANITIZE_DIR) -j$(JOBS)
 	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		ctest --output-on-failure --timeout 2400 -j$(TEST_JOBS)
+		ctest --output-on-failure --timeout 2400 -j$(TEST_JOBS) $(if $(SANITIZE_LABELS),-L '$(SANITIZE_LABELS)')
 
 # ThreadSanitizer, for the code that shares state across threads (the pull-through cache's
 # downloads, replication, background jobs): its suites on a TSan build; a race fails the test
