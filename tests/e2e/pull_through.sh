@@ -8,7 +8,8 @@
 # shape the repositories it creates; an import needs ecr:BatchImportUpstreamImage.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/containers.sh"
-TTL=3
+# Long enough for the checks "within the TTL" to finish in it on a loaded machine.
+TTL=8
 berth_start --cache-tag-ttl "${TTL}s"
 containers_setup
 aws_admin
