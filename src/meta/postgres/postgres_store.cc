@@ -43,9 +43,10 @@ class PostgresDb {
   static constexpr const char* kListImages = BERTH_POSTGRES_IMAGE_SELECT BERTH_IMAGES_AFTER;
   static constexpr const char* kFindImage = BERTH_POSTGRES_IMAGE_SELECT BERTH_IMAGE_BY_DIGEST;
   static constexpr const char* kRecordPulls =
-      "UPDATE manifests m SET last_pulled_at=p.t FROM (SELECT (e->>0)::bigint AS repo, e->>1 AS digest, "
-      "(e->>2)::bigint AS t FROM jsonb_array_elements(?::jsonb) e) p WHERE m.repo_id=p.repo AND m.digest=p.digest "
-      "AND (m.last_pulled_at IS NULL OR m.last_pulled_at <= p.t - 86400)";
+      "INSERT INTO pull_times AS pt(manifest_id, last_pulled_at) SELECT m.id, max((e->>2)::bigint) "
+      "FROM jsonb_array_elements(?::jsonb) e JOIN manifests m ON m.repo_id=(e->>0)::bigint AND m.digest=e->>1 "
+      "GROUP BY m.id ON CONFLICT(manifest_id) DO UPDATE SET last_pulled_at=excluded.last_pulled_at "
+      "WHERE pt.last_pulled_at <= excluded.last_pulled_at - 86400";
 
   PostgresDb(std::string uri, size_t max_connections)
       : pool_(std::make_unique<Pool>(std::move(uri), max_connections)) {}

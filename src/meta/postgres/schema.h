@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 9> kMigrations = {{
+inline constexpr std::array<Migration, 10> kMigrations = {{
     {"registry core and ECR control plane (as SQLite schema version 2)", R"sql(
 CREATE TABLE repositories(
   id BIGSERIAL PRIMARY KEY,
@@ -194,6 +194,14 @@ CREATE TABLE replication_jobs(
   updated_at BIGINT NOT NULL,
   PRIMARY KEY(manifest_id, destination));
 CREATE INDEX replication_jobs_due ON replication_jobs(due_at) WHERE status='IN_PROGRESS';
+)sql"},
+    {"pull times in a narrow table of their own (as SQLite schema version 11)", R"sql(
+CREATE TABLE pull_times(
+  manifest_id BIGINT PRIMARY KEY REFERENCES manifests(id) ON DELETE CASCADE,
+  last_pulled_at BIGINT NOT NULL);
+INSERT INTO pull_times(manifest_id, last_pulled_at)
+  SELECT id, last_pulled_at FROM manifests WHERE last_pulled_at IS NOT NULL;
+ALTER TABLE manifests DROP COLUMN last_pulled_at;
 )sql"},
 }};
 

@@ -40,7 +40,8 @@
 //   BERTH_IMAGE_COLUMNS <its aggregate> BERTH_IMAGES_AFTER, and kFindImage likewise.
 // The columns are those ImageFromRow() reads, in its order.
 #define BERTH_IMAGE_COLUMNS \
-  "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, m.last_pulled_at, m.subject, " \
+  "SELECT m.digest, m.media_type, m.artifact_type, m.image_size, m.pushed_at, "                 \
+  "(SELECT last_pulled_at FROM pull_times WHERE manifest_id=m.id), m.subject, "                   \
   "m.archived_at, m.activated_at, "
 #define BERTH_IMAGES_AFTER "FROM manifests m WHERE m.repo_id=? AND m.digest > ? ORDER BY m.digest LIMIT ?"
 #define BERTH_IMAGE_BY_DIGEST "FROM manifests m WHERE m.repo_id=? AND m.digest=?"

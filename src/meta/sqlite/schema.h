@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 10> kMigrations = {{
+inline constexpr std::array<Migration, 11> kMigrations = {{
     {"registry core: repositories, blobs, manifests, tags, uploads, access keys", R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
@@ -204,6 +204,16 @@ CREATE TABLE replication_jobs(
   updated_at INTEGER NOT NULL,
   PRIMARY KEY(manifest_id, destination)) WITHOUT ROWID;
 CREATE INDEX replication_jobs_due ON replication_jobs(due_at) WHERE status='IN_PROGRESS';
+)sql"},
+    {"pull times in a narrow table of their own", R"sql(
+-- A pull time written into the manifest's row rewrote the row's page, payload and all: a burst
+-- of pulls over many images wrote a page per image. Here a page holds hundreds of them.
+CREATE TABLE pull_times(
+  manifest_id INTEGER PRIMARY KEY REFERENCES manifests(id) ON DELETE CASCADE,
+  last_pulled_at INTEGER NOT NULL);
+INSERT INTO pull_times(manifest_id, last_pulled_at)
+  SELECT id, last_pulled_at FROM manifests WHERE last_pulled_at IS NOT NULL;
+ALTER TABLE manifests DROP COLUMN last_pulled_at;
 )sql"},
 }};
 

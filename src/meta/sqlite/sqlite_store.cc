@@ -49,9 +49,10 @@ class SqliteDb {
   static constexpr const char* kListImages = BERTH_SQLITE_IMAGE_SELECT BERTH_IMAGES_AFTER;
   static constexpr const char* kFindImage = BERTH_SQLITE_IMAGE_SELECT BERTH_IMAGE_BY_DIGEST;
   static constexpr const char* kRecordPulls =
-      "UPDATE manifests SET last_pulled_at=p.t FROM (SELECT value->>0 AS repo, value->>1 AS digest, "
-      "value->>2 AS t FROM json_each(?)) AS p WHERE manifests.repo_id=p.repo AND manifests.digest=p.digest "
-      "AND (manifests.last_pulled_at IS NULL OR manifests.last_pulled_at <= p.t - 86400)";
+      "INSERT INTO pull_times(manifest_id, last_pulled_at) SELECT m.id, max(value->>2) FROM json_each(?) "
+      "JOIN manifests m ON m.repo_id=value->>0 AND m.digest=value->>1 WHERE true GROUP BY m.id "
+      "ON CONFLICT(manifest_id) DO UPDATE SET last_pulled_at=excluded.last_pulled_at "
+      "WHERE pull_times.last_pulled_at <= excluded.last_pulled_at - 86400";
 
   // One process owns a SQLite database: there are no other nodes to tell.
   static Status Changed(Connection&, RepositoryId) { return {}; }

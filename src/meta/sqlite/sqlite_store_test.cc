@@ -101,6 +101,35 @@ TEST_F(SqliteMigrationTest, AnOldDatabaseIsUpgradedAndKeepsItsRows) {
   EXPECT_EQ(RawInt("SELECT scan_on_push FROM repositories WHERE id = 7"), 0);
 }
 
+TEST_F(SqliteMigrationTest, PullTimesMoveToTheirOwnTableAndStayReadable) {
+  // Version 10: pull times were a column of manifests.
+  std::string sql;
+  for (size_t i = 0; i < 10; ++i) sql += std::string(kMigrations[i].sql) + ";\n";
+  const std::string pulled(64, 'a'), never(64, 'b');
+  sql += "INSERT INTO repositories(id, name, created_at) VALUES(3, 'r', 1);"
+         "INSERT INTO manifests(id, repo_id, digest, media_type, artifact_type, annotations, payload, size, "
+         "pushed_at, last_pulled_at) VALUES(5, 3, 'sha256:" + pulled + "', 'm', '', '', x'7b7d', 2, 10, 1234),"
+         "(6, 3, 'sha256:" + never + "', 'm', '', '', x'7b7d', 2, 10, NULL);"
+         "PRAGMA user_version=10;";
+  Raw(sql);
+  Result<std::unique_ptr<MetadataStore>> store = OpenSqliteStore(path_);
+  ASSERT_TRUE(store.has_value()) << store.error().message();
+  auto pulled_at = [&](const std::string& hex) {
+    Result<std::optional<ImageRecord>> image = (*store)->FindImage(3, *oci::Digest::Parse("sha256:" + hex));
+    EXPECT_TRUE(image.has_value() && image->has_value());
+    return (image.has_value() && image->has_value()) ? (*image)->last_pulled_at : std::optional<UnixSeconds>{-1};
+  };
+  EXPECT_EQ(pulled_at(pulled), 1234);
+  EXPECT_EQ(pulled_at(never), std::nullopt);
+  // A day later the time is written to the new table; deleting the image takes its row along.
+  ASSERT_EQ(*(*store)->RecordPulls(std::vector<PulledImage>{{3, *oci::Digest::Parse("sha256:" + pulled), 90000}}), 1);
+  EXPECT_EQ(pulled_at(pulled), 90000);
+  store->reset();
+  EXPECT_EQ(RawInt("SELECT count(*) FROM pragma_table_info('manifests') WHERE name='last_pulled_at'"), 0);
+  Raw("PRAGMA foreign_keys=ON; DELETE FROM manifests WHERE id=5;");
+  EXPECT_EQ(RawInt("SELECT count(*) FROM pull_times"), 0);
+}
+
 TEST_F(SqliteMigrationTest, ADatabaseFromANewerBerthIsRefusedUntouched) {
   const int newer = CurrentSchemaVersion() + 1;
   Raw("CREATE TABLE future(x); PRAGMA user_version=" + std::to_string(newer) + ";");
