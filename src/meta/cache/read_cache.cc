@@ -4,15 +4,15 @@ namespace berth::meta::cache {
 namespace {
 
 // What the allocator hands out for a string's characters beyond the inline buffer, and for
-// one node of the list and of the index (glibc: 16-byte chunks with 8 bytes of header).
+// one node of the index (glibc: 16-byte chunks with 8 bytes of header).
 size_t HeapOf(const std::string& s) { return s.size() > 15 ? (s.size() + 1 + 8 + 15) / 16 * 16 : 0; }
-constexpr size_t kNodeOverhead = 16 + 8;  // list links, chunk header
-constexpr size_t kIndexNode = 48 + 8;     // key view, iterator, next, hash; plus its bucket
+constexpr size_t kIndexNode = 48 + 8;  // key view, slot, next, hash; plus its bucket
+constexpr size_t kFreeSlot = 4;        // its place in the free list once erased
 
 }  // namespace
 
 size_t ReadCache::CostOf(const std::string& key, const Value& value) {
-  size_t bytes = sizeof(Entry) + kNodeOverhead + kIndexNode + HeapOf(key);
+  size_t bytes = sizeof(Entry) + kIndexNode + kFreeSlot + HeapOf(key);
   if (const auto* m = std::get_if<std::shared_ptr<const ManifestRecord>>(&value)) {
     // make_shared: one block with the control block; the strings' characters apart.
     bytes += sizeof(ManifestRecord) + 32 + HeapOf((*m)->digest.str()) + HeapOf((*m)->media_type) +
@@ -42,13 +42,13 @@ std::optional<ReadCache::Value> ReadCache::Get(std::string_view key, RepositoryI
     ++misses_;
     return std::nullopt;
   }
-  const Entry& e = *it->second;
+  Entry& e = slots_[it->second];
   if (e.epoch != epoch_ || e.generation != GenerationLocked(repo)) {
     EraseLocked(it->second);
     ++misses_;
     return std::nullopt;
   }
-  lru_.splice(lru_.begin(), lru_, it->second);
+  e.referenced = true;
   ++hits_;
   return e.value;
 }
@@ -61,16 +61,44 @@ void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticke
   }
   if (bytes > max_bytes_ / 8) return;  // one entry never crowds out the rest
   if (auto old = index_.find(key); old != index_.end()) EraseLocked(old->second);
-  lru_.push_front(Entry{std::move(key), repo, std::move(value), epoch_, ticket.generation, bytes});
-  index_.emplace(lru_.front().key, lru_.begin());
   bytes_ += bytes;
-  while (bytes_ > max_bytes_ && !lru_.empty()) EraseLocked(std::prev(lru_.end()));
+  EvictLocked();
+  uint32_t slot;
+  if (free_.empty()) {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    slot = free_.back();
+    free_.pop_back();
+  }
+  // A new entry starts unmarked: one read is not yet a reason to keep it over older ones.
+  slots_[slot] = Entry{std::move(key), repo, std::move(value), epoch_, ticket.generation, bytes, false};
+  index_.emplace(slots_[slot].key, slot);
 }
 
-void ReadCache::EraseLocked(std::list<Entry>::iterator it) {
-  bytes_ -= it->bytes;
-  index_.erase(it->key);
-  lru_.erase(it);
+// Makes room for what bytes_ already counts: the hand frees unmarked entries (and entries of a
+// past epoch, which can never be served) and unmarks marked ones, so two turns at most.
+void ReadCache::EvictLocked() {
+  const size_t live = slots_.size() - free_.size();
+  for (size_t step = 0; bytes_ > max_bytes_ && step < 2 * live + 1 && !slots_.empty(); ++step) {
+    if (hand_ >= slots_.size()) hand_ = 0;
+    const uint32_t slot = static_cast<uint32_t>(hand_++);
+    Entry& e = slots_[slot];
+    if (e.bytes == 0) continue;
+    if (e.referenced && e.epoch == epoch_) {
+      e.referenced = false;
+      continue;
+    }
+    EraseLocked(slot);
+  }
+}
+
+void ReadCache::EraseLocked(uint32_t slot) {
+  Entry& e = slots_[slot];
+  bytes_ -= e.bytes;
+  index_.erase(e.key);
+  e = Entry{};  // releases the value now, not when the slot is next used
+  free_.push_back(slot);
 }
 
 void ReadCache::Changed(RepositoryId repo) {
@@ -90,8 +118,10 @@ void ReadCache::Reset(bool enabled) {
   std::lock_guard lock(mu_);
   ++epoch_;
   enabled_ = enabled;
-  lru_.clear();
   index_.clear();
+  slots_.clear();
+  free_.clear();
+  hand_ = 0;
   bytes_ = 0;
 }
 
@@ -102,7 +132,7 @@ size_t ReadCache::bytes() const {
 
 size_t ReadCache::entries() const {
   std::lock_guard lock(mu_);
-  return lru_.size();
+  return slots_.size() - free_.size();
 }
 
 }  // namespace berth::meta::cache

@@ -8,15 +8,20 @@
 // Changed(kAllRepositories) and Reset() drop everything. A read that misses takes a Ticket before asking
 // the store and may Put its answer only if nothing of its repository changed in between, so
 // an answer read before a change is never kept after it. Bounded by the bytes it holds, counted
-// with the allocator's bookkeeping of each entry, not only its payload (least recently used
-// entries go first): an entry costs about 250 bytes besides its value. Serves nothing until Reset(true).
+// with the allocator's bookkeeping of each entry, not only its payload: an entry costs about
+// 200 bytes besides its value. Serves nothing until Reset(true).
+//
+// Eviction is CLOCK, an approximation of least-recently-used: a hit only marks its entry, and
+// the hand that looks for room passes over marked entries once, unmarking them. An LRU list
+// moved every hit to its front, writing to the entry's two neighbours and the head: at 100,000
+// repositories those were random places in a gigabyte, three per request.
 //
 // Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <list>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +29,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include "meta/metadata_store.h"
 
@@ -58,15 +64,17 @@ class ReadCache {
  private:
   struct Entry {
     std::string key;
-    RepositoryId repo;
+    RepositoryId repo = 0;
     Value value;
-    uint64_t epoch;
-    uint64_t generation;
-    size_t bytes;
+    uint64_t epoch = 0;
+    uint64_t generation = 0;
+    size_t bytes = 0;  // 0: a free slot
+    bool referenced = false;
   };
   static size_t CostOf(const std::string& key, const Value& value);
   uint64_t GenerationLocked(RepositoryId repo) const;
-  void EraseLocked(std::list<Entry>::iterator it);
+  void EraseLocked(uint32_t slot);
+  void EvictLocked();
 
   // Past this many repositories with a generation, they are forgotten together with every entry
   // (a new epoch), so the generations of a registry with millions of repositories stay bounded.
@@ -77,9 +85,12 @@ class ReadCache {
   bool enabled_ = false;                                  // guarded by mu_
   uint64_t epoch_ = 0;                                    // guarded by mu_
   std::unordered_map<RepositoryId, uint64_t> generation_;  // guarded by mu_
-  std::list<Entry> lru_;                                  // front: most recent; guarded by mu_
-  // Keys point into their entries' own `key` (list nodes do not move).
-  std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;  // guarded by mu_
+  // The slots and the clock's hand; a deque, so entries never move once placed.
+  std::deque<Entry> slots_;                               // guarded by mu_
+  std::vector<uint32_t> free_;                            // free slots; guarded by mu_
+  size_t hand_ = 0;                                       // guarded by mu_
+  // Keys point into their entries' own `key`.
+  std::unordered_map<std::string_view, uint32_t> index_;  // guarded by mu_
   size_t bytes_ = 0;                                      // guarded by mu_
   std::atomic<uint64_t> hits_{0}, misses_{0};
 };

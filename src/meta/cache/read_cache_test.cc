@@ -48,7 +48,7 @@ TEST(ReadCache, AnAnswerReadBeforeAChangeIsNotKept) {
   EXPECT_FALSE(cache.Get("t", 1).has_value());
 }
 
-TEST(ReadCache, StaysWithinItsBytesDroppingTheLeastRecentlyUsed) {
+TEST(ReadCache, StaysWithinItsBytesDroppingTheOldestUnread) {
   ReadCache cache(64 * 1024);
   cache.Reset(true);
   for (char c = 'a'; c <= 'z'; ++c) cache.Put(std::string(1, c), 1, Manifest(c, 4000), cache.Begin(1));
@@ -58,6 +58,24 @@ TEST(ReadCache, StaysWithinItsBytesDroppingTheLeastRecentlyUsed) {
   // An entry larger than an eighth of the budget is never cached.
   cache.Put("huge", 1, Manifest('h', 20000), cache.Begin(1));
   EXPECT_FALSE(cache.Get("huge", 1).has_value());
+}
+
+TEST(ReadCache, AnEntryReadSinceTheHandPassedOutlivesOlderOnesNotRead) {
+  ReadCache cache(64 * 1024);
+  cache.Reset(true);
+  for (char c = 'a'; c <= 'l'; ++c) cache.Put(std::string(1, c), 1, Manifest(c, 4000), cache.Begin(1));
+  ASSERT_TRUE(cache.Get("a", 1).has_value());
+  for (char c = 'm'; c <= 'p'; ++c) cache.Put(std::string(1, c), 1, Manifest(c, 4000), cache.Begin(1));
+  EXPECT_LE(cache.bytes(), 64u * 1024);
+  EXPECT_TRUE(cache.Get("a", 1).has_value());   // read: passed over once
+  EXPECT_FALSE(cache.Get("b", 1).has_value());  // the oldest not read went first
+  EXPECT_TRUE(cache.Get("p", 1).has_value());
+  // Freed slots are used again: the cache's entries stay what its bytes allow.
+  for (int round = 0; round < 50; ++round) {
+    for (char c = 'a'; c <= 'z'; ++c) cache.Put(std::string(1, c), 1, Manifest(c, 4000), cache.Begin(1));
+  }
+  EXPECT_LE(cache.bytes(), 64u * 1024);
+  EXPECT_LE(cache.entries(), 16u);
 }
 
 TEST(ReadCache, CountsWhatAnEntryCostsTheAllocatorNotOnlyItsPayload) {
