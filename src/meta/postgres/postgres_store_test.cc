@@ -8,6 +8,7 @@
 
 #include "meta/metadata_store_contract.h"
 #include "meta/postgres/connection.h"
+#include "meta/postgres/schema.h"
 #include "meta/postgres/test_server.h"
 
 namespace berth::meta::postgres {
@@ -38,6 +39,40 @@ TEST(PostgresMigrations, ANewerSchemaIsRefusedUntouched) {
   EXPECT_EQ(store.error().code(), Code::kFailedPrecondition);
   EXPECT_NE(store.error().message().find("newer Berth (schema version 999"), std::string::npos)
       << store.error().message();
+}
+
+// Schema version 9 kept pull times in a column of manifests; version 10 moves them.
+TEST(PostgresMigrations, PullTimesMoveToTheirOwnTableAndStayReadable) {
+  Result<std::string> uri = SchemaUri("pull-times-" + std::to_string(::getpid()));
+  ASSERT_TRUE(uri.has_value()) << uri.error().message();
+  const std::string pulled(64, 'a'), never(64, 'b');
+  {
+    std::unique_ptr<Connection> old = *Connection::Open(*uri);
+    std::string sql = "CREATE TABLE berth_schema(version INT NOT NULL); INSERT INTO berth_schema VALUES (9);";
+    for (size_t i = 0; i < 9; ++i) sql += std::string(kMigrations[i].sql) + ";\n";
+    sql += "INSERT INTO repositories(id, name, created_at) VALUES(3, 'r', 1);"
+           "INSERT INTO manifests(id, repo_id, digest, media_type, artifact_type, annotations, payload, size, "
+           "pushed_at, last_pulled_at) VALUES(5, 3, 'sha256:" + pulled + "', 'm', '', '', '\\x7b7d', 2, 10, 1234),"
+           "(6, 3, 'sha256:" + never + "', 'm', '', '', '\\x7b7d', 2, 10, NULL);";
+    ASSERT_TRUE(old->Exec(sql.c_str()).has_value());
+  }
+  Result<std::unique_ptr<MetadataStore>> store = OpenPostgresStore(*uri);
+  ASSERT_TRUE(store.has_value()) << store.error().message();
+  auto pulled_at = [&](const std::string& hex) {
+    Result<std::optional<ImageRecord>> image = (*store)->FindImage(3, *oci::Digest::Parse("sha256:" + hex));
+    EXPECT_TRUE(image.has_value() && image->has_value());
+    return (image.has_value() && image->has_value()) ? (*image)->last_pulled_at : std::optional<UnixSeconds>{-1};
+  };
+  EXPECT_EQ(pulled_at(pulled), 1234);
+  EXPECT_EQ(pulled_at(never), std::nullopt);
+  ASSERT_EQ(*(*store)->RecordPulls(std::vector<PulledImage>{{3, *oci::Digest::Parse("sha256:" + pulled), 90000}}), 1);
+  EXPECT_EQ(pulled_at(pulled), 90000);
+  std::unique_ptr<Connection> check = *Connection::Open(*uri);
+  Statement column = *check->Prepare(
+      "SELECT count(*) FROM information_schema.columns WHERE table_schema=current_schema() "
+      "AND table_name='manifests' AND column_name='last_pulled_at'");
+  ASSERT_TRUE(column.Step().value_or(false));
+  EXPECT_EQ(column.Int(0), 0);
 }
 
 // Nodes of a cluster share the server's max_connections: a burst of requests on one node waits
