@@ -66,7 +66,7 @@ e2e-test: build test-deps
 SANITIZE_DIR ?= build-sanitize
 SANITIZE_LABELS ?= unit|sanitize
 sanitize: deps test-deps
-	@cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_SANITIZE=address,undefined > /dev/null
+	@cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_SANITIZE=address,undefined -DBERTH_BUILD_BENCH=OFF > /dev/null
 	@cmake --build $(SANITIZE_DIR) -j$(JOBS)
 	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure --timeout 2400 -j$(TEST_JOBS) $(if $(SANITIZE_LABELS),-L '$(SANITIZE_LABELS)')
