@@ -45,4 +45,20 @@ inline std::string PrintStoreName(const ::testing::TestParamInfo<StoreOpener>& i
   return info.param.name;
 }
 
+// For the migration tests of each engine, on a store migrated from a schema whose manifests
+// column said repository 3's image `pulled` was pulled at 1234 and `never` never was: both read
+// back so, and a pull a day later is recorded.
+inline void ExpectPullTimesKeptByTheMove(MetadataStore& store, const std::string& pulled, const std::string& never) {
+  auto pulled_at = [&](const std::string& hex) -> std::optional<UnixSeconds> {
+    Result<std::optional<ImageRecord>> image = store.FindImage(3, *oci::Digest::Parse("sha256:" + hex));
+    if (!image.has_value() || !image->has_value()) return -1;
+    return (*image)->last_pulled_at;
+  };
+  EXPECT_EQ(pulled_at(pulled), 1234);
+  EXPECT_EQ(pulled_at(never), std::nullopt);
+  const std::vector<PulledImage> later{{3, *oci::Digest::Parse("sha256:" + pulled), 1234 + 86400}};
+  EXPECT_EQ(store.RecordPulls(later).value_or(-1), 1);
+  EXPECT_EQ(pulled_at(pulled), 1234 + 86400);
+}
+
 }  // namespace berth::meta

@@ -58,15 +58,7 @@ TEST(PostgresMigrations, PullTimesMoveToTheirOwnTableAndStayReadable) {
   }
   Result<std::unique_ptr<MetadataStore>> store = OpenPostgresStore(*uri);
   ASSERT_TRUE(store.has_value()) << store.error().message();
-  auto pulled_at = [&](const std::string& hex) {
-    Result<std::optional<ImageRecord>> image = (*store)->FindImage(3, *oci::Digest::Parse("sha256:" + hex));
-    EXPECT_TRUE(image.has_value() && image->has_value());
-    return (image.has_value() && image->has_value()) ? (*image)->last_pulled_at : std::optional<UnixSeconds>{-1};
-  };
-  EXPECT_EQ(pulled_at(pulled), 1234);
-  EXPECT_EQ(pulled_at(never), std::nullopt);
-  ASSERT_EQ(*(*store)->RecordPulls(std::vector<PulledImage>{{3, *oci::Digest::Parse("sha256:" + pulled), 90000}}), 1);
-  EXPECT_EQ(pulled_at(pulled), 90000);
+  ExpectPullTimesKeptByTheMove(**store, pulled, never);
   std::unique_ptr<Connection> check = *Connection::Open(*uri);
   Statement column = *check->Prepare(
       "SELECT count(*) FROM information_schema.columns WHERE table_schema=current_schema() "

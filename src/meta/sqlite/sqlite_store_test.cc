@@ -114,18 +114,10 @@ TEST_F(SqliteMigrationTest, PullTimesMoveToTheirOwnTableAndStayReadable) {
   Raw(sql);
   Result<std::unique_ptr<MetadataStore>> store = OpenSqliteStore(path_);
   ASSERT_TRUE(store.has_value()) << store.error().message();
-  auto pulled_at = [&](const std::string& hex) {
-    Result<std::optional<ImageRecord>> image = (*store)->FindImage(3, *oci::Digest::Parse("sha256:" + hex));
-    EXPECT_TRUE(image.has_value() && image->has_value());
-    return (image.has_value() && image->has_value()) ? (*image)->last_pulled_at : std::optional<UnixSeconds>{-1};
-  };
-  EXPECT_EQ(pulled_at(pulled), 1234);
-  EXPECT_EQ(pulled_at(never), std::nullopt);
-  // A day later the time is written to the new table; deleting the image takes its row along.
-  ASSERT_EQ(*(*store)->RecordPulls(std::vector<PulledImage>{{3, *oci::Digest::Parse("sha256:" + pulled), 90000}}), 1);
-  EXPECT_EQ(pulled_at(pulled), 90000);
+  ExpectPullTimesKeptByTheMove(**store, pulled, never);
   store->reset();
   EXPECT_EQ(RawInt("SELECT count(*) FROM pragma_table_info('manifests') WHERE name='last_pulled_at'"), 0);
+  // Deleting the image takes its pull time along.
   Raw("PRAGMA foreign_keys=ON; DELETE FROM manifests WHERE id=5;");
   EXPECT_EQ(RawInt("SELECT count(*) FROM pull_times"), 0);
 }
