@@ -77,10 +77,11 @@ void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticke
 }
 
 // Makes room for what bytes_ already counts: the hand frees unmarked entries (and entries of a
-// past epoch, which can never be served) and unmarks marked ones, so two turns at most.
+// past epoch, which can never be served) and unmarks marked ones, so two turns over the slots
+// (free ones included) at most.
 void ReadCache::EvictLocked() {
-  const size_t live = slots_.size() - free_.size();
-  for (size_t step = 0; bytes_ > max_bytes_ && step < 2 * live + 1 && !slots_.empty(); ++step) {
+  const size_t turns = 2 * slots_.size();
+  for (size_t step = 0; bytes_ > max_bytes_ && step < turns; ++step) {
     if (hand_ >= slots_.size()) hand_ = 0;
     const uint32_t slot = static_cast<uint32_t>(hand_++);
     Entry& e = slots_[slot];

@@ -78,6 +78,18 @@ TEST(ReadCache, AnEntryReadSinceTheHandPassedOutlivesOlderOnesNotRead) {
   EXPECT_LE(cache.entries(), 16u);
 }
 
+TEST(ReadCache, TheHandFindsItsVictimsAmongManyFreeSlots) {
+  ReadCache cache(64 * 1024);
+  cache.Reset(true);
+  for (int i = 0; i < 300; ++i) cache.Put("s" + std::to_string(i), 1, int64_t{i}, cache.Begin(1));
+  cache.Changed(1);
+  for (int i = 0; i < 300; ++i) EXPECT_FALSE(cache.Get("s" + std::to_string(i), 1).has_value());  // freed
+  for (char c = 'a'; c <= 'z'; ++c) {
+    cache.Put(std::string(1, c), 2, Manifest(c, 4000), cache.Begin(2));
+    EXPECT_LE(cache.bytes(), 64u * 1024) << "after " << c;
+  }
+}
+
 TEST(ReadCache, CountsWhatAnEntryCostsTheAllocatorNotOnlyItsPayload) {
   ReadCache cache(64 << 20);
   cache.Reset(true);
