@@ -44,7 +44,11 @@ CFG
       done
     } >"$DIR/haproxy.cfg"
     haproxy -c -q -f "$DIR/haproxy.cfg"
-    haproxy -D -p "$DIR/haproxy.pid" -f "$DIR/haproxy.cfg" 2>>"$DIR/haproxy.log"
+    if ! haproxy -D -p "$DIR/haproxy.pid" -f "$DIR/haproxy.cfg" 2>>"$DIR/haproxy.log"; then
+      echo "haproxy did not start on 127.0.0.1:$PORT:" >&2
+      tail -5 "$DIR/haproxy.log" >&2
+      exit 1
+    fi
     for _ in $(seq 100); do
       [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")" = 200 ] && exit 0
       sleep 0.05

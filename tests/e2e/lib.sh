@@ -16,7 +16,22 @@ FAILURES=0
 CHECKS=0
 TEST_NAME="$(basename "$0" .sh)"
 
+# A command outside any check that fails ends the test (set -e): say which, where.
+set -E
+trap 'echo "$TEST_NAME: \"$BASH_COMMAND\" failed with status $? (${BASH_SOURCE[0]##*/}:$LINENO)" >&2' ERR
+
 cleanup() {
+  local rc=$?
+  trap - ERR
+  if [ "$rc" -ne 0 ] && [ "$FAILURES" -eq 0 ]; then
+    # Ended by a failing command, not by a failed check: keep what explains it.
+    FAILURES=1
+    echo "$TEST_NAME: ended with status $rc after $CHECKS checks (work dir $WORK kept)" >&2
+    local log
+    for log in "$WORK/berth.log" "$WORK/proxy/haproxy.log"; do
+      [ -s "$log" ] && { echo "--- last lines of $log ---" >&2; tail -20 "$log" >&2; }
+    done
+  fi
   berth_stop || true
   [ -f "$WORK/aws-warm/pid" ] && { kill "$(cat "$WORK/aws-warm/pid")" 2>/dev/null || true; }
   [ -d "$WORK/proxy" ] && "$ROOT/tests/cluster/haproxy.sh" stop "$WORK/proxy"
@@ -93,7 +108,7 @@ berth_start() {
   fi
   BERTH_PORT="${BERTH_NODE_PORTS[0]}"
   if [ "$BERTH_NODES" -gt 1 ]; then
-    BERTH_PROXY_PORT="${BERTH_PROXY_PORT:-$(free_port)}"
+    [ -n "${BERTH_PROXY_PORT:-}" ] || BERTH_PROXY_PORT=$(free_port)
     BERTH_HOST="127.0.0.1:$BERTH_PROXY_PORT"
   else
     BERTH_HOST="127.0.0.1:$BERTH_PORT"
@@ -103,7 +118,19 @@ berth_start() {
   for i in $(seq 1 "$BERTH_NODES"); do berth_start_node "$i" "$@"; done
   BERTH_PID="${BERTH_PIDS[0]}"
   if [ "$BERTH_NODES" -gt 1 ] && [ ! -f "$WORK/proxy/haproxy.pid" ]; then
-    "$ROOT/tests/cluster/haproxy.sh" start "$WORK/proxy" "$BERTH_PROXY_PORT" "${BERTH_NODE_PORTS[@]}"
+    if ! "$ROOT/tests/cluster/haproxy.sh" start "$WORK/proxy" "$BERTH_PROXY_PORT" "${BERTH_NODE_PORTS[@]}"; then
+      # free_port's port can be taken before haproxy binds it (by another test, or as the
+      # ephemeral port of a client's connection): start again on new ports, a few times.
+      BERTH_START_ATTEMPTS=$((${BERTH_START_ATTEMPTS:-0} + 1))
+      [ "$BERTH_START_ATTEMPTS" -lt 3 ] || { echo "haproxy did not start; giving up" >&2; return 1; }
+      echo "haproxy did not start on $BERTH_PROXY_PORT; again on new ports" >&2
+      berth_stop
+      rm -rf "$WORK/proxy"
+      BERTH_NODE_PORTS=()
+      BERTH_PROXY_PORT=""
+      berth_start "$@"
+      return
+    fi
   fi
   if [ -f "$BERTH_DATA/admin-credentials" ]; then
     AK=$(sed -n 's/^aws_access_key_id = //p' "$BERTH_DATA/admin-credentials")
