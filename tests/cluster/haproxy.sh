@@ -27,6 +27,10 @@ defaults
   timeout client 300s
   timeout server 300s
   timeout http-request 60s
+  # A health check has 1 s to answer, and a node is taken out after two failures in a row: with
+  # the check's time bounded by its 200 ms interval and one failure enough, a loaded machine
+  # took every node out at once and clients got haproxy's 503.
+  timeout check 1s
   retries 2
   option redispatch
 frontend berth
@@ -40,7 +44,7 @@ CFG
       n=0
       for node in "$@"; do
         n=$((n + 1))
-        echo "  server node$n 127.0.0.1:$node check inter 200ms fall 1 rise 1"
+        echo "  server node$n 127.0.0.1:$node check inter 200ms fall 2 rise 1"
       done
     } >"$DIR/haproxy.cfg"
     haproxy -c -q -f "$DIR/haproxy.cfg"

@@ -218,7 +218,11 @@ check "the backfill reaches B" wait_status old/app "sha256:$OLD" "$B" COMPLETE 3
 check "B serves old/app:v1" test "$(digest_at "127.0.0.1:$B_PORT" old/app:v1 "$(B_CREDS)")" = "$OLD"
 
 # --- events ---------------------------------------------------------------------------------------
-received() { jq -c --slurp '[.[] | select(.status == 204) | .body | fromjson]' "$WORK/hook/received.jsonl"; }
+# Complete lines only: the receiver may be appending one while the test reads.
+received() {
+  head -n "$(wc -l <"$WORK/hook/received.jsonl")" "$WORK/hook/received.jsonl" |
+    jq -c --slurp '[.[] | select(.status == 204) | .body | fromjson]'
+}
 wait_received() {  # wait_received JQ_SELECT: an accepted event matches
   for _ in $(seq 100); do
     [ "$(received | jq "[.[] | select($1)] | length")" -gt 0 ] 2>/dev/null && return 0
@@ -241,8 +245,10 @@ python3 "$(dirname "$0")/webhook_receiver.py" verify "$WORK/hook" "$KEY_FILE" >"
 check "every delivery's signature verifies ($(cat "$WORK/verified") events)" grep -qx '[0-9][0-9]*' "$WORK/verified"
 # Delivery is at least once (a kill -9 may repeat what was delivered but not yet recorded): an id
 # always names one event, and no two events share one.
-ids_name_events() {
-  [ "$(received | jq '[.[].id] | unique | length')" = "$(received | jq '[.[] | [."detail-type", .time, .detail]] | unique | length')" ]
+ids_name_events() {  # on one reading of what was received
+  local events
+  events=$(received)
+  [ "$(jq '[.[].id] | unique | length' <<<"$events")" = "$(jq '[.[] | [."detail-type", .time, .detail]] | unique | length' <<<"$events")" ]
 }
 check "an id names exactly one event" ids_name_events
 
