@@ -5,8 +5,7 @@
 #        tests/cluster/haproxy.sh stop DIR
 # Every request goes to the next healthy node (round robin per request, so an upload's chunks
 # land on different nodes); nodes are health-checked on /healthz every 200 ms (out after two
-# failures), and a request
-# refused by a node that just died is sent to another.
+# failures), and a request refused by a node that just died is sent to another.
 set -euo pipefail
 command=$1 DIR=$2
 case "$command" in
