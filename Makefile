@@ -13,7 +13,7 @@ BUILD_PACKAGES := g++ cmake make pkg-config ccache libboost1.81-dev libboost-jso
 TEST_PACKAGES := curl jq python3 python3-boto3 skopeo podman buildah golang-github-containers-common mount \
 	ca-certificates postgresql-15 swift swift-proxy swift-account swift-container swift-object python3-swift \
 	memcached haproxy docker-registry \
-	util-linux openssl
+	util-linux openssl chromium chromium-driver python3-selenium
 
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk hey nginx-light iproute2
 # make deb / package-check / image / fresh-check: Debian's packaging tools, lintian, mmdebstrap.
@@ -26,8 +26,11 @@ PACKAGING_PACKAGES := debhelper dpkg-dev fakeroot lintian mmdebstrap buildah sko
 
 all: build
 
+# The console (console/) is built with node and npm: Debian's, unless the machine has them already
+# (Node.js's own packages provide npm and conflict with Debian's).
 deps:
 	@scripts/install-deps.sh $(BUILD_PACKAGES)
+	@command -v npm > /dev/null || scripts/install-deps.sh nodejs npm
 
 test-deps:
 	@scripts/install-deps.sh $(TEST_PACKAGES)

@@ -20,9 +20,8 @@ cp -r packaging/debian "$SRC/debian"
 # debhelper gives the build its own HOME; the compile cache stays the one make build uses.
 CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir 2>/dev/null || true)}
 [ -z "$CCACHE_DIR" ] || export CCACHE_DIR
-# debhelper gives the build a HOME of its own; the compile cache stays the one make build uses.
-CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir 2>/dev/null || true)}
-[ -z "$CCACHE_DIR" ] || export CCACHE_DIR
+# And npm's download cache (the console's packages) stays the user's.
+export npm_config_cache=${npm_config_cache:-$(npm config get cache 2>/dev/null || echo "$HOME/.npm")}
 ROOT_CMD=()
 [ "$(id -u)" -eq 0 ] || ROOT_CMD=(-rfakeroot)
 (cd "$SRC" && dpkg-buildpackage -b -us -uc "${ROOT_CMD[@]}" -j"${JOBS:-2}") >"$OUT/build.log" 2>&1 ||

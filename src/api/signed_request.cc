@@ -2,14 +2,24 @@
 
 #include <chrono>
 
+#include "auth/console_sessions.h"
 #include "aws/sigv4.h"
 
 namespace berth::api {
+
+bool CarriesConsoleSession(const http::Request& req) {
+  return auth::ConsoleSessions::CookieValue(req.Header("Cookie")).has_value();
+}
 
 Result<auth::Principal> AuthenticateSigned(const http::Request& req, std::string_view body,
                                            const auth::Authenticator& authenticator, std::string_view region,
                                            std::string_view service, std::vector<std::string> required_headers,
                                            int64_t now) {
+  // The web console's calls carry its session cookie and CSRF header instead of a signature.
+  if (const auth::ConsoleSessions* sessions = authenticator.console_sessions();
+      sessions != nullptr && !req.Header("Authorization") && CarriesConsoleSession(req)) {
+    return sessions->Authenticate(req.Header("Cookie"), req.Header(auth::ConsoleSessions::kCsrfHeader), now);
+  }
   aws::VerifyRequest verify{.method = http::MethodName(req.method()), .path = req.path(), .query = req.query(),
                             .header = [&req](std::string_view name) { return req.HeaderAll(name); },
                             .body = body};

@@ -114,6 +114,11 @@ std::string Authenticator::IssueToken(const Principal& principal, int64_t expire
 }
 
 Result<Principal> Authenticator::VerifyToken(std::string_view password, int64_t now) const {
+  BERTH_ASSIGN(VerifiedToken token, VerifyRegistryToken(password, now));
+  return std::move(token.principal);
+}
+
+Result<Authenticator::VerifiedToken> Authenticator::VerifyRegistryToken(std::string_view password, int64_t now) const {
   if (!password.starts_with(kTokenPrefix)) return Unauthenticated("not a registry token");
   password.remove_prefix(kTokenPrefix.size());
   size_t dot = password.find('.');
@@ -132,7 +137,8 @@ Result<Principal> Authenticator::VerifyToken(std::string_view password, int64_t 
     return Unauthenticated("registry token expired; run aws ecr get-login-password again");
   }
   // A token dies with its access key.
-  return PrincipalFor(std::string_view(*payload).substr(0, nl));
+  BERTH_ASSIGN(Principal who, PrincipalFor(std::string_view(*payload).substr(0, nl)));
+  return VerifiedToken{.principal = std::move(who), .expires_at = static_cast<int64_t>(*expires)};
 }
 
 std::string Authenticator::PresignBlob(std::string_view repository, std::string_view digest,

@@ -31,6 +31,8 @@
 
 namespace berth::auth {
 
+class ConsoleSessions;
+
 struct Principal {
   enum class Kind : uint8_t {
     kRoot,       // the account root (the bootstrap admin): never denied
@@ -88,12 +90,25 @@ class Authenticator {
   // The password of a registry login for `principal`, valid until `expires_at` (unix seconds).
   std::string IssueToken(const Principal& principal, int64_t expires_at) const;
 
+  // A registry token's holder and expiry. kUnauthenticated when it is not one of ours, expired,
+  // or its key is gone.
+  struct VerifiedToken {
+    Principal principal;
+    int64_t expires_at = 0;
+  };
+  Result<VerifiedToken> VerifyRegistryToken(std::string_view token, int64_t now) const;
+
   // Query parameters that let anyone GET one blob of one repository until `expires_at`.
   std::string PresignBlob(std::string_view repository, std::string_view digest,
                           const Principal& principal, int64_t expires_at) const;
   // Checks a presigned query for that repository and digest.
   Result<Principal> VerifyPresignedBlob(std::string_view repository, std::string_view digest,
                                         std::string_view query, int64_t now) const;
+
+  // The web console's sessions (auth/console_sessions.h), which the AWS APIs accept in place of
+  // a signature; none until set. Call before serving; `sessions` must outlive this object.
+  void EnableConsoleSessions(const ConsoleSessions* sessions) { console_sessions_ = sessions; }
+  const ConsoleSessions* console_sessions() const { return console_sessions_; }
 
   bool anonymous() const { return anonymous_; }
   const KeyRing& keyring() const { return keyring_; }
@@ -120,6 +135,7 @@ class Authenticator {
   std::string bearer_key_;
   std::string bearer_service_;
   std::string url_key_;
+  const ConsoleSessions* console_sessions_ = nullptr;
   bool anonymous_;
 };
 

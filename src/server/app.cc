@@ -33,6 +33,8 @@
 #include "audit/trail.h"
 #include "auth/keyring.h"
 #include "auth/authenticator.h"
+#include "auth/console_sessions.h"
+#include "console/console_api.h"
 #include "auth/authorizer.h"
 #include "iam/directory.h"
 #include "lifecycle/runner.h"
@@ -328,6 +330,14 @@ int Run(const Config& config) {
                            api::iam::IamApiOptions{.region = config.region}, NowSeconds);
   api::cloudtrail::CloudTrailApi cloudtrail(**authenticator, access, auditor, blocking, config.region, NowSeconds);
   api::secretsmanager::SecretsManagerApi secrets_api(**authenticator, access, auditor, vault, blocking, NowSeconds);
+  // The console's sessions are accepted by the AWS APIs only while the console is served.
+  auth::ConsoleSessions console_sessions(store, **authenticator, config.console_session_ttl.count());
+  if (config.console) (*authenticator)->EnableConsoleSessions(&console_sessions);
+  console::ConsoleApi console_api(console_sessions, **authenticator, auditor, blocking,
+                                  console::ConsoleOptions{.account_id = *account_id,
+                                                          .region = config.region,
+                                                          .secure_cookies = !config.tls_cert.empty()},
+                                  NowSeconds);
   const unsigned io_threads =
       config.io_threads != 0 ? config.io_threads : std::max(2u, std::thread::hardware_concurrency());
   // One io_context per I/O thread (see http/server.h); the first also runs timers and signals.
@@ -348,7 +358,10 @@ int Run(const Config& config) {
   // The JSON APIs are POST / with X-Amz-Target (CloudTrail's and Secrets Manager's prefixes, else ECR); IAM and STS are
   // form POSTs to /; everything else is the registry API.
   auto is_ecr = [](const http::Request& req) { return req.path() == "/" && req.Header("X-Amz-Target"); };
-  auto route = [&api, &ecr, &iam_api, &cloudtrail, &secrets_api, is_ecr](http::Request& req) {
+  const bool serve_console = config.console;
+  auto route = [&api, &ecr, &iam_api, &cloudtrail, &secrets_api, &console_api, serve_console,
+                is_ecr](http::Request& req) {
+    if (serve_console && console::ConsoleApi::Claims(req)) return console_api.Handle(req);
     if (api::cloudtrail::CloudTrailApi::Claims(req)) return cloudtrail.Handle(req);
     if (api::secretsmanager::SecretsManagerApi::Claims(req)) return secrets_api.Handle(req);
     if (is_ecr(req)) return ecr.Handle(req);

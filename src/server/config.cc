@@ -167,6 +167,14 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
   } else if (key == "no-audit") {
     BERTH_ASSIGN(bool off, boolean());
     c.audit = !off;
+  } else if (key == "no-console") {
+    BERTH_ASSIGN(bool off, boolean());
+    c.console = !off;
+  } else if (key == "console-session-ttl") {
+    BERTH_ASSIGN(std::string_view v, need());
+    std::optional<uint64_t> n = ParseUint64(v);
+    if (!n || *n < 60 || *n > 7 * 24 * 3600) return Bad("--console-session-ttl wants seconds from 60 to 604800");
+    c.console_session_ttl = std::chrono::seconds(*n);
   } else if (key == "audit-file-bytes") {
     BERTH_ASSIGN(std::string_view v, need());
     std::optional<uint64_t> n = ParseUint64(v);
@@ -245,7 +253,8 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
 }
 
 bool IsBoolean(std::string_view key) {
-  return key == "anonymous" || key == "no-delete" || key == "blob-redirect" || key == "no-audit";
+  return key == "anonymous" || key == "no-delete" || key == "blob-redirect" || key == "no-audit" ||
+         key == "no-console";
 }
 
 // The AWS settings a config file may hold, under the environment variables' names.

@@ -50,6 +50,8 @@ struct Config {
   std::chrono::seconds token_ttl{12 * 3600};  // registry logins from GetAuthorizationToken
   bool bearer = false;                        // --auth-mode bearer: the Docker token flow on /v2/
   bool audit = true;                          // the audit trail under <data_dir>/audit
+  bool console = true;                        // the web console at /console/
+  std::chrono::seconds console_session_ttl{8 * 3600};  // a console sign-in lasts this long
   uint64_t audit_file_bytes = 32 << 20;        // rotate the trail's file past this size
   std::chrono::seconds lifecycle_interval{24 * 3600};  // how often every lifecycle policy runs
   std::chrono::seconds gc_interval{600};               // how often garbage is collected
@@ -85,6 +87,7 @@ inline constexpr std::string_view kServeUsage =
     "                   [--region REGION] [--account-id 12DIGITS] [--external-url URL]\n"
     "                   [--token-ttl SECONDS] [--drain-timeout SECONDS]\n"
     "                   [--auth-mode basic|bearer] [--no-audit] [--audit-file-bytes N]\n"
+    "                   [--no-console] [--console-session-ttl SECONDS]\n"
     "                   [--lifecycle-interval DURATION] [--gc-interval DURATION] [--gc-grace DURATION]\n"
     "                   [--archive-dir DIR] [--scan-interval DURATION]\n"
     "                   [--cache-tag-ttl DURATION] [--cache-ca-file FILE]\n"

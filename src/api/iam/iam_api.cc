@@ -64,7 +64,7 @@ http::Task<http::Response> IamApi::Serve(http::Request& req, AuditRecord& audit)
 
   auth::Principal principal = authenticator_.Anonymous();
   if (!authenticator_.anonymous()) {
-    if (!req.Header("Authorization")) {
+    if (!req.Header("Authorization") && !CarriesConsoleSession(req)) {
       co_return error(Error(Code::kUnauthenticated, "Request is missing Authentication Token",
                             "MissingAuthenticationToken"));
     }

@@ -1,0 +1,124 @@
+// Calls to Berth's own APIs with the console session: the session endpoints under
+// /console/api/, and the ECR JSON API at POST / (the session cookie stands in for a SigV4
+// signature; every call carries the session's CSRF token in a header).
+
+export interface Session {
+  user: string;
+  arn: string;
+  accountId: string;
+  region: string;
+  csrfToken: string;
+  expiresAt: number;
+}
+
+// A failed call: AWS's exception name (`__type`) and message, or the HTTP status when the
+// answer was not one of AWS's errors.
+export class ApiError extends Error {
+  constructor(readonly type: string, message: string, readonly status: number) {
+    super(message);
+  }
+  get denied(): boolean {
+    return this.type === "AccessDeniedException" || this.type === "AccessDenied";
+  }
+  get signedOut(): boolean {
+    return this.status === 401 || this.type === "UnrecognizedClientException" ||
+      this.type === "MissingAuthenticationTokenException";
+  }
+}
+
+let current: Session | null = null;
+const signedOutListeners: Array<() => void> = [];
+
+export function onSignedOut(listener: () => void): void {
+  signedOutListeners.push(listener);
+}
+
+async function failure(response: Response): Promise<ApiError> {
+  let type = `HTTP${response.status}`;
+  let message = response.statusText || "the request failed";
+  try {
+    const body = await response.json();
+    if (typeof body.__type === "string") type = body.__type.split("#").pop() ?? type;
+    if (typeof body.message === "string") message = body.message;
+    else if (typeof body.Message === "string") message = body.Message;
+  } catch {
+    // Not JSON: keep the status.
+  }
+  const error = new ApiError(type, message, response.status);
+  if (error.signedOut && current) {
+    current = null;
+    for (const listener of signedOutListeners) listener();
+  }
+  return error;
+}
+
+async function sessionCall(method: string, body?: unknown): Promise<Session> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (current) headers["X-Berth-Csrf"] = current.csrfToken;
+  const response = await fetch("/console/api/session", {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  if (!response.ok) throw await failure(response);
+  current = (await response.json()) as Session;
+  return current;
+}
+
+// The session this browser holds, or null.
+export async function resumeSession(): Promise<Session | null> {
+  try {
+    return await sessionCall("GET");
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return null;
+    throw e;
+  }
+}
+
+export function signIn(credentials: { accessKeyId: string; secretAccessKey: string } | { token: string }):
+  Promise<Session> {
+  return sessionCall("POST", credentials);
+}
+
+export async function signOut(): Promise<void> {
+  const headers: Record<string, string> = {};
+  if (current) headers["X-Berth-Csrf"] = current.csrfToken;
+  current = null;
+  await fetch("/console/api/session", { method: "DELETE", headers, credentials: "same-origin" });
+}
+
+export function session(): Session {
+  if (!current) throw new ApiError("NotSignedIn", "Sign in first.", 401);
+  return current;
+}
+
+// One ECR operation, e.g. ecr("DescribeRepositories", {maxResults: 100}).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function ecr<T = any>(operation: string, input: object = {}): Promise<T> {
+  const response = await fetch("/", {
+    method: "POST",
+    headers: {
+      "X-Amz-Target": `AmazonEC2ContainerRegistry_V20150921.${operation}`,
+      "Content-Type": "application/x-amz-json-1.1",
+      "X-Berth-Csrf": session().csrfToken,
+    },
+    body: JSON.stringify(input),
+    credentials: "same-origin",
+  });
+  if (!response.ok) throw await failure(response);
+  return (await response.json()) as T;
+}
+
+// Every page of a paginated ECR listing, up to `limit` items.
+export async function ecrAll<T>(operation: string, input: object, key: string, limit = 10000): Promise<T[]> {
+  const items: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecr(operation, { ...input, ...(nextToken ? { nextToken } : {}) });
+    items.push(...((page[key] ?? []) as T[]));
+    nextToken = page.nextToken;
+  } while (nextToken && items.length < limit);
+  return items;
+}

@@ -1,0 +1,162 @@
+import { useEffect, useState } from "preact/hooks";
+import { ecr, ecrAll, session } from "../api";
+import { bytes, shortDigest, time } from "../format";
+import { CopyLine, ErrorNote, Loading, Pager, Section } from "./common";
+import { Repository } from "./repositories";
+
+interface ImageDetail {
+  imageDigest: string;
+  imageTags?: string[];
+  imageSizeInBytes?: number;
+  imagePushedAt?: number;
+  lastRecordedPullTime?: number;
+  imageManifestMediaType?: string;
+  artifactMediaType?: string;
+  imageStatus?: string;
+  imageScanStatus?: { status: string; description?: string };
+  imageScanFindingsSummary?: { findingSeverityCounts?: Record<string, number> };
+}
+
+const kSeverities = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"];
+const kPageSize = 50;
+
+function Severities({ image }: { image: ImageDetail }) {
+  const counts = image.imageScanFindingsSummary?.findingSeverityCounts;
+  const status = image.imageScanStatus?.status;
+  if (!counts) return <span class="muted">{status ? status.toLowerCase() : "not scanned"}</span>;
+  const present = kSeverities.filter((s) => counts[s]);
+  if (present.length === 0) return <span>no findings</span>;
+  return (
+    <span class="severities">
+      {present.map((s) => <span key={s} class={`sev sev-${s.toLowerCase()}`}>{counts[s]} {s.toLowerCase()}</span>)}
+    </span>
+  );
+}
+
+function Settings({ repo, onChange }: { repo: Repository; onChange: (r: Repository) => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const immutable = repo.imageTagMutability === "IMMUTABLE";
+  const scanOnPush = !!repo.imageScanningConfiguration?.scanOnPush;
+  const run = async (call: () => Promise<Repository>) => {
+    setError(null);
+    try {
+      onChange(await call());
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <Section title="Settings">
+      <label class="switch">
+        <input type="checkbox" id="tag-immutability" checked={immutable} onChange={() => run(async () => {
+          const out = await ecr("PutImageTagMutability", {
+            repositoryName: repo.repositoryName, imageTagMutability: immutable ? "MUTABLE" : "IMMUTABLE" });
+          return { ...repo, imageTagMutability: out.imageTagMutability };
+        })} /> Tags are immutable
+      </label>
+      <label class="switch">
+        <input type="checkbox" id="scan-on-push" checked={scanOnPush} onChange={() => run(async () => {
+          const out = await ecr("PutImageScanningConfiguration", {
+            repositoryName: repo.repositoryName, imageScanningConfiguration: { scanOnPush: !scanOnPush } });
+          return { ...repo, imageScanningConfiguration: out.imageScanningConfiguration };
+        })} /> Scan images when they are pushed
+      </label>
+      <ErrorNote error={error} action="changing this setting" />
+    </Section>
+  );
+}
+
+function Commands({ repo }: { repo: Repository }) {
+  const s = session();
+  const host = location.host;
+  const image = `${host}/${repo.repositoryName}`;
+  return (
+    <Section title="Push and pull">
+      <CopyLine label="Log in" text={`aws ecr get-login-password --region ${s.region} --endpoint-url ${location.origin} | podman login --username AWS --password-stdin ${host}`} />
+      <CopyLine label="Push" text={`podman push IMAGE ${image}:TAG`} />
+      <CopyLine label="Pull" text={`podman pull ${image}:TAG`} />
+    </Section>
+  );
+}
+
+export function RepositoryView({ name }: { name: string }) {
+  const [repo, setRepo] = useState<Repository | null>(null);
+  const [images, setImages] = useState<ImageDetail[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [page, setPage] = useState(0);
+  const [reload, setReload] = useState(0);
+
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      try {
+        const described = await ecr("DescribeRepositories", { repositoryNames: [name] });
+        const details = await ecrAll<ImageDetail>("DescribeImages", { repositoryName: name, maxResults: 1000 }, "imageDetails");
+        details.sort((a, b) => (b.imagePushedAt ?? 0) - (a.imagePushedAt ?? 0));
+        if (cancelled) return;
+        setRepo(described.repositories[0]);
+        setImages(details);
+      } catch (e) {
+        if (!cancelled) setError(e);
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [name, reload]);
+
+  const remove = async (image: ImageDetail) => {
+    const label = image.imageTags?.length ? image.imageTags.join(", ") : shortDigest(image.imageDigest);
+    if (!confirm(`Delete image ${label} from ${name}?`)) return;
+    setActionError(null);
+    try {
+      const out = await ecr("BatchDeleteImage", { repositoryName: name, imageIds: [{ imageDigest: image.imageDigest }] });
+      if (out.failures?.length) setActionError(new Error(`${out.failures[0].failureCode}: ${out.failures[0].failureReason}`));
+      setReload(reload + 1);
+    } catch (e) {
+      setActionError(e);
+    }
+  };
+
+  const pages = Math.max(1, Math.ceil((images?.length ?? 0) / kPageSize));
+  const current = Math.min(page, pages - 1);
+  return (
+    <main id="main">
+      <p><a href="#/">Repositories</a> /</p>
+      <h1>{name}</h1>
+      <ErrorNote error={error} action="reading this repository" />
+      {repo && <Commands repo={repo} />}
+      {repo && <Settings repo={repo} onChange={setRepo} />}
+      <Section title="Images">
+        <ErrorNote error={actionError} action="deleting this image" />
+        {images === null ? (error ? null : <Loading what="images" />) : images.length === 0 ? <p>No images yet.</p> : (
+          <table class="list" id="images">
+            <thead>
+              <tr>
+                <th scope="col">Tags</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Pushed</th>
+                <th scope="col">Last pulled</th><th scope="col">Storage</th><th scope="col">Vulnerabilities</th><th scope="col"><span class="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {images.slice(current * kPageSize, (current + 1) * kPageSize).map((image) => (
+                <tr key={image.imageDigest}>
+                  <td>{image.imageTags?.length ? image.imageTags.map((t) => <span class="tag" key={t}>{t}</span>) : <span class="muted">untagged</span>}</td>
+                  <td><code title={image.imageDigest}>{shortDigest(image.imageDigest)}</code></td>
+                  <td>{bytes(image.imageSizeInBytes)}</td>
+                  <td>{time(image.imagePushedAt)}</td>
+                  <td>{time(image.lastRecordedPullTime)}</td>
+                  <td>{image.imageStatus === "ARCHIVED" ? "archive" : "standard"}</td>
+                  <td><Severities image={image} /></td>
+                  <td><button type="button" class="danger" onClick={() => remove(image)}
+                    aria-label={`Delete image ${image.imageTags?.[0] ?? image.imageDigest}`}>Delete</button></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <Pager page={current} pages={pages} onPage={setPage} />
+      </Section>
+    </main>
+  );
+}

@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+"""The web console in a real browser: Debian's Chromium, headless, driven by its ChromeDriver
+through Debian's python3-selenium.
+
+  console_browser.py URL ACCESS_KEY SECRET_KEY SCREENSHOT_DIR
+
+Pushes an image, makes a read-only IAM user, then: the admin signs in, sees the repositories and
+the image, changes a setting and signs out (the old cookie then opens nothing); the read-only
+user signs in and is refused a delete, which the page explains. Each step leaves a screenshot.
+"""
+import base64
+import hashlib
+import http.client
+import json
+import os
+import sys
+import tempfile
+import time
+import urllib.parse
+
+import boto3
+from botocore.config import Config
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+url, ak, sk, shots = sys.argv[1:5]
+host = urllib.parse.urlparse(url).netloc
+os.makedirs(shots, exist_ok=True)
+failures = 0
+
+
+def check(what, ok):
+    global failures
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures += 1
+
+
+def client(service, key=ak, secret=sk):
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id=key,
+                        aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}))
+
+
+def sha(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def push_image(repo, tag, annotations):
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{ak}:{sk}".encode()).decode()}
+    conn = http.client.HTTPConnection(host, timeout=60)
+
+    def call(method, path, body=None, headers=None):
+        conn.request(method, path, body=body, headers={**auth, **(headers or {})})
+        r = conn.getresponse()
+        r.read()
+        return r.status
+
+    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []},
+                         "config": {"Labels": annotations}}).encode()
+    layer = os.urandom(2048)
+    for blob in (config, layer):
+        assert call("POST", f"/v2/{repo}/blobs/uploads/?digest={sha(blob)}", blob,
+                    {"Content-Type": "application/octet-stream"}) == 201
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha(config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": sha(layer), "size": len(layer)}],
+        "annotations": annotations,
+    }).encode()
+    assert call("PUT", f"/v2/{repo}/manifests/{tag}", manifest,
+                {"Content-Type": "application/vnd.oci.image.manifest.v1+json"}) == 201
+    return sha(manifest)
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,900",
+                 f"--user-data-dir={tempfile.mkdtemp(prefix='berth-chromium-')}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def shot(driver, name):
+    driver.save_screenshot(os.path.join(shots, name + ".png"))
+
+
+def wait_for(driver, condition, what, seconds=15):
+    try:
+        return WebDriverWait(driver, seconds).until(condition)
+    except TimeoutException:
+        check(what, False)
+        print(driver.page_source[:3000])
+        raise
+
+
+def sign_in(driver, key, secret):
+    driver.get(url + "/console/")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "access-key-id")), "the sign-in form shows")
+    driver.find_element(By.ID, "access-key-id").send_keys(key)
+    driver.find_element(By.ID, "secret-access-key").send_keys(secret)
+    driver.find_element(By.ID, "sign-in").click()
+    wait_for(driver, ec.presence_of_element_located((By.ID, "sign-out")), "signing in opens the console")
+
+
+def session_status(cookie):
+    conn = http.client.HTTPConnection(host, timeout=30)
+    conn.request("GET", "/console/api/session", headers={"Cookie": f"berth_session={cookie}"})
+    r = conn.getresponse()
+    r.read()
+    return r.status
+
+
+def browser_errors(driver):
+    # A script error or a CSP refusal (an API's refusal, such as the 401 before signing in, is
+    # logged too, and expected).
+    errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE" and
+              ("Content Security Policy" in e["message"] or "Uncaught" in e["message"])]
+    for e in errors:
+        print("browser:", e["message"])
+    return errors
+
+
+ecr = client("ecr")
+ecr.create_repository(repositoryName="console/app")
+ecr.create_repository(repositoryName="console/other")
+digest = push_image("console/app", "v1", {"org.opencontainers.image.title": "console test"})
+
+iam = client("iam")
+iam.create_user(UserName="viewer")
+iam.put_user_policy(UserName="viewer", PolicyName="read-only", PolicyDocument=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["ecr:Describe*", "ecr:List*", "ecr:BatchGet*", "ecr:Get*"],
+                   "Resource": "*"}]}))
+viewer_key = iam.create_access_key(UserName="viewer")["AccessKey"]
+
+# The admin: sign in, see the repositories and the image, change a setting, sign out.
+driver = browser()
+try:
+    sign_in(driver, ak, sk)
+    wait_for(driver, ec.presence_of_element_located((By.LINK_TEXT, "console/app")), "the repository list shows")
+    text = driver.find_element(By.ID, "repositories").text
+    check("both repositories are listed", "console/app" in text and "console/other" in text)
+    shot(driver, "01-repositories")
+    search = driver.find_element(By.ID, "repo-search")
+    search.send_keys("other")
+    wait_for(driver, lambda d: "console/app" not in d.find_element(By.ID, "repositories").text, "search filters")
+    check("search keeps only the match", "console/other" in driver.find_element(By.ID, "repositories").text)
+    search.clear()
+    search.send_keys("app")
+    wait_for(driver, ec.presence_of_element_located((By.LINK_TEXT, "console/app")), "search finds console/app")
+    driver.find_element(By.LINK_TEXT, "console/app").click()
+    wait_for(driver, ec.presence_of_element_located((By.ID, "images")), "the repository's images show")
+    images = driver.find_element(By.ID, "images").text
+    check("the image's tag is shown", "v1" in images)
+    check("the image's digest is shown", digest[:19] in images)
+    check("the pull command names the repository",
+          f"podman pull {host}/console/app:TAG" in driver.find_element(By.TAG_NAME, "main").text)
+    driver.find_element(By.ID, "scan-on-push").click()
+    wait_for(driver, lambda d: d.find_element(By.ID, "scan-on-push").is_selected(), "scan on push turns on")
+    repo = ecr.describe_repositories(repositoryNames=["console/app"])["repositories"][0]
+    check("the setting reached the registry", repo["imageScanningConfiguration"]["scanOnPush"] is True)
+    shot(driver, "02-repository")
+    cookie = driver.get_cookie("berth_session")
+    check("the session cookie is HttpOnly and SameSite=Strict",
+          cookie is not None and cookie.get("httpOnly") and cookie.get("sameSite") == "Strict")
+    check("the page cannot read the session cookie",
+          "berth_session" not in driver.execute_script("return document.cookie"))
+    check("nothing is kept in local storage", driver.execute_script("return window.localStorage.length") == 0)
+    check("the page logged no error or CSP refusal", not browser_errors(driver))
+    driver.find_element(By.ID, "sign-out").click()
+    wait_for(driver, ec.presence_of_element_located((By.ID, "access-key-id")), "signing out shows the sign-in form")
+    shot(driver, "03-signed-out")
+    check("the signed-out cookie opens nothing", session_status(cookie["value"]) == 401)
+    driver.refresh()
+    wait_for(driver, ec.presence_of_element_located((By.ID, "access-key-id")), "after a reload it is still signed out")
+finally:
+    driver.quit()
+
+# A read-only user: may look, is refused a delete, and the page says why.
+driver = browser()
+try:
+    sign_in(driver, viewer_key["AccessKeyId"], viewer_key["SecretAccessKey"])
+    check("the user's name is shown", driver.find_element(By.CLASS_NAME, "who").text == "viewer")
+    driver.get(url + "/console/#/repositories/console%2Fapp")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "images")), "the read-only user sees the images")
+    driver.find_element(By.CSS_SELECTOR, "#images button.danger").click()
+    WebDriverWait(driver, 5).until(ec.alert_is_present()).accept()
+    alert = wait_for(driver, ec.presence_of_element_located((By.CSS_SELECTOR, ".note.denied")), "the refusal is shown")
+    check("the refusal is explained", "do not allow" in alert.text and "AccessDenied" in alert.text)
+    shot(driver, "04-refused")
+    left = ecr.describe_images(repositoryName="console/app")["imageDetails"]
+    check("the image is still there", [i["imageDigest"] for i in left] == [digest])
+    driver.find_element(By.ID, "tag-immutability").click()
+    wait_for(driver, ec.presence_of_element_located((By.CSS_SELECTOR, ".note.denied")), "a refused setting is explained")
+    repo = ecr.describe_repositories(repositoryNames=["console/app"])["repositories"][0]
+    check("the refused setting did not change", repo["imageTagMutability"] == "MUTABLE")
+finally:
+    driver.quit()
+
+# Sign-ins are on the audit trail, as AWS records them.
+trail = client("cloudtrail")
+deadline = time.time() + 10
+logins = []
+while time.time() < deadline and len(logins) < 2:
+    logins = trail.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "ConsoleLogin"}])["Events"]
+    time.sleep(0.5)
+names = {e.get("Username") for e in logins}
+print("ConsoleLogin events by", sorted(n or "" for n in names))
+check("both sign-ins are on the audit trail", len(logins) >= 2 and "viewer" in names)
+
+print(f"{failures} failures")
+sys.exit(1 if failures else 0)
