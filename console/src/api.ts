@@ -111,14 +111,51 @@ export async function ecr<T = any>(operation: string, input: object = {}): Promi
   return (await response.json()) as T;
 }
 
-// Every page of a paginated ECR listing, up to `limit` items.
+// Every page of a paginated ECR listing, up to `limit` items; `key` is the list's member, a
+// dotted path for a nested one ("imageScanFindings.findings").
 export async function ecrAll<T>(operation: string, input: object, key: string, limit = 10000): Promise<T[]> {
   const items: T[] = [];
   let nextToken: string | undefined;
   do {
     const page = await ecr(operation, { ...input, ...(nextToken ? { nextToken } : {}) });
-    items.push(...((page[key] ?? []) as T[]));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const list = key.split(".").reduce((o: any, k) => o?.[k], page);
+    items.push(...((list ?? []) as T[]));
     nextToken = page.nextToken;
   } while (nextToken && items.length < limit);
   return items;
+}
+
+// One IAM action (the query protocol: a form POST answered in XML), e.g.
+// iam("CreateUser", {UserName: "ci"}); the parsed XML document.
+export async function iam(action: string, params: Record<string, string> = {}): Promise<Document> {
+  const body = new URLSearchParams({ Action: action, Version: "2010-05-08", ...params });
+  const response = await fetch("/", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "X-Berth-Csrf": session().csrfToken },
+    body: body.toString(),
+    credentials: "same-origin",
+  });
+  const text = await response.text();
+  const doc = new DOMParser().parseFromString(text, "application/xml");
+  if (!response.ok) {
+    const code = doc.querySelector("Error > Code")?.textContent ?? `HTTP${response.status}`;
+    const message = doc.querySelector("Error > Message")?.textContent ?? response.statusText;
+    const error = new ApiError(code, message, response.status);
+    if (error.signedOut) {
+      current = null;
+      for (const listener of signedOutListeners) listener();
+    }
+    throw error;
+  }
+  return doc;
+}
+
+// The text of each `member` element under `path` in an IAM answer, as records of their children.
+export function members(doc: Document, path: string): Array<Record<string, string>> {
+  return Array.from(doc.querySelectorAll(`${path} > member`)).map((m) => {
+    const record: Record<string, string> = {};
+    for (const child of Array.from(m.children)) record[child.tagName] = child.textContent ?? "";
+    return record;
+  });
 }

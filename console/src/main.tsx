@@ -4,9 +4,11 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { onSignedOut, resumeSession, Session, signOut } from "./api";
 import { ErrorNote, Loading } from "./views/common";
+import { ImageView } from "./views/image";
 import { Repositories } from "./views/repositories";
 import { RepositoryView } from "./views/repository";
 import { SignIn } from "./views/signin";
+import { Users } from "./views/users";
 import "./style.css";
 
 function useRoute(): string {
@@ -20,6 +22,9 @@ function useRoute(): string {
 }
 
 function View({ route }: { route: string }) {
+  if (route === "/users") return <Users />;
+  const image = /^\/repositories\/(.+)\/images\/(sha256:[0-9a-f]{64})$/.exec(route);
+  if (image) return <ImageView repository={decodeURIComponent(image[1])} digest={image[2]} key={route} />;
   const repo = /^\/repositories\/(.+)$/.exec(route);
   if (repo) return <RepositoryView name={decodeURIComponent(repo[1])} key={repo[1]} />;
   return <Repositories />;
@@ -43,6 +48,7 @@ function App() {
         <a class="brand" href="#/">Berth</a>
         <nav aria-label="Main">
           <a href="#/" aria-current={route === "/" ? "page" : undefined}>Repositories</a>
+          <a href="#/users" aria-current={route === "/users" ? "page" : undefined}>Users</a>
         </nav>
         <span class="who" title={session.arn}>{session.user}</span>
         <button type="button" id="sign-out" onClick={async () => { await signOut(); setSession(null); location.hash = ""; }}>Sign out</button>

@@ -104,6 +104,25 @@ session POST -H 'Content-Type: application/json' -d '{"token":"berth1.forged.tok
 expect_status 401 "a forged token"
 
 # --- in a real browser ---
+# A scanned image with a finding to show: a known advisory, and an image with its package pushed
+# by skopeo into a scan-on-push repository (as scan.sh does).
+if [ ${#BERTH_META_ARGS[@]} -gt 0 ]; then WHERE=("${BERTH_META_ARGS[@]}"); else WHERE=(--data "$BERTH_DATA"); fi
+mkdir -p "$WORK/osv"
+printf '%s\n' '{"id":"DSA-9001-1","modified":"2024-01-01T00:00:00Z","summary":"openssl: a test advisory","affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.11-1~deb12u2"}]}]}],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],"references":[{"type":"ADVISORY","url":"https://security-tracker.debian.org/tracker/DSA-9001-1"}]}' \
+  >"$WORK/osv/dsa.json"
+check "the advisory imports" "$BERTH_BIN" vulndb import "${WHERE[@]}" "$WORK/osv"
+python3 - "$BERTH_URL" "$AK" "$SK" <<'PY'
+import sys, boto3
+ecr = boto3.client("ecr", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id=sys.argv[2],
+                   aws_secret_access_key=sys.argv[3])
+ecr.create_repository(repositoryName="console/scanned", imageScanningConfiguration={"scanOnPush": True})
+PY
+python3 "$ROOT/tests/e2e/scan_image.py" "$WORK/img" v1 >/dev/null
+echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$WORK/policy.json"
+export CONTAINERS_REGISTRIES_CONF="$WORK/registries.conf"
+printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$BERTH_HOST" >"$CONTAINERS_REGISTRIES_CONF"
+check "skopeo pushes the image to scan" skopeo --policy "$WORK/policy.json" copy -q --dest-creds "$AK:$SK" \
+  --dest-tls-verify=false "oci:$WORK/img:v1" "docker://$BERTH_HOST/console/scanned:v1"
 if /usr/bin/python3 "$(dirname "$0")/console_browser.py" "$BERTH_URL" "$AK" "$SK" "$SHOTS" >"$WORK/browser.log" 2>&1; then
   pass
 else

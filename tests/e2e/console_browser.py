@@ -4,9 +4,13 @@ through Debian's python3-selenium.
 
   console_browser.py URL ACCESS_KEY SECRET_KEY SCREENSHOT_DIR
 
-Pushes an image, makes a read-only IAM user, then: the admin signs in, sees the repositories and
-the image, changes a setting and signs out (the old cookie then opens nothing); the read-only
-user signs in and is refused a delete, which the page explains. Each step leaves a screenshot.
+Pushes images (one whose annotations and labels hold HTML and script), makes a read-only IAM
+user, then: the admin signs in, sees the repositories and the images, opens an image (its
+layers, history, and annotations shown as text that runs nothing) and the findings of the
+scanned image console.sh pushed (console/scanned:v1), runs a lifecycle preview, creates a user
+and a key whose secret is shown once, changes a setting and signs out (the old cookie then opens
+nothing); the read-only user signs in and is refused a delete, which the page explains. Each
+step leaves a screenshot.
 """
 import base64
 import hashlib
@@ -49,7 +53,7 @@ def sha(data):
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def push_image(repo, tag, annotations):
+def push_image(repo, tag, annotations, labels=None):
     auth = {"Authorization": "Basic " + base64.b64encode(f"{ak}:{sk}".encode()).decode()}
     conn = http.client.HTTPConnection(host, timeout=60)
 
@@ -60,7 +64,8 @@ def push_image(repo, tag, annotations):
         return r.status
 
     config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []},
-                         "config": {"Labels": annotations}}).encode()
+                         "config": {"Labels": labels or {}},
+                         "history": [{"created_by": "/bin/sh -c #(nop) ADD file:<b>layer</b> in /"}]}).encode()
     layer = os.urandom(2048)
     for blob in (config, layer):
         assert call("POST", f"/v2/{repo}/blobs/uploads/?digest={sha(blob)}", blob,
@@ -132,6 +137,10 @@ ecr = client("ecr")
 ecr.create_repository(repositoryName="console/app")
 ecr.create_repository(repositoryName="console/other")
 digest = push_image("console/app", "v1", {"org.opencontainers.image.title": "console test"})
+time.sleep(1.1)  # push times are in seconds: v1 is older than v2 for the lifecycle preview
+v2 = push_image("console/app", "v2", {"org.opencontainers.image.title": "console test 2"})
+HOSTILE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+hostile = push_image("console/app", "hostile", {"org.example.note": HOSTILE}, labels={"org.example.label": HOSTILE})
 
 iam = client("iam")
 iam.create_user(UserName="viewer")
@@ -161,6 +170,92 @@ try:
     images = driver.find_element(By.ID, "images").text
     check("the image's tag is shown", "v1" in images)
     check("the image's digest is shown", digest[:19] in images)
+
+    # A lifecycle preview lists exactly what a run would expire: the older v-tagged image.
+    policy = driver.find_element(By.ID, "lifecycle-policy")
+    policy.clear()
+    policy.send_keys(json.dumps({"rules": [{"rulePriority": 1, "description": "keep one v",
+                                            "selection": {"tagStatus": "tagged", "tagPrefixList": ["v"],
+                                                          "countType": "imageCountMoreThan", "countNumber": 1},
+                                            "action": {"type": "expire"}}]}))
+    driver.find_element(By.ID, "lifecycle-preview").click()
+    results = wait_for(driver, ec.presence_of_element_located((By.ID, "lifecycle-preview-results")),
+                       "the lifecycle preview shows its results", 40)
+    rows = results.find_elements(By.CSS_SELECTOR, "tbody tr")
+    print("preview:", [r.text for r in rows])
+    check("the preview lists exactly the older image", len(rows) == 1 and digest[:19] in rows[0].text and "v1" in rows[0].text)
+    driver.execute_script("arguments[0].scrollIntoView()", results)
+    shot(driver, "05-lifecycle-preview")
+    policy.clear()
+    policy.send_keys('{"rules": [')
+    driver.find_element(By.ID, "lifecycle-preview").click()
+    note = wait_for(driver, ec.presence_of_element_located((By.CSS_SELECTOR, ".note.error")), "a broken policy is explained")
+    check("a broken policy names its place", "line 1" in note.text)
+    policy.clear()
+    policy.send_keys(json.dumps({"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any"}, "action": {"type": "expire"}}]}))
+    driver.find_element(By.ID, "lifecycle-save").click()
+    note = wait_for(driver, ec.presence_of_element_located((By.CSS_SELECTOR, ".note.error")), "Berth's validation is shown")
+    check("Berth's own validation message is shown", "InvalidParameterException" in note.text)
+    try:
+        ecr.get_lifecycle_policy(repositoryName="console/app")
+        check("an invalid policy is not saved", False)
+    except ecr.exceptions.LifecyclePolicyNotFoundException:
+        check("an invalid policy is not saved", True)
+
+    # An image whose annotations and labels hold HTML and script: shown as text, nothing runs.
+    driver.get(url + f"/console/#/repositories/console%2Fapp/images/{hostile}")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "labels")), "the hostile image's labels show")
+    check("annotations are shown as text", HOSTILE in driver.find_element(By.ID, "annotations").text)
+    check("labels are shown as text", HOSTILE in driver.find_element(By.ID, "labels").text)
+    check("history is shown as text", "<b>layer</b>" in driver.find_element(By.ID, "history").text)
+    check("no element was made from them", not driver.find_elements(By.CSS_SELECTOR, "main img, main script, #history b"))
+    time.sleep(0.5)
+    check("no script of theirs ran", driver.execute_script("return window.__xss === undefined"))
+    check("the layers are listed", len(driver.find_elements(By.CSS_SELECTOR, "#layers tbody tr")) == 1)
+    shot(driver, "06-image-hostile")
+
+    # The scanned image's findings, by severity, with package, installed and fixed versions.
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        scanned = ecr.describe_images(repositoryName="console/scanned", imageIds=[{"imageTag": "v1"}])["imageDetails"][0]
+        if scanned.get("imageScanStatus", {}).get("status") in ("COMPLETE", "FAILED"):
+            break
+        time.sleep(1)
+    check("the pushed image was scanned", scanned.get("imageScanStatus", {}).get("status") == "COMPLETE")
+    driver.get(url + "/console/#/repositories/console%2Fscanned")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "images")), "the scanned repository shows")
+    check("the image list shows the severity count", "1 critical" in driver.find_element(By.ID, "images").text)
+    check("the scanner's SBOM is listed under its image",
+          "application/vnd.cyclonedx+json" in driver.find_element(By.CSS_SELECTOR, "#images tr.referrer").text)
+    driver.find_element(By.CSS_SELECTOR, "#images tbody tr:not(.referrer) a").click()
+    findings = wait_for(driver, ec.presence_of_element_located((By.ID, "findings")), "the findings show", 20)
+    text = findings.text
+    check("the finding, its package and versions are shown",
+          "DSA-9001-1" in text and "openssl" in text and "3.0.11-1~deb12u2" in text and "critical" in text)
+    driver.execute_script("arguments[0].scrollIntoView()", findings)
+    shot(driver, "07-findings")
+
+    # A new user and key: the secret is shown once.
+    driver.get(url + "/console/#/users")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "users")), "the users show")
+    driver.find_element(By.ID, "new-user").send_keys("ci-bot")
+    driver.find_element(By.ID, "create-user").click()
+    wait_for(driver, ec.presence_of_element_located((By.CSS_SELECTOR, "button.create-key")), "the new user's keys open")
+    driver.find_element(By.CSS_SELECTOR, "button.create-key").click()
+    secret_box = wait_for(driver, ec.presence_of_element_located((By.ID, "new-secret")), "the new secret is shown")
+    codes = [c.text for c in secret_box.find_elements(By.TAG_NAME, "code")]
+    shot(driver, "08-new-secret")
+    check("the key ID and secret are shown", len(codes) == 2 and codes[0].startswith("AKIA") and len(codes[1]) == 40)
+    if len(codes) == 2:
+        who = client("sts", codes[0], codes[1]).get_caller_identity()
+        check("the shown secret works", who["Arn"].endswith(":user/ci-bot"))
+        secret_box.find_element(By.XPATH, ".//button[contains(., 'copied')]").click()
+        check("the secret is gone once dismissed", codes[1] not in driver.page_source)
+        driver.refresh()
+        wait_for(driver, ec.presence_of_element_located((By.ID, "users")), "the users show again")
+        check("the secret is not shown again", codes[1] not in driver.page_source)
+    driver.get(url + "/console/#/repositories/console%2Fapp")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "images")), "back to the repository")
     check("the pull command names the repository",
           f"podman pull {host}/console/app:TAG" in driver.find_element(By.TAG_NAME, "main").text)
     driver.find_element(By.ID, "scan-on-push").click()
@@ -197,7 +292,7 @@ try:
     check("the refusal is explained", "do not allow" in alert.text and "AccessDenied" in alert.text)
     shot(driver, "04-refused")
     left = ecr.describe_images(repositoryName="console/app")["imageDetails"]
-    check("the image is still there", [i["imageDigest"] for i in left] == [digest])
+    check("the image is still there", digest in [i["imageDigest"] for i in left])
     driver.find_element(By.ID, "tag-immutability").click()
     wait_for(driver, ec.presence_of_element_located((By.CSS_SELECTOR, ".note.denied")), "a refused setting is explained")
     repo = ecr.describe_repositories(repositoryNames=["console/app"])["repositories"][0]

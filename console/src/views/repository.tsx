@@ -1,7 +1,9 @@
+import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ecr, ecrAll, session } from "../api";
 import { bytes, shortDigest, time } from "../format";
 import { CopyLine, ErrorNote, Loading, Pager, Section } from "./common";
+import { Lifecycle } from "./lifecycle";
 import { Repository } from "./repositories";
 
 interface ImageDetail {
@@ -13,6 +15,7 @@ interface ImageDetail {
   imageManifestMediaType?: string;
   artifactMediaType?: string;
   imageStatus?: string;
+  subjectManifestDigest?: string;
   imageScanStatus?: { status: string; description?: string };
   imageScanFindingsSummary?: { findingSeverityCounts?: Record<string, number> };
 }
@@ -119,8 +122,18 @@ export function RepositoryView({ name }: { name: string }) {
     }
   };
 
-  const pages = Math.max(1, Math.ceil((images?.length ?? 0) / kPageSize));
+  // Referrers (signatures, SBOMs, attestations) are listed under the image they refer to.
+  const referrers = new Map<string, ImageDetail[]>();
+  const digests = new Set((images ?? []).map((i) => i.imageDigest));
+  for (const i of images ?? []) {
+    if (i.subjectManifestDigest && digests.has(i.subjectManifestDigest)) {
+      referrers.set(i.subjectManifestDigest, [...(referrers.get(i.subjectManifestDigest) ?? []), i]);
+    }
+  }
+  const top = (images ?? []).filter((i) => !(i.subjectManifestDigest && digests.has(i.subjectManifestDigest)));
+  const pages = Math.max(1, Math.ceil(top.length / kPageSize));
   const current = Math.min(page, pages - 1);
+  const link = (digest: string) => `#/repositories/${encodeURIComponent(name)}/images/${digest}`;
   return (
     <main id="main">
       <p><a href="#/">Repositories</a> /</p>
@@ -139,10 +152,11 @@ export function RepositoryView({ name }: { name: string }) {
               </tr>
             </thead>
             <tbody>
-              {images.slice(current * kPageSize, (current + 1) * kPageSize).map((image) => (
-                <tr key={image.imageDigest}>
+              {top.slice(current * kPageSize, (current + 1) * kPageSize).map((image) => (
+                <Fragment key={image.imageDigest}>
+                <tr>
                   <td>{image.imageTags?.length ? image.imageTags.map((t) => <span class="tag" key={t}>{t}</span>) : <span class="muted">untagged</span>}</td>
-                  <td><code title={image.imageDigest}>{shortDigest(image.imageDigest)}</code></td>
+                  <td><a href={link(image.imageDigest)}><code title={image.imageDigest}>{shortDigest(image.imageDigest)}</code></a></td>
                   <td>{bytes(image.imageSizeInBytes)}</td>
                   <td>{time(image.imagePushedAt)}</td>
                   <td>{time(image.lastRecordedPullTime)}</td>
@@ -151,12 +165,24 @@ export function RepositoryView({ name }: { name: string }) {
                   <td><button type="button" class="danger" onClick={() => remove(image)}
                     aria-label={`Delete image ${image.imageTags?.[0] ?? image.imageDigest}`}>Delete</button></td>
                 </tr>
+                {(referrers.get(image.imageDigest) ?? []).map((r) => (
+                  <tr class="referrer" key={r.imageDigest}>
+                    <td colSpan={8}>
+                      <span aria-hidden="true">↳ </span>{r.artifactMediaType ?? "referrer"}{" "}
+                      <a href={link(r.imageDigest)} aria-label={`Referrer ${r.artifactMediaType ?? ""} ${shortDigest(r.imageDigest)}`}>
+                        <code>{shortDigest(r.imageDigest)}</code></a>{" "}
+                      <span class="muted">{bytes(r.imageSizeInBytes)} · {time(r.imagePushedAt)}</span>
+                    </td>
+                  </tr>
+                ))}
+                </Fragment>
               ))}
             </tbody>
           </table>
         )}
         <Pager page={current} pages={pages} onPage={setPage} />
       </Section>
+      {repo && <Lifecycle repository={name} />}
     </main>
   );
 }
