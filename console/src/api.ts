@@ -94,13 +94,13 @@ export function session(): Session {
   return current;
 }
 
-// One ECR operation, e.g. ecr("DescribeRepositories", {maxResults: 100}).
+// One call of an AWS JSON API (awsJson1_1) by its X-Amz-Target.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function ecr<T = any>(operation: string, input: object = {}): Promise<T> {
+async function awsJson<T = any>(target: string, input: object): Promise<T> {
   const response = await fetch("/", {
     method: "POST",
     headers: {
-      "X-Amz-Target": `AmazonEC2ContainerRegistry_V20150921.${operation}`,
+      "X-Amz-Target": target,
       "Content-Type": "application/x-amz-json-1.1",
       "X-Berth-Csrf": session().csrfToken,
     },
@@ -109,6 +109,18 @@ export async function ecr<T = any>(operation: string, input: object = {}): Promi
   });
   if (!response.ok) throw await failure(response);
   return (await response.json()) as T;
+}
+
+// One ECR operation, e.g. ecr("DescribeRepositories", {maxResults: 100}).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function ecr<T = any>(operation: string, input: object = {}): Promise<T> {
+  return awsJson<T>(`AmazonEC2ContainerRegistry_V20150921.${operation}`, input);
+}
+
+// One CloudTrail operation (the audit trail), e.g. cloudtrail("LookupEvents", {MaxResults: 50}).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function cloudtrail<T = any>(operation: string, input: object = {}): Promise<T> {
+  return awsJson<T>(`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.${operation}`, input);
 }
 
 // Every page of a paginated ECR listing, up to `limit` items; `key` is the list's member, a

@@ -4,6 +4,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { onSignedOut, resumeSession, Session, signOut } from "./api";
 import { ErrorNote, Loading } from "./views/common";
+import { Activity } from "./views/activity";
 import { ImageView } from "./views/image";
 import { Repositories } from "./views/repositories";
 import { RepositoryView } from "./views/repository";
@@ -23,6 +24,7 @@ function useRoute(): string {
 
 function View({ route }: { route: string }) {
   if (route === "/users") return <Users />;
+  if (route === "/activity") return <Activity />;
   const image = /^\/repositories\/(.+)\/images\/(sha256:[0-9a-f]{64})$/.exec(route);
   if (image) return <ImageView repository={decodeURIComponent(image[1])} digest={image[2]} key={route} />;
   const repo = /^\/repositories\/(.+)$/.exec(route);
@@ -49,6 +51,7 @@ function App() {
         <nav aria-label="Main">
           <a href="#/" aria-current={route === "/" ? "page" : undefined}>Repositories</a>
           <a href="#/users" aria-current={route === "/users" ? "page" : undefined}>Users</a>
+          <a href="#/activity" aria-current={route === "/activity" ? "page" : undefined}>Activity</a>
         </nav>
         <span class="who" title={session.arn}>{session.user}</span>
         <button type="button" id="sign-out" onClick={async () => { await signOut(); setSession(null); location.hash = ""; }}>Sign out</button>

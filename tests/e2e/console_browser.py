@@ -109,6 +109,8 @@ def wait_for(driver, condition, what, seconds=15):
 def sign_in(driver, key, secret):
     driver.get(url + "/console/")
     wait_for(driver, ec.presence_of_element_located((By.ID, "access-key-id")), "the sign-in form shows")
+    if "sign-in" not in axe_views:
+        axe(driver, "sign-in")
     driver.find_element(By.ID, "access-key-id").send_keys(key)
     driver.find_element(By.ID, "secret-access-key").send_keys(secret)
     driver.find_element(By.ID, "sign-in").click()
@@ -121,6 +123,24 @@ def session_status(cookie):
     r = conn.getresponse()
     r.read()
     return r.status
+
+
+AXE = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../console/node_modules/axe-core/axe.min.js")).read()
+axe_views = []
+
+
+def axe(driver, view):
+    """axe-core in the page: no serious or critical accessibility violation."""
+    driver.execute_script(AXE)
+    violations = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations), e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));")
+    bad = [v for v in violations if v.get("impact") in ("serious", "critical")]
+    for v in bad:
+        print(f"axe ({view}): {v['impact']} {v['id']}: {v['help']}:",
+              "; ".join(n.get("html", "")[:120] for n in v.get("nodes", [])[:3]))
+    axe_views.append(view)
+    check(f"axe finds no serious or critical violation: {view}", not bad)
 
 
 def browser_errors(driver):
@@ -158,6 +178,7 @@ try:
     text = driver.find_element(By.ID, "repositories").text
     check("both repositories are listed", "console/app" in text and "console/other" in text)
     shot(driver, "01-repositories")
+    axe(driver, "repositories")
     search = driver.find_element(By.ID, "repo-search")
     search.send_keys("other")
     wait_for(driver, lambda d: "console/app" not in d.find_element(By.ID, "repositories").text, "search filters")
@@ -170,6 +191,18 @@ try:
     images = driver.find_element(By.ID, "images").text
     check("the image's tag is shown", "v1" in images)
     check("the image's digest is shown", digest[:19] in images)
+    axe(driver, "repository")
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    check("the dark theme follows the system",
+          driver.execute_script("return getComputedStyle(document.body).backgroundColor") == "rgb(13, 17, 23)")
+    axe(driver, "repository, dark theme")
+    shot(driver, "02-repository-dark")
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+    driver.set_window_size(400, 900)
+    check("at 400 px wide nothing scrolls sideways",
+          driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"))
+    shot(driver, "02-repository-400px")
+    driver.set_window_size(1280, 900)
 
     # A lifecycle preview lists exactly what a run would expire: the older v-tagged image.
     policy = driver.find_element(By.ID, "lifecycle-policy")
@@ -213,6 +246,7 @@ try:
     check("no script of theirs ran", driver.execute_script("return window.__xss === undefined"))
     check("the layers are listed", len(driver.find_elements(By.CSS_SELECTOR, "#layers tbody tr")) == 1)
     shot(driver, "06-image-hostile")
+    axe(driver, "image")
 
     # The scanned image's findings, by severity, with package, installed and fixed versions.
     deadline = time.time() + 60
@@ -234,6 +268,7 @@ try:
           "DSA-9001-1" in text and "openssl" in text and "3.0.11-1~deb12u2" in text and "critical" in text)
     driver.execute_script("arguments[0].scrollIntoView()", findings)
     shot(driver, "07-findings")
+    axe(driver, "image with findings")
 
     # A new user and key: the secret is shown once.
     driver.get(url + "/console/#/users")
@@ -245,6 +280,7 @@ try:
     secret_box = wait_for(driver, ec.presence_of_element_located((By.ID, "new-secret")), "the new secret is shown")
     codes = [c.text for c in secret_box.find_elements(By.TAG_NAME, "code")]
     shot(driver, "08-new-secret")
+    axe(driver, "users, with a new secret")
     check("the key ID and secret are shown", len(codes) == 2 and codes[0].startswith("AKIA") and len(codes[1]) == 40)
     if len(codes) == 2:
         who = client("sts", codes[0], codes[1]).get_caller_identity()
@@ -254,6 +290,22 @@ try:
         driver.refresh()
         wait_for(driver, ec.presence_of_element_located((By.ID, "users")), "the users show again")
         check("the secret is not shown again", codes[1] not in driver.page_source)
+
+    # The audit trail, filtered by action.
+    driver.get(url + "/console/#/activity")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "activity")), "the activity shows")
+    driver.find_element(By.ID, "activity-attribute").send_keys("Action")
+    driver.find_element(By.ID, "activity-value").send_keys("CreateUser")
+    driver.find_element(By.ID, "activity-search").click()
+
+    def filtered(d):
+        rows = d.find_elements(By.CSS_SELECTOR, "#activity tbody tr")
+        return rows and all("CreateUser" in r.text for r in rows)
+    wait_for(driver, filtered, "the activity is filtered", 10)
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#activity tbody tr")]
+    check("the filter keeps the user creations (viewer and ci-bot)", len(rows) == 2)
+    shot(driver, "09-activity")
+    axe(driver, "activity")
     driver.get(url + "/console/#/repositories/console%2Fapp")
     wait_for(driver, ec.presence_of_element_located((By.ID, "images")), "back to the repository")
     check("the pull command names the repository",
@@ -291,6 +343,7 @@ try:
     alert = wait_for(driver, ec.presence_of_element_located((By.CSS_SELECTOR, ".note.denied")), "the refusal is shown")
     check("the refusal is explained", "do not allow" in alert.text and "AccessDenied" in alert.text)
     shot(driver, "04-refused")
+    axe(driver, "a refusal")
     left = ecr.describe_images(repositoryName="console/app")["imageDetails"]
     check("the image is still there", digest in [i["imageDigest"] for i in left])
     driver.find_element(By.ID, "tag-immutability").click()

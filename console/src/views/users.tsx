@@ -56,7 +56,7 @@ function Keys({ user, onNewKey }: { user: string; onNewKey: (k: NewKey) => void 
           {keys.length === 0 && <li class="muted">No access keys.</li>}
         </ul>
       )}
-      <button type="button" class="create-key" onClick={create} aria-label={`Create an access key for ${user}`}>Create access key</button>
+      <button type="button" class="create-key" onClick={create} aria-label={`Create access key for ${user}`}>Create access key</button>
     </div>
   );
 }
