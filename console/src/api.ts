@@ -171,3 +171,15 @@ export function members(doc: Document, path: string): Array<Record<string, strin
     return record;
   });
 }
+
+// A read of Berth's own console API (/console/api/...): what no AWS API answers.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function consoleGet<T = any>(path: string, params: Record<string, string> = {}): Promise<T> {
+  const query = new URLSearchParams(params).toString();
+  const response = await fetch(`/console/api/${path}${query ? `?${query}` : ""}`, {
+    headers: { "X-Berth-Csrf": session().csrfToken },
+    credentials: "same-origin",
+  });
+  if (!response.ok) throw await failure(response);
+  return (await response.json()) as T;
+}

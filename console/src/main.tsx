@@ -9,6 +9,7 @@ import { ImageView } from "./views/image";
 import { Repositories } from "./views/repositories";
 import { RepositoryView } from "./views/repository";
 import { SignIn } from "./views/signin";
+import { Storage } from "./views/storage";
 import { Users } from "./views/users";
 import "./style.css";
 
@@ -25,6 +26,7 @@ function useRoute(): string {
 function View({ route }: { route: string }) {
   if (route === "/users") return <Users />;
   if (route === "/activity") return <Activity />;
+  if (route === "/storage") return <Storage />;
   const image = /^\/repositories\/(.+)\/images\/(sha256:[0-9a-f]{64})$/.exec(route);
   if (image) return <ImageView repository={decodeURIComponent(image[1])} digest={image[2]} key={route} />;
   const repo = /^\/repositories\/(.+)$/.exec(route);
@@ -51,6 +53,7 @@ function App() {
         <nav aria-label="Main">
           <a href="#/" aria-current={route === "/" ? "page" : undefined}>Repositories</a>
           <a href="#/users" aria-current={route === "/users" ? "page" : undefined}>Users</a>
+          <a href="#/storage" aria-current={route === "/storage" ? "page" : undefined}>Storage</a>
           <a href="#/activity" aria-current={route === "/activity" ? "page" : undefined}>Activity</a>
         </nav>
         <span class="who" title={session.arn}>{session.user}</span>

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/oci/paths.h"
 #include "async/blocking.h"
 #include "base/json.h"
 #include "base/strings.h"
@@ -16,6 +17,10 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kSessionPath = "/console/api/session";
+constexpr std::string_view kRepositoriesPath = "/console/api/repositories";
+constexpr std::string_view kUsagePath = "/console/api/usage";
+constexpr size_t kMaxRepositoriesPerPage = 1000;
+constexpr size_t kMaxUsageSamples = 24 * 400;
 constexpr size_t kMaxSignInBytes = 16 * 1024;
 
 // Scripts, styles, images and calls only from this origin; no inline script or style
@@ -49,9 +54,12 @@ http::Response JsonError(int status, std::string_view type, std::string_view mes
 http::Response ErrorFor(const Error& e) {
   const std::string type = e.reason().empty() ? std::string("ServerException") : std::string(e.reason());
   switch (e.code()) {
-    case Code::kUnauthenticated: return JsonError(401, type, e.message());
+    // As AWS answers: a missing token is 403, a wrong or ended credential 401.
+    case Code::kUnauthenticated:
+      return JsonError(type == "MissingAuthenticationTokenException" ? 403 : 401, type, e.message());
     case Code::kInvalidArgument: return JsonError(400, type, e.message());
     case Code::kResourceExhausted: return JsonError(429, type, e.message());
+    case Code::kPermissionDenied: return JsonError(403, "AccessDeniedException", e.message());
     default: return JsonError(500, "ServerException", "the session could not be stored; try again");
   }
 }
@@ -64,11 +72,13 @@ bool AcceptsGzip(const http::Request& req) {
 }  // namespace
 
 ConsoleApi::ConsoleApi(auth::ConsoleSessions& sessions, const auth::Authenticator& authenticator,
-                       api::Auditor& auditor, boost::asio::thread_pool& blocking, ConsoleOptions options,
-                       std::function<int64_t()> clock)
+                       api::Auditor& auditor, api::AccessControl& access, meta::MetadataStore& meta,
+                       boost::asio::thread_pool& blocking, ConsoleOptions options, std::function<int64_t()> clock)
     : sessions_(sessions),
       authenticator_(authenticator),
       auditor_(auditor),
+      access_(access),
+      meta_(meta),
       blocking_(blocking),
       options_(std::move(options)),
       clock_(std::move(clock)) {}
@@ -80,6 +90,8 @@ bool ConsoleApi::Claims(const http::Request& req) {
 
 http::Task<http::Response> ConsoleApi::Handle(http::Request& req) {
   if (req.path() == kSessionPath) co_return co_await Session(req);
+  if (req.path() == kRepositoriesPath) co_return co_await RepositoryUsage(req);
+  if (req.path() == kUsagePath) co_return co_await StorageUsage(req);
   co_return ServeAsset(req);
 }
 
@@ -116,6 +128,64 @@ http::Response ConsoleApi::ServeAsset(const http::Request& req) const {
     return JsonError(404, "NotFound", "this berth was built without its console (-DBERTH_CONSOLE=OFF)");
   }
   return JsonError(404, "NotFound", "no such console file");
+}
+
+Result<auth::Principal> ConsoleApi::Caller(const http::Request& req, int64_t now) const {
+  if (authenticator_.anonymous()) return authenticator_.Anonymous();
+  return sessions_.Authenticate(req.Header("Cookie"), req.Header(auth::ConsoleSessions::kCsrfHeader), now);
+}
+
+http::Task<http::Response> ConsoleApi::RepositoryUsage(http::Request& req) {
+  if (req.method() != http::Method::kGet) co_return JsonError(405, "MethodNotAllowed", "repositories are read with GET");
+  Result<auth::Principal> who = Caller(req, clock_());
+  if (!who) co_return ErrorFor(who.error());
+  const std::string after = api::oci::QueryParam(req.query(), "after").value_or("");
+  const std::optional<uint64_t> limit = ParseUint64(api::oci::QueryParam(req.query(), "limit").value_or("100"));
+  if (!limit || *limit == 0 || *limit > kMaxRepositoriesPerPage || after.size() > 256) {
+    co_return JsonError(400, "InvalidParameterException", "limit must be 1 to 1000, after a repository name");
+  }
+  // Reads every manifest of a page of repositories, and a limited caller's policies: off the
+  // I/O thread.
+  Result<json::object> page = co_await async::RunBlocking(blocking_, [&]() -> Result<json::object> {
+    BERTH_ASSIGN(std::vector<meta::RepositoryUsage> usage, meta_.ListRepositoryUsage(after, *limit));
+    json::array listed;
+    for (const meta::RepositoryUsage& u : usage) {
+      // As DescribeRepositories without names: only what the caller may describe.
+      BERTH_ASSIGN(bool visible, access_.AllowedOnRepository(*who, "ecr:DescribeRepositories", u.name, req));
+      if (!visible) continue;
+      listed.push_back(json::object{{"repositoryName", u.name},
+                                    {"createdAt", u.created_at},
+                                    {"imageCount", u.images},
+                                    {"sizeInBytes", u.bytes},
+                                    {"lastPushedAt", u.last_pushed_at}});
+    }
+    json::object out{{"repositories", std::move(listed)}};
+    if (usage.size() == *limit) out["after"] = usage.back().name;
+    return out;
+  });
+  if (!page) co_return ErrorFor(page.error());
+  co_return Json(200, *page);
+}
+
+http::Task<http::Response> ConsoleApi::StorageUsage(http::Request& req) {
+  if (req.method() != http::Method::kGet) co_return JsonError(405, "MethodNotAllowed", "usage is read with GET");
+  Result<auth::Principal> who = Caller(req, clock_());
+  if (!who) co_return ErrorFor(who.error());
+  const std::optional<uint64_t> since = ParseUint64(api::oci::QueryParam(req.query(), "since").value_or("0"));
+  if (!since) co_return JsonError(400, "InvalidParameterException", "since is a time in seconds since 1970");
+  Result<json::object> out = co_await async::RunBlocking(blocking_, [&]() -> Result<json::object> {
+    BERTH_TRY(access_.Require(*who, "ecr:DescribeRegistry", "*", req));
+    BERTH_ASSIGN(std::vector<meta::UsageSample> samples,
+                 meta_.ListUsageSamples(static_cast<int64_t>(*since), kMaxUsageSamples));
+    json::array listed;
+    for (const meta::UsageSample& s : samples) {
+      listed.push_back(json::object{{"takenAt", s.taken_at}, {"bytes", s.bytes}, {"blobs", s.blobs},
+                                    {"repositories", s.repositories}, {"manifests", s.manifests}});
+    }
+    return json::object{{"samples", std::move(listed)}};
+  });
+  if (!out) co_return ErrorFor(out.error());
+  co_return Json(200, *out);
 }
 
 http::Response ConsoleApi::Describe(const auth::ConsoleSession& session, int64_t now, bool set_cookie) const {

@@ -262,6 +262,24 @@ struct ImageRecord {
   std::optional<UnixSeconds> activated_at;  // last restored from the archive
 };
 
+// What a repository holds, for the console's list.
+struct RepositoryUsage {
+  std::string name;
+  UnixSeconds created_at = 0;
+  int64_t images = 0;  // manifests that are neither an index's child nor a referrer
+  int64_t bytes = 0;   // of the distinct blobs its manifests refer to: a layer shared is counted once
+  UnixSeconds last_pushed_at = 0;  // 0 when it holds no manifest
+};
+
+// What the whole registry held at one time (ImageCatalog::RecordUsageSample).
+struct UsageSample {
+  UnixSeconds taken_at = 0;
+  int64_t bytes = 0;  // of every blob stored, each counted once
+  int64_t blobs = 0;
+  int64_t repositories = 0;
+  int64_t manifests = 0;
+};
+
 // Images (manifests with their tags) of a repository, and registry settings.
 class ImageCatalog {
  public:
@@ -277,6 +295,15 @@ class ImageCatalog {
                                                        const oci::Digest& digest) = 0;
   // Whether an index in the repository lists `digest` as a child.
   virtual Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) = 0;
+  // The usage of the repositories named after `after`, by name, at most `limit`. Reads every
+  // manifest of those repositories: for pages of a listing, not for a request's hot path.
+  virtual Result<std::vector<RepositoryUsage>> ListRepositoryUsage(std::string_view after, size_t limit) = 0;
+  // Records what the registry holds now as the sample taken at `taken_at`, unless one exists
+  // there already (each node may try; one sample is kept), and drops samples taken before
+  // `keep_after`. Returns whether this call recorded it.
+  virtual Result<bool> RecordUsageSample(UnixSeconds taken_at, UnixSeconds keep_after) = 0;
+  // The samples taken at or after `since`, oldest first, at most `limit`.
+  virtual Result<std::vector<UsageSample>> ListUsageSamples(UnixSeconds since, size_t limit) = 0;
   // Records each pull as its image's lastRecordedPullTime unless one was recorded in the day
   // before the pull, all in one transaction (at most kMaxPullsPerBatch; the caller splits larger
   // sets, so a burst of pulls never holds the writer for long). Images that no longer exist are

@@ -179,6 +179,69 @@ TEST_P(MetadataStoreContract, ReferrersAreFoundBySubjectAndFiltered) {
   EXPECT_TRUE(store_->ListReferrers(repo_, D('x'), "", second[0].digest.str(), 1)->empty());
 }
 
+TEST_P(MetadataStoreContract, RepositoryUsageCountsImagesAndSharedLayersOnce) {
+  const RepositoryId other = *store_->CreateRepositoryIfMissing("team/other", 50);
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  PushBlob(repo_, D('k'), 20);
+  std::string v1 = "v1", v2 = "v2";
+  // Two images sharing config 'c': 10 + 20 + 20 bytes, not 10 + 20 + 10 + 20.
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), &v1, 300).has_value());
+  NewManifest second = Image('c', 'k');
+  second.digest = D('n');
+  ASSERT_TRUE(store_->PutManifest(repo_, second, &v2, 400).has_value());
+  // An index of both and a referrer: neither is counted as an image of its own.
+  NewManifest index{.digest = D('i'), .media_type = "application/vnd.oci.image.index.v1+json",
+                    .payload = "{}", .manifests = {D('m'), D('n')}};
+  ASSERT_TRUE(store_->PutManifest(repo_, index, nullptr, 500).has_value());
+  NewManifest sbom{.digest = D('s'), .media_type = "application/vnd.oci.image.manifest.v1+json",
+                   .artifact_type = "application/spdx+json", .subject = D('i'), .payload = "{}",
+                   .blobs = {{D('c'), 10}}};
+  ASSERT_TRUE(store_->PutManifest(repo_, sbom, nullptr, 600).has_value());
+
+  std::vector<RepositoryUsage> all = *store_->ListRepositoryUsage("", 10);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].name, "team/app");
+  EXPECT_EQ(all[0].created_at, 100);
+  EXPECT_EQ(all[0].images, 1);  // the index; its children and the referrer are parts of it
+  EXPECT_EQ(all[0].bytes, 50);
+  EXPECT_EQ(all[0].last_pushed_at, 600);
+  EXPECT_EQ(all[1].name, "team/other");
+  EXPECT_EQ(all[1].images, 0);
+  EXPECT_EQ(all[1].bytes, 0);
+  EXPECT_EQ(all[1].last_pushed_at, 0);
+  (void)other;
+  // Pages by name.
+  std::vector<RepositoryUsage> page = *store_->ListRepositoryUsage("team/app", 10);
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].name, "team/other");
+  EXPECT_EQ(store_->ListRepositoryUsage("", 1)->size(), 1u);
+}
+
+TEST_P(MetadataStoreContract, UsageSamplesAreTakenOncePerTimeAndPruned) {
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  ASSERT_TRUE(store_->PutManifest(repo_, Image('c', 'l'), nullptr, 1).has_value());
+  EXPECT_TRUE(*store_->RecordUsageSample(3600, 0));
+  EXPECT_FALSE(*store_->RecordUsageSample(3600, 0));  // another node came first
+  PushBlob(repo_, D('k'), 40);
+  EXPECT_TRUE(*store_->RecordUsageSample(7200, 0));
+  std::vector<UsageSample> samples = *store_->ListUsageSamples(0, 10);
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].taken_at, 3600);
+  EXPECT_EQ(samples[0].bytes, 30);
+  EXPECT_EQ(samples[0].blobs, 2);
+  EXPECT_EQ(samples[0].repositories, 1);
+  EXPECT_EQ(samples[0].manifests, 1);
+  EXPECT_EQ(samples[1].bytes, 70);
+  EXPECT_EQ(store_->ListUsageSamples(3601, 10)->size(), 1u);
+  EXPECT_EQ(store_->ListUsageSamples(0, 1)->size(), 1u);
+  EXPECT_TRUE(*store_->RecordUsageSample(10800, 7200));  // drops the sample before 7200
+  samples = *store_->ListUsageSamples(0, 10);
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].taken_at, 7200);
+}
+
 TEST_P(MetadataStoreContract, SurvivesReopenAndConcurrentWriters) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

@@ -333,7 +333,7 @@ int Run(const Config& config) {
   // The console's sessions are accepted by the AWS APIs only while the console is served.
   auth::ConsoleSessions console_sessions(store, **authenticator, config.console_session_ttl.count());
   if (config.console) (*authenticator)->EnableConsoleSessions(&console_sessions);
-  console::ConsoleApi console_api(console_sessions, **authenticator, auditor, blocking,
+  console::ConsoleApi console_api(console_sessions, **authenticator, auditor, access, store, blocking,
                                   console::ConsoleOptions{.account_id = *account_id,
                                                           .region = config.region,
                                                           .secure_cookies = !config.tls_cert.empty()},
@@ -425,6 +425,13 @@ int Run(const Config& config) {
   background.AddLeasedJob("gc", config.gc_interval, [&collector] {
     if (Result<gc::CollectReport> r = collector.Collect(); !r) {
       telemetry::LogWarn("garbage collection failed", {{"error", r.error().message()}});
+    }
+  });
+  // Storage used, sampled at the start of each interval; a year and a month of samples are kept.
+  background.AddLeasedJob("usage", config.usage_interval, [&store, interval = config.usage_interval.count()] {
+    const int64_t now = NowSeconds();
+    if (Result<bool> r = store.RecordUsageSample(now - now % interval, now - 400 * 86400); !r) {
+      telemetry::LogWarn("sampling the storage used failed", {{"error", r.error().message()}});
     }
   });
   background.AddLeasedJob("scan", config.scan_interval, [&scanner] { scanner.RunOnce(); });

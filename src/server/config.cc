@@ -183,6 +183,9 @@ Status Apply(Config& c, std::string_view key, std::optional<std::string_view> va
   } else if (key == "lifecycle-interval") {
     BERTH_ASSIGN(std::string_view v, need());
     BERTH_ASSIGN(c.lifecycle_interval, ParseDuration(key, v, 1, 30 * 86400));
+  } else if (key == "usage-interval") {
+    BERTH_ASSIGN(std::string_view v, need());
+    BERTH_ASSIGN(c.usage_interval, ParseDuration(key, v, 1, 86400));
   } else if (key == "gc-interval") {
     BERTH_ASSIGN(std::string_view v, need());
     BERTH_ASSIGN(c.gc_interval, ParseDuration(key, v, 1, 30 * 86400));

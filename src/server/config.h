@@ -55,6 +55,7 @@ struct Config {
   uint64_t audit_file_bytes = 32 << 20;        // rotate the trail's file past this size
   std::chrono::seconds lifecycle_interval{24 * 3600};  // how often every lifecycle policy runs
   std::chrono::seconds gc_interval{600};               // how often garbage is collected
+  std::chrono::seconds usage_interval{3600};           // how often storage used is sampled (the console's chart)
   std::chrono::seconds scan_interval{2};  // how often requested scans and database updates are looked for
   std::chrono::seconds cache_tag_ttl{24 * 3600};  // a pull-through cache's tag is checked upstream again after this
   std::string cache_ca_file;  // extra CAs (PEM) trusted for pull-through cache upstreams
@@ -89,6 +90,7 @@ inline constexpr std::string_view kServeUsage =
     "                   [--auth-mode basic|bearer] [--no-audit] [--audit-file-bytes N]\n"
     "                   [--no-console] [--console-session-ttl SECONDS]\n"
     "                   [--lifecycle-interval DURATION] [--gc-interval DURATION] [--gc-grace DURATION]\n"
+    "                   [--usage-interval DURATION]\n"
     "                   [--archive-dir DIR] [--scan-interval DURATION]\n"
     "                   [--cache-tag-ttl DURATION] [--cache-ca-file FILE]\n"
     "                   [--event-webhook URL]... [--peer REGION/REGISTRY_ID=URL]...\n"

@@ -4,7 +4,8 @@
 # --no-console. Screenshots land in $BERTH_TEST_OUTPUT (default: the work directory).
 source "$(dirname "$0")/lib.sh"
 SHOTS="${BERTH_TEST_OUTPUT:-$WORK/screenshots}"
-berth_start
+# Storage is sampled every 2 s instead of every hour, so the chart has points to show.
+berth_start --usage-interval 2s
 
 # --- the files ---
 req_anon GET /console
@@ -79,8 +80,23 @@ STATUS=$(curl -s -o "$BODY" -w '%{http_code}' -b "$JAR" -H "X-Berth-Csrf: $CSRF"
   -H 'Content-Type: application/x-www-form-urlencoded' -d 'Action=GetUser&Version=2010-05-08' "$BERTH_URL/")
 expect_status 200 "an IAM call with the session"
 check "IAM answers for the session's user" grep -q "<UserName>admin</UserName>\|:root</Arn>" "$BODY"
+# Berth's own reads: repositories with their usage, and the storage samples.
+console_get() {  # console_get PATH [curl args]
+  STATUS=$(curl -s -o "$BODY" -D "$HDRS" -w '%{http_code}' -b "$JAR" "${@:2}" "$BERTH_URL/console/api/$1")
+}
+console_get "repositories?limit=10" -H "X-Berth-Csrf: $CSRF"
+expect_status 200 "the repository usage listing"
+expect_json '[.repositories[] | select(.repositoryName == "by-session") | .imageCount]' '[0]'
+console_get "repositories?limit=5000" -H "X-Berth-Csrf: $CSRF"
+expect_status 400 "a page over 1,000"
+console_get "repositories?limit=10"
+expect_status 403 "a console read without the CSRF token"
+console_get "usage?since=0" -H "X-Berth-Csrf: $CSRF"
+expect_status 200 "the storage samples"
+check "samples are listed" jq -e '.samples | type == "array"' "$BODY"
+
 session DELETE
-expect_status 401 "signing out without the CSRF token"
+expect_status 403 "signing out without the CSRF token"
 session DELETE -H "X-Berth-Csrf: $CSRF"
 expect_status 204 "signing out"
 check "signing out clears the cookie" grep -q "Max-Age=0" <<<"$(header Set-Cookie)"

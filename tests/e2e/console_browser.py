@@ -177,6 +177,12 @@ try:
     wait_for(driver, ec.presence_of_element_located((By.LINK_TEXT, "console/app")), "the repository list shows")
     text = driver.find_element(By.ID, "repositories").text
     check("both repositories are listed", "console/app" in text and "console/other" in text)
+    app_row = driver.find_element(By.XPATH, "//table[@id='repositories']//tr[td/a[text()='console/app']]").text
+    print("console/app row:", app_row)
+    check("console/app shows its three images", " 3 " in f" {app_row} ")
+    driver.find_element(By.ID, "sort-size").click()
+    first = driver.find_element(By.CSS_SELECTOR, "#repositories tbody tr td a").text
+    check("sorting by size puts the largest first", first in ("console/app", "console/scanned"))
     shot(driver, "01-repositories")
     axe(driver, "repositories")
     search = driver.find_element(By.ID, "repo-search")
@@ -290,6 +296,15 @@ try:
         driver.refresh()
         wait_for(driver, ec.presence_of_element_located((By.ID, "users")), "the users show again")
         check("the secret is not shown again", codes[1] not in driver.page_source)
+
+    # Storage over time (sampled every 2 s by this test's Berth) and the largest repositories.
+    driver.get(url + "/console/#/storage")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "usage-chart")), "the storage chart shows", 20)
+    bars = wait_for(driver, ec.presence_of_element_located((By.ID, "repository-sizes")), "the largest repositories show")
+    check("the largest repositories are listed", "console/app" in bars.text and "console/scanned" in bars.text)
+    check("the chart has points", len(driver.find_elements(By.CSS_SELECTOR, "#usage-chart circle")) >= 1)
+    shot(driver, "10-storage")
+    axe(driver, "storage")
 
     # The audit trail, filtered by action.
     driver.get(url + "/console/#/activity")

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { ecr } from "../api";
-import { time } from "../format";
+import { consoleGet } from "../api";
+import { bytes, time } from "../format";
 import { ErrorNote, Loading, Pager } from "./common";
 
 export interface Repository {
@@ -11,28 +11,37 @@ export interface Repository {
   imageScanningConfiguration?: { scanOnPush: boolean };
 }
 
-const kPageSize = 50;
-type SortKey = "name" | "created";
+// A row of Berth's repository listing (/console/api/repositories).
+export interface RepositoryUsage {
+  repositoryName: string;
+  createdAt: number;
+  imageCount: number;
+  sizeInBytes: number;
+  lastPushedAt: number;
+}
 
-// Every repository, loaded a page of the API at a time: the first page renders while the rest
-// arrive, so a registry with many thousands of repositories shows at once.
-function useRepositories() {
-  const [repositories, setRepositories] = useState<Repository[]>([]);
+const kPageSize = 50;
+type SortKey = "name" | "size" | "images" | "pushed" | "created";
+
+// Every repository the caller may describe, a page of 1,000 at a time: the first page renders
+// while the rest arrive, so a registry with many thousands of repositories shows at once.
+export function useRepositoryUsage() {
+  const [repositories, setRepositories] = useState<RepositoryUsage[]>([]);
   const [done, setDone] = useState(false);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let cancelled = false;
     (async () => {
-      let nextToken: string | undefined;
-      const all: Repository[] = [];
+      let after: string | undefined;
+      const all: RepositoryUsage[] = [];
       try {
         do {
-          const page = await ecr("DescribeRepositories", { maxResults: 1000, ...(nextToken ? { nextToken } : {}) });
+          const page = await consoleGet("repositories", { limit: "1000", ...(after ? { after } : {}) });
           if (cancelled) return;
-          all.push(...(page.repositories as Repository[]));
+          all.push(...(page.repositories as RepositoryUsage[]));
           setRepositories([...all]);
-          nextToken = page.nextToken;
-        } while (nextToken);
+          after = page.after;
+        } while (after);
       } catch (e) {
         if (!cancelled) setError(e);
       }
@@ -45,8 +54,16 @@ function useRepositories() {
   return { repositories, done, error };
 }
 
+const kCompare: Record<SortKey, (a: RepositoryUsage, b: RepositoryUsage) => number> = {
+  name: (a, b) => (a.repositoryName < b.repositoryName ? -1 : a.repositoryName > b.repositoryName ? 1 : 0),
+  size: (a, b) => a.sizeInBytes - b.sizeInBytes,
+  images: (a, b) => a.imageCount - b.imageCount,
+  pushed: (a, b) => a.lastPushedAt - b.lastPushedAt,
+  created: (a, b) => a.createdAt - b.createdAt,
+};
+
 export function Repositories() {
-  const { repositories, done, error } = useRepositories();
+  const { repositories, done, error } = useRepositoryUsage();
   const [query, setQuery] = useState("");
   const [sort, setSort] = useState<SortKey>("name");
   const [descending, setDescending] = useState(false);
@@ -55,8 +72,8 @@ export function Repositories() {
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();
     const matching = q ? repositories.filter((r) => r.repositoryName.includes(q)) : repositories.slice();
-    matching.sort((a, b) =>
-      sort === "name" ? a.repositoryName.localeCompare(b.repositoryName) : a.createdAt - b.createdAt);
+    const compare = kCompare[sort];
+    matching.sort((a, b) => compare(a, b) || kCompare.name(a, b));
     if (descending) matching.reverse();
     return matching;
   }, [repositories, query, sort, descending]);
@@ -65,9 +82,9 @@ export function Repositories() {
 
   const header = (key: SortKey, label: string) => (
     <th scope="col" aria-sort={sort === key ? (descending ? "descending" : "ascending") : "none"}>
-      <button type="button" class="sort" onClick={() => {
+      <button type="button" class="sort" id={`sort-${key}`} onClick={() => {
         if (sort === key) setDescending(!descending);
-        else { setSort(key); setDescending(false); }
+        else { setSort(key); setDescending(key !== "name"); }
       }}>{label}{sort === key ? (descending ? " ▼" : " ▲") : ""}</button>
     </th>
   );
@@ -87,16 +104,16 @@ export function Repositories() {
       {!done && repositories.length === 0 && !error ? <Loading what="repositories" /> : (
         <table class="list" id="repositories">
           <thead>
-            <tr>{header("name", "Name")}<th scope="col">URI</th>{header("created", "Created")}<th scope="col">Tags</th><th scope="col">Scan on push</th></tr>
+            <tr>{header("name", "Name")}{header("images", "Images")}{header("size", "Size")}{header("pushed", "Last push")}{header("created", "Created")}</tr>
           </thead>
           <tbody>
             {shown.slice(current * kPageSize, (current + 1) * kPageSize).map((r) => (
               <tr key={r.repositoryName}>
                 <td><a href={`#/repositories/${encodeURIComponent(r.repositoryName)}`}>{r.repositoryName}</a></td>
-                <td><code>{r.repositoryUri}</code></td>
+                <td>{r.imageCount}</td>
+                <td>{bytes(r.sizeInBytes)}</td>
+                <td>{r.lastPushedAt ? time(r.lastPushedAt) : <span class="muted">never</span>}</td>
                 <td>{time(r.createdAt)}</td>
-                <td>{r.imageTagMutability === "IMMUTABLE" ? "immutable" : "mutable"}</td>
-                <td>{r.imageScanningConfiguration?.scanOnPush ? "on" : "off"}</td>
               </tr>
             ))}
           </tbody>

@@ -125,6 +125,15 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) override {
     return store_->IsReferencedByIndex(repo, digest);
   }
+  Result<std::vector<RepositoryUsage>> ListRepositoryUsage(std::string_view after, size_t limit) override {
+    return store_->ListRepositoryUsage(after, limit);
+  }
+  Result<bool> RecordUsageSample(UnixSeconds taken_at, UnixSeconds keep_after) override {
+    return store_->RecordUsageSample(taken_at, keep_after);
+  }
+  Result<std::vector<UsageSample>> ListUsageSamples(UnixSeconds since, size_t limit) override {
+    return store_->ListUsageSamples(since, limit);
+  }
   // Pull times are not among the cached reads.
   Result<int64_t> RecordPulls(std::span<const PulledImage> pulls) override { return store_->RecordPulls(pulls); }
   Result<bool> SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive, UnixSeconds now) override;

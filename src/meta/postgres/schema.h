@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 10> kMigrations = {{
+inline constexpr std::array<Migration, 11> kMigrations = {{
     {"registry core and ECR control plane (as SQLite schema version 2)", R"sql(
 CREATE TABLE repositories(
   id BIGSERIAL PRIMARY KEY,
@@ -202,6 +202,14 @@ CREATE TABLE pull_times(
 INSERT INTO pull_times(manifest_id, last_pulled_at)
   SELECT id, last_pulled_at FROM manifests WHERE last_pulled_at IS NOT NULL;
 ALTER TABLE manifests DROP COLUMN last_pulled_at;
+)sql"},
+    {"hourly samples of the storage used (as SQLite schema version 12)", R"sql(
+CREATE TABLE usage_samples(
+  taken_at BIGINT PRIMARY KEY,
+  bytes BIGINT NOT NULL,
+  blobs BIGINT NOT NULL,
+  repositories BIGINT NOT NULL,
+  manifests BIGINT NOT NULL);
 )sql"},
 }};
 

@@ -45,6 +45,66 @@ Result<bool> SqlStore<Db>::IsReferencedByIndex(RepositoryId repo, const oci::Dig
   });
 }
 
+template <class Db>
+Result<std::vector<RepositoryUsage>> SqlStore<Db>::ListRepositoryUsage(std::string_view after, size_t limit) {
+  return Read([&](Connection& c) -> Result<std::vector<RepositoryUsage>> {
+    // Images are what a user pushed: not an index's children, not referrers. Bytes are those of
+    // the distinct blobs the repository's manifests refer to.
+    BERTH_ASSIGN(Statement st, c.Prepare(
+        "SELECT r.name, r.created_at, "
+        "(SELECT COUNT(*) FROM manifests m WHERE m.repo_id=r.id AND m.subject IS NULL AND NOT EXISTS("
+        "  SELECT 1 FROM manifest_refs x JOIN manifests p ON p.id=x.manifest_id "
+        "  WHERE x.child=m.digest AND x.kind=1 AND p.repo_id=r.id)), "
+        "(SELECT COALESCE(SUM(b.size), 0) FROM blobs b WHERE b.digest IN ("
+        "  SELECT x.child FROM manifest_refs x JOIN manifests m ON m.id=x.manifest_id "
+        "  WHERE m.repo_id=r.id AND x.kind=0)), "
+        "(SELECT COALESCE(MAX(m.pushed_at), 0) FROM manifests m WHERE m.repo_id=r.id) "
+        "FROM repositories r WHERE r.name > ? ORDER BY r.name LIMIT ?"));
+    st.Bind(1, after).Bind(2, static_cast<int64_t>(limit));
+    std::vector<RepositoryUsage> out;
+    while (true) {
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return out;
+      out.push_back(RepositoryUsage{.name = st.Text(0), .created_at = st.Int(1), .images = st.Int(2),
+                                    .bytes = st.Int(3), .last_pushed_at = st.Int(4)});
+    }
+  });
+}
+
+template <class Db>
+Result<bool> SqlStore<Db>::RecordUsageSample(UnixSeconds taken_at, UnixSeconds keep_after) {
+  return Write([&](Connection& c) -> Result<bool> {
+    BERTH_ASSIGN(Statement prune, c.Prepare("DELETE FROM usage_samples WHERE taken_at < ?"));
+    prune.Bind(1, keep_after);
+    BERTH_TRY(prune.Run());
+    BERTH_ASSIGN(Statement st, c.Prepare(
+        "INSERT INTO usage_samples(taken_at, bytes, blobs, repositories, manifests) "
+        "SELECT ?, (SELECT COALESCE(SUM(size), 0) FROM blobs), (SELECT COUNT(*) FROM blobs), "
+        "(SELECT COUNT(*) FROM repositories), (SELECT COUNT(*) FROM manifests) "
+        // WHERE true: without it SQLite could read ON CONFLICT as a join's ON.
+        "WHERE true ON CONFLICT(taken_at) DO NOTHING"));
+    st.Bind(1, taken_at);
+    BERTH_TRY(st.Run());
+    return c.Changes() > 0;
+  });
+}
+
+template <class Db>
+Result<std::vector<UsageSample>> SqlStore<Db>::ListUsageSamples(UnixSeconds since, size_t limit) {
+  return Read([&](Connection& c) -> Result<std::vector<UsageSample>> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT taken_at, bytes, blobs, repositories, manifests FROM usage_samples "
+                                         "WHERE taken_at >= ? ORDER BY taken_at LIMIT ?"));
+    st.Bind(1, since).Bind(2, static_cast<int64_t>(limit));
+    std::vector<UsageSample> out;
+    while (true) {
+      BERTH_ASSIGN(bool row, st.Step());
+      if (!row) return out;
+      out.push_back(UsageSample{.taken_at = st.Int(0), .bytes = st.Int(1), .blobs = st.Int(2),
+                                .repositories = st.Int(3), .manifests = st.Int(4)});
+    }
+  });
+}
+
 // One statement for the whole batch, its rows passed as one JSON array of [repo, digest, time]
 // (digests are hex and a colon: nothing to escape): a batch costs one round trip on PostgreSQL.
 template <class Db>

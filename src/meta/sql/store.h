@@ -100,6 +100,9 @@ class SqlStore final : public MetadataStore {
                                               size_t limit) override;
   Result<std::optional<ImageRecord>> FindImage(RepositoryId repo, const oci::Digest& digest) override;
   Result<bool> IsReferencedByIndex(RepositoryId repo, const oci::Digest& digest) override;
+  Result<std::vector<RepositoryUsage>> ListRepositoryUsage(std::string_view after, size_t limit) override;
+  Result<bool> RecordUsageSample(UnixSeconds taken_at, UnixSeconds keep_after) override;
+  Result<std::vector<UsageSample>> ListUsageSamples(UnixSeconds since, size_t limit) override;
   Result<int64_t> RecordPulls(std::span<const PulledImage> pulls) override;
   Result<bool> SetStorageClass(RepositoryId repo, const oci::Digest& digest, bool archive, UnixSeconds now) override;
   Result<std::vector<oci::Digest>> ImageBlobs(RepositoryId repo, const oci::Digest& digest,

@@ -14,7 +14,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 11> kMigrations = {{
+inline constexpr std::array<Migration, 12> kMigrations = {{
     {"registry core: repositories, blobs, manifests, tags, uploads, access keys", R"sql(
 CREATE TABLE repositories(
   id INTEGER PRIMARY KEY,
@@ -214,6 +214,15 @@ CREATE TABLE pull_times(
 INSERT INTO pull_times(manifest_id, last_pulled_at)
   SELECT id, last_pulled_at FROM manifests WHERE last_pulled_at IS NOT NULL;
 ALTER TABLE manifests DROP COLUMN last_pulled_at;
+)sql"},
+    {"hourly samples of the storage used", R"sql(
+-- What the registry held at the start of each hour, for the console's chart of storage over time.
+CREATE TABLE usage_samples(
+  taken_at INTEGER PRIMARY KEY,
+  bytes INTEGER NOT NULL,
+  blobs INTEGER NOT NULL,
+  repositories INTEGER NOT NULL,
+  manifests INTEGER NOT NULL);
 )sql"},
 }};
 
