@@ -6,7 +6,8 @@
 # (garbage collection beside distribution's and rm) and bench/scanbench.py (scanning beside
 # gzip, pushes with and without scan on push) and bench/cachebench.py (cold pulls through the
 # pull-through cache beside direct pulls and distribution's proxy mode) and bench/replbench.py
-# (replication of a 1 GiB image beside skopeo copy between the same two Berths), in a private mount
+# (replication of a 1 GiB image beside skopeo copy between the same two Berths) and bench/console.py
+# (the web console's first view of 10,000 repositories in headless Chromium), in a private mount
 # namespace (as root), where each skopeo push gets an empty blob-info cache bind-mounted over
 # /var/lib/containers/cache.
 set -euo pipefail
@@ -23,3 +24,5 @@ python3 bench/gcbench.py
 python3 bench/scanbench.py
 python3 bench/cachebench.py
 python3 bench/replbench.py
+# Debian's python3 (python3-selenium, python3-boto3), whichever python3 is first on PATH.
+/usr/bin/python3 bench/console.py
