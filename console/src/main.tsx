@@ -6,6 +6,7 @@ import { onSignedOut, resumeSession, Session, signOut } from "./api";
 import { ErrorNote, Loading } from "./views/common";
 import { Activity } from "./views/activity";
 import { ImageView } from "./views/image";
+import { Registry } from "./views/policies";
 import { Repositories } from "./views/repositories";
 import { RepositoryView } from "./views/repository";
 import { SignIn } from "./views/signin";
@@ -27,6 +28,7 @@ function View({ route }: { route: string }) {
   if (route === "/users") return <Users />;
   if (route === "/activity") return <Activity />;
   if (route === "/storage") return <Storage />;
+  if (route === "/registry") return <Registry />;
   const image = /^\/repositories\/(.+)\/images\/(sha256:[0-9a-f]{64})$/.exec(route);
   if (image) return <ImageView repository={decodeURIComponent(image[1])} digest={image[2]} key={route} />;
   const repo = /^\/repositories\/(.+)$/.exec(route);
@@ -53,6 +55,7 @@ function App() {
         <nav aria-label="Main">
           <a href="#/" aria-current={route === "/" ? "page" : undefined}>Repositories</a>
           <a href="#/users" aria-current={route === "/users" ? "page" : undefined}>Users</a>
+          <a href="#/registry" aria-current={route === "/registry" ? "page" : undefined}>Registry</a>
           <a href="#/storage" aria-current={route === "/storage" ? "page" : undefined}>Storage</a>
           <a href="#/activity" aria-current={route === "/activity" ? "page" : undefined}>Activity</a>
         </nav>

@@ -228,18 +228,57 @@ try:
     policy.clear()
     policy.send_keys('{"rules": [')
     driver.find_element(By.ID, "lifecycle-preview").click()
-    note = wait_for(driver, ec.presence_of_element_located((By.CSS_SELECTOR, ".note.error")), "a broken policy is explained")
-    check("a broken policy names its place", "line 1" in note.text)
+    note = wait_for(driver, ec.presence_of_element_located((By.ID, "lifecycle-policy-error")), "a broken policy is explained")
+    check("a broken policy names its line", note.text.startswith("Line 1:"))
     policy.clear()
     policy.send_keys(json.dumps({"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any"}, "action": {"type": "expire"}}]}))
     driver.find_element(By.ID, "lifecycle-save").click()
-    note = wait_for(driver, ec.presence_of_element_located((By.CSS_SELECTOR, ".note.error")), "Berth's validation is shown")
+    note = wait_for(driver, ec.presence_of_element_located((By.ID, "lifecycle-policy-error")), "Berth's validation is shown")
     check("Berth's own validation message is shown", "InvalidParameterException" in note.text)
     try:
         ecr.get_lifecycle_policy(repositoryName="console/app")
         check("an invalid policy is not saved", False)
     except ecr.exceptions.LifecyclePolicyNotFoundException:
         check("an invalid policy is not saved", True)
+
+    # A repository policy whose second statement's Effect is wrong: Berth's message is placed on
+    # the line of that Effect; then a valid one is saved.
+    bad_policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "A", "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage"]},
+        {"Sid": "B", "Effect": "Maybe", "Principal": "*", "Action": ["ecr:BatchGetImage"]}]}, indent=2)
+    effect_line = bad_policy.split("\n").index('      "Effect": "Maybe",') + 1
+    editor = driver.find_element(By.ID, "repository-policy")
+    driver.execute_script("arguments[0].scrollIntoView()", editor)
+    driver.execute_script(
+        "const t = arguments[0]; t.value = arguments[1]; t.dispatchEvent(new Event('input', {bubbles: true}));",
+        editor, bad_policy)
+    driver.find_element(By.ID, "repository-policy-save").click()
+    note = wait_for(driver, ec.presence_of_element_located((By.ID, "repository-policy-error")), "a refused policy is explained")
+    print("policy error:", note.text)
+    check("Berth's refusal is placed on the Effect's line",
+          note.text.startswith(f"Line {effect_line}:") and "Statement[1].Effect" in note.text)
+    check("the gutter marks that line",
+          driver.find_element(By.CSS_SELECTOR, "#repository-policy-gutter span.bad").text == str(effect_line))
+    shot(driver, "05b-policy-error")
+    good_policy = bad_policy.replace('"Maybe"', '"Deny"')
+    driver.execute_script(
+        "const t = arguments[0]; t.value = arguments[1]; t.dispatchEvent(new Event('input', {bubbles: true}));",
+        editor, good_policy)
+    driver.find_element(By.ID, "repository-policy-save").click()
+    wait_for(driver, lambda d: not d.find_elements(By.ID, "repository-policy-error") and
+             "Saved." in d.find_element(By.TAG_NAME, "main").text, "the policy is saved")
+    stored = json.loads(ecr.get_repository_policy(repositoryName="console/app")["policyText"])
+    check("the saved policy reached the registry", stored["Statement"][1]["Effect"] == "Deny")
+    ecr.delete_repository_policy(repositoryName="console/app")
+
+    # The registry's documents.
+    driver.get(url + "/console/#/registry")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "scanning-configuration")), "the registry view shows")
+    wait_for(driver, lambda d: '"scanType"' in d.find_element(By.ID, "scanning-configuration").get_attribute("value"),
+             "the scanning configuration loads")
+    axe(driver, "registry")
+    driver.get(url + "/console/#/repositories/console%2Fapp")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "images")), "back to the repository")
 
     # An image whose annotations and labels hold HTML and script: shown as text, nothing runs.
     driver.get(url + f"/console/#/repositories/console%2Fapp/images/{hostile}")

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, ecr } from "../api";
 import { shortDigest, time } from "../format";
+import { callError, EditorError, JsonEditor, syntaxError } from "../components/json-editor";
 import { ErrorNote, Section } from "./common";
 
 interface PreviewResult {
@@ -20,22 +21,13 @@ const kExample = JSON.stringify({
   }],
 }, null, 2);
 
-// Where in the text a JSON.parse error points, as "line L, column C".
-function jsonErrorPlace(text: string, error: unknown): string {
-  const match = /position (\d+)/.exec(String(error));
-  const at = match ? Number(match[1]) : /end of JSON input/.test(String(error)) ? text.length : -1;
-  if (at < 0) return "";
-  const before = text.slice(0, at);
-  const line = before.split("\n").length;
-  return ` (line ${line}, column ${before.length - before.lastIndexOf("\n")})`;
-}
-
 // The lifecycle policy of a repository: edited as text, checked as JSON here and by Berth's
 // own validation on preview and save, and previewed: exactly the images a run would expire.
 export function Lifecycle({ repository }: { repository: string }) {
   const [text, setText] = useState("");
   const [stored, setStored] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [editorError, setEditorError] = useState<EditorError | null>(null);
   const [message, setMessage] = useState("");
   const [preview, setPreview] = useState<PreviewResult[] | null>(null);
   const [busy, setBusy] = useState(false);
@@ -56,17 +48,14 @@ export function Lifecycle({ repository }: { repository: string }) {
   }, [repository]);
 
   const parsed = (): boolean => {
-    try {
-      JSON.parse(text);
-      return true;
-    } catch (e) {
-      setError(new ApiError("InvalidParameterException", `The policy is not JSON${jsonErrorPlace(text, e)}: ${String(e)}`, 400));
-      return false;
-    }
+    const bad = syntaxError(text);
+    setEditorError(bad);
+    return bad === null;
   };
 
   const runPreview = async () => {
     setError(null);
+    setEditorError(null);
     setMessage("");
     setPreview(null);
     if (!parsed()) return;
@@ -91,7 +80,7 @@ export function Lifecycle({ repository }: { repository: string }) {
       }
       throw new ApiError("PreviewTimedOut", "the preview did not complete in 30 seconds", 504);
     } catch (e) {
-      setError(e);
+      setEditorError(callError(text, e));
     } finally {
       setBusy(false);
     }
@@ -106,7 +95,7 @@ export function Lifecycle({ repository }: { repository: string }) {
       setStored(text);
       setMessage("Saved. The policy runs on its schedule.");
     } catch (e) {
-      setError(e);
+      setEditorError(callError(text, e));
     }
   };
 
@@ -124,9 +113,8 @@ export function Lifecycle({ repository }: { repository: string }) {
 
   return (
     <Section title="Lifecycle policy">
-      <label for="lifecycle-policy">Policy (JSON){stored === null ? " — none saved yet; an example to start from:" : ""}</label>
-      <textarea id="lifecycle-policy" class="code" rows={14} spellcheck={false} value={text}
-        onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+      <JsonEditor id="lifecycle-policy" label={`Policy (JSON)${stored === null ? " — none saved yet; an example to start from:" : ""}`}
+        value={text} onInput={(t) => { setText(t); setEditorError(null); }} error={editorError} />
       <div class="toolbar">
         <button type="button" id="lifecycle-preview" onClick={runPreview} disabled={busy}>{busy ? "Previewing…" : "Preview"}</button>
         <button type="button" id="lifecycle-save" onClick={save}>Save</button>

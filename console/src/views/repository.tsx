@@ -4,6 +4,7 @@ import { ecr, ecrAll, session } from "../api";
 import { bytes, shortDigest, time } from "../format";
 import { CopyLine, ErrorNote, Loading, Pager, Section } from "./common";
 import { Lifecycle } from "./lifecycle";
+import { RepositoryPolicy } from "./policies";
 import { Repository } from "./repositories";
 
 interface ImageDetail {
@@ -183,6 +184,7 @@ export function RepositoryView({ name }: { name: string }) {
         <Pager page={current} pages={pages} onPage={setPage} />
       </Section>
       {repo && <Lifecycle repository={name} />}
+      {repo && <RepositoryPolicy repository={name} />}
     </main>
   );
 }
