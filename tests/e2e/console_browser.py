@@ -53,6 +53,37 @@ def sha(data):
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def push_index(repo, tag):
+    """Two platform images (pushed by digest) and an index of both under `tag`."""
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{ak}:{sk}".encode()).decode()}
+    conn = http.client.HTTPConnection(host, timeout=60)
+
+    def call(method, path, body, content_type):
+        conn.request(method, path, body=body, headers={**auth, "Content-Type": content_type})
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 201, (method, path, r.status)
+
+    children = []
+    for arch in ("amd64", "arm64"):
+        config = json.dumps({"architecture": arch, "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+        layer = os.urandom(1024)
+        for blob in (config, layer):
+            call("POST", f"/v2/{repo}/blobs/uploads/?digest={sha(blob)}", blob, "application/octet-stream")
+        manifest = json.dumps({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha(config), "size": len(config)},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": sha(layer), "size": len(layer)}],
+        }).encode()
+        call("PUT", f"/v2/{repo}/manifests/{sha(manifest)}", manifest, "application/vnd.oci.image.manifest.v1+json")
+        children.append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": sha(manifest),
+                         "size": len(manifest), "platform": {"os": "linux", "architecture": arch}})
+    index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": children}).encode()
+    call("PUT", f"/v2/{repo}/manifests/{tag}", index, "application/vnd.oci.image.index.v1+json")
+    return sha(index), [c["digest"] for c in children]
+
+
 def push_image(repo, tag, annotations, labels=None):
     auth = {"Authorization": "Basic " + base64.b64encode(f"{ak}:{sk}".encode()).decode()}
     conn = http.client.HTTPConnection(host, timeout=60)
@@ -156,9 +187,11 @@ def browser_errors(driver):
 ecr = client("ecr")
 ecr.create_repository(repositoryName="console/app")
 ecr.create_repository(repositoryName="console/other")
+ecr.create_repository(repositoryName="console/multi")
 digest = push_image("console/app", "v1", {"org.opencontainers.image.title": "console test"})
 time.sleep(1.1)  # push times are in seconds: v1 is older than v2 for the lifecycle preview
 v2 = push_image("console/app", "v2", {"org.opencontainers.image.title": "console test 2"})
+multi, multi_children = push_index("console/multi", "multi")
 HOSTILE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 hostile = push_image("console/app", "hostile", {"org.example.note": HOSTILE}, labels={"org.example.label": HOSTILE})
 
@@ -176,7 +209,7 @@ try:
     sign_in(driver, ak, sk)
     wait_for(driver, ec.presence_of_element_located((By.LINK_TEXT, "console/app")), "the repository list shows")
     text = driver.find_element(By.ID, "repositories").text
-    check("both repositories are listed", "console/app" in text and "console/other" in text)
+    check("the repositories are listed", "console/app" in text and "console/other" in text)
     app_row = driver.find_element(By.XPATH, "//table[@id='repositories']//tr[td/a[text()='console/app']]").text
     print("console/app row:", app_row)
     check("console/app shows its three images", " 3 " in f" {app_row} ")
@@ -197,6 +230,16 @@ try:
     images = driver.find_element(By.ID, "images").text
     check("the image's tag is shown", "v1" in images)
     check("the image's digest is shown", digest[:19] in images)
+
+    # Retag: v2 gets a second tag, as PutImage of its manifest.
+    row = driver.find_element(By.XPATH, "//table[@id='images']//tr[td/span[text()='v2']]")
+    row.find_element(By.XPATH, ".//button[text()='Retag']").click()
+    prompt = WebDriverWait(driver, 5).until(ec.alert_is_present())
+    prompt.send_keys("stable")
+    prompt.accept()
+    wait_for(driver, lambda d: "stable" in d.find_element(By.ID, "images").text, "the new tag shows")
+    tagged = ecr.describe_images(repositoryName="console/app", imageIds=[{"imageTag": "stable"}])["imageDetails"][0]
+    check("retagging tagged the same image", tagged["imageDigest"] == v2 and set(tagged["imageTags"]) == {"v2", "stable"})
     axe(driver, "repository")
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
     check("the dark theme follows the system",
@@ -240,6 +283,18 @@ try:
         check("an invalid policy is not saved", False)
     except ecr.exceptions.LifecyclePolicyNotFoundException:
         check("an invalid policy is not saved", True)
+
+    # An index: its platform images are listed under it, not as images of their own.
+    driver.get(url + "/console/#/repositories/console%2Fmulti")
+    wait_for(driver, ec.presence_of_element_located((By.CSS_SELECTOR, "#images tr.child")), "the index's platforms show")
+    top_rows = driver.find_elements(By.CSS_SELECTOR, "#images tbody tr:not(.referrer)")
+    child_rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#images tr.child")]
+    check("the index is the one image", len(top_rows) == 1 and "multi" in top_rows[0].text)
+    check("its platforms are listed under it",
+          len(child_rows) == 2 and "linux/amd64" in child_rows[0] + child_rows[1] and "linux/arm64" in child_rows[0] + child_rows[1])
+    shot(driver, "02b-index")
+    driver.get(url + "/console/#/repositories/console%2Fapp")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "images")), "back to console/app")
 
     # A repository policy whose second statement's Effect is wrong: Berth's message is placed on
     # the line of that Effect; then a valid one is saved.

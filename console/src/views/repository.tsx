@@ -83,6 +83,30 @@ function Commands({ repo }: { repo: Repository }) {
   );
 }
 
+// The platform manifests each index lists (BatchGetImage, 100 indexes a call).
+async function indexChildren(repository: string, images: ImageDetail[]) {
+  const indexes = images.filter((i) => /index|manifest\.list/.test(i.imageManifestMediaType ?? "")).map((i) => i.imageDigest);
+  const out = new Map<string, Array<{ digest: string; platform: string }>>();
+  for (let start = 0; start < indexes.length && start < 1000; start += 100) {
+    const got = await ecr("BatchGetImage", {
+      repositoryName: repository, imageIds: indexes.slice(start, start + 100).map((d) => ({ imageDigest: d })),
+      acceptedMediaTypes: ["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"],
+    });
+    for (const image of got.images ?? []) {
+      try {
+        const manifest = JSON.parse(image.imageManifest);
+        out.set(image.imageId.imageDigest, (manifest.manifests ?? []).map((m: { digest: string; platform?: { os: string; architecture: string; variant?: string } }) => ({
+          digest: m.digest,
+          platform: m.platform ? [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join("/") : "artifact",
+        })));
+      } catch {
+        // A manifest that is not JSON has no children to show.
+      }
+    }
+  }
+  return out;
+}
+
 export function RepositoryView({ name }: { name: string }) {
   const [repo, setRepo] = useState<Repository | null>(null);
   const [images, setImages] = useState<ImageDetail[] | null>(null);
@@ -90,6 +114,8 @@ export function RepositoryView({ name }: { name: string }) {
   const [actionError, setActionError] = useState<unknown>(null);
   const [page, setPage] = useState(0);
   const [reload, setReload] = useState(0);
+  // The platform manifests of each index on the page, by the index's digest.
+  const [children, setChildren] = useState<Map<string, Array<{ digest: string; platform: string }>>>(new Map());
 
   useEffect(() => {
     let cancelled = false;
@@ -101,6 +127,7 @@ export function RepositoryView({ name }: { name: string }) {
         if (cancelled) return;
         setRepo(described.repositories[0]);
         setImages(details);
+        setChildren(await indexChildren(name, details));
       } catch (e) {
         if (!cancelled) setError(e);
       }
@@ -109,6 +136,24 @@ export function RepositoryView({ name }: { name: string }) {
       cancelled = true;
     };
   }, [name, reload]);
+
+  const retag = async (image: ImageDetail) => {
+    const tag = prompt(`A new tag for ${image.imageTags?.[0] ?? shortDigest(image.imageDigest)}:`)?.trim();
+    if (!tag) return;
+    setActionError(null);
+    try {
+      // As with the aws CLI: the manifest as stored, put again under the new tag (PutImage).
+      const got = await ecr("BatchGetImage", { repositoryName: name, imageIds: [{ imageDigest: image.imageDigest }],
+        acceptedMediaTypes: image.imageManifestMediaType ? [image.imageManifestMediaType] : undefined });
+      const stored = got.images?.[0];
+      if (!stored) throw new Error(got.failures?.[0]?.failureReason ?? "the image is gone");
+      await ecr("PutImage", { repositoryName: name, imageManifest: stored.imageManifest,
+        imageManifestMediaType: stored.imageManifestMediaType, imageTag: tag, imageDigest: image.imageDigest });
+      setReload(reload + 1);
+    } catch (e) {
+      setActionError(e);
+    }
+  };
 
   const remove = async (image: ImageDetail) => {
     const label = image.imageTags?.length ? image.imageTags.join(", ") : shortDigest(image.imageDigest);
@@ -131,7 +176,11 @@ export function RepositoryView({ name }: { name: string }) {
       referrers.set(i.subjectManifestDigest, [...(referrers.get(i.subjectManifestDigest) ?? []), i]);
     }
   }
-  const top = (images ?? []).filter((i) => !(i.subjectManifestDigest && digests.has(i.subjectManifestDigest)));
+  // An index's platform manifests are listed under it, not as images of their own.
+  const childDigests = new Set(Array.from(children.values()).flat().map((c) => c.digest));
+  const byDigest = new Map((images ?? []).map((i) => [i.imageDigest, i]));
+  const top = (images ?? []).filter((i) =>
+    !(i.subjectManifestDigest && digests.has(i.subjectManifestDigest)) && !childDigests.has(i.imageDigest));
   const pages = Math.max(1, Math.ceil(top.length / kPageSize));
   const current = Math.min(page, pages - 1);
   const link = (digest: string) => `#/repositories/${encodeURIComponent(name)}/images/${digest}`;
@@ -143,7 +192,7 @@ export function RepositoryView({ name }: { name: string }) {
       {repo && <Commands repo={repo} />}
       {repo && <Settings repo={repo} onChange={setRepo} />}
       <Section title="Images">
-        <ErrorNote error={actionError} action="deleting this image" />
+        <ErrorNote error={actionError} action="changing this image" />
         {images === null ? (error ? null : <Loading what="images" />) : images.length === 0 ? <p>No images yet.</p> : (
           <table class="list" id="images">
             <thead>
@@ -163,9 +212,23 @@ export function RepositoryView({ name }: { name: string }) {
                   <td>{time(image.lastRecordedPullTime)}</td>
                   <td>{image.imageStatus === "ARCHIVED" ? "archive" : "standard"}</td>
                   <td><Severities image={image} /></td>
-                  <td><button type="button" class="danger" onClick={() => remove(image)}
-                    aria-label={`Delete image ${image.imageTags?.[0] ?? image.imageDigest}`}>Delete</button></td>
+                  <td class="actions">
+                    <button type="button" onClick={() => retag(image)}
+                      aria-label={`Retag image ${image.imageTags?.[0] ?? image.imageDigest}`}>Retag</button>{" "}
+                    <button type="button" class="danger" onClick={() => remove(image)}
+                      aria-label={`Delete image ${image.imageTags?.[0] ?? image.imageDigest}`}>Delete</button>
+                  </td>
                 </tr>
+                {(children.get(image.imageDigest) ?? []).map((c) => (
+                  <tr class="referrer child" key={c.digest}>
+                    <td colSpan={8}>
+                      <span aria-hidden="true">↳ </span>{c.platform}{" "}
+                      <a href={link(c.digest)} aria-label={`Platform ${c.platform} ${shortDigest(c.digest)}`}><code>{shortDigest(c.digest)}</code></a>{" "}
+                      <span class="muted">{bytes(byDigest.get(c.digest)?.imageSizeInBytes)}</span>{" "}
+                      {byDigest.get(c.digest) && <Severities image={byDigest.get(c.digest)!} />}
+                    </td>
+                  </tr>
+                ))}
                 {(referrers.get(image.imageDigest) ?? []).map((r) => (
                   <tr class="referrer" key={r.imageDigest}>
                     <td colSpan={8}>
