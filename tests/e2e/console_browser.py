@@ -391,6 +391,29 @@ try:
         wait_for(driver, ec.presence_of_element_located((By.ID, "users")), "the users show again")
         check("the secret is not shown again", codes[1] not in driver.page_source)
 
+        # A group, the user in it, and an inline policy written in the page: then the key may list.
+        driver.find_element(By.ID, "new-group").send_keys("pullers")
+        driver.find_element(By.ID, "create-group").click()
+        wait_for(driver, lambda d: "pullers" in d.find_element(By.CSS_SELECTOR, "ul.groups").text, "the group shows")
+        driver.find_element(By.XPATH, "//button[@aria-label='Manage keys, groups and policies of ci-bot']").click()
+        select = wait_for(driver, ec.presence_of_element_located((By.ID, "groups-ci-bot")), "the user's groups show")
+        wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#groups-ci-bot option")) == 2, "the group is offered")
+        select.send_keys("pullers")
+        select.find_element(By.XPATH, "../button[text()='Add']").click()
+        wait_for(driver, lambda d: "Remove from group" in d.find_element(By.CLASS_NAME, "groups-of-user").text, "the user joins")
+        groups = [g["GroupName"] for g in client("iam").list_groups_for_user(UserName="ci-bot")["Groups"]]
+        check("the user is in the group", groups == ["pullers"])
+        ecr_bot = client("ecr", codes[0], codes[1])
+        check("without a policy the key sees no repository", ecr_bot.describe_repositories()["repositories"] == [])
+        driver.find_element(By.ID, "user-ci-bot-new-policy").send_keys("pull")
+        driver.find_element(By.XPATH, "//button[text()='Write it']").click()
+        wait_for(driver, ec.presence_of_element_located((By.ID, "user-ci-bot-policy-pull-save")), "the policy editor opens").click()
+        wait_for(driver, lambda d: "inline" in d.find_element(By.CLASS_NAME, "policy-set").text, "the policy is listed")
+        check("the policy reached IAM", client("iam").get_user_policy(UserName="ci-bot", PolicyName="pull")["PolicyName"] == "pull")
+        check("with it the key may list", len(ecr_bot.describe_repositories()["repositories"]) >= 3)
+        shot(driver, "08b-user-policies")
+        axe(driver, "users, with groups and policies")
+
     # Storage over time (sampled every 2 s by this test's Berth) and the largest repositories.
     driver.get(url + "/console/#/storage")
     wait_for(driver, ec.presence_of_element_located((By.ID, "usage-chart")), "the storage chart shows", 20)

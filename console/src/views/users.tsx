@@ -2,6 +2,7 @@ import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { iam, members } from "../api";
 import { CopyLine, ErrorNote, Loading } from "./common";
+import { Groups, GroupsOfUser, PolicySet } from "./iam-policies";
 
 interface NewKey {
   user: string;
@@ -112,7 +113,7 @@ export function Users() {
 
   return (
     <main id="main">
-      <h1>Users</h1>
+      <h1>Users and groups</h1>
       {newKey && (
         <div class="note secret" role="alert" id="new-secret">
           <p><strong>New access key for {newKey.user}.</strong> Copy the secret now: it is shown only this once.</p>
@@ -140,12 +141,17 @@ export function Users() {
                   <td>{u.CreateDate}</td>
                   <td>
                     <button type="button" aria-expanded={open === u.UserName} onClick={() => setOpen(open === u.UserName ? null : u.UserName)}
-                      aria-label={`Access keys of ${u.UserName}`}>Keys</button>{" "}
+                      aria-label={`Manage keys, groups and policies of ${u.UserName}`}>Manage</button>{" "}
                     <button type="button" class="danger" onClick={() => remove(u.UserName)} aria-label={`Delete user ${u.UserName}`}>Delete</button>
                   </td>
                 </tr>
                 {open === u.UserName && (
-                  <tr><td colSpan={4}><Keys user={u.UserName} onNewKey={setNewKey} /></td></tr>
+                  <tr><td colSpan={4}>
+                    <h3>Access keys of {u.UserName}</h3>
+                    <Keys user={u.UserName} onNewKey={setNewKey} />
+                    <GroupsOfUser user={u.UserName} />
+                    <PolicySet kind="User" name={u.UserName} />
+                  </td></tr>
                 )}
               </Fragment>
             ))}
@@ -153,6 +159,7 @@ export function Users() {
           </tbody>
         </table>
       )}
+      <Groups />
     </main>
   );
 }
