@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { onSignedOut, resumeSession, Session, signOut } from "./api";
 import { ErrorNote, Loading } from "./views/common";
 import { Activity } from "./views/activity";
+import { Automation } from "./views/automation";
 import { ImageView } from "./views/image";
 import { Registry } from "./views/policies";
 import { Repositories } from "./views/repositories";
@@ -29,6 +30,7 @@ function View({ route }: { route: string }) {
   if (route === "/activity") return <Activity />;
   if (route === "/storage") return <Storage />;
   if (route === "/registry") return <Registry />;
+  if (route === "/rules") return <Automation />;
   const image = /^\/repositories\/(.+)\/images\/(sha256:[0-9a-f]{64})$/.exec(route);
   if (image) return <ImageView repository={decodeURIComponent(image[1])} digest={image[2]} key={route} />;
   const repo = /^\/repositories\/(.+)$/.exec(route);
@@ -56,6 +58,7 @@ function App() {
           <a href="#/" aria-current={route === "/" ? "page" : undefined}>Repositories</a>
           <a href="#/users" aria-current={route === "/users" ? "page" : undefined}>Users</a>
           <a href="#/registry" aria-current={route === "/registry" ? "page" : undefined}>Registry</a>
+          <a href="#/rules" aria-current={route === "/rules" ? "page" : undefined}>Cache and templates</a>
           <a href="#/storage" aria-current={route === "/storage" ? "page" : undefined}>Storage</a>
           <a href="#/activity" aria-current={route === "/activity" ? "page" : undefined}>Activity</a>
         </nav>

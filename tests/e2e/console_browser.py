@@ -49,6 +49,21 @@ def client(service, key=ak, secret=sk):
                         aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}))
 
 
+def raw_ecr(operation, body):
+    """An ECR call botocore's model may not know yet (Debian's is older than some operations)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    request = AWSRequest(method="POST", url=url + "/", data=json.dumps(body), headers={
+        "X-Amz-Target": f"AmazonEC2ContainerRegistry_V20150921.{operation}",
+        "Content-Type": "application/x-amz-json-1.1"})
+    SigV4Auth(Credentials(ak, sk), "ecr", "us-east-1").add_auth(request)
+    conn = http.client.HTTPConnection(host, timeout=30)
+    conn.request("POST", "/", body=request.body, headers=dict(request.headers))
+    r = conn.getresponse()
+    return json.loads(r.read() or b"{}")
+
+
 def sha(data):
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -332,6 +347,23 @@ try:
     wait_for(driver, lambda d: '"scanType"' in d.find_element(By.ID, "scanning-configuration").get_attribute("value"),
              "the scanning configuration loads")
     axe(driver, "registry")
+
+    # A pull-through cache rule and a creation template, made in the page.
+    driver.get(url + "/console/#/rules")
+    wait_for(driver, ec.presence_of_element_located((By.ID, "cache-rules")), "the rules view shows")
+    driver.find_element(By.ID, "rule-prefix").send_keys("k8s")
+    driver.find_element(By.ID, "rule-url").send_keys("registry.k8s.io")
+    driver.find_element(By.ID, "rule-upstream").send_keys("k8s")
+    driver.find_element(By.ID, "create-rule").click()
+    wait_for(driver, lambda d: "registry.k8s.io" in d.find_element(By.ID, "cache-rules").text, "the rule is listed")
+    rules = ecr.describe_pull_through_cache_rules()["pullThroughCacheRules"]
+    check("the rule reached the registry", [r["ecrRepositoryPrefix"] for r in rules] == ["k8s"])
+    driver.find_element(By.ID, "template-save").click()
+    wait_for(driver, lambda d: "CREATE_ON_PUSH" in d.find_element(By.ID, "templates").text, "the template is listed")
+    templates = raw_ecr("DescribeRepositoryCreationTemplates", {})["repositoryCreationTemplates"]
+    check("the template reached the registry", [(t["prefix"], t["imageTagMutability"]) for t in templates] == [("team", "IMMUTABLE")])
+    shot(driver, "05c-rules")
+    axe(driver, "cache rules and templates")
     driver.get(url + "/console/#/repositories/console%2Fapp")
     wait_for(driver, ec.presence_of_element_located((By.ID, "images")), "back to the repository")
 
