@@ -139,7 +139,7 @@ export CONTAINERS_REGISTRIES_CONF="$WORK/registries.conf"
 printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$BERTH_HOST" >"$CONTAINERS_REGISTRIES_CONF"
 check "skopeo pushes the image to scan" skopeo --policy "$WORK/policy.json" copy -q --dest-creds "$AK:$SK" \
   --dest-tls-verify=false "oci:$WORK/img:v1" "docker://$BERTH_HOST/console/scanned:v1"
-if /usr/bin/python3 "$(dirname "$0")/console_browser.py" "$BERTH_URL" "$AK" "$SK" "$SHOTS" >"$WORK/browser.log" 2>&1; then
+if BERTH_NODES="$BERTH_NODES" /usr/bin/python3 "$(dirname "$0")/console_browser.py" "$BERTH_URL" "$AK" "$SK" "$SHOTS" >"$WORK/browser.log" 2>&1; then
   pass
 else
   fail "the console in Chromium"
