@@ -16,20 +16,20 @@ import gzip
 import os
 import statistics
 import sys
-import tempfile
 import time
 import urllib.request
 
 import boto3
 from botocore.config import Config
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as base  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+import headless_chromium  # noqa: E402
 
 ROOT, WORK = base.ROOT, base.WORK
 REPOS = int(os.environ.get("BENCH_CONSOLE_REPOS", "10000"))
@@ -62,17 +62,6 @@ def create_repositories(server, ak, sk):
     base.log(f"[console] {REPOS} repositories created in {time.monotonic() - started:.1f} s")
 
 
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1280,900",
-                 f"--user-data-dir={tempfile.mkdtemp(prefix='berth-chromium-', dir=WORK)}"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-
-
 def script_bytes(server):
     with urllib.request.urlopen(server.url + "/console/") as r:
         html = r.read().decode()
@@ -96,7 +85,7 @@ def main():
         sk = text.split("aws_secret_access_key = ")[1].split()[0]
         create_repositories(server, ak, sk)
         gz, raw = script_bytes(server)
-        driver = browser()
+        driver = headless_chromium.start(profile_parent=WORK)
         driver.get(server.url + "/console/")
         WebDriverWait(driver, 30).until(ec.presence_of_element_located((By.ID, "access-key-id"))).send_keys(ak)
         driver.find_element(By.ID, "secret-access-key").send_keys(sk)

@@ -18,18 +18,17 @@ import http.client
 import json
 import os
 import sys
-import tempfile
 import time
 import urllib.parse
 
 import boto3
 from botocore.config import Config
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+
+import headless_chromium
 
 url, ak, sk, shots = sys.argv[1:5]
 # Each node of a cluster keeps its own audit trail, and LookupEvents reads the one of the node
@@ -131,15 +130,7 @@ def push_image(repo, tag, annotations, labels=None):
 
 
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1280,900",
-                 f"--user-data-dir={tempfile.mkdtemp(prefix='berth-chromium-')}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    return headless_chromium.start(log_browser=True)
 
 
 def shot(driver, name):
