@@ -395,6 +395,15 @@ try:
     driver.execute_script("arguments[0].scrollIntoView()", findings)
     shot(driver, "07-findings")
     axe(driver, "image with findings")
+    # The scanner's SBOM, as a download link under the image's referrers.
+    link = wait_for(driver, ec.presence_of_element_located((By.CSS_SELECTOR, "#referrers a.download")), "the SBOM's link shows")
+    check("the SBOM downloads as a CycloneDX file", link.get_attribute("download").endswith(".cdx.json"))
+    sbom = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.json()).then(done, e => done({error: String(e)}));",
+        link.get_attribute("href"))
+    check("the SBOM is the image's CycloneDX document",
+          sbom.get("bomFormat") == "CycloneDX" and any(c.get("name") == "libssl3" for c in sbom.get("components", [])))
 
     # A new user and key: the secret is shown once.
     driver.get(url + "/console/#/users")

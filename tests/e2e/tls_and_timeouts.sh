@@ -29,6 +29,12 @@ check "skopeo pulls over TLS" skopeo --policy "$WORK/policy.json" copy -q \
   --src-cert-dir "$WORK/certs" --src-creds "$AK:$SK" "docker://$BERTH_HOST/tls/img:v1" "oci:$WORK/back:v1"
 check "TLS round trip keeps the digest" test "$(jq -r '.manifests[0].digest' "$WORK/back/index.json")" = \
   "$(jq -r '.manifests[0].digest' "$WORK/img/index.json")"
+# The web console's session cookie is Secure under TLS.
+STATUS=$(curl -s -o "$BODY" -D "$HDRS" -w '%{http_code}' --cacert "$WORK/certs/ca.crt" -X POST \
+  -H 'Content-Type: application/json' -d "{\"accessKeyId\":\"$AK\",\"secretAccessKey\":\"$SK\"}" \
+  "$BERTH_URL/console/api/session")
+expect_status 200 "a console sign-in over TLS"
+check "the console's cookie is Secure over TLS" grep -q "; HttpOnly; SameSite=Strict; Secure" <<<"$(header Set-Cookie)"
 berth_stop
 
 # --- slow and stalled clients ------------------------------------------------------------------

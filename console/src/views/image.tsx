@@ -31,7 +31,10 @@ interface ImageConfig {
   os?: string;
   architecture?: string;
   created?: string;
-  config?: { Labels?: Record<string, string>; Entrypoint?: string[]; Cmd?: string[]; Env?: string[] };
+  config?: {
+    Labels?: Record<string, string>; Entrypoint?: string[]; Cmd?: string[]; Env?: string[];
+    User?: string; WorkingDir?: string; ExposedPorts?: Record<string, unknown>;
+  };
   history?: Array<{ created?: string; created_by?: string; empty_layer?: boolean; comment?: string }>;
 }
 interface Finding {
@@ -139,6 +142,26 @@ function Findings({ repository, digest }: { repository: string; digest: string }
   );
 }
 
+// The content of a referrer (an SBOM, a signature): its first layer, as a link that downloads it
+// through a presigned URL made when the list shows.
+function ReferrerDownload({ repository, referrer }: { repository: string; referrer: Referrer }) {
+  const [href, setHref] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    (async () => {
+      const got = await ecr("BatchGetImage", { repositoryName: repository, imageIds: [{ imageDigest: referrer.digest }], acceptedMediaTypes: kManifestTypes });
+      const layer = (JSON.parse(got.images[0].imageManifest) as Manifest).layers?.[0];
+      if (!layer) throw new Error("the referrer has no content");
+      setHref(await downloadPath(repository, layer.digest));
+    })().catch(() => setFailed(true));
+  }, [repository, referrer.digest]);
+  const kind = referrer.artifactType ?? "referrer";
+  const file = `${referrer.digest.slice(7, 19)}.${kind.includes("cyclonedx") ? "cdx.json" : kind.includes("spdx") ? "spdx.json" : "bin"}`;
+  if (failed) return <span class="muted">not available</span>;
+  if (!href) return <span class="muted">…</span>;
+  return <a href={href} download={file} class="download" aria-label={`Download ${kind} ${shortDigest(referrer.digest)}`}>Download</a>;
+}
+
 function Referrers({ repository, digest }: { repository: string; digest: string }) {
   const [referrers, setReferrers] = useState<Referrer[] | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -146,17 +169,6 @@ function Referrers({ repository, digest }: { repository: string; digest: string 
     ecrAll<Referrer>("ListImageReferrers", { repositoryName: repository, subjectId: { imageDigest: digest } }, "referrers")
       .then(setReferrers, setError);
   }, [repository, digest]);
-  const download = async (r: Referrer) => {
-    try {
-      const got = await ecr("BatchGetImage", { repositoryName: repository, imageIds: [{ imageDigest: r.digest }], acceptedMediaTypes: kManifestTypes });
-      const manifest = JSON.parse(got.images[0].imageManifest) as Manifest;
-      const layer = manifest.layers?.[0];
-      if (!layer) throw new Error("the referrer has no content");
-      location.assign(await downloadPath(repository, layer.digest));
-    } catch (e) {
-      setError(e);
-    }
-  };
   return (
     <Section title="Signatures, SBOMs and other referrers">
       <ErrorNote error={error} action="reading referrers" />
@@ -169,7 +181,7 @@ function Referrers({ repository, digest }: { repository: string; digest: string 
                 <td>{r.artifactType ?? r.mediaType}</td>
                 <td><a href={`#/repositories/${encodeURIComponent(repository)}/images/${r.digest}`}><code>{shortDigest(r.digest)}</code></a></td>
                 <td>{bytes(r.size)}</td>
-                <td><button type="button" onClick={() => download(r)} aria-label={`Download ${r.artifactType ?? "referrer"} ${shortDigest(r.digest)}`}>Download</button></td>
+                <td><ReferrerDownload repository={repository} referrer={r} /></td>
               </tr>
             ))}
           </tbody>
@@ -252,6 +264,20 @@ export function ImageView({ repository, digest }: { repository: string; digest: 
             </Section>
           )}
           <Section title="Annotations"><KeyValues id="annotations" values={manifest.annotations} empty="No annotations." /></Section>
+          {config?.config && (
+            <Section title="Configuration">
+              <table class="list kv" id="config">
+                <tbody>
+                  {config.config.Entrypoint && <tr><th scope="row">Entrypoint</th><td><code>{JSON.stringify(config.config.Entrypoint)}</code></td></tr>}
+                  {config.config.Cmd && <tr><th scope="row">Command</th><td><code>{JSON.stringify(config.config.Cmd)}</code></td></tr>}
+                  {config.config.User && <tr><th scope="row">User</th><td><code>{config.config.User}</code></td></tr>}
+                  {config.config.WorkingDir && <tr><th scope="row">Working directory</th><td><code>{config.config.WorkingDir}</code></td></tr>}
+                  {config.config.ExposedPorts && <tr><th scope="row">Ports</th><td>{Object.keys(config.config.ExposedPorts).join(", ")}</td></tr>}
+                  {config.config.Env && <tr><th scope="row">Environment</th><td>{config.config.Env.map((e) => <div key={e}><code>{e}</code></div>)}</td></tr>}
+                </tbody>
+              </table>
+            </Section>
+          )}
           {config && <Section title="Labels"><KeyValues id="labels" values={config.config?.Labels} empty="No labels." /></Section>}
           {config?.history && (
             <Section title="History">
