@@ -67,6 +67,17 @@ root_mount --make-rslave "$ROOT/dev"
 mkdir -p "$ROOT/run" "$ROOT/tmp"
 root_mount -t tmpfs tmpfs "$ROOT/run"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# The rest of this machine's network as the root sees it: certificate authorities it adds (an
+# egress proxy's) and npm's setting naming them. A new machine on a plain network needs none of
+# this, and none of it installs a package.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$ROOT/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+  chroot "$ROOT" update-ca-certificates >/dev/null 2>&1 || log "update-ca-certificates failed in the root"
+fi
+for npmrc in /etc/npmrc /usr/etc/npmrc; do
+  if [ -f "$npmrc" ]; then mkdir -p "$ROOT$(dirname "$npmrc")" && cp "$npmrc" "$ROOT$npmrc"; fi
+done
 # This machine's compiler cache, so the root's builds reuse what CI already compiled. It cannot
 # hide a missing package: a cached result counts only if every header it read is still there
 # with the same contents, and otherwise the root's own preprocessor and compiler run.
