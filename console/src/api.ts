@@ -44,7 +44,11 @@ async function failure(response: Response): Promise<ApiError> {
   } catch {
     // Not JSON: keep the status.
   }
-  const error = new ApiError(type, message, response.status);
+  return signedOutBy(new ApiError(type, message, response.status));
+}
+
+// A refusal that means the session is gone signs the page out.
+function signedOutBy(error: ApiError): ApiError {
   if (error.signedOut && current) {
     current = null;
     for (const listener of signedOutListeners) listener();
@@ -153,12 +157,7 @@ export async function iam(action: string, params: Record<string, string> = {}): 
   if (!response.ok) {
     const code = doc.querySelector("Error > Code")?.textContent ?? `HTTP${response.status}`;
     const message = doc.querySelector("Error > Message")?.textContent ?? response.statusText;
-    const error = new ApiError(code, message, response.status);
-    if (error.signedOut) {
-      current = null;
-      for (const listener of signedOutListeners) listener();
-    }
-    throw error;
+    throw signedOutBy(new ApiError(code, message, response.status));
   }
   return doc;
 }

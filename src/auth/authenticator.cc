@@ -206,10 +206,14 @@ Result<Principal> Authenticator::Authenticate(std::optional<std::string_view> au
   std::string_view user = std::string_view(*decoded).substr(0, colon);
   std::string_view password = std::string_view(*decoded).substr(colon + 1);
   if (user == "AWS") return VerifyToken(password, now);
-  Result<KeyCredentials> holder = Credentials(user);
+  return VerifySecret(user, password);
+}
+
+Result<Principal> Authenticator::VerifySecret(std::string_view access_key_id, std::string_view secret) const {
+  Result<KeyCredentials> holder = Credentials(access_key_id);
   // Compare against something even for an unknown key, so timing does not reveal which keys exist.
   static const std::string kDummy(40, 'x');
-  bool ok = crypto::ConstantTimeEquals(holder ? holder->secret : kDummy, password);
+  bool ok = crypto::ConstantTimeEquals(holder ? holder->secret : kDummy, secret);
   if (!holder && holder.error().code() != Code::kUnauthenticated) return std::unexpected(std::move(holder).error());
   // Whether the key is unknown, inactive or the secret wrong, the caller learns only that.
   if (!holder || !ok) return Unauthenticated("invalid access key or secret");

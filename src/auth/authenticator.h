@@ -86,6 +86,9 @@ class Authenticator {
   // kUnauthenticated when the key is unknown or inactive.
   Result<KeyCredentials> Credentials(std::string_view access_key_id) const;
   Result<Principal> PrincipalFor(std::string_view access_key_id) const;
+  // An active key's principal if `secret` is its secret (compared in constant time, unknown keys
+  // too). kUnauthenticated otherwise, the same for every cause.
+  Result<Principal> VerifySecret(std::string_view access_key_id, std::string_view secret) const;
 
   // The password of a registry login for `principal`, valid until `expires_at` (unix seconds).
   std::string IssueToken(const Principal& principal, int64_t expires_at) const;

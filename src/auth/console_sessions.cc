@@ -46,16 +46,12 @@ std::string ConsoleSessions::CsrfToken(std::string_view id) const {
 }
 
 Result<ConsoleSession> ConsoleSessions::SignIn(std::string_view access_key_id, std::string_view secret, int64_t now) {
-  BERTH_ASSIGN(Authenticator::KeyCredentials key, [&]() -> Result<Authenticator::KeyCredentials> {
-    Result<Authenticator::KeyCredentials> found = authenticator_.Credentials(access_key_id);
-    // Compared against something even for an unknown key, so timing does not tell which exist.
-    static const std::string kDummy(40, 'x');
-    const bool match = crypto::ConstantTimeEquals(found ? found->secret : kDummy, secret);
-    if (!found && found.error().code() != Code::kUnauthenticated) return found;
-    if (!found || !match) return SignedOut("The access key ID or secret access key is not right.");
-    return found;
-  }());
-  return Open(key.principal, now + ttl_seconds_, now);
+  Result<Principal> who = authenticator_.VerifySecret(access_key_id, secret);
+  if (!who) {
+    if (who.error().code() != Code::kUnauthenticated) return std::unexpected(std::move(who).error());
+    return SignedOut("The access key ID or secret access key is not right.");
+  }
+  return Open(*who, now + ttl_seconds_, now);
 }
 
 Result<ConsoleSession> ConsoleSessions::SignInWithToken(std::string_view token, int64_t now) {
@@ -142,14 +138,19 @@ Result<ConsoleSession> ConsoleSessions::Resume(std::optional<std::string_view> c
                         .principal = *std::move(who)};
 }
 
-Result<Principal> ConsoleSessions::Authenticate(std::optional<std::string_view> cookie_header,
-                                                std::optional<std::string_view> csrf_header, int64_t now) const {
-  BERTH_ASSIGN(ConsoleSession session, Resume(cookie_header, now));
+Status ConsoleSessions::CheckCsrf(const ConsoleSession& session, std::optional<std::string_view> csrf_header) const {
   if (!csrf_header || !crypto::ConstantTimeEquals(*csrf_header, session.csrf_token)) {
     return Fail(Code::kUnauthenticated,
                 "A call made with a console session must carry the session's token in " + std::string(kCsrfHeader) + ".",
                 "MissingAuthenticationTokenException");
   }
+  return {};
+}
+
+Result<Principal> ConsoleSessions::Authenticate(std::optional<std::string_view> cookie_header,
+                                                std::optional<std::string_view> csrf_header, int64_t now) const {
+  BERTH_ASSIGN(ConsoleSession session, Resume(cookie_header, now));
+  BERTH_TRY(CheckCsrf(session, csrf_header));
   return std::move(session.principal);
 }
 

@@ -58,6 +58,8 @@ class ConsoleSessions {
   // session. kUnauthenticated otherwise.
   Result<Principal> Authenticate(std::optional<std::string_view> cookie_header,
                                  std::optional<std::string_view> csrf_header, int64_t now) const;
+  // kUnauthenticated unless the CSRF header carries the session's token.
+  Status CheckCsrf(const ConsoleSession& session, std::optional<std::string_view> csrf_header) const;
   // Ends the session for every node.
   Status SignOut(const ConsoleSession& session);
 

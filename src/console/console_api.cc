@@ -214,15 +214,14 @@ http::Task<http::Response> ConsoleApi::Session(http::Request& req) {
     }
     case http::Method::kPost: co_return co_await SignIn(req);
     case http::Method::kDelete: {
-      // Signing out is an action: it needs the CSRF token like every other.
-      Result<auth::Principal> who =
-          sessions_.Authenticate(req.Header("Cookie"), req.Header(auth::ConsoleSessions::kCsrfHeader), now);
-      Result<auth::ConsoleSession> session = sessions_.Resume(req.Header("Cookie"), now);
-      if (who && session) {
+      // Signing out is an action: it needs the CSRF token like every other. Without a live
+      // session there is nothing to end, and the cookie is cleared all the same.
+      if (Result<auth::ConsoleSession> session = sessions_.Resume(req.Header("Cookie"), now); session) {
+        if (Status csrf = sessions_.CheckCsrf(*session, req.Header(auth::ConsoleSessions::kCsrfHeader)); !csrf) {
+          co_return ErrorFor(csrf.error());
+        }
         Status out = co_await async::RunBlocking(blocking_, [&] { return sessions_.SignOut(*session); });
         if (!out) co_return ErrorFor(out.error());
-      } else if (session) {
-        co_return ErrorFor(who.error());
       }
       http::Response r{.status = 204, .route = "console"};
       r.Set("Set-Cookie", auth::ConsoleSessions::ClearCookie(options_.secure_cookies));
