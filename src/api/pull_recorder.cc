@@ -61,7 +61,7 @@ Result<int64_t> PullRecorder::Flush(meta::ImageCatalog& catalog) {
   };
   std::vector<meta::PulledImage> chunk;
   std::vector<std::pair<Key, int64_t>> chunk_keys;
-  chunk.reserve(meta::ImageCatalog::kMaxPullsPerBatch);
+  chunk.reserve(std::min(batch.size(), meta::ImageCatalog::kMaxPullsPerBatch));
   int64_t changed = 0;
   auto write = [&]() -> Status {
     BERTH_ASSIGN(int64_t n, catalog.RecordPulls(chunk));

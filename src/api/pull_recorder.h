@@ -9,8 +9,9 @@
 // scanners, replicators, backups) are not recorded, so they do not keep images alive for
 // sinceImagePulled rules. The list is read at each flush.
 //
-// A flush writes kMaxPullsPerBatch images per transaction, so a burst of pulls of any size
-// costs a few short transactions and a push waits behind at most one of them. Bounded: past
+// A flush hands the store everything pending at once (kMaxPending is the store's
+// kMaxPullsPerBatch), which writes it in order of its rows and in short steps, so a burst of
+// pulls of any size writes few pages and a push waits behind one step. Bounded: past
 // kMaxPending distinct images between flushes, further pulls are dropped until the next flush
 // (a pull time is a hint, refreshed on the next pull).
 //
@@ -32,7 +33,7 @@ namespace berth::api {
 
 class PullRecorder {
  public:
-  static constexpr size_t kMaxPending = 100000;
+  static constexpr size_t kMaxPending = meta::ImageCatalog::kMaxPullsPerBatch;
   static constexpr size_t kWrittenSlots = size_t{1} << 21;
   static constexpr int64_t kRecordEvery = 86400;
 

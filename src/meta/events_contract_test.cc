@@ -59,6 +59,22 @@ TEST_P(MetadataStoreContract, ChangesWriteTheirEventsInOrderAndOnlyWhenTheyChang
   EXPECT_TRUE(store_->ReadEvents(0, 100)->empty());
 }
 
+TEST_P(MetadataStoreContract, PruningSpansManyStepsAndStopsAtTheFirstEventToKeep) {
+  // Over two steps of pruning, then one that keeps its tail: 700 events at times 0..699.
+  std::vector<int64_t> seqs;
+  for (int i = 0; i < 700; ++i) {
+    ASSERT_TRUE(store_->AppendEvent({.time = i, .detail_type = std::string(kImageAction), .repository = "team/app",
+                                     .detail = "{}"}).has_value());
+  }
+  const std::vector<EventRecord> appended = *store_->ReadEvents(0, 1000);
+  for (const EventRecord& e : appended) seqs.push_back(e.seq);
+  ASSERT_EQ(seqs.size(), 700u);
+  EXPECT_EQ(*store_->PruneEvents(seqs[599], 0), 600);  // delivered through the 600th
+  EXPECT_EQ(store_->ReadEvents(0, 1000)->front().seq, seqs[600]);
+  EXPECT_EQ(*store_->PruneEvents(0, 650), 50);  // older than 650 s
+  EXPECT_EQ(store_->ReadEvents(0, 1000)->size(), 50u);
+}
+
 TEST_P(MetadataStoreContract, ReplicationJobsMergeTagsRetryAndFinishOnlyAsRead) {
   PushBlob(repo_, D('c'), 10);
   PushBlob(repo_, D('l'), 20);

@@ -305,10 +305,11 @@ class ImageCatalog {
   // The samples taken at or after `since`, oldest first, at most `limit`.
   virtual Result<std::vector<UsageSample>> ListUsageSamples(UnixSeconds since, size_t limit) = 0;
   // Records each pull as its image's lastRecordedPullTime unless one was recorded in the day
-  // before the pull, all in one transaction (at most kMaxPullsPerBatch; the caller splits larger
-  // sets, so a burst of pulls never holds the writer for long). Images that no longer exist are
-  // skipped. Returns how many images changed.
-  static constexpr size_t kMaxPullsPerBatch = 1000;
+  // before the pull (at most kMaxPullsPerBatch; the caller splits larger sets). Not one
+  // transaction: a writer that comes meanwhile waits for a few dozen rows, not the batch, and
+  // the rest commit after it. Images that no longer exist are skipped. Returns how many images
+  // changed.
+  static constexpr size_t kMaxPullsPerBatch = 100000;
   virtual Result<int64_t> RecordPulls(std::span<const PulledImage> pulls) = 0;
   // Moves the image to the archive storage class (`archive`) or back; a push of an archived
   // manifest restores it too. False if the image does not exist.
@@ -586,8 +587,9 @@ class EventLog {
   // Events after `after`, in order, at most `limit`.
   virtual Result<std::vector<EventRecord>> ReadEvents(int64_t after, size_t limit) = 0;
   virtual Status AppendEvent(const EventRecord& event) = 0;
-  // Removes the events up to `through`, and those older than `before` whatever their number;
-  // returns how many went.
+  // Removes the events up to `through`, and those older than `before` whatever their number
+  // (from the oldest on: one newer than `before` keeps those after it, as after a clock stepped
+  // back, until it goes too), in steps that let other writers pass; returns how many went.
   virtual Result<int64_t> PruneEvents(int64_t through, UnixSeconds before) = 0;
 };
 

@@ -340,6 +340,26 @@ TEST_P(MetadataStoreContract, RepositoryAdminAndImageCatalog) {
   EXPECT_EQ(*store_->GetSetting("BLOB_MOUNTING"), "DISABLED");
 }
 
+TEST_P(MetadataStoreContract, ABatchOfPullsSpanningManyStatementsRecordsEachImageOnce) {
+  PushBlob(repo_, D('c'), 10);
+  PushBlob(repo_, D('l'), 20);
+  std::vector<PulledImage> pulls;
+  for (int i = 0; i < 150; ++i) {  // more than two statements' worth
+    NewManifest image = Image('c', 'l');
+    image.digest = oci::Digest::Sha256Of("image " + std::to_string(i));
+    std::string tag = "t" + std::to_string(i);
+    ASSERT_TRUE(store_->PutManifest(repo_, image, &tag, 1).has_value());
+    pulls.push_back({repo_, image.digest, 1000 + i});
+  }
+  pulls.push_back({repo_, oci::Digest::Sha256Of("never pushed"), 1000});
+  pulls.push_back(pulls.front());  // the same image twice in one batch: one change
+  EXPECT_EQ(*store_->RecordPulls(pulls), 150);
+  EXPECT_EQ(store_->FindImage(repo_, pulls[149].digest)->value().last_pulled_at, 1149);
+  EXPECT_EQ(*store_->RecordPulls(pulls), 0);  // within the day
+  pulls.resize(ImageCatalog::kMaxPullsPerBatch + 1, pulls.front());
+  EXPECT_EQ(store_->RecordPulls(pulls).error().code(), Code::kInvalidArgument);
+}
+
 TEST_P(MetadataStoreContract, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
   EXPECT_TRUE(*store_->TryLease("purge", "node-a", 100, 30));
   EXPECT_FALSE(*store_->TryLease("purge", "node-b", 110, 30));

@@ -42,10 +42,13 @@ class PostgresDb {
   using Statement = postgres::Statement;
   static constexpr const char* kListImages = BERTH_POSTGRES_IMAGE_SELECT BERTH_IMAGES_AFTER;
   static constexpr const char* kFindImage = BERTH_POSTGRES_IMAGE_SELECT BERTH_IMAGE_BY_DIGEST;
+  static constexpr const char* kFindPulledImages =
+      "SELECT m.id, max((e->>2)::bigint) FROM jsonb_array_elements(?::jsonb) e JOIN manifests m "
+      "ON m.repo_id=(e->>0)::bigint AND m.digest=e->>1 GROUP BY m.id";
   static constexpr const char* kRecordPulls =
-      "INSERT INTO pull_times AS pt(manifest_id, last_pulled_at) SELECT m.id, max((e->>2)::bigint) "
-      "FROM jsonb_array_elements(?::jsonb) e JOIN manifests m ON m.repo_id=(e->>0)::bigint AND m.digest=e->>1 "
-      "GROUP BY m.id ON CONFLICT(manifest_id) DO UPDATE SET last_pulled_at=excluded.last_pulled_at "
+      "INSERT INTO pull_times AS pt(manifest_id, last_pulled_at) SELECT m.id, (e->>1)::bigint "
+      "FROM jsonb_array_elements(?::jsonb) e JOIN manifests m ON m.id=(e->>0)::bigint "
+      "ON CONFLICT(manifest_id) DO UPDATE SET last_pulled_at=excluded.last_pulled_at "
       "WHERE pt.last_pulled_at <= excluded.last_pulled_at - 86400";
 
   PostgresDb(std::string uri, size_t max_connections)
@@ -56,6 +59,16 @@ class PostgresDb {
     // The channel is change_feed.h's kChangeChannel.
     BERTH_ASSIGN(Statement st, c.Prepare("SELECT pg_notify('berth_changes', ?)"));
     return st.Bind(1, std::to_string(repo)).Run();
+  }
+
+  // Whether a transaction on any node waits for kWriteLock (a bigint advisory key shows as
+  // classid 0, objid the key, objsubid 1). A failed look says yes: committing early is safe.
+  static bool WritersWaiting(Connection& c) {
+    auto st = c.Prepare(
+        "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND classid=0 AND objid=7305001 "
+        "AND objsubid=1 AND NOT granted");
+    if (!st || !st->Step().value_or(false)) return true;
+    return st->Int(0) > 0;
   }
 
   template <class F>

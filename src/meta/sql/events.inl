@@ -56,11 +56,19 @@ Status SqlStore<Db>::AppendEvent(const EventRecord& event) {
 
 template <class Db>
 Result<int64_t> SqlStore<Db>::PruneEvents(int64_t through, UnixSeconds before) {
-  return Write([&](Connection& c) -> Result<int64_t> {
-    BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM events WHERE seq<=? OR time<?"));
-    BERTH_TRY(st.Bind(1, through).Bind(2, before).Run());
-    return static_cast<int64_t>(c.Changes());
-  });
+  // Events are numbered in commit order, so what is delivered, and (but for a clock stepping
+  // back, which delays an event until those after it are due) what is older than `before`, is a
+  // prefix: it is deleted from the oldest, a chunk per step, never by scanning the whole table.
+  int64_t pruned = 0;
+  BERTH_TRY(WriteInSteps([&](Connection& c) -> Result<bool> {
+    BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq "
+                                         "LIMIT ?) AND (seq<=? OR time<?)"));
+    BERTH_TRY(st.Bind(1, kEventsPrunedPerStatement).Bind(2, through).Bind(3, before).Run());
+    const auto n = static_cast<int64_t>(c.Changes());
+    pruned += n;
+    return n == kEventsPrunedPerStatement;
+  }));
+  return pruned;
 }
 
 template <class Db>

@@ -71,19 +71,32 @@ Result<std::vector<RepositoryUsage>> SqlStore<Db>::ListRepositoryUsage(std::stri
   });
 }
 
+// The counts scan every blob and manifest (hundreds of milliseconds at a million manifests):
+// they are taken on a read snapshot, and the writer only inserts the row.
 template <class Db>
 Result<bool> SqlStore<Db>::RecordUsageSample(UnixSeconds taken_at, UnixSeconds keep_after) {
+  BERTH_ASSIGN(std::optional<UsageSample> counted, Read([&](Connection& c) -> Result<std::optional<UsageSample>> {
+    BERTH_ASSIGN(Statement taken, c.Prepare("SELECT 1 FROM usage_samples WHERE taken_at=?"));
+    taken.Bind(1, taken_at);
+    BERTH_ASSIGN(bool exists, taken.Step());
+    if (exists) return std::nullopt;  // another node took it
+    BERTH_ASSIGN(Statement st, c.Prepare(
+        "SELECT (SELECT COALESCE(SUM(size), 0) FROM blobs), (SELECT COUNT(*) FROM blobs), "
+        "(SELECT COUNT(*) FROM repositories), (SELECT COUNT(*) FROM manifests)"));
+    BERTH_TRY(st.Step());
+    return UsageSample{.taken_at = taken_at, .bytes = st.Int(0), .blobs = st.Int(1), .repositories = st.Int(2),
+                       .manifests = st.Int(3)};
+  }));
   return Write([&](Connection& c) -> Result<bool> {
     BERTH_ASSIGN(Statement prune, c.Prepare("DELETE FROM usage_samples WHERE taken_at < ?"));
     prune.Bind(1, keep_after);
     BERTH_TRY(prune.Run());
+    if (!counted) return false;
     BERTH_ASSIGN(Statement st, c.Prepare(
-        "INSERT INTO usage_samples(taken_at, bytes, blobs, repositories, manifests) "
-        "SELECT ?, (SELECT COALESCE(SUM(size), 0) FROM blobs), (SELECT COUNT(*) FROM blobs), "
-        "(SELECT COUNT(*) FROM repositories), (SELECT COUNT(*) FROM manifests) "
-        // WHERE true: without it SQLite could read ON CONFLICT as a join's ON.
-        "WHERE true ON CONFLICT(taken_at) DO NOTHING"));
-    st.Bind(1, taken_at);
+        "INSERT INTO usage_samples(taken_at, bytes, blobs, repositories, manifests) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(taken_at) DO NOTHING"));
+    st.Bind(1, taken_at).Bind(2, counted->bytes).Bind(3, counted->blobs).Bind(4, counted->repositories)
+        .Bind(5, counted->manifests);
     BERTH_TRY(st.Run());
     return c.Changes() > 0;
   });
@@ -105,8 +118,11 @@ Result<std::vector<UsageSample>> SqlStore<Db>::ListUsageSamples(UnixSeconds sinc
   });
 }
 
-// One statement for the whole batch, its rows passed as one JSON array of [repo, digest, time]
-// (digests are hex and a colon: nothing to escape): a batch costs one round trip on PostgreSQL.
+// First the images' row numbers, on read snapshots (rows go to a statement as a JSON array of
+// [repo, digest, time]; digests are hex and a colon, nothing to escape). Then the writes, sorted
+// by row number, in steps of kPullsPerStatement: pull_times is ordered by manifest_id, so the
+// rows of a step share their pages, and a burst costs a few pages of WAL per step instead of a
+// page per image. A push waits behind one step, never behind the whole batch.
 template <class Db>
 Result<int64_t> SqlStore<Db>::RecordPulls(std::span<const PulledImage> pulls) {
   if (pulls.empty()) return 0;
@@ -114,17 +130,48 @@ Result<int64_t> SqlStore<Db>::RecordPulls(std::span<const PulledImage> pulls) {
     return std::unexpected(Error(Code::kInvalidArgument,
                                  "at most " + std::to_string(kMaxPullsPerBatch) + " pulls are recorded at once"));
   }
-  std::string rows = "[";
-  for (const PulledImage& p : pulls) {
-    if (rows.size() > 1) rows += ',';
-    rows += '[' + std::to_string(p.repo) + ",\"" + p.digest.str() + "\"," + std::to_string(p.when) + ']';
+  std::vector<std::pair<int64_t, UnixSeconds>> found;  // manifest id, latest pull
+  found.reserve(pulls.size());
+  for (size_t at = 0; at < pulls.size(); at += kPullsResolvedPerStatement) {
+    std::string rows = "[";
+    for (const PulledImage& p : pulls.subspan(at, std::min(kPullsResolvedPerStatement, pulls.size() - at))) {
+      if (rows.size() > 1) rows += ',';
+      rows += '[' + std::to_string(p.repo) + ",\"" + p.digest.str() + "\"," + std::to_string(p.when) + ']';
+    }
+    rows += ']';
+    BERTH_TRY(Read([&](Connection& c) -> Status {
+      BERTH_ASSIGN(Statement st, c.Prepare(Db::kFindPulledImages));
+      st.Bind(1, rows);
+      while (true) {
+        BERTH_ASSIGN(bool row, st.Step());
+        if (!row) return {};
+        found.emplace_back(st.Int(0), st.Int(1));
+      }
+    }));
   }
-  rows += ']';
-  return Write([&](Connection& c) -> Result<int64_t> {
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> steps;
+  for (size_t i = 0; i < found.size();) {
+    std::string rows = "[";
+    for (size_t n = 0; i < found.size() && n < kPullsPerStatement; ++n) {
+      size_t last = i;  // the same image from two slices: its latest pull
+      while (last + 1 < found.size() && found[last + 1].first == found[i].first) ++last;
+      if (rows.size() > 1) rows += ',';
+      rows += '[' + std::to_string(found[last].first) + ',' + std::to_string(found[last].second) + ']';
+      i = last + 1;
+    }
+    steps.push_back(rows + ']');
+  }
+  int64_t changed = 0;
+  size_t next = 0;
+  if (steps.empty()) return 0;
+  BERTH_TRY(WriteInSteps([&](Connection& c) -> Result<bool> {
     BERTH_ASSIGN(Statement st, c.Prepare(Db::kRecordPulls));
-    BERTH_TRY(st.Bind(1, rows).Run());
-    return static_cast<int64_t>(c.Changes());
-  });
+    BERTH_TRY(st.Bind(1, steps[next]).Run());
+    changed += static_cast<int64_t>(c.Changes());
+    return ++next < steps.size();
+  }));
+  return changed;
 }
 
 template <class Db>

@@ -11,9 +11,13 @@
 //     template <class F> auto Write(F&& body);  // body(Connection&) in one write transaction,
 //                                               // writers serialised as SQLite serialises them
 //     static constexpr const char* kListImages, * kFindImage;  // the dialect's tag aggregate
+//     static constexpr const char* kFindPulledImages, * kRecordPulls;  // its JSON functions
 //     // Within a write transaction: tells other nodes' caches that what they hold of `repo`
 //     // (or of every repository, kAllRepositories) changed when it commits.
 //     static Status Changed(Connection&, RepositoryId repo);
+//     // Within a write transaction: whether another writer waits for it, so that a long write
+//     // made of independent steps may commit what it has and let that writer pass.
+//     bool WritersWaiting(Connection&);
 //   };
 //
 // SQL is written with `?` placeholders (PostgreSQL's connection numbers them). Internal to
@@ -199,6 +203,12 @@ class SqlStore final : public MetadataStore {
   Status ReleaseLease(std::string_view name, std::string_view holder) override;
 
  private:
+  // Rows per step of WriteInSteps: a millisecond or so of the writer's time.
+  static constexpr size_t kPullsPerStatement = 64;
+  static constexpr size_t kPullsResolvedPerStatement = 1000;  // a read: waits for no one
+  static constexpr int64_t kEventsPrunedPerStatement = 256;
+  static constexpr std::chrono::milliseconds kLongestStepTransaction{5};
+
   template <class F>
   auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
     return db_.Write(std::forward<F>(body));
@@ -206,6 +216,28 @@ class SqlStore final : public MetadataStore {
   template <class F>
   auto Read(F&& body) -> decltype(body(std::declval<Connection&>())) {
     return db_.Read(std::forward<F>(body));
+  }
+
+  // For a long write made of independent steps, each a bounded statement or so: runs `step`
+  // until it returns false, in as few transactions as other writers allow. After any step where
+  // another writer waits, the transaction commits and the next step begins a new one, so no
+  // writer waits behind more than one step. With nobody waiting a transaction still ends after
+  // kLongestStepTransaction, so that the commit (what a writer coming then waits for) is small.
+  template <class Step>
+  Status WriteInSteps(Step&& step) {
+    for (bool more = true; more;) {
+      const auto began = std::chrono::steady_clock::now();
+      BERTH_ASSIGN(more, Write([&](Connection& c) -> Result<bool> {
+        while (true) {
+          BERTH_ASSIGN(bool again, step(c));
+          if (!again) return false;
+          if (db_.WritersWaiting(c) || std::chrono::steady_clock::now() - began >= kLongestStepTransaction) {
+            return true;
+          }
+        }
+      }));
+    }
+    return {};
   }
 
   static Result<std::vector<std::string>> Column0Strings(Statement& st) {

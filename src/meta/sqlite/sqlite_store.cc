@@ -48,9 +48,14 @@ class SqliteDb {
   using Statement = sqlite::Statement;
   static constexpr const char* kListImages = BERTH_SQLITE_IMAGE_SELECT BERTH_IMAGES_AFTER;
   static constexpr const char* kFindImage = BERTH_SQLITE_IMAGE_SELECT BERTH_IMAGE_BY_DIGEST;
+  // [[repo, digest, time], ...] -> (manifest id, latest time) of those that exist.
+  static constexpr const char* kFindPulledImages =
+      "SELECT m.id, max(value->>2) FROM json_each(?) JOIN manifests m ON m.repo_id=value->>0 AND "
+      "m.digest=value->>1 GROUP BY m.id";
+  // [[manifest id, time], ...]; the join skips an image deleted since it was found.
   static constexpr const char* kRecordPulls =
-      "INSERT INTO pull_times(manifest_id, last_pulled_at) SELECT m.id, max(value->>2) FROM json_each(?) "
-      "JOIN manifests m ON m.repo_id=value->>0 AND m.digest=value->>1 WHERE true GROUP BY m.id "
+      "INSERT INTO pull_times(manifest_id, last_pulled_at) SELECT m.id, value->>1 FROM json_each(?) "
+      "JOIN manifests m ON m.id=value->>0 WHERE true "
       "ON CONFLICT(manifest_id) DO UPDATE SET last_pulled_at=excluded.last_pulled_at "
       "WHERE pull_times.last_pulled_at <= excluded.last_pulled_at - 86400";
 
@@ -99,6 +104,8 @@ class SqliteDb {
     if (Status outcome = AwaitGroup(st, mine); !outcome) return std::unexpected(outcome.error());
     return result;
   }
+
+  bool WritersWaiting(Connection&) const { return state_->queued.load() > 0; }
 
   // Runs `body` on a pooled read connection: each statement sees a consistent snapshot and
   // never waits for the writer (WAL).
