@@ -1,5 +1,8 @@
 #include "meta/cache/read_cache.h"
 
+#include <algorithm>
+#include <functional>
+
 namespace berth::meta::cache {
 namespace {
 
@@ -8,6 +11,8 @@ namespace {
 size_t HeapOf(const std::string& s) { return s.size() > 15 ? (s.size() + 1 + 8 + 15) / 16 * 16 : 0; }
 constexpr size_t kIndexNode = 48 + 8;  // key view, slot, next, hash; plus its bucket
 constexpr size_t kFreeSlot = 4;        // its place in the free list once erased
+constexpr size_t kShardBytes = size_t{16} << 20;
+constexpr size_t kMaxShards = 16;
 
 }  // namespace
 
@@ -25,115 +30,153 @@ size_t ReadCache::CostOf(const std::string& key, const Value& value) {
   return bytes;
 }
 
-uint64_t ReadCache::GenerationLocked(RepositoryId repo) const {
-  auto it = generation_.find(repo);
-  return it == generation_.end() ? 0 : it->second;
+ReadCache::ReadCache(size_t max_bytes)
+    : max_bytes_(max_bytes),
+      shard_bytes_(max_bytes / std::clamp<size_t>(max_bytes / kShardBytes, 1, kMaxShards)),
+      generations_(new std::atomic<uint64_t>[kGenerationBuckets]()) {
+  const size_t shards = std::clamp<size_t>(max_bytes / kShardBytes, 1, kMaxShards);
+  for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
-ReadCache::Ticket ReadCache::Begin(RepositoryId repo) {
-  std::lock_guard lock(mu_);
-  return Ticket{.enabled = enabled_, .epoch = epoch_, .generation = GenerationLocked(repo)};
+std::atomic<uint64_t>& ReadCache::GenerationOf(RepositoryId repo) const {
+  return generations_[static_cast<uint64_t>(repo) % kGenerationBuckets];
+}
+
+ReadCache::Shard& ReadCache::ShardOf(std::string_view key) {
+  return *shards_[shards_.size() == 1 ? 0 : std::hash<std::string_view>{}(key) % shards_.size()];
+}
+
+ReadCache::Ticket ReadCache::Begin(RepositoryId repo) const {
+  return Ticket{.enabled = enabled_.load(), .epoch = epoch_.load(), .generation = GenerationOf(repo).load()};
 }
 
 std::optional<ReadCache::Value> ReadCache::Get(std::string_view key, RepositoryId repo) {
-  std::lock_guard lock(mu_);
-  auto it = enabled_ ? index_.find(key) : index_.end();
-  if (it == index_.end()) {
-    ++misses_;
+  Shard& shard = ShardOf(key);
+  std::lock_guard lock(shard.mu);
+  auto it = enabled_.load() ? shard.index.find(key) : shard.index.end();
+  if (it == shard.index.end()) {
+    ++shard.misses;
     return std::nullopt;
   }
-  Entry& e = slots_[it->second];
-  if (e.epoch != epoch_ || e.generation != GenerationLocked(repo)) {
-    EraseLocked(it->second);
-    ++misses_;
+  Entry& e = shard.slots[it->second];
+  if (e.epoch != epoch_.load() || e.generation != GenerationOf(repo).load()) {
+    EraseLocked(shard, it->second);
+    ++shard.misses;
     return std::nullopt;
   }
   e.referenced = true;
-  ++hits_;
+  ++shard.hits;
   return e.value;
 }
 
 void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticket& ticket) {
   const size_t bytes = CostOf(key, value);
-  std::lock_guard lock(mu_);
-  if (!ticket.enabled || !enabled_ || ticket.epoch != epoch_ || ticket.generation != GenerationLocked(repo)) {
+  if (bytes > shard_bytes_ / 8) return;  // one entry never crowds out the rest
+  Shard& shard = ShardOf(key);
+  std::lock_guard lock(shard.mu);
+  // A change after this check leaves the entry behind its generation: Get drops it unserved.
+  if (!ticket.enabled || !enabled_.load() || ticket.epoch != epoch_.load() ||
+      ticket.generation != GenerationOf(repo).load()) {
     return;  // something changed while the store was read: the answer may be stale
   }
-  if (bytes > max_bytes_ / 8) return;  // one entry never crowds out the rest
-  if (auto old = index_.find(key); old != index_.end()) EraseLocked(old->second);
-  bytes_ += bytes;
-  EvictLocked();
+  if (auto old = shard.index.find(key); old != shard.index.end()) EraseLocked(shard, old->second);
+  shard.bytes += bytes;
+  EvictLocked(shard);
   uint32_t slot;
-  if (free_.empty()) {
-    slot = static_cast<uint32_t>(slots_.size());
-    slots_.emplace_back();
+  if (shard.free.empty()) {
+    slot = static_cast<uint32_t>(shard.slots.size());
+    shard.slots.emplace_back();
   } else {
-    slot = free_.back();
-    free_.pop_back();
+    slot = shard.free.back();
+    shard.free.pop_back();
   }
   // A new entry starts unmarked: one read is not yet a reason to keep it over older ones.
-  slots_[slot] = Entry{std::move(key), repo, std::move(value), epoch_, ticket.generation, bytes, false};
-  index_.emplace(slots_[slot].key, slot);
+  shard.slots[slot] = Entry{std::move(key), repo, std::move(value), ticket.epoch, ticket.generation, bytes, false};
+  shard.index.emplace(shard.slots[slot].key, slot);
 }
 
-// Makes room for what bytes_ already counts: the hand frees unmarked entries (and entries of a
-// past epoch, which can never be served) and unmarks marked ones, so two turns over the slots
-// (free ones included) at most.
-void ReadCache::EvictLocked() {
-  const size_t turns = 2 * slots_.size();
-  for (size_t step = 0; bytes_ > max_bytes_ && step < turns; ++step) {
-    if (hand_ >= slots_.size()) hand_ = 0;
-    const uint32_t slot = static_cast<uint32_t>(hand_++);
-    Entry& e = slots_[slot];
+// Makes room for what shard.bytes already counts: the hand frees unmarked entries (and entries
+// of a past epoch, which can never be served) and unmarks marked ones, so two turns over the
+// slots (free ones included) at most.
+void ReadCache::EvictLocked(Shard& shard) {
+  const size_t turns = 2 * shard.slots.size();
+  const uint64_t epoch = epoch_.load();
+  for (size_t step = 0; shard.bytes > shard_bytes_ && step < turns; ++step) {
+    if (shard.hand >= shard.slots.size()) shard.hand = 0;
+    const uint32_t slot = static_cast<uint32_t>(shard.hand++);
+    Entry& e = shard.slots[slot];
     if (e.bytes == 0) continue;
-    if (e.referenced && e.epoch == epoch_) {
+    if (e.referenced && e.epoch == epoch) {
       e.referenced = false;
       continue;
     }
-    EraseLocked(slot);
+    EraseLocked(shard, slot);
   }
 }
 
-void ReadCache::EraseLocked(uint32_t slot) {
-  Entry& e = slots_[slot];
-  bytes_ -= e.bytes;
-  index_.erase(e.key);
+void ReadCache::EraseLocked(Shard& shard, uint32_t slot) {
+  Entry& e = shard.slots[slot];
+  shard.bytes -= e.bytes;
+  shard.index.erase(e.key);
   e = Entry{};  // releases the value now, not when the slot is next used
-  free_.push_back(slot);
+  shard.free.push_back(slot);
 }
 
 void ReadCache::Changed(RepositoryId repo) {
-  std::lock_guard lock(mu_);
   if (repo == kAllRepositories) {
     ++epoch_;
     return;
   }
-  if (generation_.size() >= kMaxGenerations && !generation_.contains(repo)) {
-    generation_.clear();
-    ++epoch_;  // entries and tickets of the forgotten generations are stale by their epoch
-  }
-  ++generation_[repo];
+  ++GenerationOf(repo);
 }
 
 void ReadCache::Reset(bool enabled) {
-  std::lock_guard lock(mu_);
-  ++epoch_;
   enabled_ = enabled;
-  index_.clear();
-  slots_.clear();
-  free_.clear();
-  hand_ = 0;
-  bytes_ = 0;
+  ++epoch_;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    shard->index.clear();
+    shard->slots.clear();
+    shard->free.clear();
+    shard->hand = 0;
+    shard->bytes = 0;
+  }
+}
+
+uint64_t ReadCache::hits() const {
+  uint64_t n = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    n += shard->hits;
+  }
+  return n;
+}
+
+uint64_t ReadCache::misses() const {
+  uint64_t n = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    n += shard->misses;
+  }
+  return n;
 }
 
 size_t ReadCache::bytes() const {
-  std::lock_guard lock(mu_);
-  return bytes_;
+  size_t n = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    n += shard->bytes;
+  }
+  return n;
 }
 
 size_t ReadCache::entries() const {
-  std::lock_guard lock(mu_);
-  return slots_.size() - free_.size();
+  size_t n = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    n += shard->slots.size() - shard->free.size();
+  }
+  return n;
 }
 
 }  // namespace berth::meta::cache

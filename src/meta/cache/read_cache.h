@@ -16,6 +16,13 @@
 // moved every hit to its front, writing to the entry's two neighbours and the head: at 100,000
 // repositories those were random places in a gigabyte, three per request.
 //
+// A large cache is split by key into shards (up to 16, one per 16 MiB), each with its own lock,
+// entries, hand and share of the bytes, so requests on different cores rarely wait for each
+// other. A change is not a shard's business: generations live in a fixed table of counters,
+// one per bucket of repositories (repository ID modulo kGenerationBuckets), read and bumped
+// without a lock. A change to one repository also drops the entries of the others in its
+// bucket: a miss, never a stale answer.
+//
 // Thread-safe.
 #pragma once
 
@@ -40,15 +47,16 @@ class ReadCache {
   // Large values are shared, so a hit copies a pointer under the lock, not a manifest.
   using Value = std::variant<int64_t, std::shared_ptr<const ManifestRecord>,
                              std::shared_ptr<const RepositoryAccess>>;
+  static constexpr size_t kGenerationBuckets = size_t{1} << 16;
 
-  explicit ReadCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+  explicit ReadCache(size_t max_bytes);
 
   struct Ticket {
     bool enabled = false;
     uint64_t epoch = 0;
     uint64_t generation = 0;
   };
-  Ticket Begin(RepositoryId repo);
+  Ticket Begin(RepositoryId repo) const;
   std::optional<Value> Get(std::string_view key, RepositoryId repo);
   void Put(std::string key, RepositoryId repo, Value value, const Ticket& ticket);
 
@@ -56,8 +64,8 @@ class ReadCache {
   // Drops everything; `enabled` says whether to serve from now on.
   void Reset(bool enabled);
 
-  uint64_t hits() const { return hits_; }
-  uint64_t misses() const { return misses_; }
+  uint64_t hits() const;
+  uint64_t misses() const;
   size_t bytes() const;
   size_t entries() const;
 
@@ -71,28 +79,28 @@ class ReadCache {
     size_t bytes = 0;  // 0: a free slot
     bool referenced = false;
   };
+  struct Shard {
+    mutable std::mutex mu;
+    // The slots and the clock's hand; a deque, so entries never move once placed.
+    std::deque<Entry> slots;                              // guarded by mu
+    std::vector<uint32_t> free;                           // free slots; guarded by mu
+    size_t hand = 0;                                      // guarded by mu
+    std::unordered_map<std::string_view, uint32_t> index;  // keys point into their entries; guarded by mu
+    size_t bytes = 0;                                     // guarded by mu
+    uint64_t hits = 0, misses = 0;                        // guarded by mu
+  };
   static size_t CostOf(const std::string& key, const Value& value);
-  uint64_t GenerationLocked(RepositoryId repo) const;
-  void EraseLocked(uint32_t slot);
-  void EvictLocked();
-
-  // Past this many repositories with a generation, they are forgotten together with every entry
-  // (a new epoch), so the generations of a registry with millions of repositories stay bounded.
-  static constexpr size_t kMaxGenerations = 1 << 20;
+  std::atomic<uint64_t>& GenerationOf(RepositoryId repo) const;
+  Shard& ShardOf(std::string_view key);
+  void EraseLocked(Shard& shard, uint32_t slot);
+  void EvictLocked(Shard& shard);
 
   const size_t max_bytes_;
-  mutable std::mutex mu_;
-  bool enabled_ = false;                                  // guarded by mu_
-  uint64_t epoch_ = 0;                                    // guarded by mu_
-  std::unordered_map<RepositoryId, uint64_t> generation_;  // guarded by mu_
-  // The slots and the clock's hand; a deque, so entries never move once placed.
-  std::deque<Entry> slots_;                               // guarded by mu_
-  std::vector<uint32_t> free_;                            // free slots; guarded by mu_
-  size_t hand_ = 0;                                       // guarded by mu_
-  // Keys point into their entries' own `key`.
-  std::unordered_map<std::string_view, uint32_t> index_;  // guarded by mu_
-  size_t bytes_ = 0;                                      // guarded by mu_
-  std::atomic<uint64_t> hits_{0}, misses_{0};
+  const size_t shard_bytes_;  // each shard's share of max_bytes_
+  std::atomic<bool> enabled_{false};
+  std::atomic<uint64_t> epoch_{0};
+  std::unique_ptr<std::atomic<uint64_t>[]> generations_;  // kGenerationBuckets
+  std::vector<std::unique_ptr<Shard>> shards_;
 };
 
 }  // namespace berth::meta::cache

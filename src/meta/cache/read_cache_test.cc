@@ -104,15 +104,40 @@ TEST(ReadCache, CountsWhatAnEntryCostsTheAllocatorNotOnlyItsPayload) {
   EXPECT_GE(cache.bytes() - before, 1000u + 150u);
 }
 
-TEST(ReadCache, ForgetsGenerationsPastItsBoundWithoutServingStaleEntries) {
+TEST(ReadCache, AChangeDropsItsBucketOfRepositoriesAndNoOther) {
   ReadCache cache(1 << 20);
   cache.Reset(true);
-  ReadCache::Ticket before = cache.Begin(5);
+  const RepositoryId same_bucket = 5 + ReadCache::kGenerationBuckets;
   cache.Put("k", 5, int64_t{1}, cache.Begin(5));
-  for (RepositoryId r = 1000; r <= 1000 + (1 << 20); ++r) cache.Changed(r);
-  EXPECT_FALSE(cache.Get("k", 5).has_value());  // its epoch is gone
-  cache.Put("k", 5, int64_t{2}, before);         // read before the bound was reached
+  cache.Put("j", 6, int64_t{2}, cache.Begin(6));
+  ReadCache::Ticket before = cache.Begin(5);
+  cache.Changed(same_bucket);
+  EXPECT_FALSE(cache.Get("k", 5).has_value());  // a miss it did not need, never a stale hit
+  cache.Put("k", 5, int64_t{1}, before);         // read before that change: not kept
   EXPECT_FALSE(cache.Get("k", 5).has_value());
+  EXPECT_EQ(std::get<int64_t>(*cache.Get("j", 6)), 2);
+}
+
+TEST(ReadCache, ALargeCacheSplitsIntoShardsThatTogetherKeepItsBound) {
+  ReadCache cache(size_t{64} << 20);  // four shards of 16 MiB
+  cache.Reset(true);
+  for (int i = 0; i < 40000; ++i) {
+    cache.Put("m/" + std::to_string(i), i % 7, Manifest('a' + i % 26, 3000), cache.Begin(i % 7));
+  }
+  EXPECT_LE(cache.bytes(), size_t{64} << 20);
+  EXPECT_GT(cache.bytes(), size_t{48} << 20);  // every shard is used
+  size_t found = 0;
+  for (int i = 39000; i < 40000; ++i) found += cache.Get("m/" + std::to_string(i), i % 7).has_value();
+  EXPECT_GT(found, 900u);  // the newest are kept
+  cache.Changed(3);
+  uint64_t reads = 1000;
+  for (int i = 39000; i < 40000; ++i) {
+    if (i % 7 != 3) continue;
+    EXPECT_FALSE(cache.Get("m/" + std::to_string(i), 3).has_value());
+    ++reads;
+  }
+  EXPECT_EQ(cache.hits() + cache.misses(), reads);
+  EXPECT_GE(cache.hits(), found);
 }
 
 }  // namespace
