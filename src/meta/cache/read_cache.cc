@@ -143,40 +143,21 @@ void ReadCache::Reset(bool enabled) {
   }
 }
 
-uint64_t ReadCache::hits() const {
-  uint64_t n = 0;
-  for (const auto& shard : shards_) {
-    std::lock_guard lock(shard->mu);
-    n += shard->hits;
-  }
-  return n;
-}
-
-uint64_t ReadCache::misses() const {
-  uint64_t n = 0;
-  for (const auto& shard : shards_) {
-    std::lock_guard lock(shard->mu);
-    n += shard->misses;
-  }
-  return n;
-}
-
-size_t ReadCache::bytes() const {
+template <class F>
+size_t ReadCache::SumOverShards(F&& of) const {
   size_t n = 0;
   for (const auto& shard : shards_) {
     std::lock_guard lock(shard->mu);
-    n += shard->bytes;
+    n += of(*shard);
   }
   return n;
 }
 
+uint64_t ReadCache::hits() const { return SumOverShards([](const Shard& s) { return s.hits; }); }
+uint64_t ReadCache::misses() const { return SumOverShards([](const Shard& s) { return s.misses; }); }
+size_t ReadCache::bytes() const { return SumOverShards([](const Shard& s) { return s.bytes; }); }
 size_t ReadCache::entries() const {
-  size_t n = 0;
-  for (const auto& shard : shards_) {
-    std::lock_guard lock(shard->mu);
-    n += shard->slots.size() - shard->free.size();
-  }
-  return n;
+  return SumOverShards([](const Shard& s) { return s.slots.size() - s.free.size(); });
 }
 
 }  // namespace berth::meta::cache

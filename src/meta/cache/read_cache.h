@@ -94,6 +94,8 @@ class ReadCache {
   Shard& ShardOf(std::string_view key);
   void EraseLocked(Shard& shard, uint32_t slot);
   void EvictLocked(Shard& shard);
+  template <class F>
+  size_t SumOverShards(F&& of) const;
 
   const size_t max_bytes_;
   const size_t shard_bytes_;  // each shard's share of max_bytes_
