@@ -8,6 +8,8 @@
 // collection (meta::RegistryIndex::CommitUpload says when).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -22,6 +24,12 @@ inline Status EndUploadSession(meta::UploadSessions& sessions, blob::BlobStore& 
                                std::string_view upload_id) {
   BERTH_TRY(sessions.DeleteUpload(upload_id));
   return blobs.DeleteUpload(upload_id);
+}
+
+// A session idle past its timeout is gone from that instant, whether or not the purge has
+// removed its row yet: its expiry must not depend on when the purge last ran.
+inline bool IdlePastTimeout(const meta::UploadRecord& upload, int64_t now, std::chrono::seconds idle_timeout) {
+  return upload.updated_at < now - idle_timeout.count();
 }
 
 inline std::function<Status()> BytesPresent(blob::BlobStore& blobs, const berth::oci::Digest& digest) {

@@ -321,6 +321,7 @@ int Run(const Config& config) {
                                                .account_id = *account_id,
                                                .external_url = external_url,
                                                .token_ttl_seconds = config.token_ttl.count(),
+                                               .upload_idle_timeout = config.upload_idle_timeout,
                                                .on_image_pushed = scan_on_push,
                                                .pull_through = &pull_through,
                                                .replication_peers = std::move(peer_keys),

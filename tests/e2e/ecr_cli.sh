@@ -287,7 +287,9 @@ expect_status 401 "a tampered token is refused"
 # their work, however long a loaded machine makes it.
 TOKEN_TTL=8
 berth_stop
-berth_start --token-ttl "$TOKEN_TTL"
+berth_start --token-ttl "$TOKEN_TTL" --upload-idle-timeout 3
+run_ok "initiate an upload left idle" initiate-layer-upload --repository-name paged/r1
+IDLE_UPLOAD=$(jq -r .uploadId "$OUT")
 ecr get-login-password >"$WORK/password"
 TOKEN_ISSUED=$(date +%s)
 PASSWORD=$(cat "$WORK/password")
@@ -298,6 +300,9 @@ if [ "$WAIT" -gt 0 ]; then sleep "$WAIT"; fi
 STATUS=$(curl -s -o "$BODY" -w '%{http_code}' -u "AWS:$PASSWORD" "$BERTH_URL/v2/")
 expect_status 401 "an expired token is refused"
 check "its message says it expired" grep -q expired "$BODY"
+run_err UploadNotFoundException "an upload idle past its timeout is gone" upload-layer-part \
+  --repository-name paged/r1 --upload-id "$IDLE_UPLOAD" --part-first-byte 0 --part-last-byte 99999 \
+  --layer-part-blob "fileb://$WORK/part1"
 berth_stop
 berth_start
 

@@ -17,6 +17,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <set>
@@ -48,6 +49,7 @@ struct EcrApiOptions {
   int64_t token_ttl_seconds = 12 * 3600;
   int64_t download_url_ttl_seconds = 3600;
   int64_t layer_part_size = 10 * 1024 * 1024;
+  std::chrono::seconds upload_idle_timeout{24 * 3600};  // a layer upload untouched this long is gone
   // Told of every image PutImage stored (scan on push); runs on the blocking pool.
   std::function<void(const meta::PushedImage&)> on_image_pushed;
   // Pull-through cache rules and BatchGetImage's imports; none: the rule calls are refused.

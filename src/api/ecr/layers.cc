@@ -23,7 +23,8 @@ Result<EcrApi::LockedUpload> EcrApi::LockUpload(const meta::RepositoryRecord& re
   }
   BERTH_ASSIGN(std::optional<meta::UploadRecord> upload, meta_.GetUpload(upload_id));
   // A session belongs to its repository: from any other it does not exist.
-  if (!upload || upload->repository != repo.id) {
+  if (!upload || upload->repository != repo.id ||
+      IdlePastTimeout(*upload, clock_(), options_.upload_idle_timeout)) {
     return Fail(Code::kNotFound, "The upload with id '" + upload_id + "' does not exist",
                 "UploadNotFoundException");
   }

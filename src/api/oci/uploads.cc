@@ -47,7 +47,8 @@ Result<meta::UploadRecord> OciApi::FindUpload(const Route& route) {
     BERTH_ASSIGN(upload, meta_.GetUpload(route.ref));
   }
   // A session belongs to its repository: from any other it does not exist.
-  if (!upload || upload->repository != repo) {
+  if (!upload || upload->repository != repo ||
+      IdlePastTimeout(*upload, clock_(), options_.upload_idle_timeout)) {
     return Fail(Code::kNotFound, "upload " + std::string(route.ref).substr(0, 64) + " is not known",
                 "BLOB_UPLOAD_UNKNOWN");
   }

@@ -14,6 +14,8 @@ constexpr size_t kFreeSlot = 4;        // its place in the free list once erased
 constexpr size_t kShardBytes = size_t{16} << 20;
 constexpr size_t kMaxShards = 16;
 
+size_t ShardsFor(size_t max_bytes) { return std::clamp<size_t>(max_bytes / kShardBytes, 1, kMaxShards); }
+
 }  // namespace
 
 size_t ReadCache::CostOf(const std::string& key, const Value& value) {
@@ -31,11 +33,9 @@ size_t ReadCache::CostOf(const std::string& key, const Value& value) {
 }
 
 ReadCache::ReadCache(size_t max_bytes)
-    : max_bytes_(max_bytes),
-      shard_bytes_(max_bytes / std::clamp<size_t>(max_bytes / kShardBytes, 1, kMaxShards)),
+    : shard_bytes_(max_bytes / ShardsFor(max_bytes)),
       generations_(new std::atomic<uint64_t>[kGenerationBuckets]()) {
-  const size_t shards = std::clamp<size_t>(max_bytes / kShardBytes, 1, kMaxShards);
-  for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
+  for (size_t i = 0; i < ShardsFor(max_bytes); ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
 std::atomic<uint64_t>& ReadCache::GenerationOf(RepositoryId repo) const {

@@ -97,8 +97,7 @@ class ReadCache {
   template <class F>
   size_t SumOverShards(F&& of) const;
 
-  const size_t max_bytes_;
-  const size_t shard_bytes_;  // each shard's share of max_bytes_
+  const size_t shard_bytes_;  // each shard's share of the bound given to the constructor
   std::atomic<bool> enabled_{false};
   std::atomic<uint64_t> epoch_{0};
   std::unique_ptr<std::atomic<uint64_t>[]> generations_;  // kGenerationBuckets
