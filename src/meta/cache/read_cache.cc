@@ -6,11 +6,10 @@
 namespace berth::meta::cache {
 namespace {
 
-// What the allocator hands out for a string's characters beyond the inline buffer, and for
-// one node of the index (glibc: 16-byte chunks with 8 bytes of header).
+// What the allocator hands out for a string's characters beyond the inline buffer (glibc:
+// 16-byte chunks with 8 bytes of header).
 size_t HeapOf(const std::string& s) { return s.size() > 15 ? (s.size() + 1 + 8 + 15) / 16 * 16 : 0; }
-constexpr size_t kIndexNode = 48 + 8;  // key view, slot, next, hash; plus its bucket
-constexpr size_t kFreeSlot = 4;        // its place in the free list once erased
+constexpr size_t kFreeSlot = 4;  // its place in the free list once erased
 constexpr size_t kShardBytes = size_t{16} << 20;
 constexpr size_t kMaxShards = 16;
 
@@ -19,7 +18,7 @@ size_t ShardsFor(size_t max_bytes) { return std::clamp<size_t>(max_bytes / kShar
 }  // namespace
 
 size_t ReadCache::CostOf(const std::string& key, const Value& value) {
-  size_t bytes = sizeof(Entry) + kIndexNode + kFreeSlot + HeapOf(key);
+  size_t bytes = sizeof(Entry) + SlotIndex::kBytesPerEntry + kFreeSlot + HeapOf(key);
   if (const auto* m = std::get_if<std::shared_ptr<const ManifestRecord>>(&value)) {
     // make_shared: one block with the control block; the strings' characters apart.
     bytes += sizeof(ManifestRecord) + 32 + HeapOf((*m)->digest.str()) + HeapOf((*m)->media_type) +
@@ -42,25 +41,28 @@ std::atomic<uint64_t>& ReadCache::GenerationOf(RepositoryId repo) const {
   return generations_[static_cast<uint64_t>(repo) % kGenerationBuckets];
 }
 
-ReadCache::Shard& ReadCache::ShardOf(std::string_view key) {
-  return *shards_[shards_.size() == 1 ? 0 : std::hash<std::string_view>{}(key) % shards_.size()];
-}
+uint64_t ReadCache::HashOf(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+// The shard by the hash's low bits; the index within it uses the high half.
+ReadCache::Shard& ReadCache::ShardOf(uint64_t hash) { return *shards_[hash % shards_.size()]; }
 
 ReadCache::Ticket ReadCache::Begin(RepositoryId repo) const {
   return Ticket{.enabled = enabled_.load(), .epoch = epoch_.load(), .generation = GenerationOf(repo).load()};
 }
 
 std::optional<ReadCache::Value> ReadCache::Get(std::string_view key, RepositoryId repo) {
-  Shard& shard = ShardOf(key);
+  const uint64_t hash = HashOf(key);
+  Shard& shard = ShardOf(hash);
   std::lock_guard lock(shard.mu);
-  auto it = enabled_.load() ? shard.index.find(key) : shard.index.end();
-  if (it == shard.index.end()) {
+  const uint32_t slot = enabled_.load() ? shard.index.Find(hash, [&](uint32_t s) { return shard.slots[s].key == key; })
+                                        : SlotIndex::kNone;
+  if (slot == SlotIndex::kNone) {
     ++shard.misses;
     return std::nullopt;
   }
-  Entry& e = shard.slots[it->second];
+  Entry& e = shard.slots[slot];
   if (e.epoch != epoch_.load() || e.generation != GenerationOf(repo).load()) {
-    EraseLocked(shard, it->second);
+    EraseLocked(shard, slot);
     ++shard.misses;
     return std::nullopt;
   }
@@ -72,14 +74,18 @@ std::optional<ReadCache::Value> ReadCache::Get(std::string_view key, RepositoryI
 void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticket& ticket) {
   const size_t bytes = CostOf(key, value);
   if (bytes > shard_bytes_ / 8) return;  // one entry never crowds out the rest
-  Shard& shard = ShardOf(key);
+  const uint64_t hash = HashOf(key);
+  Shard& shard = ShardOf(hash);
   std::lock_guard lock(shard.mu);
   // A change after this check leaves the entry behind its generation: Get drops it unserved.
   if (!ticket.enabled || !enabled_.load() || ticket.epoch != epoch_.load() ||
       ticket.generation != GenerationOf(repo).load()) {
     return;  // something changed while the store was read: the answer may be stale
   }
-  if (auto old = shard.index.find(key); old != shard.index.end()) EraseLocked(shard, old->second);
+  if (const uint32_t old = shard.index.Find(hash, [&](uint32_t s) { return shard.slots[s].key == key; });
+      old != SlotIndex::kNone) {
+    EraseLocked(shard, old);
+  }
   shard.bytes += bytes;
   EvictLocked(shard);
   uint32_t slot;
@@ -91,8 +97,8 @@ void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticke
     shard.free.pop_back();
   }
   // A new entry starts unmarked: one read is not yet a reason to keep it over older ones.
-  shard.slots[slot] = Entry{std::move(key), repo, std::move(value), ticket.epoch, ticket.generation, bytes, false};
-  shard.index.emplace(shard.slots[slot].key, slot);
+  shard.slots[slot] = Entry{std::move(key), hash, repo, std::move(value), ticket.epoch, ticket.generation, bytes, false};
+  shard.index.Insert(hash, slot);
 }
 
 // Makes room for what shard.bytes already counts: the hand frees unmarked entries (and entries
@@ -117,7 +123,7 @@ void ReadCache::EvictLocked(Shard& shard) {
 void ReadCache::EraseLocked(Shard& shard, uint32_t slot) {
   Entry& e = shard.slots[slot];
   shard.bytes -= e.bytes;
-  shard.index.erase(e.key);
+  shard.index.Erase(e.hash, slot);
   e = Entry{};  // releases the value now, not when the slot is next used
   shard.free.push_back(slot);
 }
@@ -135,7 +141,7 @@ void ReadCache::Reset(bool enabled) {
   ++epoch_;
   for (auto& shard : shards_) {
     std::lock_guard lock(shard->mu);
-    shard->index.clear();
+    shard->index.Clear();
     shard->slots.clear();
     shard->free.clear();
     shard->hand = 0;

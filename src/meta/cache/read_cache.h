@@ -9,7 +9,7 @@
 // the store and may Put its answer only if nothing of its repository changed in between, so
 // an answer read before a change is never kept after it. Bounded by the bytes it holds, counted
 // with the allocator's bookkeeping of each entry, not only its payload: an entry costs about
-// 200 bytes besides its value. Serves nothing until Reset(true).
+// 140 bytes besides its value (meta/cache/slot_index.h says why its index is not a node map). Serves nothing until Reset(true).
 //
 // Eviction is CLOCK, an approximation of least-recently-used: a hit only marks its entry, and
 // the hand that looks for room passes over marked entries once, unmarking them. An LRU list
@@ -34,10 +34,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <variant>
 #include <vector>
 
+#include "meta/cache/slot_index.h"
 #include "meta/metadata_store.h"
 
 namespace berth::meta::cache {
@@ -72,6 +72,7 @@ class ReadCache {
  private:
   struct Entry {
     std::string key;
+    uint64_t hash = 0;  // of key
     RepositoryId repo = 0;
     Value value;
     uint64_t epoch = 0;
@@ -85,13 +86,14 @@ class ReadCache {
     std::deque<Entry> slots;                              // guarded by mu
     std::vector<uint32_t> free;                           // free slots; guarded by mu
     size_t hand = 0;                                      // guarded by mu
-    std::unordered_map<std::string_view, uint32_t> index;  // keys point into their entries; guarded by mu
+    SlotIndex index;                                      // guarded by mu
     size_t bytes = 0;                                     // guarded by mu
     uint64_t hits = 0, misses = 0;                        // guarded by mu
   };
   static size_t CostOf(const std::string& key, const Value& value);
   std::atomic<uint64_t>& GenerationOf(RepositoryId repo) const;
-  Shard& ShardOf(std::string_view key);
+  static uint64_t HashOf(std::string_view key);
+  Shard& ShardOf(uint64_t hash);
   void EraseLocked(Shard& shard, uint32_t slot);
   void EvictLocked(Shard& shard);
   template <class F>
