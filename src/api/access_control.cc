@@ -29,9 +29,9 @@ Result<auth::Decision> AccessControl::Decide(const auth::Principal& who, std::st
 
 Result<std::optional<meta::RepositoryAccess>> AccessControl::AccessOf(std::string_view name) {
   if (!berth::oci::ValidateRepositoryName(name)) return std::nullopt;
-  BERTH_ASSIGN(std::optional<meta::RepositoryId> repo, meta_.FindRepository(name));
-  if (!repo) return std::nullopt;
-  return meta_.GetRepositoryAccess(*repo);
+  BERTH_ASSIGN(std::optional<meta::FoundRepository> found, meta_.FindRepositoryAccess(name));
+  if (!found) return std::nullopt;
+  return std::move(found->access);
 }
 
 Result<auth::Decision> AccessControl::DecideOnRepository(const auth::Principal& who, std::string_view action,

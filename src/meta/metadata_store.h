@@ -216,6 +216,11 @@ struct RepositoryAccess {
   ResourceTags tags;
 };
 
+struct FoundRepository {
+  RepositoryId id = 0;
+  RepositoryAccess access;
+};
+
 // The ECR control plane's view of repositories. Errors as above; CreateRepository returns
 // kAlreadyExists for a taken name, DeleteRepository kFailedPrecondition for a repository with
 // images unless forced.
@@ -245,6 +250,9 @@ class RepositoryAdmin {
   virtual Status UntagResource(RepositoryId repo, const std::vector<std::string>& keys) = 0;
   // nullopt when the repository does not exist.
   virtual Result<std::optional<RepositoryAccess>> GetRepositoryAccess(RepositoryId repo) = 0;
+  // FindRepository and GetRepositoryAccess in one read, for a request that needs both (a pull
+  // checks the policy and the pull gate's tags): one lookup of a node's cache, not two.
+  virtual Result<std::optional<FoundRepository>> FindRepositoryAccess(std::string_view name) = 0;
   // Sets the repository policy ("" removes it); kNotFound if the repository does not exist.
   virtual Status SetRepositoryPolicy(RepositoryId repo, std::string_view policy) = 0;
 };

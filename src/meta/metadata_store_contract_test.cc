@@ -293,6 +293,30 @@ TEST_P(MetadataStoreContract, RepositoryAccessHoldsThePolicyAndTheTags) {
   EXPECT_EQ(store_->SetRepositoryPolicy(r.id + 1000, "{}").error().code(), Code::kNotFound);
 }
 
+TEST_P(MetadataStoreContract, ARepositoryFoundByNameComesWithItsAccessAsItIsNow) {
+  EXPECT_FALSE(store_->FindRepositoryAccess("shelf")->has_value());
+  RepositoryRecord r = *store_->CreateRepository({.name = "shelf", .created_at = 1}, {{"team", "a"}});
+  FoundRepository found = store_->FindRepositoryAccess("shelf")->value();
+  EXPECT_EQ(found.id, r.id);
+  EXPECT_EQ(found.access.policy, "");
+  EXPECT_EQ(found.access.tags, (ResourceTags{{"team", "a"}}));
+  // Every change is seen by the next read (a cached store drops what it held).
+  ASSERT_TRUE(store_->SetRepositoryPolicy(r.id, "{\"Statement\":[]}"));
+  ASSERT_TRUE(store_->TagResource(r.id, {{"berth:pull-block-severity", "HIGH"}}, 50));
+  found = store_->FindRepositoryAccess("shelf")->value();
+  EXPECT_EQ(found.access.policy, "{\"Statement\":[]}");
+  EXPECT_EQ(found.access.tags, (ResourceTags{{"berth:pull-block-severity", "HIGH"}, {"team", "a"}}));
+  ASSERT_TRUE(store_->UntagResource(r.id, {"berth:pull-block-severity"}));
+  EXPECT_EQ(store_->FindRepositoryAccess("shelf")->value().access.tags, (ResourceTags{{"team", "a"}}));
+  // The name taken again names the new repository.
+  ASSERT_TRUE(store_->DeleteRepository(r.id, true).has_value());
+  EXPECT_FALSE(store_->FindRepositoryAccess("shelf")->has_value());
+  RepositoryRecord again = *store_->CreateRepository({.name = "shelf", .created_at = 2}, {});
+  found = store_->FindRepositoryAccess("shelf")->value();
+  EXPECT_EQ(found.id, again.id);
+  EXPECT_TRUE(found.access.tags.empty());
+}
+
 TEST_P(MetadataStoreContract, ImmutableTagsCannotMoveButRepushingTheSameImageIsFine) {
   RepositoryRecord r = *store_->CreateRepository({.name = "locked", .created_at = 1,
                                                   .tag_mutability = "IMMUTABLE_WITH_EXCLUSION",

@@ -66,22 +66,27 @@ void PullGate::RefreshRegistryBlock(int64_t now) {
 
 Result<std::shared_ptr<const PullBlock>> PullGate::BlockFor(meta::RepositoryId repo) {
   BERTH_ASSIGN(std::optional<meta::RepositoryAccess> access, store_.GetRepositoryAccess(repo));
-  if (access) {
-    std::optional<std::string> severity, exceptions;
-    for (const auto& [key, value] : access->tags) {
-      if (key == kPullBlockSeverityTag) severity = value;
-      if (key == kPullBlockExceptionsTag) exceptions = value;
-    }
-    if (severity) {
-      auto block = std::make_shared<PullBlock>();
-      // A malformed tag refuses nothing rather than everything; TagResource cannot check Berth's tags.
-      if (Result<Severity> s = ParseBlockSeverity(*severity)) block->threshold = *s;
-      if (exceptions) {
-        if (Result<std::set<std::string>> e = ParseBlockExceptions(*exceptions)) block->exceptions = *std::move(e);
-      }
-      return block;
-    }
+  if (access) return BlockFor(*access);
+  return RegistryBlock();
+}
+
+std::shared_ptr<const PullBlock> PullGate::BlockFor(const meta::RepositoryAccess& access) {
+  std::optional<std::string> severity, exceptions;
+  for (const auto& [key, value] : access.tags) {
+    if (key == kPullBlockSeverityTag) severity = value;
+    if (key == kPullBlockExceptionsTag) exceptions = value;
   }
+  if (!severity) return RegistryBlock();
+  auto block = std::make_shared<PullBlock>();
+  // A malformed tag refuses nothing rather than everything; TagResource cannot check Berth's tags.
+  if (Result<Severity> s = ParseBlockSeverity(*severity)) block->threshold = *s;
+  if (exceptions) {
+    if (Result<std::set<std::string>> e = ParseBlockExceptions(*exceptions)) block->exceptions = *std::move(e);
+  }
+  return block;
+}
+
+std::shared_ptr<const PullBlock> PullGate::RegistryBlock() {
   const int64_t now = clock_();
   if (now - registry_read_at_ >= kRegistryRefreshSeconds) {
     std::unique_lock lock(refresh_mu_, std::try_to_lock);

@@ -47,10 +47,13 @@ class PullGate {
 
   // The repository's block, or the registry's when the repository sets none.
   Result<std::shared_ptr<const PullBlock>> BlockFor(meta::RepositoryId repo);
+  // The same for a repository whose access the caller has read already.
+  std::shared_ptr<const PullBlock> BlockFor(const meta::RepositoryAccess& access);
   // DENIED when the image's findings reach `block`; blocking (reads the scan).
   Status Check(meta::RepositoryId repo, const oci::Digest& digest, const PullBlock& block);
 
  private:
+  std::shared_ptr<const PullBlock> RegistryBlock();
   void RefreshRegistryBlock(int64_t now);
 
   meta::MetadataStore& store_;

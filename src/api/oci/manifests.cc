@@ -53,11 +53,14 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
   std::optional<cache::Rule> rule;
   if (options_.pull_through != nullptr) rule = options_.pull_through->RuleFor(route.name);
   std::optional<meta::RepositoryId> repo;
+  std::optional<meta::RepositoryAccess> access;  // for the pull gate, read with the repository
   if (rule) {
     BERTH_CO_TRY(o::ValidateRepositoryName(route.name));
     BERTH_CO_ASSIGN(repo, meta_.FindRepository(route.name));
   } else {
-    BERTH_CO_ASSIGN(repo, ExistingRepository(route.name));
+    BERTH_CO_ASSIGN(meta::FoundRepository found, ExistingRepositoryAccess(route.name));
+    repo = found.id;
+    access = std::move(found.access);
   }
   BERTH_CO_ASSIGN(o::Reference ref, ReadableReference(route));
   std::optional<meta::ManifestRecord> manifest;
@@ -83,7 +86,12 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
                    "MANIFEST_UNKNOWN");
   }
   if (options_.pull_gate != nullptr && req.method() == http::Method::kGet) {
-    BERTH_CO_ASSIGN(std::shared_ptr<const scan::PullBlock> block, options_.pull_gate->BlockFor(*repo));
+    std::shared_ptr<const scan::PullBlock> block;
+    if (access) {
+      block = options_.pull_gate->BlockFor(*access);
+    } else {
+      BERTH_CO_ASSIGN(block, options_.pull_gate->BlockFor(*repo));
+    }
     if (block->threshold != scan::Severity::kUndefined) {
       BERTH_CO_TRY(co_await async::RunBlocking(blocking_, [&] {
         return options_.pull_gate->Check(*repo, manifest->digest, *block);

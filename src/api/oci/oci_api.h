@@ -125,6 +125,8 @@ class OciApi {
   // The repository named by the route, for reads, deletes and upload steps: NAME_UNKNOWN if it
   // is absent or off-grammar (no repository can have such a name).
   Result<meta::RepositoryId> ExistingRepository(std::string_view name);
+  // The same with its policy and tags, read together (one cache lookup for a pull).
+  Result<meta::FoundRepository> ExistingRepositoryAccess(std::string_view name);
   Task<meta::RepositoryId> RepositoryForPush(std::string_view name, std::string_view applied_for = meta::kCreateOnPush);
   // Runs a blob store call where it may run: inline for a local store, on the blocking pool for
   // a remote() one, whose calls wait on the network.

@@ -169,19 +169,31 @@ http::Task<Status> OciApi::Authorize(http::Request& req, const Route& route, con
   co_return Status{};
 }
 
-Result<meta::RepositoryId> OciApi::ExistingRepository(std::string_view name) {
-  // Off-grammar names are "not found", as for any other reference that cannot exist: only a
-  // push (RepositoryForPush) is told its name is invalid.
+namespace {
+
+// Off-grammar names are "not found", as for any other reference that cannot exist: only a
+// push (RepositoryForPush) is told its name is invalid.
+template <class T, class Find>
+Result<T> Existing(std::string_view name, Find&& find) {
   if (Status valid = berth::oci::ValidateRepositoryName(name); !valid) {
-    return Fail(Code::kNotFound, valid.error().message() + ", so no repository has it",
-                "NAME_UNKNOWN");
+    return Fail(Code::kNotFound, valid.error().message() + ", so no repository has it", "NAME_UNKNOWN");
   }
-  BERTH_ASSIGN(std::optional<meta::RepositoryId> repo, meta_.FindRepository(name));
-  if (!repo) {
+  BERTH_ASSIGN(std::optional<T> found, find());
+  if (!found) {
     return Fail(Code::kNotFound, "repository " + std::string(name) + " is not known to this registry",
                 "NAME_UNKNOWN");
   }
-  return *repo;
+  return *std::move(found);
+}
+
+}  // namespace
+
+Result<meta::RepositoryId> OciApi::ExistingRepository(std::string_view name) {
+  return Existing<meta::RepositoryId>(name, [&] { return meta_.FindRepository(name); });
+}
+
+Result<meta::FoundRepository> OciApi::ExistingRepositoryAccess(std::string_view name) {
+  return Existing<meta::FoundRepository>(name, [&] { return meta_.FindRepositoryAccess(name); });
 }
 
 http::Task<Result<meta::RepositoryId>> OciApi::RepositoryForPush(std::string_view name, std::string_view applied_for) {

@@ -29,7 +29,7 @@ CachedStore::~CachedStore() { feed_.reset(); }
 Result<std::optional<RepositoryId>> CachedStore::FindRepository(std::string_view name) {
   if (feed_) feed_->Drain();
   std::string key = "r" + std::string(name);
-  if (std::optional<ReadCache::Value> v = cache_.Get(key, kAllRepositories)) return std::get<int64_t>(*v);
+  if (std::optional<ReadCache::Value> v = cache_.Get(key)) return std::get<int64_t>(*v);
   const ReadCache::Ticket ticket = cache_.Begin(kAllRepositories);
   BERTH_ASSIGN(std::optional<RepositoryId> id, store_->FindRepository(name));
   if (id) cache_.Put(std::move(key), kAllRepositories, *id, ticket);
@@ -52,7 +52,7 @@ void CachedStore::OnReset(bool listening) {
 Result<std::optional<RepositoryAccess>> CachedStore::GetRepositoryAccess(RepositoryId repo) {
   if (feed_) feed_->Drain();
   std::string key = RepoKey('p', repo, "");
-  if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) {
+  if (std::optional<ReadCache::Value> v = cache_.Get(key)) {
     return *std::get<std::shared_ptr<const RepositoryAccess>>(*v);
   }
   const ReadCache::Ticket ticket = cache_.Begin(repo);
@@ -61,10 +61,25 @@ Result<std::optional<RepositoryAccess>> CachedStore::GetRepositoryAccess(Reposit
   return access;
 }
 
+// Held under the repository it names, so any change to it drops the entry. The ticket is that
+// repository's as this node knows it; an answer naming another (the name was deleted and taken
+// again meanwhile) is returned but not kept.
+Result<std::optional<FoundRepository>> CachedStore::FindRepositoryAccess(std::string_view name) {
+  if (feed_) feed_->Drain();
+  std::string key = "a" + std::string(name);
+  if (std::optional<ReadCache::Value> v = cache_.Get(key)) return *std::get<std::shared_ptr<const FoundRepository>>(*v);
+  BERTH_ASSIGN(std::optional<RepositoryId> id, FindRepository(name));
+  if (!id) return std::nullopt;
+  const ReadCache::Ticket ticket = cache_.Begin(*id);
+  BERTH_ASSIGN(std::optional<FoundRepository> found, store_->FindRepositoryAccess(name));
+  if (found && found->id == *id) cache_.Put(std::move(key), *id, std::make_shared<const FoundRepository>(*found), ticket);
+  return found;
+}
+
 Result<std::optional<uint64_t>> CachedStore::FindBlob(RepositoryId repo, const oci::Digest& digest) {
   if (feed_) feed_->Drain();
   std::string key = RepoKey('b', repo, digest.hex());
-  if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) {
+  if (std::optional<ReadCache::Value> v = cache_.Get(key)) {
     return static_cast<uint64_t>(std::get<int64_t>(*v));
   }
   const ReadCache::Ticket ticket = cache_.Begin(repo);
@@ -79,7 +94,7 @@ Result<std::optional<ManifestRecord>> CachedStore::GetManifest(RepositoryId repo
                                                                const std::string* tag) {
   if (feed_) feed_->Drain();
   std::string key = tag != nullptr ? RepoKey('t', repo, *tag) : RepoKey('m', repo, digest->hex());
-  if (std::optional<ReadCache::Value> v = cache_.Get(key, repo)) {
+  if (std::optional<ReadCache::Value> v = cache_.Get(key)) {
     return *std::get<std::shared_ptr<const ManifestRecord>>(*v);
   }
   const ReadCache::Ticket ticket = cache_.Begin(repo);

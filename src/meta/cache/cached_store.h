@@ -4,10 +4,11 @@
 // warm manifest GET, blob HEAD or GET asks the database nothing. In front of PostgreSQL it
 // listens for other nodes' changes; in front of SQLite this process is the only writer. Cached:
 // repository IDs by name, blob sizes, manifests by digest and by tag (only what exists: an
-// absent answer is always asked again), repository policies and tags. Every write that changes them notifies the other
-// nodes through PostgreSQL (meta/postgres/change_feed.h), which drop what they hold of that
-// repository within about a millisecond; this node drops it before its own write returns, so
-// it always reads its own writes. While the feed is not listening nothing is served from the
+// absent answer is always asked again), repository policies and tags, by ID and (with the ID) by
+// name. Every write that changes them notifies the other nodes through PostgreSQL
+// (meta/postgres/change_feed.h), which drop what they hold of that repository within about a
+// millisecond; this node drops it before its own write returns, so it always reads its own
+// writes. While the feed is not listening nothing is served from the
 // cache. Everything else goes straight to the store.
 //
 // Thread-safe.
@@ -113,6 +114,7 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   Status TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) override;
   Status UntagResource(RepositoryId repo, const std::vector<std::string>& keys) override;
   Result<std::optional<RepositoryAccess>> GetRepositoryAccess(RepositoryId repo) override;
+  Result<std::optional<FoundRepository>> FindRepositoryAccess(std::string_view name) override;
   Status SetRepositoryPolicy(RepositoryId repo, std::string_view policy) override;
   Result<IamDocument> LoadIam() override { return store_->LoadIam(); }
   Status SaveIam(int64_t expected, std::string_view json) override { return store_->SaveIam(expected, json); }

@@ -60,13 +60,25 @@ TEST(CachedStore, ATagMovedOnOneNodeIsSeenOnAnotherAndWarmReadsAskNothing) {
   WaitUntilListening(*node_b, repo, tag);
   EXPECT_EQ((*node_b->GetManifest(repo, nullptr, &tag))->digest, first.digest);
   EXPECT_EQ(*node_b->FindRepository("team/app"), repo);  // warm now
+  EXPECT_TRUE((*node_b->FindRepositoryAccess("team/app"))->access.tags.empty());
 
   const uint64_t queries = postgres::QueriesRun();
   for (int i = 0; i < 100; ++i) {
     ASSERT_EQ((*node_b->GetManifest(repo, nullptr, &tag))->digest, first.digest);
     ASSERT_EQ(*node_b->FindRepository("team/app"), repo);
+    ASSERT_EQ((*node_b->FindRepositoryAccess("team/app"))->id, repo);
   }
   EXPECT_EQ(postgres::QueriesRun(), queries) << "warm reads asked PostgreSQL";
+
+  // A tag set on one node (the pull gate's, say) is seen on the other.
+  ASSERT_TRUE(node_a->TagResource(repo, {{"berth:pull-block-severity", "HIGH"}}, 50));
+  const auto tagged = std::chrono::steady_clock::now();
+  ResourceTags tags;
+  while (std::chrono::steady_clock::now() - tagged < std::chrono::seconds(1) && tags.empty()) {
+    tags = (*node_b->FindRepositoryAccess("team/app"))->access.tags;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(tags, (ResourceTags{{"berth:pull-block-severity", "HIGH"}})) << "node B still serves the old access";
 
   ASSERT_TRUE(node_a->PutManifest(repo, second, &tag, 2).has_value());
   const auto moved = std::chrono::steady_clock::now();

@@ -24,9 +24,16 @@ size_t ReadCache::CostOf(const std::string& key, const Value& value) {
     bytes += sizeof(ManifestRecord) + 32 + HeapOf((*m)->digest.str()) + HeapOf((*m)->media_type) +
              HeapOf((*m)->payload);
   }
+  auto access_bytes = [](const RepositoryAccess& a) {
+    size_t n = HeapOf(a.policy);
+    for (const auto& [k, v] : a.tags) n += 96 + HeapOf(k) + HeapOf(v);
+    return n;
+  };
   if (const auto* a = std::get_if<std::shared_ptr<const RepositoryAccess>>(&value)) {
-    bytes += sizeof(RepositoryAccess) + 32 + HeapOf((*a)->policy);
-    for (const auto& [k, v] : (*a)->tags) bytes += 96 + HeapOf(k) + HeapOf(v);
+    bytes += sizeof(RepositoryAccess) + 32 + access_bytes(**a);
+  }
+  if (const auto* f = std::get_if<std::shared_ptr<const FoundRepository>>(&value)) {
+    bytes += sizeof(FoundRepository) + 32 + access_bytes((*f)->access);
   }
   return bytes;
 }
@@ -50,7 +57,7 @@ ReadCache::Ticket ReadCache::Begin(RepositoryId repo) const {
   return Ticket{.enabled = enabled_.load(), .epoch = epoch_.load(), .generation = GenerationOf(repo).load()};
 }
 
-std::optional<ReadCache::Value> ReadCache::Get(std::string_view key, RepositoryId repo) {
+std::optional<ReadCache::Value> ReadCache::Get(std::string_view key) {
   const uint64_t hash = HashOf(key);
   Shard& shard = ShardOf(hash);
   std::lock_guard lock(shard.mu);
@@ -61,7 +68,7 @@ std::optional<ReadCache::Value> ReadCache::Get(std::string_view key, RepositoryI
     return std::nullopt;
   }
   Entry& e = shard.slots[slot];
-  if (e.epoch != epoch_.load() || e.generation != GenerationOf(repo).load()) {
+  if (e.epoch != epoch_.load() || e.generation != GenerationOf(e.repo).load()) {
     EraseLocked(shard, slot);
     ++shard.misses;
     return std::nullopt;

@@ -46,7 +46,7 @@ class ReadCache {
  public:
   // Large values are shared, so a hit copies a pointer under the lock, not a manifest.
   using Value = std::variant<int64_t, std::shared_ptr<const ManifestRecord>,
-                             std::shared_ptr<const RepositoryAccess>>;
+                             std::shared_ptr<const RepositoryAccess>, std::shared_ptr<const FoundRepository>>;
   static constexpr size_t kGenerationBuckets = size_t{1} << 16;
 
   explicit ReadCache(size_t max_bytes);
@@ -57,7 +57,8 @@ class ReadCache {
     uint64_t generation = 0;
   };
   Ticket Begin(RepositoryId repo) const;
-  std::optional<Value> Get(std::string_view key, RepositoryId repo);
+  // An entry answers only while nothing changed in the repository it was Put under.
+  std::optional<Value> Get(std::string_view key);
   void Put(std::string key, RepositoryId repo, Value value, const Ticket& ticket);
 
   void Changed(RepositoryId repo);

@@ -13,10 +13,10 @@ std::shared_ptr<const ManifestRecord> Manifest(char c, size_t size = 10) {
 TEST(ReadCache, ServesNothingUntilEnabled) {
   ReadCache cache(1 << 20);
   cache.Put("k", 1, int64_t{5}, cache.Begin(1));
-  EXPECT_FALSE(cache.Get("k", 1).has_value());
+  EXPECT_FALSE(cache.Get("k").has_value());
   cache.Reset(true);
   cache.Put("k", 1, int64_t{5}, cache.Begin(1));
-  EXPECT_EQ(std::get<int64_t>(*cache.Get("k", 1)), 5);
+  EXPECT_EQ(std::get<int64_t>(*cache.Get("k")), 5);
   EXPECT_EQ(cache.hits(), 1u);
 }
 
@@ -26,10 +26,10 @@ TEST(ReadCache, AChangeDropsOnlyItsRepository) {
   cache.Put("a", 1, Manifest('a'), cache.Begin(1));
   cache.Put("b", 2, Manifest('b'), cache.Begin(2));
   cache.Changed(1);
-  EXPECT_FALSE(cache.Get("a", 1).has_value());
-  EXPECT_EQ(std::get<std::shared_ptr<const ManifestRecord>>(*cache.Get("b", 2))->payload, std::string(10, 'b'));
+  EXPECT_FALSE(cache.Get("a").has_value());
+  EXPECT_EQ(std::get<std::shared_ptr<const ManifestRecord>>(*cache.Get("b"))->payload, std::string(10, 'b'));
   cache.Changed(kAllRepositories);
-  EXPECT_FALSE(cache.Get("b", 2).has_value());
+  EXPECT_FALSE(cache.Get("b").has_value());
 }
 
 TEST(ReadCache, AnAnswerReadBeforeAChangeIsNotKept) {
@@ -38,14 +38,14 @@ TEST(ReadCache, AnAnswerReadBeforeAChangeIsNotKept) {
   ReadCache::Ticket before = cache.Begin(1);
   cache.Changed(1);  // another node moved a tag while this one read the old one
   cache.Put("t", 1, Manifest('o'), before);
-  EXPECT_FALSE(cache.Get("t", 1).has_value());
+  EXPECT_FALSE(cache.Get("t").has_value());
   ReadCache::Ticket reset = cache.Begin(1);
   cache.Reset(true);  // the feed reconnected: it may have missed changes
   cache.Put("t", 1, Manifest('o'), reset);
-  EXPECT_FALSE(cache.Get("t", 1).has_value());
+  EXPECT_FALSE(cache.Get("t").has_value());
   cache.Reset(false);  // the feed is down: nothing is served
   cache.Put("t", 1, Manifest('n'), cache.Begin(1));
-  EXPECT_FALSE(cache.Get("t", 1).has_value());
+  EXPECT_FALSE(cache.Get("t").has_value());
 }
 
 TEST(ReadCache, StaysWithinItsBytesDroppingTheOldestUnread) {
@@ -53,23 +53,23 @@ TEST(ReadCache, StaysWithinItsBytesDroppingTheOldestUnread) {
   cache.Reset(true);
   for (char c = 'a'; c <= 'z'; ++c) cache.Put(std::string(1, c), 1, Manifest(c, 4000), cache.Begin(1));
   EXPECT_LE(cache.bytes(), 64u * 1024);
-  EXPECT_TRUE(cache.Get("z", 1).has_value());
-  EXPECT_FALSE(cache.Get("a", 1).has_value());
+  EXPECT_TRUE(cache.Get("z").has_value());
+  EXPECT_FALSE(cache.Get("a").has_value());
   // An entry larger than an eighth of the budget is never cached.
   cache.Put("huge", 1, Manifest('h', 20000), cache.Begin(1));
-  EXPECT_FALSE(cache.Get("huge", 1).has_value());
+  EXPECT_FALSE(cache.Get("huge").has_value());
 }
 
 TEST(ReadCache, AnEntryReadSinceTheHandPassedOutlivesOlderOnesNotRead) {
   ReadCache cache(64 * 1024);
   cache.Reset(true);
   for (char c = 'a'; c <= 'l'; ++c) cache.Put(std::string(1, c), 1, Manifest(c, 4000), cache.Begin(1));
-  ASSERT_TRUE(cache.Get("a", 1).has_value());
+  ASSERT_TRUE(cache.Get("a").has_value());
   for (char c = 'm'; c <= 'p'; ++c) cache.Put(std::string(1, c), 1, Manifest(c, 4000), cache.Begin(1));
   EXPECT_LE(cache.bytes(), 64u * 1024);
-  EXPECT_TRUE(cache.Get("a", 1).has_value());   // read: passed over once
-  EXPECT_FALSE(cache.Get("b", 1).has_value());  // the oldest not read went first
-  EXPECT_TRUE(cache.Get("p", 1).has_value());
+  EXPECT_TRUE(cache.Get("a").has_value());   // read: passed over once
+  EXPECT_FALSE(cache.Get("b").has_value());  // the oldest not read went first
+  EXPECT_TRUE(cache.Get("p").has_value());
   // Freed slots are used again: the cache's entries stay what its bytes allow.
   for (int round = 0; round < 50; ++round) {
     for (char c = 'a'; c <= 'z'; ++c) cache.Put(std::string(1, c), 1, Manifest(c, 4000), cache.Begin(1));
@@ -83,7 +83,7 @@ TEST(ReadCache, TheHandFindsItsVictimsAmongManyFreeSlots) {
   cache.Reset(true);
   for (int i = 0; i < 300; ++i) cache.Put("s" + std::to_string(i), 1, int64_t{i}, cache.Begin(1));
   cache.Changed(1);
-  for (int i = 0; i < 300; ++i) EXPECT_FALSE(cache.Get("s" + std::to_string(i), 1).has_value());  // freed
+  for (int i = 0; i < 300; ++i) EXPECT_FALSE(cache.Get("s" + std::to_string(i)).has_value());  // freed
   for (char c = 'a'; c <= 'z'; ++c) {
     cache.Put(std::string(1, c), 2, Manifest(c, 4000), cache.Begin(2));
     EXPECT_LE(cache.bytes(), 64u * 1024) << "after " << c;
@@ -112,10 +112,10 @@ TEST(ReadCache, AChangeDropsItsBucketOfRepositoriesAndNoOther) {
   cache.Put("j", 6, int64_t{2}, cache.Begin(6));
   ReadCache::Ticket before = cache.Begin(5);
   cache.Changed(same_bucket);
-  EXPECT_FALSE(cache.Get("k", 5).has_value());  // a miss it did not need, never a stale hit
+  EXPECT_FALSE(cache.Get("k").has_value());  // a miss it did not need, never a stale hit
   cache.Put("k", 5, int64_t{1}, before);         // read before that change: not kept
-  EXPECT_FALSE(cache.Get("k", 5).has_value());
-  EXPECT_EQ(std::get<int64_t>(*cache.Get("j", 6)), 2);
+  EXPECT_FALSE(cache.Get("k").has_value());
+  EXPECT_EQ(std::get<int64_t>(*cache.Get("j")), 2);
 }
 
 TEST(ReadCache, ALargeCacheSplitsIntoShardsThatTogetherKeepItsBound) {
@@ -127,13 +127,13 @@ TEST(ReadCache, ALargeCacheSplitsIntoShardsThatTogetherKeepItsBound) {
   EXPECT_LE(cache.bytes(), size_t{64} << 20);
   EXPECT_GT(cache.bytes(), size_t{48} << 20);  // every shard is used
   size_t found = 0;
-  for (int i = 39000; i < 40000; ++i) found += cache.Get("m/" + std::to_string(i), i % 7).has_value();
+  for (int i = 39000; i < 40000; ++i) found += cache.Get("m/" + std::to_string(i)).has_value();
   EXPECT_GT(found, 900u);  // the newest are kept
   cache.Changed(3);
   uint64_t reads = 1000;
   for (int i = 39000; i < 40000; ++i) {
     if (i % 7 != 3) continue;
-    EXPECT_FALSE(cache.Get("m/" + std::to_string(i), 3).has_value());
+    EXPECT_FALSE(cache.Get("m/" + std::to_string(i)).has_value());
     ++reads;
   }
   EXPECT_EQ(cache.hits() + cache.misses(), reads);

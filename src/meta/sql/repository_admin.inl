@@ -99,18 +99,20 @@ Status SqlStore<Db>::UpdateRepository(const RepositoryRecord& r) {
 }
 
 template <class Db>
+Result<ResourceTags> SqlStore<Db>::ResourceTagsIn(Connection& c, RepositoryId repo) {
+  BERTH_ASSIGN(Statement st, c.Prepare("SELECT key, value FROM repository_tags WHERE repo_id=? ORDER BY key"));
+  st.Bind(1, repo);
+  ResourceTags out;
+  while (true) {
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return out;
+    out.emplace_back(st.Text(0), st.Text(1));
+  }
+}
+
+template <class Db>
 Result<ResourceTags> SqlStore<Db>::GetResourceTags(RepositoryId repo) {
-  return Read([&](Connection& c) -> Result<ResourceTags> {
-    BERTH_ASSIGN(Statement st, c.Prepare("SELECT key, value FROM repository_tags WHERE repo_id=? "
-                                         "ORDER BY key"));
-    st.Bind(1, repo);
-    ResourceTags out;
-    while (true) {
-      BERTH_ASSIGN(bool row, st.Step());
-      if (!row) return out;
-      out.emplace_back(st.Text(0), st.Text(1));
-    }
-  });
+  return Read([&](Connection& c) { return ResourceTagsIn(c, repo); });
 }
 
 template <class Db>
@@ -149,13 +151,21 @@ Result<std::optional<RepositoryAccess>> SqlStore<Db>::GetRepositoryAccess(Reposi
     BERTH_ASSIGN(bool row, st.Step());
     if (!row) return std::nullopt;
     RepositoryAccess access{.policy = st.Text(0), .tags = {}};
-    BERTH_ASSIGN(Statement tags, c.Prepare("SELECT key, value FROM repository_tags WHERE repo_id=? ORDER BY key"));
-    tags.Bind(1, repo);
-    while (true) {
-      BERTH_ASSIGN(bool more, tags.Step());
-      if (!more) return access;
-      access.tags.emplace_back(tags.Text(0), tags.Text(1));
-    }
+    BERTH_ASSIGN(access.tags, ResourceTagsIn(c, repo));
+    return access;
+  });
+}
+
+template <class Db>
+Result<std::optional<FoundRepository>> SqlStore<Db>::FindRepositoryAccess(std::string_view name) {
+  return Read([&](Connection& c) -> Result<std::optional<FoundRepository>> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT id, policy FROM repositories WHERE name=?"));
+    st.Bind(1, name);
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return std::nullopt;
+    FoundRepository found{.id = st.Int(0), .access = {.policy = st.Text(1), .tags = {}}};
+    BERTH_ASSIGN(found.access.tags, ResourceTagsIn(c, found.id));
+    return found;
   });
 }
 

@@ -97,6 +97,7 @@ class SqlStore final : public MetadataStore {
   Status TagResource(RepositoryId repo, const ResourceTags& tags, size_t max_tags) override;
   Status UntagResource(RepositoryId repo, const std::vector<std::string>& keys) override;
   Result<std::optional<RepositoryAccess>> GetRepositoryAccess(RepositoryId repo) override;
+  Result<std::optional<FoundRepository>> FindRepositoryAccess(std::string_view name) override;
   Status SetRepositoryPolicy(RepositoryId repo, std::string_view policy) override;
 
   // image catalog
@@ -208,6 +209,8 @@ class SqlStore final : public MetadataStore {
   static constexpr size_t kPullsResolvedPerStatement = 1000;  // a read: waits for no one
   static constexpr int64_t kEventsPrunedPerStatement = 256;
   static constexpr std::chrono::milliseconds kLongestStepTransaction{5};
+
+  static Result<ResourceTags> ResourceTagsIn(Connection& c, RepositoryId repo);
 
   template <class F>
   auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
