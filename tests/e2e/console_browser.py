@@ -23,7 +23,7 @@ import urllib.parse
 
 import boto3
 from botocore.config import Config
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -138,8 +138,9 @@ def shot(driver, name):
 
 
 def wait_for(driver, condition, what, seconds=15):
+    # A condition that reads rows the page re-renders meanwhile finds them stale: it asks again.
     try:
-        return WebDriverWait(driver, seconds).until(condition)
+        return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
     except TimeoutException:
         check(what, False)
         print(driver.page_source[:3000])
