@@ -8,8 +8,8 @@
 // name. Every write that changes them notifies the other nodes through PostgreSQL
 // (meta/postgres/change_feed.h), which drop what they hold of that repository within about a
 // millisecond; this node drops it before its own write returns, so it always reads its own
-// writes. While the feed is not listening nothing is served from the
-// cache. Everything else goes straight to the store.
+// writes. While the feed is not listening nothing is served from the cache. Everything else
+// goes straight to the store.
 //
 // Thread-safe.
 #pragma once

@@ -53,6 +53,10 @@ uint64_t ReadCache::HashOf(std::string_view key) { return std::hash<std::string_
 // The shard by the hash's low bits; the index within it uses the high half.
 ReadCache::Shard& ReadCache::ShardOf(uint64_t hash) { return *shards_[hash % shards_.size()]; }
 
+uint32_t ReadCache::FindLocked(const Shard& shard, uint64_t hash, std::string_view key) {
+  return shard.index.Find(hash, [&](uint32_t slot) { return shard.slots[slot].key == key; });
+}
+
 ReadCache::Ticket ReadCache::Begin(RepositoryId repo) const {
   return Ticket{.enabled = enabled_.load(), .epoch = epoch_.load(), .generation = GenerationOf(repo).load()};
 }
@@ -61,8 +65,7 @@ std::optional<ReadCache::Value> ReadCache::Get(std::string_view key) {
   const uint64_t hash = HashOf(key);
   Shard& shard = ShardOf(hash);
   std::lock_guard lock(shard.mu);
-  const uint32_t slot = enabled_.load() ? shard.index.Find(hash, [&](uint32_t s) { return shard.slots[s].key == key; })
-                                        : SlotIndex::kNone;
+  const uint32_t slot = enabled_.load() ? FindLocked(shard, hash, key) : SlotIndex::kNone;
   if (slot == SlotIndex::kNone) {
     ++shard.misses;
     return std::nullopt;
@@ -89,10 +92,7 @@ void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticke
       ticket.generation != GenerationOf(repo).load()) {
     return;  // something changed while the store was read: the answer may be stale
   }
-  if (const uint32_t old = shard.index.Find(hash, [&](uint32_t s) { return shard.slots[s].key == key; });
-      old != SlotIndex::kNone) {
-    EraseLocked(shard, old);
-  }
+  if (const uint32_t old = FindLocked(shard, hash, key); old != SlotIndex::kNone) EraseLocked(shard, old);
   shard.bytes += bytes;
   EvictLocked(shard);
   uint32_t slot;

@@ -9,7 +9,8 @@
 // the store and may Put its answer only if nothing of its repository changed in between, so
 // an answer read before a change is never kept after it. Bounded by the bytes it holds, counted
 // with the allocator's bookkeeping of each entry, not only its payload: an entry costs about
-// 140 bytes besides its value (meta/cache/slot_index.h says why its index is not a node map). Serves nothing until Reset(true).
+// 140 bytes besides its value (meta/cache/slot_index.h says why its index is not a node map).
+// Serves nothing until Reset(true).
 //
 // Eviction is CLOCK, an approximation of least-recently-used: a hit only marks its entry, and
 // the hand that looks for room passes over marked entries once, unmarking them. An LRU list
@@ -95,6 +96,8 @@ class ReadCache {
   std::atomic<uint64_t>& GenerationOf(RepositoryId repo) const;
   static uint64_t HashOf(std::string_view key);
   Shard& ShardOf(uint64_t hash);
+  // The slot holding `key` in `shard`, or SlotIndex::kNone. REQUIRES: shard.mu held.
+  static uint32_t FindLocked(const Shard& shard, uint64_t hash, std::string_view key);
   void EraseLocked(Shard& shard, uint32_t slot);
   void EvictLocked(Shard& shard);
   template <class F>
