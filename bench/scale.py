@@ -8,7 +8,8 @@ measures:
 - manifest GET by a random tag and by a random repository, and blob HEAD in a random repository,
   beside the same request for one fixed key on the same store (bench/loadgen, 32 connections);
 - pull times after a burst of random-tag GETs: how long the server keeps writing (write_bytes in
-  /proc/PID/io sampled every 20 ms) and how long tag PUTs take meanwhile;
+  /proc/PID/io sampled every 20 ms) and how long tag PUTs take meanwhile, split by the server's
+  /metrics into waiting for the single writer and the commit, beside the disk's own fdatasync;
 - metadata bytes per tag and per repository, the cache's memory, start-up time and idle memory
   on the full store after a restart.
 distribution gets the same loads for the same time Berth's took (it reaches fewer tags and
@@ -246,13 +247,67 @@ def put_probe(server, seconds, first):
     return times
 
 
+def histogram(server, name, labels=""):
+    """A histogram's series from /metrics: {upper bound: cumulative count}, with "+Inf"."""
+    status, _, body = bench.http_request(server.host, "GET", "/metrics")
+    prefix = f"{name}_bucket{{{labels + ',' if labels else ''}le=\""
+    out = {}
+    for line in body.decode().splitlines():
+        if line.startswith(prefix):
+            bound, count = line[len(prefix):].split('"} ')
+            out[bound] = int(count)
+    return out
+
+
+def slow_share(before, after, limit_s=0.005):
+    """Of the samples between two reads of a histogram: how many, how many took longer than
+    `limit_s`, and the smallest bound that holds them all (the histogram's resolution)."""
+    delta = {bound: after[bound] - before.get(bound, 0) for bound in after}
+    total = delta.get("+Inf", 0)
+    bounds = sorted((float(b), n) for b, n in delta.items() if b != "+Inf")
+    within = next((n for b, n in bounds if b >= limit_s), total)
+    worst = next((b for b, n in bounds if n == total), None) if total else None
+    return {"count": total, "over": total - within, "max_bound_ms": worst * 1000 if worst is not None else None}
+
+
+def timed_put_probe(server, seconds, first, writes, key):
+    """put_probe, with what the server's own histograms say about those writes: how long each
+    waited for the single writer, and how long each commit took."""
+    names = (("wait", "berth_metadata_write_wait_seconds", 'kind="change"'),
+             ("commit", "berth_metadata_commit_duration_seconds", 'kind="change"'),
+             ("step_commit", "berth_metadata_commit_duration_seconds", 'kind="background_step"'))
+    before = {k: histogram(server, n, l) for k, n, l in names}
+    writes[key] = put_probe(server, seconds, first)
+    for k, n, l in names:
+        writes[f"{key}_{k}"] = slow_share(before[k], histogram(server, n, l))
+
+
+def fsync_probe(directory, seconds):
+    """The disk's own floor for a write that must be durable: appends of 16 KiB (a tag PUT adds a
+    few pages to SQLite's write-ahead log), each followed by fdatasync, 5 ms apart: times in ms."""
+    path = os.path.join(directory, "fsync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    times, until, block = [], time.monotonic() + seconds, b"\0" * 16384
+    try:
+        while time.monotonic() < until:
+            t = time.monotonic()
+            os.write(fd, block)
+            os.fdatasync(fd)
+            times.append((time.monotonic() - t) * 1000)
+            time.sleep(0.005)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    return times
+
+
 def pull_burst(server, count, writes):
     """Two bursts of random-tag GETs (each over its own half of the tags, so the second pulls
     images not pulled yet). After the first, how long the server keeps writing (seconds of 20 ms
     samples of /proc/PID/io write_bytes that grew by more than 64 KiB; pull times are flushed
     every 5 s, so 8 s are watched). After the second, tag PUT times, beside PUT times before."""
     half = max(1, count // 2)
-    writes["put_before"] = put_probe(server, 3, 0)
+    timed_put_probe(server, 3, 0, writes, "put_before")
     loadgen(server, "GET", "/v2/scale/tags/manifests/t{}", half)
     ended, samples = time.monotonic(), []
     while time.monotonic() - ended < 8:
@@ -261,8 +316,9 @@ def pull_burst(server, count, writes):
     writes["busy_s"] = sum(t1 - t0 for (t0, b0), (t1, b1) in zip(samples, samples[1:]) if b1 - b0 > 64 * 1024)
     writes["written_mb"] = (samples[-1][1] - samples[0][1]) / bench.MiB
     loadgen(server, "GET", "/v2/scale/tags/manifests/t{}", f"{half}+{half}")
-    writes["put_during"] = put_probe(server, 8, 100000)
-    for key in ("put_before", "put_during"):
+    timed_put_probe(server, 8, 100000, writes, "put_during")
+    writes["disk_fsync"] = fsync_probe(f"{bench.WORK}/scale-berth", 8)
+    for key in ("put_before", "put_during", "disk_fsync"):
         times = sorted(writes.pop(key))
         writes[key + "_p50_ms"] = statistics.median(times)
         writes[key + "_p99_ms"] = times[max(0, int(len(times) * 0.99) - 1)]
@@ -371,9 +427,17 @@ def report(results):
     lines.append(f"| metadata cache held (MB) | {b['cache_mb']:.1f} | | |")
     w = b["writes"]
     lines.append(f"| after a {READ_SECONDS} s burst of random-tag GETs: seconds of writing | {w['busy_s']:.2f} | | |")
-    for key, label in (("put_before", "tag PUT before a burst"), ("put_during", "tag PUT after a burst")):
+    for key, label in (("put_before", "tag PUT before a burst"), ("put_during", "tag PUT after a burst"),
+                       ("disk_fsync", "the disk alone after the burst: 16 KiB appended, fdatasync")):
         lines.append(f"| {label}: p50 / p99 / max (ms) | {w[key + '_p50_ms']:.1f} / {w[key + '_p99_ms']:.1f} / "
                      f"{w[key + '_max_ms']:.1f} | | |")
+        for part, what in (("wait", "changes that waited over 5 ms for the writer"),
+                           ("commit", "changes' commits over 5 ms"),
+                           ("step_commit", "background steps' commits over 5 ms")):
+            share = w.get(f"{key}_{part}")
+            if share:
+                bound = f", all within {share['max_bound_ms']:g} ms" if share["max_bound_ms"] is not None else ""
+                lines.append(f"| {label}: {what} (/metrics) | {share['over']} of {share['count']}{bound} | | |")
     if "meta_bytes_tags" in b:
         lines.append(f"| metadata bytes per tag (its own manifest) | {b['meta_bytes_tags'] / b['tags']:.0f} | | |")
         lines.append(f"| metadata bytes per repository (a manifest, a tag, two blob links) | "

@@ -316,7 +316,8 @@ class ImageCatalog {
   // before the pull (at most kMaxPullsPerBatch; the caller splits larger sets). Not one
   // transaction: a writer that comes meanwhile waits for a few dozen rows, not the batch, and
   // the rest commit after it. Images that no longer exist are skipped. Returns how many images
-  // changed.
+  // changed. Safe from a crash of the process when it returns; on disk only with the next
+  // change or checkpoint (its commits do not wait for the disk: a power loss may lose them).
   static constexpr size_t kMaxPullsPerBatch = 100000;
   virtual Result<int64_t> RecordPulls(std::span<const PulledImage> pulls) = 0;
   // Moves the image to the archive storage class (`archive`) or back; a push of an archived
@@ -597,7 +598,8 @@ class EventLog {
   virtual Status AppendEvent(const EventRecord& event) = 0;
   // Removes the events up to `through`, and those older than `before` whatever their number
   // (from the oldest on: one newer than `before` keeps those after it, as after a clock stepped
-  // back, until it goes too), in steps that let other writers pass; returns how many went.
+  // back, until it goes too), in steps that let other writers pass, whose commits do not wait
+  // for the disk (as RecordPulls's); returns how many went.
   virtual Result<int64_t> PruneEvents(int64_t through, UnixSeconds before) = 0;
 };
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "meta/write_timings.h"
+
 namespace berth::meta {
 namespace {
 
@@ -47,6 +49,28 @@ NewManifest MetadataStoreContract::Image(char config, char layer) {
 }
 
 namespace {
+
+// The process-wide write timings behind /metrics: every committed write counts its wait for the
+// writer and its commit; a long background write counts its steps apart from changes.
+TEST_P(MetadataStoreContract, WritesCountTheirWaitForTheWriterAndTheirCommit) {
+  const uint64_t changes = WriteLockWaits(WriteKind::kChange).Read().count;
+  const uint64_t steps = WriteLockWaits(WriteKind::kBackgroundStep).Read().count;
+  const uint64_t commits = WriteCommits(WriteKind::kChange).Read().count;
+  const uint64_t step_commits = WriteCommits(WriteKind::kBackgroundStep).Read().count;
+  RepositoryRecord r = *store_->CreateRepository({.name = "timed", .created_at = 1}, {});
+  EXPECT_EQ(WriteLockWaits(WriteKind::kChange).Read().count, changes + 1);
+  EXPECT_EQ(WriteCommits(WriteKind::kChange).Read().count, commits + 1);
+  EXPECT_EQ(WriteLockWaits(WriteKind::kBackgroundStep).Read().count, steps);
+  PushBlob(r.id, D('c'), 10);
+  PushBlob(r.id, D('l'), 20);
+  ASSERT_TRUE(store_->PutManifest(r.id, Image('c', 'l'), nullptr, 100).has_value());
+  const uint64_t changes_before_pulls = WriteLockWaits(WriteKind::kChange).Read().count;
+  ASSERT_EQ(*store_->RecordPulls(std::vector<PulledImage>{{r.id, D('m'), 200}}), 1);
+  EXPECT_GE(WriteLockWaits(WriteKind::kBackgroundStep).Read().count, steps + 1);
+  EXPECT_EQ(WriteLockWaits(WriteKind::kChange).Read().count, changes_before_pulls);
+  EXPECT_GE(WriteCommits(WriteKind::kBackgroundStep).Read().count, step_commits + 1);
+  EXPECT_GT(WriteCommits(WriteKind::kChange).Read().sum, 0.0);
+}
 
 TEST_P(MetadataStoreContract, RepositoriesAreCreatedOnceAndListedInOrder) {
   EXPECT_EQ(*store_->CreateRepositoryIfMissing("team/app", 5), repo_);

@@ -51,6 +51,7 @@
 #include "meta/cache/cached_store.h"
 #include "meta/postgres/postgres_store.h"
 #include "meta/sqlite/sqlite_store.h"
+#include "meta/write_timings.h"
 #include "telemetry/log.h"
 #include "telemetry/metrics.h"
 
@@ -158,6 +159,19 @@ int Run(const Config& config) {
   if (!config.meta_uri.empty()) {
     metrics.AddCounterCallback("berth_metadata_queries_total", "Statements sent to PostgreSQL.",
                                [] { return static_cast<double>(meta::postgres::QueriesRun()); });
+  }
+  // What a slow write was: a wait behind another (background work's steps end as soon as a
+  // change waits) or its own commit.
+  using meta::WriteKind;
+  for (const auto& [kind, label] : {std::pair{WriteKind::kChange, "kind=\"change\""},
+                                    std::pair{WriteKind::kBackgroundStep, "kind=\"background_step\""}}) {
+    metrics.AddHistogram("berth_metadata_write_wait_seconds",
+                         "Time a metadata write waited for the single writer (SQLite's write lock, PostgreSQL's "
+                         "advisory lock), by a change or one step of long background work.",
+                         meta::WriteLockWaits(kind), label);
+    metrics.AddHistogram("berth_metadata_commit_duration_seconds",
+                         "Time a metadata COMMIT took: a change's waits for the disk, a background step's does not.",
+                         meta::WriteCommits(kind), label);
   }
 
   Result<std::string> account_id = AccountId(config, store);

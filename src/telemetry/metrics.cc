@@ -1,6 +1,7 @@
 #include "telemetry/metrics.h"
 
 #include <cstdio>
+#include <set>
 
 namespace berth::telemetry {
 namespace {
@@ -11,6 +12,21 @@ std::string FormatDouble(double v) {
   return buf;
 }
 
+// One histogram's series: cumulative buckets, +Inf, sum and count, under `labels` (may be empty).
+void AppendHistogram(std::string& out, std::string_view name, std::string_view labels,
+                     const std::array<uint64_t, LatencyHistogram::kBuckets.size()>& cumulative, uint64_t count,
+                     double sum) {
+  const std::string prefix = std::string(labels) + (labels.empty() ? "" : ",");
+  for (size_t i = 0; i < cumulative.size(); ++i) {
+    out += std::string(name) + "_bucket{" + prefix + "le=\"" + FormatDouble(LatencyHistogram::kBuckets[i]) +
+           "\"} " + std::to_string(cumulative[i]) + "\n";
+  }
+  out += std::string(name) + "_bucket{" + prefix + "le=\"+Inf\"} " + std::to_string(count) + "\n";
+  const std::string braced = labels.empty() ? "" : "{" + std::string(labels) + "}";
+  out += std::string(name) + "_sum" + braced + " " + FormatDouble(sum) + "\n";
+  out += std::string(name) + "_count" + braced + " " + std::to_string(count) + "\n";
+}
+
 }  // namespace
 
 void Metrics::ObserveRequest(std::string_view route, std::string_view method, int status,
@@ -19,7 +35,7 @@ void Metrics::ObserveRequest(std::string_view route, std::string_view method, in
   ++requests_[RequestKey{route, method, status}];
   Histogram& h = latency_[route];
   for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-    if (seconds <= kLatencyBuckets[i]) ++h.buckets[i];
+    if (seconds <= kLatencyBuckets[i]) ++h.cumulative[i];
   }
   ++h.count;
   h.sum += seconds;
@@ -38,6 +54,12 @@ void Metrics::AddCounterCallback(std::string name, std::string help, std::functi
   callbacks_.push_back(Callback{std::move(name), std::move(help), std::move(read), "", "counter"});
 }
 
+void Metrics::AddHistogram(std::string name, std::string help, const LatencyHistogram& histogram,
+                           std::string labels) {
+  std::lock_guard lock(mu_);
+  histograms_.push_back(ExternalHistogram{std::move(name), std::move(help), &histogram, std::move(labels)});
+}
+
 std::string Metrics::Render() const {
   std::string out;
   out.reserve(8192);
@@ -53,15 +75,8 @@ std::string Metrics::Render() const {
   out += "# HELP berth_http_request_duration_seconds Time from request headers to response end.\n"
          "# TYPE berth_http_request_duration_seconds histogram\n";
   for (const auto& [route, h] : latency_) {
-    std::string label = "route=\"" + std::string(route) + "\"";
-    for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-      out += "berth_http_request_duration_seconds_bucket{" + label + ",le=\"" +
-             FormatDouble(kLatencyBuckets[i]) + "\"} " + std::to_string(h.buckets[i]) + "\n";
-    }
-    out += "berth_http_request_duration_seconds_bucket{" + label + ",le=\"+Inf\"} " +
-           std::to_string(h.count) + "\n";
-    out += "berth_http_request_duration_seconds_sum{" + label + "} " + FormatDouble(h.sum) + "\n";
-    out += "berth_http_request_duration_seconds_count{" + label + "} " + std::to_string(h.count) + "\n";
+    AppendHistogram(out, "berth_http_request_duration_seconds", "route=\"" + std::string(route) + "\"",
+                    h.cumulative, h.count, h.sum);
   }
   out += "# HELP berth_http_request_bytes_total Request body bytes received.\n"
          "# TYPE berth_http_request_bytes_total counter\n"
@@ -78,9 +93,25 @@ std::string Metrics::Render() const {
   out += "# HELP berth_bug_total Requests that ended in an unexpected exception.\n"
          "# TYPE berth_bug_total counter\n"
          "berth_bug_total " + std::to_string(bugs_.load()) + "\n";
-  for (const Callback& g : callbacks_) {
-    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " " + g.type + "\n" + g.name +
-           (g.labels.empty() ? "" : "{" + g.labels + "}") + " " + FormatDouble(g.read()) + "\n";
+  // A family's HELP and TYPE come once, before all its series (the exposition format's rule):
+  // several entries may share a name, with different labels.
+  std::set<std::string_view> rendered;
+  for (const Callback& first : callbacks_) {
+    if (!rendered.insert(first.name).second) continue;
+    out += "# HELP " + first.name + " " + first.help + "\n# TYPE " + first.name + " " + first.type + "\n";
+    for (const Callback& g : callbacks_) {
+      if (g.name != first.name) continue;
+      out += g.name + (g.labels.empty() ? "" : "{" + g.labels + "}") + " " + FormatDouble(g.read()) + "\n";
+    }
+  }
+  for (const ExternalHistogram& first : histograms_) {
+    if (!rendered.insert(first.name).second) continue;
+    out += "# HELP " + first.name + " " + first.help + "\n# TYPE " + first.name + " histogram\n";
+    for (const ExternalHistogram& h : histograms_) {
+      if (h.name != first.name) continue;
+      const LatencyHistogram::Counts counts = h.histogram->Read();
+      AppendHistogram(out, h.name, h.labels, counts.cumulative, counts.count, counts.sum);
+    }
   }
   return out;
 }

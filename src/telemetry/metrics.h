@@ -18,12 +18,13 @@
 #include <tuple>
 #include <vector>
 
+#include "telemetry/latency_histogram.h"
+
 namespace berth::telemetry {
 
 class Metrics {
  public:
-  static constexpr std::array<double, 16> kLatencyBuckets = {
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  static constexpr auto kLatencyBuckets = LatencyHistogram::kBuckets;
 
   // Records one finished HTTP request. `route` and `method` must be string literals.
   void ObserveRequest(std::string_view route, std::string_view method, int status,
@@ -41,12 +42,16 @@ class Metrics {
                         std::string labels = "");
   // The same for a counter kept elsewhere (e.g. statements sent to PostgreSQL).
   void AddCounterCallback(std::string name, std::string help, std::function<double()> read);
+  // A histogram recorded elsewhere, which must outlive this object; several with one name and
+  // different labels (`kind="change"`) render as one family, with the first one's help.
+  void AddHistogram(std::string name, std::string help, const LatencyHistogram& histogram,
+                    std::string labels = "");
 
   std::string Render() const;
 
  private:
   struct Histogram {
-    std::array<uint64_t, kLatencyBuckets.size()> buckets{};
+    std::array<uint64_t, kLatencyBuckets.size()> cumulative{};
     uint64_t count = 0;
     double sum = 0;
   };
@@ -63,6 +68,12 @@ class Metrics {
     std::string type = "gauge";
   };
   std::vector<Callback> callbacks_;  // guarded by mu_
+  struct ExternalHistogram {
+    std::string name, help;
+    const LatencyHistogram* histogram;
+    std::string labels;
+  };
+  std::vector<ExternalHistogram> histograms_;  // guarded by mu_
   std::atomic<int64_t> connections_{0};
   std::atomic<int64_t> uploads_active_{0};
   std::atomic<int64_t> bugs_{0};

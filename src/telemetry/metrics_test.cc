@@ -24,6 +24,37 @@ TEST(Metrics, RendersCountersAndCumulativeHistogram) {
   EXPECT_NE(text.find("berth_upload_sessions 3"), std::string::npos);
 }
 
+TEST(Metrics, RendersAFamilyOnceWhateverItsLabels) {
+  Metrics m;
+  LatencyHistogram changes, steps;
+  changes.Observe(0.0003);
+  changes.Observe(0.02);
+  changes.Observe(120);  // past the last bound: only +Inf counts it
+  m.AddHistogram("berth_write_wait_seconds", "Waits.", changes, "kind=\"change\"");
+  m.AddGaugeCallback("berth_lease_held", "Held.", [] { return 1.0; }, "lease=\"gc\"");
+  m.AddHistogram("berth_write_wait_seconds", "", steps, "kind=\"step\"");
+  m.AddGaugeCallback("berth_lease_held", "Held.", [] { return 0.0; }, "lease=\"scan\"");
+  const std::string text = m.Render();
+  auto count = [&](std::string_view needle) {
+    size_t n = 0;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("# TYPE berth_write_wait_seconds histogram\n"), 1u);
+  EXPECT_EQ(count("# TYPE berth_lease_held gauge\n"), 1u);
+  // A family's series follow its header, together.
+  EXPECT_NE(text.find("# TYPE berth_lease_held gauge\nberth_lease_held{lease=\"gc\"} 1\n"
+                      "berth_lease_held{lease=\"scan\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("berth_write_wait_seconds_bucket{kind=\"change\",le=\"0.0005\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("berth_write_wait_seconds_bucket{kind=\"change\",le=\"0.025\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("berth_write_wait_seconds_bucket{kind=\"change\",le=\"60\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("berth_write_wait_seconds_bucket{kind=\"change\",le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("berth_write_wait_seconds_count{kind=\"change\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("berth_write_wait_seconds_sum{kind=\"change\"} 120.0203\n"), std::string::npos);
+  EXPECT_NE(text.find("berth_write_wait_seconds_count{kind=\"step\"} 0\n"), std::string::npos);
+}
+
 TEST(Log, EscapesJson) {
   std::string out;
   AppendJsonString(out, "a\"b\\c\n\x01");

@@ -20,6 +20,7 @@
 #include "meta/sql/store.h"
 #include "meta/sql/uploads.inl"
 #include "meta/sql/vulndb.inl"
+#include "meta/write_timings.h"
 #include "meta/sql/scans.inl"
 #include "meta/sql/templates.inl"
 #include "meta/sql/documents.inl"
@@ -72,15 +73,25 @@ class PostgresDb {
   }
 
   template <class F>
-  auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
+  auto Write(F&& body, WriteKind kind) -> decltype(body(std::declval<Connection&>())) {
     BERTH_ASSIGN(Lease lease, Begin());
     auto result = [&]() -> decltype(body(std::declval<Connection&>())) {
+      if (kind == WriteKind::kBackgroundStep) {
+        // Its COMMIT returns before the WAL is flushed (and so releases the write lock sooner):
+        // the server's next flush, or the next synchronous commit, makes it durable. A crash of
+        // the server may lose it, never corrupt it.
+        BERTH_TRY(lease.conn().Exec("SET LOCAL synchronous_commit TO OFF"));
+      }
+      const auto asked = std::chrono::steady_clock::now();
       BERTH_ASSIGN(Statement lock, lease.conn().Prepare(kWriteLock));
       BERTH_TRY(lock.Run());
+      ObserveSince(WriteLockWaits(kind), asked);
       return body(lease.conn());
     }();
+    const auto ending = std::chrono::steady_clock::now();
     const Status ended = lease.conn().Exec(result ? "COMMIT" : "ROLLBACK");
     if (result && !ended) return std::unexpected(ended.error());
+    if (result) ObserveSince(WriteCommits(kind), ending);
     return result;
   }
 

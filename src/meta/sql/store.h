@@ -34,6 +34,7 @@
 
 #include "meta/event_details.h"
 #include "meta/metadata_store.h"
+#include "meta/write_timings.h"
 
 // The columns RepositoryFromRow() reads, in its order.
 #define BERTH_REPOSITORY_COLUMNS \
@@ -213,8 +214,8 @@ class SqlStore final : public MetadataStore {
   static Result<ResourceTags> ResourceTagsIn(Connection& c, RepositoryId repo);
 
   template <class F>
-  auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
-    return db_.Write(std::forward<F>(body));
+  auto Write(F&& body, WriteKind kind = WriteKind::kChange) -> decltype(body(std::declval<Connection&>())) {
+    return db_.Write(std::forward<F>(body), kind);
   }
   template <class F>
   auto Read(F&& body) -> decltype(body(std::declval<Connection&>())) {
@@ -230,7 +231,7 @@ class SqlStore final : public MetadataStore {
   Status WriteInSteps(Step&& step) {
     for (bool more = true; more;) {
       const auto began = std::chrono::steady_clock::now();
-      BERTH_ASSIGN(more, Write([&](Connection& c) -> Result<bool> {
+      auto one_transaction = [&](Connection& c) -> Result<bool> {
         while (true) {
           BERTH_ASSIGN(bool again, step(c));
           if (!again) return false;
@@ -238,7 +239,8 @@ class SqlStore final : public MetadataStore {
             return true;
           }
         }
-      }));
+      };
+      BERTH_ASSIGN(more, Write(one_transaction, WriteKind::kBackgroundStep));
     }
     return {};
   }

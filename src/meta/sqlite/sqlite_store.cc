@@ -17,6 +17,7 @@
 #include "meta/sql/store.h"
 #include "meta/sql/uploads.inl"
 #include "meta/sql/vulndb.inl"
+#include "meta/write_timings.h"
 #include "meta/sql/scans.inl"
 #include "meta/sql/templates.inl"
 #include "meta/sql/documents.inl"
@@ -42,6 +43,11 @@ namespace {
 // before the group is on disk. A group closes when no writer waits, or at kMaxGroup bodies or
 // kMaxGroupTime, so a steady stream of writers cannot hold it open. A lone writer commits at
 // once, as before.
+//
+// Background steps (WriteKind::kBackgroundStep: pull times, event pruning; nobody waits for
+// them to be durable) commit without an fsync. A change does not join such a group: it commits
+// the group first, so a change waits behind at most one background statement, never behind a
+// background fsync.
 class SqliteDb {
  public:
   using Connection = sqlite::Connection;
@@ -68,17 +74,33 @@ class SqliteDb {
   }
 
   template <class F>
-  auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
+  auto Write(F&& body, WriteKind kind) -> decltype(body(std::declval<Connection&>())) {
     State& st = *state_;
+    const auto asked = std::chrono::steady_clock::now();
     st.queued.fetch_add(1);
     std::unique_lock lock(st.write_mu);
     st.queued.fetch_sub(1);
+    ObserveSince(WriteLockWaits(kind), asked);
     Connection& c = *st.writer;
+    const bool durable = kind == WriteKind::kChange;
+    if (st.group != 0 && durable && !st.group_durable) {
+      // A change never joins a group that commits without an fsync: that group commits now (no
+      // fsync: well under a millisecond) and the change begins its own.
+      (void)Commit(st, c);
+    }
     if (st.group == 0) {
+      if (durable != st.synchronous_full) {
+        // Not allowed inside a transaction, hence per group. NORMAL in WAL mode: a commit is
+        // safe from a crash of this process at once, and on disk at the next checkpoint or the
+        // next FULL commit (one fsync of the log covers every frame before it).
+        BERTH_TRY(c.Exec(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+        st.synchronous_full = durable;
+      }
       BERTH_TRY(c.Exec("BEGIN IMMEDIATE"));
       st.group = ++st.groups_begun;
       st.group_bodies = 0;
       st.group_began = std::chrono::steady_clock::now();
+      st.group_durable = durable;
     }
     const uint64_t mine = st.group;
     BERTH_TRY(EndGroupIfFailed(st, c.Exec("SAVEPOINT body")));
@@ -93,10 +115,7 @@ class SqliteDb {
     const bool last = st.queued.load() == 0 || st.group_bodies >= kMaxGroup ||
                       std::chrono::steady_clock::now() - st.group_began >= kMaxGroupTime;
     if (last) {
-      Status committed = c.Exec("COMMIT");
-      if (!committed && c.InTransaction()) (void)c.Exec("ROLLBACK");
-      Finish(st, mine, committed);
-      if (!committed) return std::unexpected(committed.error());
+      if (Status committed = Commit(st, c); !committed) return std::unexpected(committed.error());
       return result;
     }
     lock.unlock();
@@ -143,6 +162,8 @@ class SqliteDb {
     uint64_t groups_begun = 0;           // guarded by write_mu
     int group_bodies = 0;                // guarded by write_mu
     std::chrono::steady_clock::time_point group_began;  // guarded by write_mu
+    bool group_durable = true;     // the open group commits with an fsync; guarded by write_mu
+    bool synchronous_full = true;  // the writer's PRAGMA synchronous (opened FULL); guarded by write_mu
     std::mutex done_mu;
     std::condition_variable done_cv;
     uint64_t groups_done = 0;                   // guarded by done_mu: groups end in order
@@ -150,6 +171,18 @@ class SqliteDb {
     std::mutex read_mu;
     std::vector<std::unique_ptr<Connection>> readers;  // guarded by read_mu
   };
+
+  // REQUIRES: write_mu held and a group open. Commits it and tells its waiters the outcome.
+  static Status Commit(State& st, Connection& c) {
+    const auto committing = std::chrono::steady_clock::now();
+    Status committed = c.Exec("COMMIT");
+    if (committed) {
+      ObserveSince(WriteCommits(st.group_durable ? WriteKind::kChange : WriteKind::kBackgroundStep), committing);
+    }
+    if (!committed && c.InTransaction()) (void)c.Exec("ROLLBACK");
+    Finish(st, st.group, committed);
+    return committed;
+  }
 
   // REQUIRES: write_mu held and a group open. Ends it with `outcome` and tells its waiters.
   static void Finish(State& st, uint64_t group, const Status& outcome) {

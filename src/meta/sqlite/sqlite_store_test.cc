@@ -181,5 +181,45 @@ TEST_F(SqliteMigrationTest, ConcurrentWritersCommitInGroupsAndEachGetsItsOwnAnsw
   EXPECT_EQ(RawInt("SELECT count(*) FROM named_documents WHERE kind='test'"), 1);
 }
 
+// Background steps commit without an fsync and a change never joins their group: it commits
+// the open group first. Interleaved, every change and every pull time is there after reopening.
+TEST_F(SqliteMigrationTest, ChangesAndBackgroundStepsInterleavedAllCommit) {
+  constexpr int kImages = 400, kRounds = 12, kChangeThreads = 3, kChanges = 100;
+  const auto digest = [](int i) { return oci::Digest::Sha256Of("image " + std::to_string(i)); };
+  {
+    std::unique_ptr<MetadataStore> store = *OpenSqliteStore(path_);
+    const RepositoryId repo = *store->CreateRepositoryIfMissing("pulled", 1);
+    const oci::Digest config = oci::Digest::Sha256Of("config");
+    ASSERT_TRUE(store->CreateUpload({.id = "u", .repository = repo, .hash_state = "h"}).has_value());
+    ASSERT_TRUE(store->CommitUpload("u", config, 10, 1, [] { return Status{}; }).has_value());
+    for (int i = 0; i < kImages; ++i) {
+      NewManifest m{.digest = digest(i), .media_type = "application/vnd.oci.image.manifest.v1+json",
+                    .payload = "{}", .blobs = {{config, 10}}};
+      ASSERT_TRUE(store->PutManifest(repo, m, nullptr, 2).has_value());
+    }
+    std::vector<std::thread> threads;
+    threads.emplace_back([&] {
+      for (int round = 0; round < kRounds; ++round) {
+        std::vector<PulledImage> pulls;
+        // A day apart: each round rewrites every image's row.
+        for (int i = 0; i < kImages; ++i) pulls.push_back({repo, digest(i), 100 + round * 86401});
+        Result<int64_t> recorded = store->RecordPulls(pulls);
+        EXPECT_EQ(recorded.value_or(-1), kImages);
+      }
+    });
+    for (int t = 0; t < kChangeThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kChanges; ++i) {
+          EXPECT_TRUE(store->CreateRepositoryIfMissing("c" + std::to_string(t) + "-" + std::to_string(i), 3));
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  EXPECT_EQ(RawInt("SELECT count(*) FROM repositories"), 1 + kChangeThreads * kChanges);
+  EXPECT_EQ(RawInt("SELECT count(*) FROM pull_times WHERE last_pulled_at=" + std::to_string(100 + (kRounds - 1) * 86401)),
+            kImages);
+}
+
 }  // namespace
 }  // namespace berth::meta::sqlite
