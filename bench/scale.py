@@ -275,7 +275,7 @@ def timed_put_probe(server, seconds, first, writes, key):
     waited for the single writer, and how long each commit took."""
     names = (("wait", "berth_metadata_write_wait_seconds", 'kind="change"'),
              ("commit", "berth_metadata_commit_duration_seconds", 'kind="change"'),
-             ("step_commit", "berth_metadata_commit_duration_seconds", 'kind="background_step"'))
+             ("step_commit", "berth_metadata_commit_duration_seconds", 'kind="background"'))
     before = {k: histogram(server, n, l) for k, n, l in names}
     writes[key] = put_probe(server, seconds, first)
     for k, n, l in names:

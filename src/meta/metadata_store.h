@@ -348,7 +348,9 @@ class Leases {
   virtual ~Leases() = default;
 
   // Takes or renews the lease `name` for `holder` until now + ttl; true when `holder` holds it
-  // now: it was free, expired (its holder stopped renewing), or already `holder`'s.
+  // now: it was free, expired (its holder stopped renewing), or already `holder`'s. On SQLite
+  // (one machine) the renewal is safe from a crash of the process, and on disk with the next
+  // change or checkpoint; on PostgreSQL it is on disk when this returns.
   virtual Result<bool> TryLease(std::string_view name, std::string_view holder, UnixSeconds now,
                                 int64_t ttl_seconds) = 0;
   // Gives the lease up (at shutdown), so another node need not wait for it to expire.

@@ -54,21 +54,21 @@ namespace {
 // writer and its commit; a long background write counts its steps apart from changes.
 TEST_P(MetadataStoreContract, WritesCountTheirWaitForTheWriterAndTheirCommit) {
   const uint64_t changes = WriteLockWaits(WriteKind::kChange).Read().count;
-  const uint64_t steps = WriteLockWaits(WriteKind::kBackgroundStep).Read().count;
+  const uint64_t steps = WriteLockWaits(WriteKind::kBackground).Read().count;
   const uint64_t commits = WriteCommits(WriteKind::kChange).Read().count;
-  const uint64_t step_commits = WriteCommits(WriteKind::kBackgroundStep).Read().count;
+  const uint64_t step_commits = WriteCommits(WriteKind::kBackground).Read().count;
   RepositoryRecord r = *store_->CreateRepository({.name = "timed", .created_at = 1}, {});
   EXPECT_EQ(WriteLockWaits(WriteKind::kChange).Read().count, changes + 1);
   EXPECT_EQ(WriteCommits(WriteKind::kChange).Read().count, commits + 1);
-  EXPECT_EQ(WriteLockWaits(WriteKind::kBackgroundStep).Read().count, steps);
+  EXPECT_EQ(WriteLockWaits(WriteKind::kBackground).Read().count, steps);
   PushBlob(r.id, D('c'), 10);
   PushBlob(r.id, D('l'), 20);
   ASSERT_TRUE(store_->PutManifest(r.id, Image('c', 'l'), nullptr, 100).has_value());
   const uint64_t changes_before_pulls = WriteLockWaits(WriteKind::kChange).Read().count;
   ASSERT_EQ(*store_->RecordPulls(std::vector<PulledImage>{{r.id, D('m'), 200}}), 1);
-  EXPECT_GE(WriteLockWaits(WriteKind::kBackgroundStep).Read().count, steps + 1);
+  EXPECT_GE(WriteLockWaits(WriteKind::kBackground).Read().count, steps + 1);
   EXPECT_EQ(WriteLockWaits(WriteKind::kChange).Read().count, changes_before_pulls);
-  EXPECT_GE(WriteCommits(WriteKind::kBackgroundStep).Read().count, step_commits + 1);
+  EXPECT_GE(WriteCommits(WriteKind::kBackground).Read().count, step_commits + 1);
   EXPECT_GT(WriteCommits(WriteKind::kChange).Read().sum, 0.0);
 }
 

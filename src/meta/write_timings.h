@@ -18,10 +18,11 @@ namespace berth::meta {
 enum class WriteKind {
   // A push, a tag, an API call's change: on disk when its commit returns (someone is told).
   kChange,
-  // One transaction of a long background write (pull times, event pruning): its commit does not
-  // wait for the disk; the next checkpoint or change's commit puts it there. A power loss may
-  // lose the last ones (pull times are recorded again on the next pull), never corrupt them.
-  kBackgroundStep,
+  // Bookkeeping nobody is told about: each transaction of a long background write (pull times,
+  // event pruning) and, on SQLite, lease renewals. Its commit does not wait for the disk; the
+  // next checkpoint or change's commit puts it there. A power loss may lose the last ones (pull
+  // times are recorded again on the next pull), never corrupt them.
+  kBackground,
 };
 
 // From asking for the single writer to holding it, by what asked.

@@ -164,13 +164,13 @@ int Run(const Config& config) {
   // change waits) or its own commit.
   using meta::WriteKind;
   for (const auto& [kind, label] : {std::pair{WriteKind::kChange, "kind=\"change\""},
-                                    std::pair{WriteKind::kBackgroundStep, "kind=\"background_step\""}}) {
+                                    std::pair{WriteKind::kBackground, "kind=\"background\""}}) {
     metrics.AddHistogram("berth_metadata_write_wait_seconds",
                          "Time a metadata write waited for the single writer (SQLite's write lock, PostgreSQL's "
-                         "advisory lock), by a change or one step of long background work.",
+                         "advisory lock), by a change or background bookkeeping (pull times, pruning, leases).",
                          meta::WriteLockWaits(kind), label);
     metrics.AddHistogram("berth_metadata_commit_duration_seconds",
-                         "Time a metadata COMMIT took: a change's waits for the disk, a background step's does not.",
+                         "Time a metadata COMMIT took: a change's waits for the disk, a background one's does not.",
                          meta::WriteCommits(kind), label);
   }
 

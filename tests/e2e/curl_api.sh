@@ -463,7 +463,7 @@ check "latency histogram" grep -q '^berth_http_request_duration_seconds_bucket{r
 check "upload sessions gauge" grep -q '^berth_upload_sessions ' "$BODY"
 # The pushes above were changes: each waited for the single writer and committed.
 check "write waits by kind" grep -Eq '^berth_metadata_write_wait_seconds_count\{kind="change"\} [1-9]' "$BODY"
-check "background step waits" grep -q '^berth_metadata_write_wait_seconds_count{kind="background_step"} ' "$BODY"
+check "background step waits" grep -q '^berth_metadata_write_wait_seconds_count{kind="background"} ' "$BODY"
 check "commit histogram" grep -Eq '^berth_metadata_commit_duration_seconds_bucket\{kind="change",le="\+Inf"\} [1-9]' "$BODY"
 # The exposition format allows one HELP and TYPE per family, however many series it has.
 check "each family declared once" test -z "$(awk '/^# TYPE /{print $3}' "$BODY" | sort | uniq -d)"

@@ -52,6 +52,10 @@ class PostgresDb {
       "ON CONFLICT(manifest_id) DO UPDATE SET last_pulled_at=excluded.last_pulled_at "
       "WHERE pt.last_pulled_at <= excluded.last_pulled_at - 86400";
 
+  // Other nodes trust a lease's row: a renewal lost with the server's crash could let a second
+  // node take the lease while its holder still runs the job.
+  static constexpr WriteKind kLeaseWrites = WriteKind::kChange;
+
   PostgresDb(std::string uri, size_t max_connections)
       : pool_(std::make_unique<Pool>(std::move(uri), max_connections)) {}
 
@@ -76,7 +80,7 @@ class PostgresDb {
   auto Write(F&& body, WriteKind kind) -> decltype(body(std::declval<Connection&>())) {
     BERTH_ASSIGN(Lease lease, Begin());
     auto result = [&]() -> decltype(body(std::declval<Connection&>())) {
-      if (kind == WriteKind::kBackgroundStep) {
+      if (kind == WriteKind::kBackground) {
         // Its COMMIT returns before the WAL is flushed (and so releases the write lock sooner):
         // the server's next flush, or the next synchronous commit, makes it durable. A crash of
         // the server may lose it, never corrupt it.

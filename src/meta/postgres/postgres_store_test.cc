@@ -10,6 +10,7 @@
 #include "meta/postgres/connection.h"
 #include "meta/postgres/schema.h"
 #include "meta/postgres/test_server.h"
+#include "meta/write_timings.h"
 
 namespace berth::meta::postgres {
 namespace {
@@ -65,6 +66,19 @@ TEST(PostgresMigrations, PullTimesMoveToTheirOwnTableAndStayReadable) {
       "AND table_name='manifests' AND column_name='last_pulled_at'");
   ASSERT_TRUE(column.Step().value_or(false));
   EXPECT_EQ(column.Int(0), 0);
+}
+
+// Other nodes trust a lease's row, so a renewal is a change: on disk when TryLease returns.
+TEST(PostgresLeases, ARenewalIsADurableChange) {
+  Result<std::string> uri = SchemaUri("lease-kind-" + std::to_string(::getpid()));
+  ASSERT_TRUE(uri.has_value()) << uri.error().message();
+  std::unique_ptr<MetadataStore> store = *OpenPostgresStore(*uri);
+  const uint64_t changes = WriteCommits(WriteKind::kChange).Read().count;
+  const uint64_t background = WriteCommits(WriteKind::kBackground).Read().count;
+  ASSERT_TRUE(*store->TryLease("gc", "node-a", 100, 30));
+  ASSERT_TRUE(*store->TryLease("gc", "node-a", 110, 30));
+  EXPECT_EQ(WriteCommits(WriteKind::kChange).Read().count, changes + 2);
+  EXPECT_EQ(WriteCommits(WriteKind::kBackground).Read().count, background);
 }
 
 // Nodes of a cluster share the server's max_connections: a burst of requests on one node waits

@@ -9,7 +9,7 @@ namespace berth::meta::sql {
 template <class Db>
 Result<bool> SqlStore<Db>::TryLease(std::string_view name, std::string_view holder, UnixSeconds now,
                                     int64_t ttl_seconds) {
-  return Write([&](Connection& c) -> Result<bool> {
+  auto take = [&](Connection& c) -> Result<bool> {
     BERTH_ASSIGN(Statement st,
                  c.Prepare("INSERT INTO leases(name, holder, expires_at) VALUES(?, ?, ?) "
                            "ON CONFLICT(name) DO UPDATE SET holder=excluded.holder, "
@@ -17,7 +17,8 @@ Result<bool> SqlStore<Db>::TryLease(std::string_view name, std::string_view hold
                            "WHERE leases.holder=excluded.holder OR leases.expires_at <= ?"));
     BERTH_TRY(st.Bind(1, name).Bind(2, holder).Bind(3, now + ttl_seconds).Bind(4, now).Run());
     return c.Changes() > 0;
-  });
+  };
+  return Write(take, Db::kLeaseWrites);
 }
 
 template <class Db>

@@ -240,7 +240,7 @@ class SqlStore final : public MetadataStore {
           }
         }
       };
-      BERTH_ASSIGN(more, Write(one_transaction, WriteKind::kBackgroundStep));
+      BERTH_ASSIGN(more, Write(one_transaction, WriteKind::kBackground));
     }
     return {};
   }

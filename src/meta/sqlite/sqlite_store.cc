@@ -44,7 +44,7 @@ namespace {
 // kMaxGroupTime, so a steady stream of writers cannot hold it open. A lone writer commits at
 // once, as before.
 //
-// Background steps (WriteKind::kBackgroundStep: pull times, event pruning; nobody waits for
+// Background steps (WriteKind::kBackground: pull times, event pruning; nobody waits for
 // them to be durable) commit without an fsync. A change does not join such a group: it commits
 // the group first, so a change waits behind at most one background statement, never behind a
 // background fsync.
@@ -67,6 +67,9 @@ class SqliteDb {
 
   // One process owns a SQLite database: there are no other nodes to tell.
   static Status Changed(Connection&, RepositoryId) { return {}; }
+  // A lease renewal (once a second per job) need not wait for the disk: a power loss that could
+  // lose it also stops every process that could hold the lease.
+  static constexpr WriteKind kLeaseWrites = WriteKind::kBackground;
 
   SqliteDb(std::string path, std::unique_ptr<Connection> writer, std::unique_ptr<Checkpointer> checkpointer)
       : state_(std::make_unique<State>(std::move(path), std::move(writer))) {
@@ -177,7 +180,7 @@ class SqliteDb {
     const auto committing = std::chrono::steady_clock::now();
     Status committed = c.Exec("COMMIT");
     if (committed) {
-      ObserveSince(WriteCommits(st.group_durable ? WriteKind::kChange : WriteKind::kBackgroundStep), committing);
+      ObserveSince(WriteCommits(st.group_durable ? WriteKind::kChange : WriteKind::kBackground), committing);
     }
     if (!committed && c.InTransaction()) (void)c.Exec("ROLLBACK");
     Finish(st, st.group, committed);

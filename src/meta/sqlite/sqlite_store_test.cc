@@ -11,6 +11,7 @@
 
 #include "meta/metadata_store_contract.h"
 #include "meta/sqlite/schema.h"
+#include "meta/write_timings.h"
 
 namespace berth::meta::sqlite {
 namespace {
@@ -179,6 +180,21 @@ TEST_F(SqliteMigrationTest, ConcurrentWritersCommitInGroupsAndEachGetsItsOwnAnsw
   EXPECT_EQ(refused, kThreads * kEach / 2);
   EXPECT_EQ(RawInt("SELECT count(*) FROM repositories"), kThreads * kEach);
   EXPECT_EQ(RawInt("SELECT count(*) FROM named_documents WHERE kind='test'"), 1);
+}
+
+// One machine holds every process that could hold a lease, so a renewal does not wait for the
+// disk: it commits as background, and the lease is still taken and kept as the contract says.
+TEST_F(SqliteMigrationTest, ALeaseRenewalIsBackgroundWork) {
+  std::unique_ptr<MetadataStore> store = *OpenSqliteStore(path_);
+  const uint64_t changes = WriteCommits(WriteKind::kChange).Read().count;
+  const uint64_t background = WriteCommits(WriteKind::kBackground).Read().count;
+  ASSERT_TRUE(*store->TryLease("gc", "node-a", 100, 30));
+  ASSERT_TRUE(*store->TryLease("gc", "node-a", 110, 30));
+  EXPECT_FALSE(*store->TryLease("gc", "node-b", 120, 30));
+  EXPECT_EQ(WriteCommits(WriteKind::kBackground).Read().count, background + 3);
+  EXPECT_EQ(WriteCommits(WriteKind::kChange).Read().count, changes);
+  store.reset();
+  EXPECT_EQ(RawInt("SELECT expires_at FROM leases WHERE name='gc' AND holder='node-a'"), 140);
 }
 
 // Background steps commit without an fsync and a change never joins their group: it commits
