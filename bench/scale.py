@@ -275,7 +275,7 @@ def timed_put_probe(server, seconds, first, writes, key):
     waited for the single writer, and how long each commit took."""
     names = (("wait", "berth_metadata_write_wait_seconds", 'kind="change"'),
              ("commit", "berth_metadata_commit_duration_seconds", 'kind="change"'),
-             ("step_commit", "berth_metadata_commit_duration_seconds", 'kind="background"'))
+             ("background_commit", "berth_metadata_commit_duration_seconds", 'kind="background"'))
     before = {k: histogram(server, n, l) for k, n, l in names}
     writes[key] = put_probe(server, seconds, first)
     for k, n, l in names:
@@ -433,7 +433,7 @@ def report(results):
                      f"{w[key + '_max_ms']:.1f} | | |")
         for part, what in (("wait", "changes that waited over 5 ms for the writer"),
                            ("commit", "changes' commits over 5 ms"),
-                           ("step_commit", "background steps' commits over 5 ms")):
+                           ("background_commit", "background commits over 5 ms (pull times, leases)")):
             share = w.get(f"{key}_{part}")
             if share:
                 bound = f", all within {share['max_bound_ms']:g} ms" if share["max_bound_ms"] is not None else ""
