@@ -247,12 +247,11 @@ def put_probe(server, seconds, first):
     return times
 
 
-def histogram(server, name, labels=""):
-    """A histogram's series from /metrics: {upper bound: cumulative count}, with "+Inf"."""
-    status, _, body = bench.http_request(server.host, "GET", "/metrics")
+def histogram(metrics_text, name, labels=""):
+    """A histogram's series in /metrics text: {upper bound: cumulative count}, with "+Inf"."""
     prefix = f"{name}_bucket{{{labels + ',' if labels else ''}le=\""
     out = {}
-    for line in body.decode().splitlines():
+    for line in metrics_text.splitlines():
         if line.startswith(prefix):
             bound, count = line[len(prefix):].split('"} ')
             out[bound] = int(count)
@@ -276,10 +275,14 @@ def timed_put_probe(server, seconds, first, writes, key):
     names = (("wait", "berth_metadata_write_wait_seconds", 'kind="change"'),
              ("commit", "berth_metadata_commit_duration_seconds", 'kind="change"'),
              ("background_commit", "berth_metadata_commit_duration_seconds", 'kind="background"'))
-    before = {k: histogram(server, n, l) for k, n, l in names}
+    def snapshot():
+        text = bench.http_request(server.host, "GET", "/metrics")[2].decode()
+        return {k: histogram(text, n, l) for k, n, l in names}
+    before = snapshot()
     writes[key] = put_probe(server, seconds, first)
-    for k, n, l in names:
-        writes[f"{key}_{k}"] = slow_share(before[k], histogram(server, n, l))
+    after = snapshot()
+    for k, _, _ in names:
+        writes[f"{key}_{k}"] = slow_share(before[k], after[k])
 
 
 def fsync_probe(directory, seconds):

@@ -44,8 +44,8 @@ namespace {
 // kMaxGroupTime, so a steady stream of writers cannot hold it open. A lone writer commits at
 // once, as before.
 //
-// Background steps (WriteKind::kBackground: pull times, event pruning; nobody waits for
-// them to be durable) commit without an fsync. A change does not join such a group: it commits
+// Background writes (WriteKind::kBackground: pull times, event pruning, lease renewals;
+// nobody waits for them to be durable) commit without an fsync. A change does not join such a group: it commits
 // the group first, so a change waits behind at most one background statement, never behind a
 // background fsync.
 class SqliteDb {
@@ -86,7 +86,7 @@ class SqliteDb {
     ObserveSince(WriteLockWaits(kind), asked);
     Connection& c = *st.writer;
     const bool durable = kind == WriteKind::kChange;
-    if (st.group != 0 && durable && !st.group_durable) {
+    if (st.group != 0 && durable && !st.synchronous_full) {
       // A change never joins a group that commits without an fsync: that group commits now (no
       // fsync: well under a millisecond) and the change begins its own.
       (void)Commit(st, c);
@@ -103,7 +103,6 @@ class SqliteDb {
       st.group = ++st.groups_begun;
       st.group_bodies = 0;
       st.group_began = std::chrono::steady_clock::now();
-      st.group_durable = durable;
     }
     const uint64_t mine = st.group;
     BERTH_TRY(EndGroupIfFailed(st, c.Exec("SAVEPOINT body")));
@@ -165,8 +164,9 @@ class SqliteDb {
     uint64_t groups_begun = 0;           // guarded by write_mu
     int group_bodies = 0;                // guarded by write_mu
     std::chrono::steady_clock::time_point group_began;  // guarded by write_mu
-    bool group_durable = true;     // the open group commits with an fsync; guarded by write_mu
-    bool synchronous_full = true;  // the writer's PRAGMA synchronous (opened FULL); guarded by write_mu
+    // The writer's PRAGMA synchronous (opened FULL), set as each group begins: whether the open
+    // group commits with an fsync. Guarded by write_mu.
+    bool synchronous_full = true;
     std::mutex done_mu;
     std::condition_variable done_cv;
     uint64_t groups_done = 0;                   // guarded by done_mu: groups end in order
@@ -180,7 +180,7 @@ class SqliteDb {
     const auto committing = std::chrono::steady_clock::now();
     Status committed = c.Exec("COMMIT");
     if (committed) {
-      ObserveSince(WriteCommits(st.group_durable ? WriteKind::kChange : WriteKind::kBackground), committing);
+      ObserveSince(WriteCommits(st.synchronous_full ? WriteKind::kChange : WriteKind::kBackground), committing);
     }
     if (!committed && c.InTransaction()) (void)c.Exec("ROLLBACK");
     Finish(st, st.group, committed);
