@@ -9,7 +9,6 @@
 #include <cstring>
 
 #include "base/files.h"
-#include "base/strings.h"
 #include "telemetry/log.h"
 
 namespace berth::events {
@@ -22,28 +21,6 @@ constexpr size_t kMaxTargetAnswer = 64 << 10;
 std::string TargetCursor(std::string_view url) { return "webhook " + std::string(url); }
 
 }  // namespace
-
-Result<int64_t> LoadCursor(meta::NamedDocuments& documents, std::string_view name) {
-  BERTH_ASSIGN(std::optional<meta::NamedDocument> doc, documents.GetDocument(kCursorKind, name));
-  if (!doc) return int64_t{0};
-  std::optional<uint64_t> seq = ParseUint64(doc->document);
-  if (!seq) return Fail(Code::kInternal, "event cursor " + std::string(name) + " is not a number");
-  return static_cast<int64_t>(*seq);
-}
-
-Status SaveCursor(meta::NamedDocuments& documents, std::string_view name, int64_t seq) {
-  // One writer per cursor (the lease holder); a race with a node that lost the lease is
-  // settled by the revision, and the loser's events are delivered again: at least once.
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    BERTH_ASSIGN(std::optional<meta::NamedDocument> doc, documents.GetDocument(kCursorKind, name));
-    Result<int64_t> put = documents.PutDocument(kCursorKind, name, std::to_string(seq), doc ? doc->revision : 0, 100000);
-    if (put) return {};
-    if (put.error().code() != Code::kAborted && put.error().code() != Code::kAlreadyExists) {
-      return std::unexpected(put.error());
-    }
-  }
-  return Fail(Code::kAborted, "event cursor " + std::string(name) + " keeps changing");
-}
 
 Result<std::unique_ptr<Dispatcher>> Dispatcher::Create(meta::MetadataStore& store, http::Client& client,
                                                        DispatcherOptions options, std::function<int64_t()> clock) {
@@ -83,7 +60,7 @@ void Dispatcher::RunOnce() {
 }
 
 Status Dispatcher::Journal() {
-  BERTH_ASSIGN(int64_t cursor, LoadCursor(store_, kJournalCursor));
+  BERTH_ASSIGN(int64_t cursor, store_.ReadPosition(kJournalCursor));
   while (true) {
     BERTH_ASSIGN(std::vector<meta::EventRecord> events, store_.ReadEvents(cursor, kBatch));
     if (events.empty()) return {};
@@ -104,7 +81,7 @@ Status Dispatcher::Journal() {
     }
     if (::fdatasync(fd.get()) != 0) return Fail(Code::kInternal, options_.journal_path + ": " + std::strerror(errno));
     cursor = events.back().seq;
-    BERTH_TRY(SaveCursor(store_, kJournalCursor, cursor));
+    BERTH_TRY(store_.SavePosition(kJournalCursor, cursor));
     journaled_ += events.size();
     if (events.size() < kBatch) return {};
   }
@@ -112,7 +89,7 @@ Status Dispatcher::Journal() {
 
 Status Dispatcher::Deliver(Target& target) {
   const std::string name = TargetCursor(target.url);
-  BERTH_ASSIGN(int64_t cursor, LoadCursor(store_, name));
+  BERTH_ASSIGN(int64_t cursor, store_.ReadPosition(name));
   while (true) {
     BERTH_ASSIGN(std::vector<meta::EventRecord> events, store_.ReadEvents(cursor, kBatch));
     if (events.empty()) return {};
@@ -126,7 +103,7 @@ Status Dispatcher::Deliver(Target& target) {
       cursor = e.seq;
       ++delivered_;
     }
-    BERTH_TRY(SaveCursor(store_, name, cursor));
+    BERTH_TRY(store_.SavePosition(name, cursor));
     if (!failure) return failure;
     if (events.size() < kBatch) return {};
   }
@@ -154,7 +131,7 @@ void Dispatcher::Prune() {
   for (const Target& t : targets_) consumers.push_back(TargetCursor(t.url));
   int64_t through = INT64_MAX;
   for (const std::string& c : consumers) {
-    Result<int64_t> seq = LoadCursor(store_, c);
+    Result<int64_t> seq = store_.ReadPosition(c);
     if (!seq) return;
     through = std::min(through, *seq);
   }

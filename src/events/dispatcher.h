@@ -7,8 +7,8 @@
 //     header (envelope.h), in order per target; a target that fails (no 2xx within the timeout)
 //     is tried again with backoff (1 s doubling to 5 min) from the same event, whose id is the
 //     same on every try. Targets are independent: one down holds back none of the others.
-// Each consumer's place is a document in the store (kind "event-cursor"), saved after what it
-// covers was delivered, so delivery is at least once across crashes and across the nodes that
+// Each consumer's place is saved in the store (EventLog::SavePosition) after what it covers was
+// delivered, so delivery is at least once across crashes and across the nodes that
 // take the "events" lease in turn. Events every consumer has passed (the replicator's place
 // included) are pruned, and any older than the retention whatever their delivery.
 //
@@ -28,7 +28,6 @@
 
 namespace berth::events {
 
-inline constexpr std::string_view kCursorKind = "event-cursor";
 // The replicator's place in the events (replication/replicator.h), which pruning waits for.
 inline constexpr std::string_view kReplicationCursor = "replication";
 
@@ -41,10 +40,6 @@ struct DispatcherOptions {
   std::chrono::seconds retention{7 * 86400};
   std::string user_agent = "Berth";
 };
-
-// The place of consumer `name` in the events: the last sequence number it handled (0: none).
-Result<int64_t> LoadCursor(meta::NamedDocuments& documents, std::string_view name);
-Status SaveCursor(meta::NamedDocuments& documents, std::string_view name, int64_t seq);
 
 class Dispatcher {
  public:

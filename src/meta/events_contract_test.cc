@@ -2,6 +2,7 @@
 #include <boost/json/parse.hpp>
 
 #include "meta/metadata_store_contract.h"
+#include "meta/write_timings.h"
 
 namespace berth::meta {
 namespace {
@@ -73,6 +74,30 @@ TEST_P(MetadataStoreContract, PruningSpansManyStepsAndStopsAtTheFirstEventToKeep
   EXPECT_EQ(store_->ReadEvents(0, 1000)->front().seq, seqs[600]);
   EXPECT_EQ(*store_->PruneEvents(0, 650), 50);  // older than 650 s
   EXPECT_EQ(store_->ReadEvents(0, 1000)->size(), 50u);
+}
+
+// Readers' places: 0 before the first save, the last save after; a place kept as a named document
+// (before positions had methods of their own) is read as it was. Saves are background writes.
+TEST_P(MetadataStoreContract, ReadersKeepTheirPlaceInTheEventsAsBackgroundWrites) {
+  EXPECT_EQ(*store_->ReadPosition("journal"), 0);
+  const uint64_t changes = WriteLockWaits(WriteKind::kChange).Read().count;
+  const uint64_t background = WriteLockWaits(WriteKind::kBackground).Read().count;
+  ASSERT_TRUE(store_->SavePosition("journal", 41).has_value());
+  ASSERT_TRUE(store_->SavePosition("journal", 42).has_value());
+  ASSERT_TRUE(store_->SavePosition("webhook http://a/", 7).has_value());
+  EXPECT_EQ(WriteLockWaits(WriteKind::kChange).Read().count, changes);
+  EXPECT_EQ(WriteLockWaits(WriteKind::kBackground).Read().count, background + 3);
+  EXPECT_EQ(*store_->ReadPosition("journal"), 42);
+  EXPECT_EQ(*store_->ReadPosition("webhook http://a/"), 7);
+  EXPECT_EQ(*store_->ReadPosition("replication"), 0);
+
+  ASSERT_TRUE(store_->PutDocument("event-cursor", "replication", "1234", 0, 100).has_value());
+  EXPECT_EQ(*store_->ReadPosition("replication"), 1234);
+  ASSERT_TRUE(store_->SavePosition("replication", 1300).has_value());
+  EXPECT_EQ(store_->GetDocument("event-cursor", "replication")->value().revision, 2);
+  EXPECT_EQ(*store_->ReadPosition("replication"), 1300);
+  ASSERT_TRUE(store_->PutDocument("event-cursor", "broken", "not a number", 0, 100).has_value());
+  EXPECT_EQ(store_->ReadPosition("broken").error().code(), Code::kInternal);
 }
 
 TEST_P(MetadataStoreContract, ReplicationJobsMergeTagsRetryAndFinishOnlyAsRead) {

@@ -603,6 +603,15 @@ class EventLog {
   // back, until it goes too), in steps that let other writers pass, whose commits do not wait
   // for the disk (as RecordPulls's); returns how many went.
   virtual Result<int64_t> PruneEvents(int64_t through, UnixSeconds before) = 0;
+  // A reader's place in the events (the journal, a webhook target, the replicator): the last
+  // sequence number it handled, 0 before its first save.
+  virtual Result<int64_t> ReadPosition(std::string_view reader) = 0;
+  // Saves `reader`'s place, last writer wins (readers take turns under a lease). A background
+  // write, as RecordPulls's: its commit does not wait for the disk, so a push never waits
+  // behind a reader's fsync. A power loss may take a reader back to an earlier place, and it
+  // handles the events after it again (delivery is at least once); never to a later one, and
+  // never behind events pruned since, as pruning commits after the save it follows.
+  virtual Status SavePosition(std::string_view reader, int64_t seq) = 0;
 };
 
 // Replication: per image and destination ("region/registryId"), what is left to copy and how the

@@ -123,7 +123,7 @@ Status Replicator::RoutePending() {
 }
 
 Result<bool> Replicator::RouteBatch() {
-  BERTH_ASSIGN(int64_t cursor, events::LoadCursor(store_, events::kReplicationCursor));
+  BERTH_ASSIGN(int64_t cursor, store_.ReadPosition(events::kReplicationCursor));
   BERTH_ASSIGN(std::vector<meta::EventRecord> events, store_.ReadEvents(cursor, kRouteBatch));
   if (events.empty()) return false;
   BERTH_ASSIGN(Configuration config, LoadConfiguration(store_));
@@ -144,7 +144,7 @@ Result<bool> Replicator::RouteBatch() {
     if (std::string tag = JsonString(detail.as_object(), "image-tag"); !tag.empty()) tags.push_back(std::move(tag));
     BERTH_TRY(store_.EnqueueReplication(*repo, *digest, destinations, tags, now));
   }
-  BERTH_TRY(events::SaveCursor(store_, events::kReplicationCursor, events.back().seq));
+  BERTH_TRY(store_.SavePosition(events::kReplicationCursor, events.back().seq));
   return events.size() == kRouteBatch;
 }
 

@@ -214,6 +214,8 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   Result<int64_t> PruneEvents(int64_t through, UnixSeconds before) override {
     return store_->PruneEvents(through, before);
   }
+  Result<int64_t> ReadPosition(std::string_view reader) override { return store_->ReadPosition(reader); }
+  Status SavePosition(std::string_view reader, int64_t seq) override { return store_->SavePosition(reader, seq); }
   Result<bool> EnqueueReplication(RepositoryId repo, const oci::Digest& digest,
                                   const std::vector<std::string>& destinations, const std::vector<std::string>& tags,
                                   UnixSeconds now) override {

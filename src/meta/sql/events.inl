@@ -71,6 +71,33 @@ Result<int64_t> SqlStore<Db>::PruneEvents(int64_t through, UnixSeconds before) {
   return pruned;
 }
 
+// Positions are named documents of kind "event-cursor" (the decimal sequence number), where
+// they were kept before they had methods of their own.
+template <class Db>
+Result<int64_t> SqlStore<Db>::ReadPosition(std::string_view reader) {
+  return Read([&](Connection& c) -> Result<int64_t> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT document FROM named_documents WHERE kind=? AND name=?"));
+    st.Bind(1, kPositionKind).Bind(2, reader);
+    BERTH_ASSIGN(bool row, st.Step());
+    if (!row) return int64_t{0};
+    std::optional<uint64_t> seq = ParseUint64(st.Text(0));
+    if (!seq) return Fail(Code::kInternal, "the events position of " + std::string(reader) + " is not a number");
+    return static_cast<int64_t>(*seq);
+  });
+}
+
+template <class Db>
+Status SqlStore<Db>::SavePosition(std::string_view reader, int64_t seq) {
+  return Write(
+      [&](Connection& c) -> Status {
+        BERTH_ASSIGN(Statement st, c.Prepare("INSERT INTO named_documents(kind, name, revision, document) "
+                                             "VALUES(?, ?, 1, ?) ON CONFLICT(kind, name) DO UPDATE SET "
+                                             "revision=named_documents.revision+1, document=excluded.document"));
+        return st.Bind(1, kPositionKind).Bind(2, reader).Bind(3, std::to_string(seq)).Run();
+      },
+      WriteKind::kBackground);
+}
+
 template <class Db>
 Result<bool> SqlStore<Db>::EnqueueReplication(RepositoryId repo, const oci::Digest& digest,
                                               const std::vector<std::string>& destinations,

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "base/strings.h"
 #include "meta/event_details.h"
 #include "meta/metadata_store.h"
 #include "meta/write_timings.h"
@@ -189,6 +190,8 @@ class SqlStore final : public MetadataStore {
   Result<std::vector<EventRecord>> ReadEvents(int64_t after, size_t limit) override;
   Status AppendEvent(const EventRecord& event) override;
   Result<int64_t> PruneEvents(int64_t through, UnixSeconds before) override;
+  Result<int64_t> ReadPosition(std::string_view reader) override;
+  Status SavePosition(std::string_view reader, int64_t seq) override;
 
   // replication queue
   Result<bool> EnqueueReplication(RepositoryId repo, const oci::Digest& digest,
@@ -209,6 +212,7 @@ class SqlStore final : public MetadataStore {
   static constexpr size_t kPullsPerStatement = 64;
   static constexpr size_t kPullsResolvedPerStatement = 1000;  // a read: waits for no one
   static constexpr int64_t kEventsPrunedPerStatement = 256;
+  static constexpr std::string_view kPositionKind = "event-cursor";  // named_documents' kind
   static constexpr std::chrono::milliseconds kLongestStepTransaction{5};
 
   static Result<ResourceTags> ResourceTagsIn(Connection& c, RepositoryId repo);
