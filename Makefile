@@ -9,7 +9,7 @@ LISTEN ?= 127.0.0.1:5000
 DATA ?= ./data
 
 BUILD_PACKAGES := g++ cmake make pkg-config ccache libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
-	libssl-dev libsqlite3-dev libpq-dev libarchive-dev libzstd-dev liblzma-dev libbz2-dev nettle-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
+	libssl-dev libsqlite3-dev libpq-dev libarchive-dev libjemalloc-dev libzstd-dev liblzma-dev libbz2-dev nettle-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
 TEST_PACKAGES := curl jq python3 python3-boto3 skopeo podman buildah golang-github-containers-common mount \
 	ca-certificates postgresql-15 swift swift-proxy swift-account swift-container swift-object python3-swift \
 	memcached haproxy docker-registry \

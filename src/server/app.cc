@@ -52,6 +52,7 @@
 #include "meta/postgres/postgres_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "meta/write_timings.h"
+#include "telemetry/allocator.h"
 #include "telemetry/log.h"
 #include "telemetry/metrics.h"
 
@@ -156,6 +157,13 @@ int Run(const Config& config) {
                            [cached] { return static_cast<double>(cached->cache().bytes()); });
   metrics.AddGaugeCallback("berth_metadata_cache_entries", "Entries in the metadata cache.",
                            [cached] { return static_cast<double>(cached->cache().entries()); });
+  if (telemetry::ReadAllocatorStats()) {
+    metrics.AddGaugeCallback("berth_allocator_allocated_bytes", "Bytes in blocks the process holds (jemalloc).",
+                             [] { return static_cast<double>(telemetry::ReadAllocatorStats().value_or(telemetry::AllocatorStats{}).allocated); });
+    metrics.AddGaugeCallback("berth_allocator_resident_bytes",
+                             "Bytes of the allocator's pages in memory, its free pages included (jemalloc).",
+                             [] { return static_cast<double>(telemetry::ReadAllocatorStats().value_or(telemetry::AllocatorStats{}).resident); });
+  }
   if (!config.meta_uri.empty()) {
     metrics.AddCounterCallback("berth_metadata_queries_total", "Statements sent to PostgreSQL.",
                                [] { return static_cast<double>(meta::postgres::QueriesRun()); });
