@@ -1,5 +1,7 @@
 #include "api/pull_recorder.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -18,11 +20,30 @@ uint64_t PullRecorder::WrittenEntry(const Key& key, int64_t when) {
   return (KeyHash{}(key) & ~uint64_t{0x1ffff}) | (day << 1) | 1;  // never 0, the empty slot
 }
 
-size_t PullRecorder::WrittenSlot(const Key& key) { return KeyHash{}(key) % kWrittenSlots; }
+// By the hash's low bits, which the entry does not keep.
+size_t PullRecorder::WrittenBucket(const Key& key) {
+  return KeyHash{}(key) % (kWrittenSlots / kWrittenWays) * kWrittenWays;
+}
 
 bool PullRecorder::WrittenToday(const Key& key, int64_t now) const {
-  return written_ && written_[WrittenSlot(key)] == WrittenEntry(key, now);
+  if (!written_) return false;
+  const uint64_t entry = WrittenEntry(key, now);
+  const uint64_t* bucket = &written_[WrittenBucket(key)];
+  return std::find(bucket, bucket + kWrittenWays, entry) != bucket + kWrittenWays;
 }
+
+void PullRecorder::RememberWritten(const Key& key, int64_t when) {
+  constexpr uint64_t kDayBits = 0x1ffff;
+  const uint64_t entry = WrittenEntry(key, when);
+  uint64_t* bucket = &written_[WrittenBucket(key)];
+  uint64_t* end = bucket + kWrittenWays;
+  uint64_t* slot = std::find_if(bucket, end, [&](uint64_t e) { return (e & ~kDayBits) == (entry & ~kDayBits); });
+  if (slot == end) slot = std::find_if(bucket, end, [&](uint64_t e) { return (e & kDayBits) != (entry & kDayBits); });
+  if (slot == end) slot = bucket + (KeyHash{}(key) >> 61);
+  *slot = entry;
+}
+
+void PullRecorder::Unmap::operator()(uint64_t* table) const { ::munmap(table, kWrittenSlots * sizeof(uint64_t)); }
 
 void PullRecorder::Record(meta::RepositoryId repo, const berth::oci::Digest& digest, int64_t now,
                           std::string_view principal_arn) {
@@ -67,10 +88,14 @@ Result<int64_t> PullRecorder::Flush(meta::ImageCatalog& catalog) {
     BERTH_ASSIGN(int64_t n, catalog.RecordPulls(chunk));
     changed += n;
     std::lock_guard lock(mu_);
-    if (!written_) written_.reset(static_cast<uint64_t*>(std::calloc(kWrittenSlots, sizeof(uint64_t))));
+    if (!written_) {
+      void* table = ::mmap(nullptr, kWrittenSlots * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (table != MAP_FAILED) written_.reset(static_cast<uint64_t*>(table));
+    }
     // Without memory to remember, the store still refuses repeats within the day.
     if (written_) {
-      for (const auto& [key, when] : chunk_keys) written_[WrittenSlot(key)] = WrittenEntry(key, when);
+      for (const auto& [key, when] : chunk_keys) RememberWritten(key, when);
     }
     chunk.clear();
     chunk_keys.clear();

@@ -38,10 +38,9 @@ TEST_F(PullRecorderTest, ABurstOfPullsIsWrittenInBatchesOnceADay) {
   EXPECT_EQ(*pulls_.Flush(*meta_), 2500);
   EXPECT_EQ(PulledAt(images.front()), now_ + 2);
   EXPECT_EQ(PulledAt(images.back()), now_ + 2);
-  // Written today: further pulls are not even kept until tomorrow (but for the few whose slot in
-  // the lossy table another image took; the store ignores those).
+  // Written today: further pulls are not even kept until tomorrow.
   for (const oci::Digest& d : images) pulls_.Record(repo_, d, now_ + 3600, "");
-  EXPECT_LE(pulls_.pending(), images.size() / 100);
+  EXPECT_EQ(pulls_.pending(), 0u);
   EXPECT_EQ(*pulls_.Flush(*meta_), 0);
   pulls_.Record(repo_, images[7], now_ + PullRecorder::kRecordEvery + 10, "");
   EXPECT_EQ(*pulls_.Flush(*meta_), 1);
@@ -60,6 +59,22 @@ TEST_F(PullRecorderTest, PullsOnlyByExcludedPrincipalsAreNotRecorded) {
   EXPECT_FALSE(PulledAt(images[0]).has_value());
   EXPECT_EQ(PulledAt(images[1]), now_);
   EXPECT_EQ(PulledAt(images[2]), now_);
+}
+
+// 600,000 images written today (none exists: the table remembers what was handed to the store)
+// are nearly all remembered; a table of single slots forgot one in eight (78,339).
+TEST_F(PullRecorderTest, TheWrittenTableRemembersMostOfAMillionImages) {
+  constexpr size_t kImages = 600000;
+  auto digest = [](size_t i) { return oci::Digest::Sha256Of("image " + std::to_string(i)); };
+  for (size_t i = 0; i < kImages; ++i) {
+    pulls_.Record(repo_, digest(i), now_, "");
+    if (pulls_.pending() == PullRecorder::kMaxPending) {
+      ASSERT_EQ(*pulls_.Flush(*meta_), 0);
+    }
+  }
+  ASSERT_EQ(*pulls_.Flush(*meta_), 0);
+  for (size_t i = 0; i < kImages; ++i) pulls_.Record(repo_, digest(i), now_ + 60, "");
+  EXPECT_LE(pulls_.pending(), kImages / 1000);  // 187 here, where buckets overflowed
 }
 
 TEST_F(PullRecorderTest, PendingPullsAreBounded) {
