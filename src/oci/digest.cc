@@ -48,4 +48,9 @@ Digest Digest::FromSha256Hex(std::string hex) {
   return Digest(DigestAlgorithm::kSha256, "sha256:" + hex);
 }
 
+Digest Digest::FromCanonical(std::string text) {
+  const DigestAlgorithm algorithm = text.starts_with("sha512:") ? DigestAlgorithm::kSha512 : DigestAlgorithm::kSha256;
+  return Digest(algorithm, std::move(text));
+}
+
 }  // namespace berth::oci

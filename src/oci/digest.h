@@ -27,6 +27,8 @@ class Digest {
   static Digest Sha256Of(std::string_view bytes);
   // REQUIRES: `hex` is 64 lowercase hex digits (as from crypto::Sha256::FinishHex).
   static Digest FromSha256Hex(std::string hex);
+  // REQUIRES: `text` is the str() of a Digest (as kept by a cache): it is not checked again.
+  static Digest FromCanonical(std::string text);
 
   DigestAlgorithm algorithm() const { return algorithm_; }
   std::string_view hex() const { return std::string_view(text_).substr(text_.find(':') + 1); }

@@ -94,12 +94,10 @@ Result<std::optional<ManifestRecord>> CachedStore::GetManifest(RepositoryId repo
                                                                const std::string* tag) {
   if (feed_) feed_->Drain();
   std::string key = tag != nullptr ? RepoKey('t', repo, *tag) : RepoKey('m', repo, digest->hex());
-  if (std::optional<ReadCache::Value> v = cache_.Get(key)) {
-    return *std::get<std::shared_ptr<const ManifestRecord>>(*v);
-  }
+  if (std::optional<ReadCache::Value> v = cache_.Get(key)) return std::get<PackedManifest>(*v).Unpack();
   const ReadCache::Ticket ticket = cache_.Begin(repo);
   BERTH_ASSIGN(std::optional<ManifestRecord> m, store_->GetManifest(repo, digest, tag));
-  if (m) cache_.Put(std::move(key), repo, std::make_shared<const ManifestRecord>(*m), ticket);
+  if (m) cache_.Put(std::move(key), repo, PackedManifest(*m), ticket);
   return m;
 }
 

@@ -1,14 +1,22 @@
 #include "meta/cache/read_cache.h"
 
 #include <algorithm>
+#include <bit>
 #include <functional>
 
 namespace berth::meta::cache {
 namespace {
 
-// What the allocator hands out for a string's characters beyond the inline buffer (glibc:
-// 16-byte chunks with 8 bytes of header).
-size_t HeapOf(const std::string& s) { return s.size() > 15 ? (s.size() + 1 + 8 + 15) / 16 * 16 : 0; }
+// What the allocator (jemalloc: telemetry/allocator.h) hands out for `n` bytes: multiples of 16
+// up to 128, then four size classes per doubling.
+size_t AllocatedFor(size_t n) {
+  if (n <= 128) return (n + 15) / 16 * 16;
+  const size_t step = std::bit_floor(n - 1) / 4;
+  return (n + step - 1) / step * step;
+}
+// A string's characters beyond its inline buffer.
+size_t HeapOf(const std::string& s) { return s.size() > 15 ? AllocatedFor(s.size() + 1) : 0; }
+constexpr size_t kSharedCount = 16;  // a shared block's reference counts, before its object
 constexpr size_t kFreeSlot = 4;  // its place in the free list once erased
 constexpr size_t kShardBytes = size_t{16} << 20;
 constexpr size_t kMaxShards = 16;
@@ -19,21 +27,17 @@ size_t ShardsFor(size_t max_bytes) { return std::clamp<size_t>(max_bytes / kShar
 
 size_t ReadCache::CostOf(const std::string& key, const Value& value) {
   size_t bytes = sizeof(Entry) + SlotIndex::kBytesPerEntry + kFreeSlot + HeapOf(key);
-  if (const auto* m = std::get_if<std::shared_ptr<const ManifestRecord>>(&value)) {
-    // make_shared: one block with the control block; the strings' characters apart.
-    bytes += sizeof(ManifestRecord) + 32 + HeapOf((*m)->digest.str()) + HeapOf((*m)->media_type) +
-             HeapOf((*m)->payload);
-  }
+  if (const auto* m = std::get_if<PackedManifest>(&value)) bytes += AllocatedFor(kSharedCount + m->size());
   auto access_bytes = [](const RepositoryAccess& a) {
     size_t n = HeapOf(a.policy);
     for (const auto& [k, v] : a.tags) n += 96 + HeapOf(k) + HeapOf(v);
     return n;
   };
   if (const auto* a = std::get_if<std::shared_ptr<const RepositoryAccess>>(&value)) {
-    bytes += sizeof(RepositoryAccess) + 32 + access_bytes(**a);
+    bytes += AllocatedFor(kSharedCount + sizeof(RepositoryAccess)) + access_bytes(**a);
   }
   if (const auto* f = std::get_if<std::shared_ptr<const FoundRepository>>(&value)) {
-    bytes += sizeof(FoundRepository) + 32 + access_bytes((*f)->access);
+    bytes += AllocatedFor(kSharedCount + sizeof(FoundRepository)) + access_bytes((*f)->access);
   }
   return bytes;
 }

@@ -37,6 +37,7 @@
 #include <variant>
 #include <vector>
 
+#include "meta/cache/packed_manifest.h"
 #include "meta/cache/slot_index.h"
 #include "meta/metadata_store.h"
 
@@ -45,7 +46,7 @@ namespace berth::meta::cache {
 class ReadCache {
  public:
   // Large values are shared, so a hit copies a pointer under the lock, not a manifest.
-  using Value = std::variant<int64_t, std::shared_ptr<const ManifestRecord>,
+  using Value = std::variant<int64_t, PackedManifest,
                              std::shared_ptr<const RepositoryAccess>, std::shared_ptr<const FoundRepository>>;
   static constexpr size_t kGenerationBuckets = size_t{1} << 16;
 

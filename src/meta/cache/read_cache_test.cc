@@ -5,9 +5,27 @@
 namespace berth::meta::cache {
 namespace {
 
-std::shared_ptr<const ManifestRecord> Manifest(char c, size_t size = 10) {
-  return std::make_shared<const ManifestRecord>(ManifestRecord{
+PackedManifest Manifest(char c, size_t size = 10) {
+  return PackedManifest(ManifestRecord{
       .digest = oci::Digest::Sha256Of(std::string(1, c)), .media_type = "m", .payload = std::string(size, c)});
+}
+
+// What a hit unpacks is what was put, byte for byte; a copy shares the block.
+TEST(PackedManifest, UnpacksWhatItWasGiven) {
+  const ManifestRecord record{.digest = oci::Digest::Parse("sha512:" + std::string(128, 'a')).value(),
+                              .media_type = "application/vnd.oci.image.index.v1+json",
+                              .payload = std::string("{\"a\":\0}", 8),
+                              .archived = true};
+  const PackedManifest packed(record);
+  const PackedManifest copy = packed;
+  const ManifestRecord back = copy.Unpack();
+  EXPECT_EQ(back.digest, record.digest);
+  EXPECT_EQ(back.digest.algorithm(), oci::DigestAlgorithm::kSha512);
+  EXPECT_EQ(back.media_type, record.media_type);
+  EXPECT_EQ(back.payload, record.payload);
+  EXPECT_TRUE(back.archived);
+  EXPECT_EQ(packed.payload().data(), copy.payload().data());
+  EXPECT_EQ(PackedManifest(ManifestRecord{.digest = oci::Digest::Sha256Of("x")}).Unpack().payload, "");
 }
 
 TEST(ReadCache, ServesNothingUntilEnabled) {
@@ -27,7 +45,7 @@ TEST(ReadCache, AChangeDropsOnlyItsRepository) {
   cache.Put("b", 2, Manifest('b'), cache.Begin(2));
   cache.Changed(1);
   EXPECT_FALSE(cache.Get("a").has_value());
-  EXPECT_EQ(std::get<std::shared_ptr<const ManifestRecord>>(*cache.Get("b"))->payload, std::string(10, 'b'));
+  EXPECT_EQ(std::get<PackedManifest>(*cache.Get("b")).payload(), std::string(10, 'b'));
   cache.Changed(kAllRepositories);
   EXPECT_FALSE(cache.Get("b").has_value());
 }
