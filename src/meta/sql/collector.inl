@@ -3,16 +3,8 @@
 // holds the writer for a scan. Included by each engine's store file.
 #pragma once
 
+#include "meta/sql/collector_queries.h"
 #include "meta/sql/store.h"
-
-// A blob row `b` that no manifest refers to and no repository links.
-#define BERTH_BLOB_UNUSED                                                        \
-  "NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest=b.digest) AND " \
-  "NOT EXISTS (SELECT 1 FROM manifest_refs r WHERE r.child=b.digest AND r.kind=0)"
-// A link `rb` no manifest of its repository uses.
-#define BERTH_LINK_UNUSED                                                                        \
-  "NOT EXISTS (SELECT 1 FROM manifest_refs r JOIN manifests m ON m.id=r.manifest_id "           \
-  "WHERE m.repo_id=rb.repo_id AND r.child=rb.digest AND r.kind=0)"
 
 namespace berth::meta::sql {
 
@@ -38,12 +30,10 @@ Result<int64_t> SqlStore<Db>::ExpireUnusedLinks(UnixSeconds cutoff, size_t limit
       int64_t batch_dropped = 0;
       std::vector<int64_t> repos;
       for (size_t i = start; i < std::min(candidates.size(), start + kCollectBatch); ++i) {
-        BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM repository_blobs WHERE repo_id=? AND digest=? AND "
-                                             "linked_at < ? AND NOT EXISTS (SELECT 1 FROM manifest_refs r "
-                                             "JOIN manifests m ON m.id=r.manifest_id WHERE m.repo_id=? AND "
-                                             "r.child=? AND r.kind=0)"));
+        BERTH_ASSIGN(Statement st, c.Prepare("DELETE FROM repository_blobs AS rb WHERE rb.repo_id=? AND "
+                                             "rb.digest=? AND rb.linked_at < ? AND " BERTH_LINK_UNUSED));
         const auto& [repo, digest] = candidates[i];
-        BERTH_TRY(st.Bind(1, repo).Bind(2, digest).Bind(3, cutoff).Bind(4, repo).Bind(5, digest).Run());
+        BERTH_TRY(st.Bind(1, repo).Bind(2, digest).Bind(3, cutoff).Run());
         if (c.Changes() > 0) {
           ++batch_dropped;
           if (std::find(repos.begin(), repos.end(), repo) == repos.end()) repos.push_back(repo);
@@ -177,5 +167,3 @@ Result<std::vector<StoredBlob>> SqlStore<Db>::ListBlobRows(std::string_view afte
 
 }  // namespace berth::meta::sql
 
-#undef BERTH_BLOB_UNUSED
-#undef BERTH_LINK_UNUSED

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "meta/metadata_store_contract.h"
+#include "meta/sql/collector_queries.h"
 #include "meta/sqlite/schema.h"
 #include "meta/write_timings.h"
 
@@ -62,6 +63,34 @@ class SqliteMigrationTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::string path_;
 };
+
+// How SQLite plans the collector's test for an unused link: from the repository's manifests
+// (bounded by the repository), never from every reference to the blob (a shared layer's are a
+// million at a million tags, per link).
+TEST_F(SqliteMigrationTest, AnUnusedLinkIsFoundFromItsRepositorysManifests) {
+  ASSERT_TRUE(OpenSqliteStore(path_).has_value());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  for (const char* sql : {"EXPLAIN QUERY PLAN SELECT rb.repo_id, rb.digest FROM repository_blobs rb "
+                          "WHERE rb.linked_at < 0 AND " BERTH_LINK_UNUSED " LIMIT 10",
+                          "EXPLAIN QUERY PLAN DELETE FROM repository_blobs AS rb WHERE rb.repo_id=1 AND "
+                          "rb.digest='d' AND rb.linked_at < 0 AND " BERTH_LINK_UNUSED}) {
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    std::string plan;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+      plan += "\n";
+    }
+    sqlite3_finalize(stmt);
+    EXPECT_NE(plan.find("SEARCH m USING COVERING INDEX sqlite_autoindex_manifests_1 (repo_id=?)"), std::string::npos)
+        << plan;
+    EXPECT_NE(plan.find("SEARCH r USING COVERING INDEX manifest_refs_child (child=? AND manifest_id=? AND kind=?)"),
+              std::string::npos)
+        << plan;
+  }
+  sqlite3_close(db);
+}
 
 TEST_F(SqliteMigrationTest, AFreshDatabaseGetsEveryMigrationInOrder) {
   std::vector<int> applied;
