@@ -20,7 +20,7 @@ uint64_t PullRecorder::WrittenEntry(const Key& key, int64_t when) {
   return (KeyHash{}(key) & ~uint64_t{0x1ffff}) | (day << 1) | 1;  // never 0, the empty slot
 }
 
-// By the hash's low bits, which the entry does not keep.
+// By the hash's low 18 bits; the entry keeps the bits from 17 up, which tell the keys of one bucket apart.
 size_t PullRecorder::WrittenBucket(const Key& key) {
   return KeyHash{}(key) % (kWrittenSlots / kWrittenWays) * kWrittenWays;
 }
