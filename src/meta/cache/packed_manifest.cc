@@ -23,8 +23,6 @@ PackedManifest::PackedManifest(const ManifestRecord& record) {
   block_ = std::move(block);
 }
 
-std::string_view PackedManifest::digest() const { return {chars(), header().digest}; }
-std::string_view PackedManifest::media_type() const { return {chars() + header().digest, header().media_type}; }
 std::string_view PackedManifest::payload() const {
   const Header h = header();
   return {chars() + h.digest + h.media_type, h.payload};

@@ -23,10 +23,7 @@ class PackedManifest {
   explicit PackedManifest(const ManifestRecord& record);
 
   ManifestRecord Unpack() const;
-  std::string_view digest() const;
-  std::string_view media_type() const;
   std::string_view payload() const;
-  bool archived() const { return header().archived; }
   // The block's bytes: header and characters (not the reference count beside them).
   size_t size() const {
     const Header h = header();
