@@ -97,7 +97,10 @@ Result<std::optional<ManifestRecord>> CachedStore::GetManifest(RepositoryId repo
   if (std::optional<ReadCache::Value> v = cache_.Get(key)) return std::get<PackedManifest>(*v).Unpack();
   const ReadCache::Ticket ticket = cache_.Begin(repo);
   BERTH_ASSIGN(std::optional<ManifestRecord> m, store_->GetManifest(repo, digest, tag));
-  if (m) cache_.Put(std::move(key), repo, PackedManifest(*m), ticket);
+  if (m) {
+    PackedManifest packed(*m, key);
+    cache_.Put(std::move(key), repo, std::move(packed), ticket);
+  }
   return m;
 }
 

@@ -27,7 +27,7 @@ size_t ShardsFor(size_t max_bytes) { return std::clamp<size_t>(max_bytes / kShar
 
 size_t ReadCache::CostOf(const std::string& key, const Value& value) {
   size_t bytes = sizeof(Entry) + SlotIndex::kBytesPerEntry + kFreeSlot + HeapOf(key);
-  if (const auto* m = std::get_if<PackedManifest>(&value)) bytes += AllocatedFor(kSharedCount + m->size());
+  if (const auto* m = std::get_if<PackedManifest>(&value)) bytes += AllocatedFor(m->size());
   auto access_bytes = [](const RepositoryAccess& a) {
     size_t n = HeapOf(a.policy);
     for (const auto& [k, v] : a.tags) n += 96 + HeapOf(k) + HeapOf(v);
@@ -57,8 +57,18 @@ uint64_t ReadCache::HashOf(std::string_view key) { return std::hash<std::string_
 // The shard by the hash's low bits; the index within it uses the high half.
 ReadCache::Shard& ReadCache::ShardOf(uint64_t hash) { return *shards_[hash % shards_.size()]; }
 
-uint32_t ReadCache::FindLocked(const Shard& shard, uint64_t hash, std::string_view key) {
-  return shard.index.Find(hash, [&](uint32_t slot) { return shard.slots[slot].key == key; });
+uint32_t ReadCache::FindLocked(const Shard& shard, uint64_t hash, std::string_view key, const void** packed) {
+  return shard.index.Find(hash, [&](uint32_t slot, const void* hint) {
+    if (hint == nullptr) return shard.slots[slot].key == key;
+    if (PackedManifest::KeyAt(hint) != key) return false;
+    *packed = hint;
+    return true;
+  });
+}
+
+bool& ReadCache::ReferencedOf(Entry& e) {
+  if (const auto* m = std::get_if<PackedManifest>(&e.value)) return PackedManifest::StampAt(m->address()).referenced;
+  return e.referenced;
 }
 
 ReadCache::Ticket ReadCache::Begin(RepositoryId repo) const {
@@ -69,10 +79,23 @@ std::optional<ReadCache::Value> ReadCache::Get(std::string_view key) {
   const uint64_t hash = HashOf(key);
   Shard& shard = ShardOf(hash);
   std::lock_guard lock(shard.mu);
-  const uint32_t slot = enabled_.load() ? FindLocked(shard, hash, key) : SlotIndex::kNone;
+  const void* packed = nullptr;
+  const uint32_t slot = enabled_.load() ? FindLocked(shard, hash, key, &packed) : SlotIndex::kNone;
   if (slot == SlotIndex::kNone) {
     ++shard.misses;
     return std::nullopt;
+  }
+  // A packed manifest answers from its own block: the entry is not read (read_cache.h).
+  if (packed != nullptr) {
+    PackedManifest::CacheStamp& stamp = PackedManifest::StampAt(packed);
+    if (stamp.epoch != epoch_.load() || stamp.generation != GenerationOf(stamp.repo).load()) {
+      EraseLocked(shard, slot);
+      ++shard.misses;
+      return std::nullopt;
+    }
+    if (!stamp.referenced) stamp.referenced = true;  // no write, so no line taken, when already marked
+    ++shard.hits;
+    return PackedManifest::ShareAt(packed);
   }
   Entry& e = shard.slots[slot];
   if (e.epoch != epoch_.load() || e.generation != GenerationOf(e.repo).load()) {
@@ -86,7 +109,11 @@ std::optional<ReadCache::Value> ReadCache::Get(std::string_view key) {
 }
 
 void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticket& ticket) {
-  const size_t bytes = CostOf(key, value);
+  // A packed manifest holds its key and stamp in its block, which must then be this entry's
+  // alone: a block shared with a copy outside, or packed under another key, is copied.
+  PackedManifest* packed = std::get_if<PackedManifest>(&value);
+  if (packed != nullptr && (packed->key() != key || packed->shared())) *packed = PackedManifest(*packed, key);
+  const size_t bytes = CostOf(packed != nullptr ? std::string() : key, value);
   if (bytes > shard_bytes_ / 8) return;  // one entry never crowds out the rest
   const uint64_t hash = HashOf(key);
   Shard& shard = ShardOf(hash);
@@ -96,7 +123,8 @@ void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticke
       ticket.generation != GenerationOf(repo).load()) {
     return;  // something changed while the store was read: the answer may be stale
   }
-  if (const uint32_t old = FindLocked(shard, hash, key); old != SlotIndex::kNone) EraseLocked(shard, old);
+  const void* old_packed = nullptr;
+  if (const uint32_t old = FindLocked(shard, hash, key, &old_packed); old != SlotIndex::kNone) EraseLocked(shard, old);
   shard.bytes += bytes;
   EvictLocked(shard);
   uint32_t slot;
@@ -108,8 +136,14 @@ void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticke
     shard.free.pop_back();
   }
   // A new entry starts unmarked: one read is not yet a reason to keep it over older ones.
+  const void* hint = nullptr;
+  if (packed != nullptr) {
+    hint = packed->address();
+    PackedManifest::StampAt(hint) = {.repo = repo, .epoch = ticket.epoch, .generation = ticket.generation, .referenced = false};
+    key.clear();  // the block holds it
+  }
   shard.slots[slot] = Entry{std::move(key), hash, repo, std::move(value), ticket.epoch, ticket.generation, bytes, false};
-  shard.index.Insert(hash, slot);
+  shard.index.Insert(hash, slot, hint);
 }
 
 // Makes room for what shard.bytes already counts: the hand frees unmarked entries (and entries
@@ -123,8 +157,8 @@ void ReadCache::EvictLocked(Shard& shard) {
     const uint32_t slot = static_cast<uint32_t>(shard.hand++);
     Entry& e = shard.slots[slot];
     if (e.bytes == 0) continue;
-    if (e.referenced && e.epoch == epoch) {
-      e.referenced = false;
+    if (bool& referenced = ReferencedOf(e); referenced && e.epoch == epoch) {
+      referenced = false;
       continue;
     }
     EraseLocked(shard, slot);

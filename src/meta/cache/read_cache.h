@@ -9,8 +9,14 @@
 // the store and may Put its answer only if nothing of its repository changed in between, so
 // an answer read before a change is never kept after it. Bounded by the bytes it holds, counted
 // with the allocator's bookkeeping of each entry, not only its payload: an entry costs about
-// 140 bytes besides its value (meta/cache/slot_index.h says why its index is not a node map).
+// 170 bytes besides its value (meta/cache/slot_index.h says why its index is not a node map).
 // Serves nothing until Reset(true).
+//
+// A manifest's entry keeps its key, repository, ticket and CLOCK mark in the manifest's block
+// (meta/cache/packed_manifest.h), and the index's cell names the block: a hit by tag or digest
+// reads the cell and the block, two cache misses where it was three with the entry between
+// (at a million manifests the entry's was half of ReadCache::Get's time). The entry still
+// exists for the hand and for erasing.
 //
 // Eviction is CLOCK, an approximation of least-recently-used: a hit only marks its entry, and
 // the hand that looks for room passes over marked entries once, unmarking them. An LRU list
@@ -118,8 +124,11 @@ class ReadCache {
   std::atomic<uint64_t>& GenerationOf(RepositoryId repo) const;
   static uint64_t HashOf(std::string_view key);
   Shard& ShardOf(uint64_t hash);
-  // The slot holding `key` in `shard`, or SlotIndex::kNone. REQUIRES: shard.mu held.
-  static uint32_t FindLocked(const Shard& shard, uint64_t hash, std::string_view key);
+  // The slot holding `key` in `shard`, or SlotIndex::kNone; `*packed` is set to the block of a
+  // packed manifest found. REQUIRES: shard.mu held.
+  static uint32_t FindLocked(const Shard& shard, uint64_t hash, std::string_view key, const void** packed);
+  // The mark of CLOCK: a packed manifest's is in its block, where a hit sets it.
+  static bool& ReferencedOf(Entry& e);
   void EraseLocked(Shard& shard, uint32_t slot);
   void EvictLocked(Shard& shard);
   template <class F>

@@ -1,8 +1,10 @@
 // meta/cache/slot_index.h
 //
 // The read cache's index from a key's hash to the slot of its entry: open addressing with
-// linear probing over one array of 8-byte cells, each holding the top half of a key's hash and
-// its slot. A lookup reads one cell (now and then the next) and then the entry it names.
+// linear probing over one array of 16-byte cells, each holding the top half of a key's hash,
+// its slot, and a hint: the address of the value itself where the cache keeps the key there
+// (a packed manifest), so that a hit reads the cell and then the value, and not the entry
+// between them. A lookup reads one cell (now and then the next) and then what it names.
 // std::unordered_map read a bucket, then a node, then the entry: with a million random keys
 // each of those is a cache miss, and the node was one more allocation per entry.
 //
@@ -25,23 +27,28 @@ namespace berth::meta::cache {
 class SlotIndex {
  public:
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  struct Cell {
+    uint64_t key = 0;  // 0: empty; else Tag(hash) | (slot + 1)
+    const void* hint = nullptr;
+  };
   // Index memory per entry at worst (a quarter full, just after growing).
-  static constexpr size_t kBytesPerEntry = 4 * sizeof(uint64_t);
+  static constexpr size_t kBytesPerEntry = 4 * sizeof(Cell);
 
-  // The slot of the key whose hash is `hash`, as `holds(slot)` confirms; kNone if none does.
+  // The slot of the key whose hash is `hash`, as `holds(slot, hint)` confirms; kNone if none
+  // does. The hint is the one inserted with the slot.
   template <class Holds>
   uint32_t Find(uint64_t hash, Holds&& holds) const {
     if (cells_.empty()) return kNone;
     const uint64_t tag = Tag(hash);
     for (size_t i = Home(tag);; i = (i + 1) & mask_) {
-      const uint64_t cell = cells_[i];
-      if (cell == 0) return kNone;
-      if ((cell & kTagBits) == tag && holds(SlotOf(cell))) return SlotOf(cell);
+      const Cell& cell = cells_[i];
+      if (cell.key == 0) return kNone;
+      if ((cell.key & kTagBits) == tag && holds(SlotOf(cell.key), cell.hint)) return SlotOf(cell.key);
     }
   }
 
   // REQUIRES: slot < kNone, and no cell holds this key yet.
-  void Insert(uint64_t hash, uint32_t slot);
+  void Insert(uint64_t hash, uint32_t slot, const void* hint = nullptr);
   // Removes the cell of (hash, slot); nothing if there is none.
   void Erase(uint64_t hash, uint32_t slot);
   void Clear();
@@ -55,10 +62,10 @@ class SlotIndex {
   static uint32_t SlotOf(uint64_t cell) { return static_cast<uint32_t>(cell) - 1; }
   // Fibonacci hashing of the kept half: its well-mixed top bits pick the cell.
   size_t Home(uint64_t tag) const { return static_cast<size_t>(((tag >> 32) * 0x9E3779B97F4A7C15ULL) >> shift_); }
-  void Place(uint64_t cell);
+  void Place(const Cell& cell);
   void Grow();
 
-  std::vector<uint64_t> cells_;  // 0: empty; else Tag(hash) | (slot + 1)
+  std::vector<Cell> cells_;
   size_t mask_ = 0;
   int shift_ = 64;
   size_t size_ = 0;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
 #include <random>
 #include <vector>
@@ -9,17 +10,21 @@
 namespace berth::meta::cache {
 namespace {
 
-// The index beside a plain map of what it should hold: slot -> hash of its key.
+// The index beside a plain map of what it should hold: slot -> hash of its key. Each slot's
+// hint is an address made from the slot, so a hint that strayed from its slot while cells moved
+// (growing, erasing) is caught.
 class SlotIndexTest : public ::testing::Test {
  protected:
+  static const void* HintOf(uint32_t slot) { return reinterpret_cast<const void*>((uintptr_t{slot} + 1) * 16); }
   uint32_t Find(uint64_t hash) const {
-    return index_.Find(hash, [&](uint32_t slot) {
+    return index_.Find(hash, [&](uint32_t slot, const void* hint) {
       auto it = held_.find(slot);
+      EXPECT_EQ(hint, HintOf(slot));
       return it != held_.end() && it->second == hash;
     });
   }
   void Insert(uint64_t hash, uint32_t slot) {
-    index_.Insert(hash, slot);
+    index_.Insert(hash, slot, HintOf(slot));
     held_[slot] = hash;
   }
   void Erase(uint32_t slot) {
@@ -89,9 +94,9 @@ TEST_F(SlotIndexTest, ClearForgetsEverything) {
   index_.Clear();
   EXPECT_EQ(index_.size(), 0u);
   EXPECT_EQ(index_.capacity(), 0u);
-  EXPECT_EQ(index_.Find(uint64_t{5} << 40, [](uint32_t) { return true; }), SlotIndex::kNone);
+  EXPECT_EQ(index_.Find(uint64_t{5} << 40, [](uint32_t, const void*) { return true; }), SlotIndex::kNone);
   index_.Insert(7, 3);
-  EXPECT_EQ(index_.Find(7, [](uint32_t slot) { return slot == 3; }), 3u);
+  EXPECT_EQ(index_.Find(7, [](uint32_t slot, const void* hint) { return slot == 3 && hint == nullptr; }), 3u);
 }
 
 }  // namespace
