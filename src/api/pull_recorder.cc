@@ -45,6 +45,12 @@ void PullRecorder::RememberWritten(const Key& key, int64_t when) {
 
 void PullRecorder::Unmap::operator()(uint64_t* table) const { ::munmap(table, kWrittenSlots * sizeof(uint64_t)); }
 
+void PullRecorder::Prefetch(meta::RepositoryId repo, const berth::oci::Digest& digest) const {
+  if (const uint64_t* table = written_unlocked_.load(std::memory_order_acquire)) {
+    __builtin_prefetch(&table[WrittenBucket(KeyOf(repo, digest))]);
+  }
+}
+
 void PullRecorder::Record(meta::RepositoryId repo, const berth::oci::Digest& digest, int64_t now,
                           std::string_view principal_arn) {
   const Key key = KeyOf(repo, digest);
@@ -91,7 +97,10 @@ Result<int64_t> PullRecorder::Flush(meta::ImageCatalog& catalog) {
     if (!written_) {
       void* table = ::mmap(nullptr, kWrittenSlots * sizeof(uint64_t), PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (table != MAP_FAILED) written_.reset(static_cast<uint64_t*>(table));
+      if (table != MAP_FAILED) {
+        written_.reset(static_cast<uint64_t*>(table));
+        written_unlocked_.store(written_.get(), std::memory_order_release);
+      }
     }
     // Without memory to remember, the store still refuses repeats within the day.
     if (written_) {

@@ -19,6 +19,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,9 @@ class PullRecorder {
   static constexpr int64_t kRecordEvery = 86400;
 
   void Record(meta::RepositoryId repo, const berth::oci::Digest& digest, int64_t now, std::string_view principal_arn);
+  // Starts loading what Record will read of the image: a caller that knows the image before it
+  // records the pull overlaps that cache miss with its own work. Changes nothing.
+  void Prefetch(meta::RepositoryId repo, const berth::oci::Digest& digest) const;
 
   // Writes what was recorded since the last flush. Blocking. Returns how many images' pull
   // times changed.
@@ -81,6 +85,8 @@ class PullRecorder {
   // Guarded by mu_: what this node wrote, by day; mapped on the first flush, page-aligned (so
   // a bucket is one cache line), its pages zero until used.
   std::unique_ptr<uint64_t[], Unmap> written_;
+  // The same table for Prefetch, which takes no lock: set once, when it is mapped.
+  std::atomic<const uint64_t*> written_unlocked_{nullptr};
 };
 
 }  // namespace berth::api

@@ -78,6 +78,7 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
                    "manifest " + ref.str() + " is not in " + std::string(route.name),
                    "MANIFEST_UNKNOWN");
   }
+  if (req.method() == http::Method::kGet) pulls_.Prefetch(*repo, manifest->digest);
   if (manifest->archived) {
     co_return Fail(Code::kNotFound,
                    "manifest " + ref.str() + " of " + std::string(route.name) +
