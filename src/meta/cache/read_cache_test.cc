@@ -136,6 +136,50 @@ TEST(ReadCache, AChangeDropsItsBucketOfRepositoriesAndNoOther) {
   EXPECT_EQ(std::get<int64_t>(*cache.Get("j")), 2);
 }
 
+// A manifest's key, repository and ticket are in its block, where a hit reads them: one block
+// given twice (under two keys, to two caches, or while the caller keeps a copy) is copied, so
+// each entry answers for its own key and repository only.
+TEST(ReadCache, AManifestPutTwiceAnswersForEachKeyAndRepositoryApart) {
+  ReadCache cache(1 << 20), other(1 << 20);
+  cache.Reset(true);
+  other.Reset(true);
+  const PackedManifest shared = Manifest('s');
+  cache.Put("t1/a", 1, shared, cache.Begin(1));
+  cache.Put("t2/b", 2, shared, cache.Begin(2));
+  other.Put("t1/a", 1, shared, other.Begin(1));
+  EXPECT_EQ(shared.key(), "");  // the caller's copy is left as it was
+  cache.Changed(1);
+  EXPECT_FALSE(cache.Get("t1/a").has_value());
+  ASSERT_TRUE(cache.Get("t2/b").has_value());
+  EXPECT_EQ(std::get<PackedManifest>(*cache.Get("t2/b")).payload(), std::string(10, 's'));
+  EXPECT_EQ(std::get<PackedManifest>(*other.Get("t1/a")).payload(), std::string(10, 's'));
+  // Packed under the very key, still shared: each cache stamps its own copy with its own ticket.
+  const PackedManifest keyed(ManifestRecord{.digest = oci::Digest::Sha256Of("k"), .payload = "k"}, "t3/k");
+  cache.Put("t3/k", 3, keyed, cache.Begin(3));
+  other.Changed(3);
+  other.Put("t3/k", 3, keyed, other.Begin(3));
+  EXPECT_TRUE(cache.Get("t3/k").has_value());
+  EXPECT_TRUE(other.Get("t3/k").has_value());
+  // A hit's copy outlives the entry it came from.
+  const PackedManifest kept = std::get<PackedManifest>(*cache.Get("t2/b"));
+  cache.Reset(true);
+  EXPECT_FALSE(cache.Get("t2/b").has_value());
+  EXPECT_EQ(kept.payload(), std::string(10, 's'));
+  EXPECT_EQ(kept.key(), "t2/b");
+}
+
+// Other values keep their CLOCK mark in the entry, as manifests keep theirs in the block.
+TEST(ReadCache, ABlobSizeReadSinceTheHandPassedOutlivesOlderOnesNotRead) {
+  ReadCache cache(64 * 1024);
+  cache.Reset(true);
+  for (int i = 0; i < 300; ++i) cache.Put("b" + std::to_string(i), 1, int64_t{i}, cache.Begin(1));
+  ASSERT_TRUE(cache.Get("b0").has_value());
+  for (int i = 300; i < 600; ++i) cache.Put("b" + std::to_string(i), 1, int64_t{i}, cache.Begin(1));
+  EXPECT_LE(cache.bytes(), 64u * 1024);
+  EXPECT_EQ(std::get<int64_t>(*cache.Get("b0")), 0);
+  EXPECT_FALSE(cache.Get("b1").has_value());
+}
+
 TEST(ReadCache, ALargeCacheSplitsIntoShardsThatTogetherKeepItsBound) {
   ReadCache cache(size_t{64} << 20);  // four shards of 16 MiB
   cache.Reset(true);
