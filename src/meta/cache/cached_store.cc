@@ -67,12 +67,15 @@ Result<std::optional<RepositoryAccess>> CachedStore::GetRepositoryAccess(Reposit
 Result<std::optional<FoundRepository>> CachedStore::FindRepositoryAccess(std::string_view name) {
   if (feed_) feed_->Drain();
   std::string key = "a" + std::string(name);
-  if (std::optional<ReadCache::Value> v = cache_.Get(key)) return *std::get<std::shared_ptr<const FoundRepository>>(*v);
+  if (std::optional<ReadCache::Value> v = cache_.Get(key)) return std::get<PackedRepository>(*v).Unpack();
   BERTH_ASSIGN(std::optional<RepositoryId> id, FindRepository(name));
   if (!id) return std::nullopt;
   const ReadCache::Ticket ticket = cache_.Begin(*id);
   BERTH_ASSIGN(std::optional<FoundRepository> found, store_->FindRepositoryAccess(name));
-  if (found && found->id == *id) cache_.Put(std::move(key), *id, std::make_shared<const FoundRepository>(*found), ticket);
+  if (found && found->id == *id) {
+    PackedRepository packed(*found, key);
+    cache_.Put(std::move(key), *id, std::move(packed), ticket);
+  }
   return found;
 }
 

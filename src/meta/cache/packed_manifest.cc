@@ -6,39 +6,43 @@
 
 namespace berth::meta::cache {
 
-PackedManifest::Block* PackedManifest::Allocate(std::string_view key, std::string_view digest,
-                                                std::string_view media_type, std::string_view payload,
-                                                bool archived) {
-  const size_t chars = key.size() + digest.size() + media_type.size() + payload.size();
+PackedBlock::Block* PackedBlock::Allocate(Kind kind, std::string_view key,
+                                          std::initializer_list<std::string_view> parts, bool flag) {
+  size_t chars = key.size();
+  for (std::string_view part : parts) chars += part.size();
   Block* b = new (::operator new(sizeof(Block) + chars)) Block;
+  b->kind = kind;
+  b->flag = flag;
   b->key = static_cast<uint32_t>(key.size());
-  b->digest = static_cast<uint32_t>(digest.size());
-  b->media_type = static_cast<uint32_t>(media_type.size());
-  b->payload = static_cast<uint32_t>(payload.size());
-  b->archived = archived;
   char* out = reinterpret_cast<char*>(b + 1);
-  for (std::string_view part : {key, digest, media_type, payload}) {
+  if (!key.empty()) std::memcpy(out, key.data(), key.size());
+  out += key.size();
+  size_t i = 0;
+  for (std::string_view part : parts) {
+    b->parts[i++] = static_cast<uint32_t>(part.size());
     if (!part.empty()) std::memcpy(out, part.data(), part.size());
     out += part.size();
   }
   return b;
 }
 
-PackedManifest::PackedManifest(const ManifestRecord& record, std::string_view key)
-    : block_(Allocate(key, record.digest.str(), record.media_type, record.payload, record.archived)) {}
+PackedBlock::PackedBlock(Kind kind, std::string_view key, std::initializer_list<std::string_view> parts, bool flag)
+    : block_(Allocate(kind, key, parts, flag)) {}
 
-PackedManifest::PackedManifest(const PackedManifest& other, std::string_view key) : block_(nullptr) {
+PackedBlock::PackedBlock(const PackedBlock& other, std::string_view key) : block_(nullptr) {
   const Block* o = other.block_;
-  const char* at = CharsOf(o) + o->key;
-  block_ = Allocate(key, {at, o->digest}, {at + o->digest, o->media_type},
-                    {at + o->digest + o->media_type, o->payload}, o->archived);
+  block_ = Allocate(o->kind, key, {other.part(0), other.part(1), other.part(2)}, o->flag);
 }
 
-PackedManifest::PackedManifest(const PackedManifest& other) noexcept : block_(other.block_) {
+PackedBlock::PackedBlock(const void* address) : block_(const_cast<Block*>(static_cast<const Block*>(address))) {
   block_->refs.fetch_add(1, std::memory_order_relaxed);
 }
 
-PackedManifest& PackedManifest::operator=(const PackedManifest& other) noexcept {
+PackedBlock::PackedBlock(const PackedBlock& other) noexcept : block_(other.block_) {
+  block_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+PackedBlock& PackedBlock::operator=(const PackedBlock& other) noexcept {
   if (this != &other) {
     other.block_->refs.fetch_add(1, std::memory_order_relaxed);
     Release();
@@ -47,7 +51,7 @@ PackedManifest& PackedManifest::operator=(const PackedManifest& other) noexcept 
   return *this;
 }
 
-PackedManifest& PackedManifest::operator=(PackedManifest&& other) noexcept {
+PackedBlock& PackedBlock::operator=(PackedBlock&& other) noexcept {
   if (this != &other) {
     Release();
     block_ = other.block_;
@@ -56,7 +60,7 @@ PackedManifest& PackedManifest::operator=(PackedManifest&& other) noexcept {
   return *this;
 }
 
-void PackedManifest::Release() noexcept {
+void PackedBlock::Release() noexcept {
   if (block_ != nullptr && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     const size_t bytes = size();
     block_->~Block();
@@ -65,37 +69,84 @@ void PackedManifest::Release() noexcept {
   block_ = nullptr;
 }
 
-size_t PackedManifest::size() const {
-  return sizeof(Block) + block_->key + block_->digest + block_->media_type + block_->payload;
+size_t PackedBlock::size() const {
+  size_t n = sizeof(Block) + block_->key;
+  for (uint32_t part : block_->parts) n += part;
+  return n;
 }
 
-std::string_view PackedManifest::KeyAt(const void* address) {
+std::string_view PackedBlock::KeyAt(const void* address) {
   const Block* b = static_cast<const Block*>(address);
   return {CharsOf(b), b->key};
 }
 
-PackedManifest::CacheStamp& PackedManifest::StampAt(const void* address) {
+PackedBlock::CacheStamp& PackedBlock::StampAt(const void* address) {
   return const_cast<Block*>(static_cast<const Block*>(address))->stamp;
 }
 
-PackedManifest PackedManifest::ShareAt(const void* address) {
-  Block* b = const_cast<Block*>(static_cast<const Block*>(address));
-  b->refs.fetch_add(1, std::memory_order_relaxed);
-  return PackedManifest(b);
+std::string_view PackedBlock::part(size_t i) const {
+  const char* at = CharsOf(block_) + block_->key;
+  for (size_t p = 0; p < i; ++p) at += block_->parts[p];
+  return {at, block_->parts[i]};
 }
 
-std::string_view PackedManifest::payload() const {
-  const char* at = CharsOf(block_) + block_->key + block_->digest + block_->media_type;
-  return {at, block_->payload};
-}
+PackedManifest::PackedManifest(const ManifestRecord& record, std::string_view key)
+    : PackedBlock(Kind::kManifest, key, {record.digest.str(), record.media_type, record.payload}, record.archived) {}
 
 ManifestRecord PackedManifest::Unpack() const {
-  const Block* b = block_;
-  const char* at = CharsOf(b) + b->key;
-  return ManifestRecord{.digest = oci::Digest::FromCanonical(std::string(at, b->digest)),
-                        .media_type = std::string(at + b->digest, b->media_type),
-                        .payload = std::string(at + b->digest + b->media_type, b->payload),
-                        .archived = b->archived};
+  return ManifestRecord{.digest = oci::Digest::FromCanonical(std::string(part(0))),
+                        .media_type = std::string(part(1)),
+                        .payload = std::string(part(2)),
+                        .archived = flag()};
+}
+
+namespace {
+
+// A repository's tags as one part: each key and value after its length (4 bytes, host order).
+std::string PackTags(const ResourceTags& tags) {
+  std::string out;
+  auto put = [&](std::string_view s) {
+    const auto n = static_cast<uint32_t>(s.size());
+    out.append(reinterpret_cast<const char*>(&n), sizeof(n));
+    out.append(s);
+  };
+  for (const auto& [k, v] : tags) {
+    put(k);
+    put(v);
+  }
+  return out;
+}
+
+ResourceTags UnpackTags(std::string_view in) {
+  ResourceTags tags;
+  auto take = [&] {
+    uint32_t n = 0;
+    std::memcpy(&n, in.data(), sizeof(n));
+    std::string s(in.substr(sizeof(n), n));
+    in.remove_prefix(sizeof(n) + n);
+    return s;
+  };
+  while (!in.empty()) {
+    std::string k = take();
+    tags.emplace_back(std::move(k), take());
+  }
+  return tags;
+}
+
+}  // namespace
+
+PackedRepository::PackedRepository(const FoundRepository& found, std::string_view key)
+    : PackedBlock(Kind::kRepository, key,
+                  {std::string_view(reinterpret_cast<const char*>(&found.id), sizeof(found.id)), found.access.policy,
+                   PackTags(found.access.tags)},
+                  false) {}
+
+FoundRepository PackedRepository::Unpack() const {
+  FoundRepository found;
+  std::memcpy(&found.id, part(0).data(), sizeof(found.id));
+  found.access.policy = std::string(part(1));
+  found.access.tags = UnpackTags(part(2));
+  return found;
 }
 
 }  // namespace berth::meta::cache

@@ -28,6 +28,7 @@ size_t ShardsFor(size_t max_bytes) { return std::clamp<size_t>(max_bytes / kShar
 size_t ReadCache::CostOf(const std::string& key, const Value& value) {
   size_t bytes = sizeof(Entry) + SlotIndex::kBytesPerEntry + kFreeSlot + HeapOf(key);
   if (const auto* m = std::get_if<PackedManifest>(&value)) bytes += AllocatedFor(m->size());
+  if (const auto* r = std::get_if<PackedRepository>(&value)) bytes += AllocatedFor(r->size());
   auto access_bytes = [](const RepositoryAccess& a) {
     size_t n = HeapOf(a.policy);
     for (const auto& [k, v] : a.tags) n += 96 + HeapOf(k) + HeapOf(v);
@@ -35,9 +36,6 @@ size_t ReadCache::CostOf(const std::string& key, const Value& value) {
   };
   if (const auto* a = std::get_if<std::shared_ptr<const RepositoryAccess>>(&value)) {
     bytes += AllocatedFor(kSharedCount + sizeof(RepositoryAccess)) + access_bytes(**a);
-  }
-  if (const auto* f = std::get_if<std::shared_ptr<const FoundRepository>>(&value)) {
-    bytes += AllocatedFor(kSharedCount + sizeof(FoundRepository)) + access_bytes((*f)->access);
   }
   return bytes;
 }
@@ -60,14 +58,20 @@ ReadCache::Shard& ReadCache::ShardOf(uint64_t hash) { return *shards_[hash % sha
 uint32_t ReadCache::FindLocked(const Shard& shard, uint64_t hash, std::string_view key, const void** packed) {
   return shard.index.Find(hash, [&](uint32_t slot, const void* hint) {
     if (hint == nullptr) return shard.slots[slot].key == key;
-    if (PackedManifest::KeyAt(hint) != key) return false;
+    if (PackedBlock::KeyAt(hint) != key) return false;
     *packed = hint;
     return true;
   });
 }
 
+PackedBlock* ReadCache::PackedOf(Value& value) {
+  if (auto* m = std::get_if<PackedManifest>(&value)) return m;
+  if (auto* r = std::get_if<PackedRepository>(&value)) return r;
+  return nullptr;
+}
+
 bool& ReadCache::ReferencedOf(Entry& e) {
-  if (const auto* m = std::get_if<PackedManifest>(&e.value)) return PackedManifest::StampAt(m->address()).referenced;
+  if (const PackedBlock* p = PackedOf(e.value)) return PackedBlock::StampAt(p->address()).referenced;
   return e.referenced;
 }
 
@@ -85,9 +89,9 @@ std::optional<ReadCache::Value> ReadCache::Get(std::string_view key) {
     ++shard.misses;
     return std::nullopt;
   }
-  // A packed manifest answers from its own block: the entry is not read (read_cache.h).
+  // A packed value answers from its own block: the entry is not read (read_cache.h).
   if (packed != nullptr) {
-    PackedManifest::CacheStamp& stamp = PackedManifest::StampAt(packed);
+    PackedBlock::CacheStamp& stamp = PackedBlock::StampAt(packed);
     if (stamp.epoch != epoch_.load() || stamp.generation != GenerationOf(stamp.repo).load()) {
       EraseLocked(shard, slot);
       ++shard.misses;
@@ -95,6 +99,7 @@ std::optional<ReadCache::Value> ReadCache::Get(std::string_view key) {
     }
     if (!stamp.referenced) stamp.referenced = true;  // no write, so no line taken, when already marked
     ++shard.hits;
+    if (PackedBlock::KindAt(packed) == PackedBlock::Kind::kRepository) return PackedRepository::ShareAt(packed);
     return PackedManifest::ShareAt(packed);
   }
   Entry& e = shard.slots[slot];
@@ -109,10 +114,15 @@ std::optional<ReadCache::Value> ReadCache::Get(std::string_view key) {
 }
 
 void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticket& ticket) {
-  // A packed manifest holds its key and stamp in its block, which must then be this entry's
+  // A packed value holds its key and stamp in its block, which must then be this entry's
   // alone: a block shared with a copy outside, or packed under another key, is copied.
-  PackedManifest* packed = std::get_if<PackedManifest>(&value);
-  if (packed != nullptr && (packed->key() != key || packed->shared())) *packed = PackedManifest(*packed, key);
+  if (auto* m = std::get_if<PackedManifest>(&value); m != nullptr && (m->key() != key || m->shared())) {
+    *m = PackedManifest(*m, key);
+  }
+  if (auto* r = std::get_if<PackedRepository>(&value); r != nullptr && (r->key() != key || r->shared())) {
+    *r = PackedRepository(*r, key);
+  }
+  const PackedBlock* packed = PackedOf(value);
   const size_t bytes = CostOf(packed != nullptr ? std::string() : key, value);
   if (bytes > shard_bytes_ / 8) return;  // one entry never crowds out the rest
   const uint64_t hash = HashOf(key);
@@ -139,7 +149,7 @@ void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticke
   const void* hint = nullptr;
   if (packed != nullptr) {
     hint = packed->address();
-    PackedManifest::StampAt(hint) = {.repo = repo, .epoch = ticket.epoch, .generation = ticket.generation, .referenced = false};
+    PackedBlock::StampAt(hint) = {.repo = repo, .epoch = ticket.epoch, .generation = ticket.generation, .referenced = false};
     key.clear();  // the block holds it
   }
   shard.slots[slot] = Entry{std::move(key), hash, repo, std::move(value), ticket.epoch, ticket.generation, bytes, false};

@@ -12,11 +12,11 @@
 // 170 bytes besides its value (meta/cache/slot_index.h says why its index is not a node map).
 // Serves nothing until Reset(true).
 //
-// A manifest's entry keeps its key, repository, ticket and CLOCK mark in the manifest's block
-// (meta/cache/packed_manifest.h), and the index's cell names the block: a hit by tag or digest
-// reads the cell and the block, two cache misses where it was three with the entry between
-// (at a million manifests the entry's was half of ReadCache::Get's time). The entry still
-// exists for the hand and for erasing.
+// A packed value's entry (a manifest, a repository found by name) keeps its key, repository,
+// ticket and CLOCK mark in the value's block (meta/cache/packed_manifest.h), and the index's
+// cell names the block: such a hit reads the cell and the block, two cache misses where it was
+// three with the entry between (at a million manifests the entry's was half of
+// ReadCache::Get's time). The entry still exists for the hand and for erasing.
 //
 // Eviction is CLOCK, an approximation of least-recently-used: a hit only marks its entry, and
 // the hand that looks for room passes over marked entries once, unmarking them. An LRU list
@@ -54,7 +54,7 @@ class ReadCache {
  public:
   // Large values are shared, so a hit copies a pointer under the lock, not a manifest.
   using Value = std::variant<int64_t, PackedManifest,
-                             std::shared_ptr<const RepositoryAccess>, std::shared_ptr<const FoundRepository>>;
+                             std::shared_ptr<const RepositoryAccess>, PackedRepository>;
   static constexpr size_t kGenerationBuckets = size_t{1} << 14;
 
   explicit ReadCache(size_t max_bytes);
@@ -126,9 +126,11 @@ class ReadCache {
   static uint64_t HashOf(std::string_view key);
   Shard& ShardOf(uint64_t hash);
   // The slot holding `key` in `shard`, or SlotIndex::kNone; `*packed` is set to the block of a
-  // packed manifest found. REQUIRES: shard.mu held.
+  // packed value found. REQUIRES: shard.mu held.
   static uint32_t FindLocked(const Shard& shard, uint64_t hash, std::string_view key, const void** packed);
-  // The mark of CLOCK: a packed manifest's is in its block, where a hit sets it.
+  // The packed value an entry holds (a manifest, a repository), or null.
+  static PackedBlock* PackedOf(Value& value);
+  // The mark of CLOCK: a packed value's is in its block, where a hit sets it.
   static bool& ReferencedOf(Entry& e);
   void EraseLocked(Shard& shard, uint32_t slot);
   void EvictLocked(Shard& shard);

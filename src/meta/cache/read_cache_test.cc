@@ -28,6 +28,32 @@ TEST(PackedManifest, UnpacksWhatItWasGiven) {
   EXPECT_EQ(PackedManifest(ManifestRecord{.digest = oci::Digest::Sha256Of("x")}).Unpack().payload, "");
 }
 
+TEST(PackedRepository, UnpacksWhatItWasGiven) {
+  const FoundRepository found{.id = int64_t{1} << 40 | 7,
+                              .access = {.policy = R"({"Statement":[]})",
+                                         .tags = {{"team", "a"}, {"", ""}, {"berth:x", std::string(300, 'v')}}}};
+  const PackedRepository packed(found, "ascale/r1");
+  const FoundRepository back = PackedRepository(packed).Unpack();
+  EXPECT_EQ(back.id, found.id);
+  EXPECT_EQ(back.access.policy, found.access.policy);
+  EXPECT_EQ(back.access.tags, found.access.tags);
+  EXPECT_EQ(packed.key(), "ascale/r1");
+  EXPECT_EQ(PackedRepository(FoundRepository{.id = 3}).Unpack().access.tags.size(), 0u);
+}
+
+// A repository found by name is served from its block, and dropped with its repository.
+TEST(ReadCache, ARepositoryAnswersFromItsBlockUntilItChanges) {
+  ReadCache cache(1 << 20);
+  cache.Reset(true);
+  cache.Put("ascale/r1", 9, PackedRepository(FoundRepository{.id = 9, .access = {.policy = "p"}}), cache.Begin(9));
+  cache.Put("ascale/r2", 10, PackedRepository(FoundRepository{.id = 10}), cache.Begin(10));
+  ASSERT_TRUE(cache.Get("ascale/r1").has_value());
+  EXPECT_EQ(std::get<PackedRepository>(*cache.Get("ascale/r1")).Unpack().access.policy, "p");
+  cache.Changed(9);
+  EXPECT_FALSE(cache.Get("ascale/r1").has_value());
+  EXPECT_EQ(std::get<PackedRepository>(*cache.Get("ascale/r2")).Unpack().id, 10);
+}
+
 TEST(ReadCache, ServesNothingUntilEnabled) {
   ReadCache cache(1 << 20);
   cache.Put("k", 1, int64_t{5}, cache.Begin(1));
