@@ -13,7 +13,7 @@
 // Serves nothing until Reset(true).
 //
 // A packed value's entry (a manifest, a repository found by name) keeps its key, repository,
-// ticket and CLOCK mark in the value's block (meta/cache/packed_manifest.h), and the index's
+// ticket and CLOCK mark in the value's block (meta/cache/packed_value.h), and the index's
 // cell names the block: such a hit reads the cell and the block, two cache misses where it was
 // three with the entry between (at a million manifests the entry's was half of
 // ReadCache::Get's time). The entry still exists for the hand and for erasing.
@@ -44,7 +44,7 @@
 #include <variant>
 #include <vector>
 
-#include "meta/cache/packed_manifest.h"
+#include "meta/cache/packed_value.h"
 #include "meta/cache/slot_index.h"
 #include "meta/metadata_store.h"
 

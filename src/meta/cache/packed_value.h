@@ -1,4 +1,4 @@
-// meta/cache/packed_manifest.h
+// meta/cache/packed_value.h
 //
 // Values as the read cache keeps them, each in one allocation: its reference count, the read
 // cache's key and bookkeeping (CacheStamp), then its parts. A ManifestRecord behind a shared

@@ -1,4 +1,4 @@
-#include "meta/cache/packed_manifest.h"
+#include "meta/cache/packed_value.h"
 
 #include <cstring>
 #include <new>
