@@ -29,9 +29,11 @@ PackedBlock::Block* PackedBlock::Allocate(Kind kind, std::string_view key,
 PackedBlock::PackedBlock(Kind kind, std::string_view key, std::initializer_list<std::string_view> parts, bool flag)
     : block_(Allocate(kind, key, parts, flag)) {}
 
-PackedBlock::PackedBlock(const PackedBlock& other, std::string_view key) : block_(nullptr) {
-  const Block* o = other.block_;
-  block_ = Allocate(o->kind, key, {other.part(0), other.part(1), other.part(2)}, o->flag);
+void PackedBlock::OwnUnder(std::string_view key) {
+  if (this->key() == key && !shared()) return;
+  Block* own = Allocate(block_->kind, key, {part(0), part(1), part(2)}, block_->flag);
+  Release();
+  block_ = own;
 }
 
 PackedBlock::PackedBlock(const void* address) : block_(const_cast<Block*>(static_cast<const Block*>(address))) {

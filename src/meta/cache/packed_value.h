@@ -50,6 +50,10 @@ class PackedBlock {
   size_t size() const;
   // Whether another copy shares the block.
   bool shared() const { return block_->refs.load(std::memory_order_acquire) > 1; }
+  // Leaves this copy holding a block of its own packed under `key`: a block shared with another
+  // copy, or packed under another key, is copied (same kind and parts) first, so the stamp a
+  // cache then writes there is its entry's alone.
+  void OwnUnder(std::string_view key);
 
   // The block's address, for the cache's index, and what can be read there while a copy lives.
   const void* address() const { return block_; }
@@ -60,8 +64,6 @@ class PackedBlock {
  protected:
   static constexpr size_t kParts = 3;
   PackedBlock(Kind kind, std::string_view key, std::initializer_list<std::string_view> parts, bool flag);
-  // The same parts in a new block of its own, under `key`.
-  PackedBlock(const PackedBlock& other, std::string_view key);
   // Another copy of the block at `address`. REQUIRES: a copy of it lives until this returns.
   explicit PackedBlock(const void* address);
 
@@ -87,7 +89,6 @@ class PackedBlock {
 class PackedManifest : public PackedBlock {
  public:
   explicit PackedManifest(const ManifestRecord& record, std::string_view key = {});
-  PackedManifest(const PackedManifest& other, std::string_view key) : PackedBlock(other, key) {}
   // REQUIRES: KindAt(address) is kManifest, and a copy lives until this returns.
   static PackedManifest ShareAt(const void* address) { return PackedManifest(address); }
 
@@ -101,7 +102,6 @@ class PackedManifest : public PackedBlock {
 class PackedRepository : public PackedBlock {
  public:
   explicit PackedRepository(const FoundRepository& found, std::string_view key = {});
-  PackedRepository(const PackedRepository& other, std::string_view key) : PackedBlock(other, key) {}
   // REQUIRES: KindAt(address) is kRepository, and a copy lives until this returns.
   static PackedRepository ShareAt(const void* address) { return PackedRepository(address); }
 

@@ -27,8 +27,7 @@ size_t ShardsFor(size_t max_bytes) { return std::clamp<size_t>(max_bytes / kShar
 
 size_t ReadCache::CostOf(const std::string& key, const Value& value) {
   size_t bytes = sizeof(Entry) + SlotIndex::kBytesPerEntry + kFreeSlot + HeapOf(key);
-  if (const auto* m = std::get_if<PackedManifest>(&value)) bytes += AllocatedFor(m->size());
-  if (const auto* r = std::get_if<PackedRepository>(&value)) bytes += AllocatedFor(r->size());
+  if (const PackedBlock* p = PackedOf(value)) bytes += AllocatedFor(p->size());
   auto access_bytes = [](const RepositoryAccess& a) {
     size_t n = HeapOf(a.policy);
     for (const auto& [k, v] : a.tags) n += 96 + HeapOf(k) + HeapOf(v);
@@ -64,10 +63,14 @@ uint32_t ReadCache::FindLocked(const Shard& shard, uint64_t hash, std::string_vi
   });
 }
 
-PackedBlock* ReadCache::PackedOf(Value& value) {
-  if (auto* m = std::get_if<PackedManifest>(&value)) return m;
-  if (auto* r = std::get_if<PackedRepository>(&value)) return r;
+const PackedBlock* ReadCache::PackedOf(const Value& value) {
+  if (const auto* m = std::get_if<PackedManifest>(&value)) return m;
+  if (const auto* r = std::get_if<PackedRepository>(&value)) return r;
   return nullptr;
+}
+
+PackedBlock* ReadCache::PackedOf(Value& value) {
+  return const_cast<PackedBlock*>(PackedOf(static_cast<const Value&>(value)));
 }
 
 bool& ReadCache::ReferencedOf(Entry& e) {
@@ -114,15 +117,9 @@ std::optional<ReadCache::Value> ReadCache::Get(std::string_view key) {
 }
 
 void ReadCache::Put(std::string key, RepositoryId repo, Value value, const Ticket& ticket) {
-  // A packed value holds its key and stamp in its block, which must then be this entry's
-  // alone: a block shared with a copy outside, or packed under another key, is copied.
-  if (auto* m = std::get_if<PackedManifest>(&value); m != nullptr && (m->key() != key || m->shared())) {
-    *m = PackedManifest(*m, key);
-  }
-  if (auto* r = std::get_if<PackedRepository>(&value); r != nullptr && (r->key() != key || r->shared())) {
-    *r = PackedRepository(*r, key);
-  }
-  const PackedBlock* packed = PackedOf(value);
+  // A packed value holds its key and stamp in its block, which must then be this entry's alone.
+  PackedBlock* packed = PackedOf(value);
+  if (packed != nullptr) packed->OwnUnder(key);
   const size_t bytes = CostOf(packed != nullptr ? std::string() : key, value);
   if (bytes > shard_bytes_ / 8) return;  // one entry never crowds out the rest
   const uint64_t hash = HashOf(key);

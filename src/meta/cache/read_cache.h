@@ -129,6 +129,7 @@ class ReadCache {
   // packed value found. REQUIRES: shard.mu held.
   static uint32_t FindLocked(const Shard& shard, uint64_t hash, std::string_view key, const void** packed);
   // The packed value an entry holds (a manifest, a repository), or null.
+  static const PackedBlock* PackedOf(const Value& value);
   static PackedBlock* PackedOf(Value& value);
   // The mark of CLOCK: a packed value's is in its block, where a hit sets it.
   static bool& ReferencedOf(Entry& e);
