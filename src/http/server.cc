@@ -15,12 +15,14 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <list>
 #include <mutex>
 
 #include "async/blocking.h"
+#include "http/response_head.h"
 #include "telemetry/log.h"
 
 namespace berth::http {
@@ -298,6 +300,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     // The argument is the limit; reserve the capacity too, or Beast reads 512 bytes at a time.
     beast::flat_buffer buffer(options.header_limit_bytes + kReadBufferBytes);
     buffer.reserve(kReadBufferBytes);
+    std::string head;  // the response's header block, its capacity kept from one request to the next
     while (!draining) {
       bhttp::request_parser<bhttp::buffer_body> parser;
       parser.header_limit(static_cast<uint32_t>(options.header_limit_bytes));
@@ -328,7 +331,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       bool keep_alive = parser.get().keep_alive() && !draining;
       if (!request.body_done()) keep_alive = keep_alive && co_await Drain(request);
       uint64_t sent = 0;
-      bool ok = co_await WriteResponse(stream, request, response, keep_alive, sent);
+      bool ok = co_await WriteResponse(stream, request, response, keep_alive, head, sent);
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       metrics.ObserveRequest(response.route, MethodName(request.method()), response.status,
@@ -386,46 +389,37 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   template <class Stream>
   asio::awaitable<bool> WriteSimple(Stream& stream, unsigned status, std::string_view text) {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
-    res.set(bhttp::field::content_type, "text/plain");
-    res.keep_alive(false);
-    res.body() = text;
-    res.prepare_payload();
-    beast::get_lowest_layer(stream).expires_after(options.io_timeout);
-    auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
-    co_return !ec;
+    std::string head;
+    FormatResponseHead(head, static_cast<int>(status), {{"Content-Type", "text/plain"}}, text.size(), false);
+    co_return co_await Send(stream, head, text);
   }
 
   template <class Stream>
   asio::awaitable<bool> WriteResponse(Stream& stream, Request& request, Response& response,
-                                      bool keep_alive, uint64_t& sent) {
-    const bool head = request.method() == Method::kHead;
-    beast::get_lowest_layer(stream).expires_after(options.io_timeout);
-    if (!response.stream) {
-      bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), 11};
-      for (auto& [name, value] : response.headers) res.insert(name, value);
-      res.keep_alive(keep_alive);
-      const bool no_body = response.status == 204 || response.status == 304 ||
-                           (response.status >= 100 && response.status < 200);
-      if (head) {
-        if (!no_body) res.content_length(response.head_length.value_or(response.body.size()));
-      } else if (!no_body) {
-        res.body() = std::move(response.body);
-        res.content_length(res.body().size());
-        sent = res.body().size();
-      }
-      auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
-      co_return !ec;
+                                      bool keep_alive, std::string& head, uint64_t& sent) {
+    const bool head_only = request.method() == Method::kHead;
+    std::optional<uint64_t> length;
+    std::string_view body;
+    if (response.stream) {
+      length = response.stream_length;
+    } else if (!StatusHasNoBody(response.status)) {
+      length = head_only ? response.head_length.value_or(response.body.size()) : response.body.size();
+      if (!head_only) body = response.body;
     }
-
-    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(response.status), 11};
-    for (auto& [name, value] : response.headers) res.insert(name, value);
-    res.keep_alive(keep_alive);
-    res.content_length(response.stream_length);
-    bhttp::response_serializer<bhttp::empty_body> serializer{res};
-    auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, kTuple);
-    if (ec) co_return false;
-    if (head) co_return true;
+    if (FormatResponseHead(head, response.status, response.headers, length, keep_alive) > 0) {
+      metrics.CountBug();
+      telemetry::LogError("response headers left out: they held CR, LF or NUL",
+                          {{"route", response.route}, {"target", request.target().substr(0, 512)}});
+    }
+    const bool file_follows = response.stream && !head_only;
+    // MSG_MORE holds the header back until sendfile() adds the body's first bytes, so a blob's
+    // answer starts with one full segment rather than a small one for the header. Only then:
+    // a body that waits on the network would hold the header back with it.
+    const bool sendfile_follows = file_follows && response.stream_length > 0 &&
+                                  response.stream->native_fd() >= 0 && !response.stream->growing();
+    if (!co_await Send(stream, head, body, sendfile_follows)) co_return false;
+    sent = body.size();
+    if (!file_follows) co_return true;
     bool ok;
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       ok = response.stream->native_fd() >= 0 ? co_await SendFile(stream, response, sent)
@@ -434,6 +428,40 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       ok = co_await CopyBody(stream, response, sent);
     }
     co_return ok;
+  }
+
+  // Writes `first` then `second` whole. On plain TCP one non-blocking sendmsg() goes first: for
+  // an answer that fits the socket's buffer, as all but blobs do, that is the whole write, with
+  // no asynchronous operation, timer or suspension (those cost a small request more than the
+  // send). What the kernel does not take goes the asynchronous way, under the write timeout.
+  // `more` asks the kernel to hold a short write back for what follows.
+  template <class Stream>
+  asio::awaitable<bool> Send(Stream& stream, std::string_view first, std::string_view second, bool more = false) {
+    size_t done = 0;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      iovec parts[2] = {{const_cast<char*>(first.data()), first.size()},
+                        {const_cast<char*>(second.data()), second.size()}};
+      msghdr message{};
+      message.msg_iov = parts;
+      message.msg_iovlen = second.empty() ? 1 : 2;
+      const int flags = MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0);
+      ssize_t n;
+      do {
+        n = ::sendmsg(Socket(stream).native_handle(), &message, flags);
+      } while (n < 0 && errno == EINTR);
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) co_return false;
+      done = n < 0 ? 0 : static_cast<size_t>(n);
+    }
+    if (done == first.size() + second.size()) co_return true;
+    std::array<asio::const_buffer, 2> rest;
+    if (done < first.size()) {
+      rest = {asio::buffer(first.substr(done)), asio::buffer(second)};
+    } else {
+      rest = {asio::buffer(second.substr(done - first.size())), asio::const_buffer()};
+    }
+    beast::get_lowest_layer(stream).expires_after(options.io_timeout);
+    auto [ec, n] = co_await asio::async_write(stream, rest, kTuple);
+    co_return !ec;
   }
 
   // Zero-copy: the kernel moves file pages to the socket.
