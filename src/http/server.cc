@@ -38,7 +38,11 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kFileChunk = 256 * 1024;    // pread size when sendfile cannot be used
 constexpr size_t kRemoteChunk = 1024 * 1024;  // read size of a body that waits on the network
 constexpr size_t kReadBufferBytes = 256 * 1024;  // per connection: bounds reads and memory
-constexpr uint64_t kDrainLimit = 64 * 1024;  // unread body bytes we read and drop to keep alive
+constexpr uint64_t kDrainLimit = 64 * 1024;
+constexpr size_t kHeaderReadBytes = 64 * 1024;  // the most one read of a header asks for, as Beast
+// The watchdog's shortest sleep: after it cancels a read, until the connection has closed, it
+// must not wake in a loop.
+constexpr auto kWatchdogMinWait = std::chrono::milliseconds(100);  // unread body bytes we read and drop to keep alive
 // Closing a socket with unread bytes makes the kernel send RST, which can destroy the answer we
 // just wrote before the peer reads it (a proxy then answers nothing at all). So after answering
 // a request whose body we did not read, we half-close and read what the client still sends, for
@@ -58,12 +62,18 @@ Method FromBeast(bhttp::verb v) {
   }
 }
 
-// What the drain needs to reach a connection: its executor and, while it waits for the next
-// request, the socket to close. Both are touched only on the connection's (single) thread.
+// What the drain and the idle watchdog need to reach a connection: its executor and, while it
+// waits for the next request, the socket to close and since when it waits. All are touched only
+// on the connection's (single) thread.
 struct Connection {
   asio::any_io_executor executor;
   tcp::socket* idle_socket = nullptr;
+  std::chrono::steady_clock::time_point idle_since;
+  asio::steady_timer* watchdog = nullptr;  // while the watchdog runs
+  bool closed = false;
 };
+
+using RequestParser = bhttp::request_parser<bhttp::buffer_body>;
 
 template <class Stream>
 tcp::socket& Socket(Stream& s) {
@@ -74,7 +84,7 @@ template <class Stream>
 class BeastRequest final : public Request {
  public:
   BeastRequest(Stream& stream, beast::flat_buffer& buffer,
-               bhttp::request_parser<bhttp::buffer_body>& parser, std::string_view remote,
+               RequestParser& parser, std::string_view remote,
                std::chrono::seconds io_timeout)
       : stream_(stream), buffer_(buffer), parser_(parser), remote_(remote), io_timeout_(io_timeout) {
     target_ = parser_.get().target();
@@ -198,7 +208,7 @@ class BeastRequest final : public Request {
 
   Stream& stream_;
   beast::flat_buffer& buffer_;
-  bhttp::request_parser<bhttp::buffer_body>& parser_;
+  RequestParser& parser_;
   std::string_view remote_;
   std::chrono::seconds io_timeout_;
   std::string_view target_;
@@ -279,12 +289,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         if (!ec) co_await self->Serve(stream, *conn, remote);
       } else {
         beast::tcp_stream stream(std::move(socket));
+        asio::co_spawn(conn->executor, Watchdog(conn, self->options.idle_timeout), asio::detached);
         co_await self->Serve(stream, *conn, remote);
       }
     } catch (const std::exception& e) {
       self->metrics.CountBug();
       telemetry::LogError("connection failed", {{"error", e.what()}});
     }
+    conn->closed = true;
+    if (conn->watchdog != nullptr) conn->watchdog->cancel();
     self->metrics.ConnectionClosed();
     std::function<void()> drained;
     {
@@ -295,6 +308,71 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     if (drained) drained();
   }
 
+  // Closes a plain TCP connection that has waited longer than `idle_timeout` for a request's
+  // header. It wakes about once per timeout: the header read itself has no timer (see
+  // ReadHeader), where Beast's stream armed and cancelled one on every read.
+  static asio::awaitable<void> Watchdog(std::shared_ptr<Connection> conn, std::chrono::seconds idle_timeout) {
+    asio::steady_timer timer(conn->executor);
+    conn->watchdog = &timer;
+    while (!conn->closed) {
+      const auto now = std::chrono::steady_clock::now();
+      if (conn->idle_socket != nullptr && now - conn->idle_since >= idle_timeout) {
+        error_code ignored;
+        conn->idle_socket->cancel(ignored);
+      }
+      timer.expires_at(conn->idle_socket != nullptr ? std::max(conn->idle_since + idle_timeout, now + kWatchdogMinWait)
+                                                    : now + idle_timeout);
+      co_await timer.async_wait(kTuple);
+    }
+    conn->watchdog = nullptr;
+  }
+
+  // Reads the next request's header, as Beast's async_read_header does. Plain TCP reads the
+  // socket itself, with no timer per read: the connection's Watchdog enforces the idle timeout.
+  // A read through Beast's stream cost a small request more than its parsing.
+  template <class Stream>
+  asio::awaitable<error_code> ReadHeader(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+                                         Connection& conn) {
+    conn.idle_socket = &Socket(stream);
+    conn.idle_since = std::chrono::steady_clock::now();
+    error_code ec;
+    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+      std::tie(ec, std::ignore) = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+    } else {
+      parser.eager(false);  // stop at the header's end: the body is the handler's to read
+      while (true) {
+        if (buffer.size() > 0) {
+          buffer.consume(parser.put(buffer.data(), ec));
+          if (ec != bhttp::error::need_more) break;  // the whole header, or a malformed one
+          ec = {};
+        }
+        const size_t room = beast::read_size(buffer, kHeaderReadBytes);
+        if (room == 0) {
+          ec = bhttp::error::header_limit;
+          break;
+        }
+        auto [read_ec, n] = co_await Socket(stream).async_read_some(buffer.prepare(room), kTuple);
+        buffer.commit(n);
+        if (read_ec == asio::error::eof) {
+          if (parser.got_some()) {
+            parser.put_eof(ec);
+            if (!ec) ec = bhttp::error::partial_message;
+          } else {
+            ec = bhttp::error::end_of_stream;
+          }
+          break;
+        }
+        if (read_ec) {
+          ec = read_ec;
+          break;
+        }
+      }
+    }
+    conn.idle_socket = nullptr;
+    co_return ec;
+  }
+
   template <class Stream>
   asio::awaitable<void> Serve(Stream& stream, Connection& conn, const std::string& remote) {
     // The argument is the limit; reserve the capacity too, or Beast reads 512 bytes at a time.
@@ -302,13 +380,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     buffer.reserve(kReadBufferBytes);
     std::string head;  // the response's header block, its capacity kept from one request to the next
     while (!draining) {
-      bhttp::request_parser<bhttp::buffer_body> parser;
+      RequestParser parser;
       parser.header_limit(static_cast<uint32_t>(options.header_limit_bytes));
       parser.body_limit(boost::none);  // bodies are streamed; handlers enforce their own limits
-      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
-      conn.idle_socket = &Socket(stream);
-      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
-      conn.idle_socket = nullptr;
+      const error_code ec = co_await ReadHeader(stream, buffer, parser, conn);
       if (ec) {
         if (ec == bhttp::error::header_limit) {
           if (co_await WriteSimple(stream, 431, "request header fields too large\n")) co_await LingeringClose(stream);
