@@ -5,14 +5,24 @@
 #include <boost/beast/http/status.hpp>
 
 #include <charconv>
+#include <cstring>
 
 namespace berth::http {
 namespace {
 
-// A loop, not find_first_of: that calls memchr on the set once per byte of the text.
+// Whether `text` holds CR, LF or NUL. Eight bytes at a time (exact for "any", as in
+// base/json_text.cc): every header of every response goes through here.
 bool Splits(std::string_view text) {
-  for (char c : text) {
-    if (c == '\r' || c == '\n' || c == '\0') return true;
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+  const auto any_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    if ((any_zero(word) | any_zero(word ^ (kOnes * '\r')) | any_zero(word ^ (kOnes * '\n'))) != 0) return true;
+  }
+  for (; i < text.size(); ++i) {
+    if (text[i] == '\r' || text[i] == '\n' || text[i] == '\0') return true;
   }
   return false;
 }

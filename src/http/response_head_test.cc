@@ -69,6 +69,20 @@ TEST(ResponseHead, AHeaderThatWouldSplitTheResponseIsLeftOutAndCounted) {
   EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nX-Good: kept\r\nContent-Length: 2\r\n\r\n");
 }
 
+TEST(ResponseHead, FindsABreakAtEveryPlaceInALongValue) {
+  const std::string plain(40, 'a');
+  std::string out;
+  for (char bad : {'\r', '\n', '\0'}) {
+    for (size_t at = 0; at < plain.size(); ++at) {
+      std::string value = plain;
+      value[at] = bad;
+      EXPECT_EQ(FormatResponseHead(out, 200, {{"X-Long", value}}, 0, true), 1u) << int(bad) << " at " << at;
+    }
+  }
+  EXPECT_EQ(FormatResponseHead(out, 200, {{"X-Long", plain + "\x8d\x0a\x7f"}}, 0, true), 1u);
+  EXPECT_EQ(FormatResponseHead(out, 200, {{"X-Long", plain + "\x8d\x8a\x80\x7f\t"}}, 0, true), 0u);
+}
+
 TEST(ResponseHead, AnEmptyValueIsKept) {
   std::string out;
   FormatResponseHead(out, 200, {{"X-Empty", ""}}, 0, true);
