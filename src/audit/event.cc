@@ -56,10 +56,10 @@ std::array<char, 36> NextEventId() {
 }
 
 // The record is written straight as text, not built as objects first: this runs for every pull.
-void AppendMember(std::string& out, std::string_view key, std::string_view value) {
-  out += ',';
-  AppendJsonText(out, key);
-  out += ':';
+// `member` is the member's opening as written, `,"name":`: the names are ours and need no
+// escaping, and escaping them was a third of writing a record.
+void AppendMember(std::string& out, std::string_view member, std::string_view value) {
+  out += member;
   AppendJsonText(out, value);
 }
 
@@ -153,18 +153,18 @@ std::string_view EventTime(int64_t unix_seconds) {
 void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
   out += R"({"eventVersion":"1.08","userIdentity":{"type":)";
   AppendJsonText(out, e.identity.type);
-  if (!e.identity.principal_id.empty()) AppendMember(out, "principalId", e.identity.principal_id);
-  if (!e.identity.arn.empty()) AppendMember(out, "arn", e.identity.arn);
-  if (e.identity.type != "Anonymous") AppendMember(out, "accountId", account_id);
-  if (!e.identity.access_key_id.empty()) AppendMember(out, "accessKeyId", e.identity.access_key_id);
-  if (!e.identity.user_name.empty()) AppendMember(out, "userName", e.identity.user_name);
+  if (!e.identity.principal_id.empty()) AppendMember(out, R"(,"principalId":)", e.identity.principal_id);
+  if (!e.identity.arn.empty()) AppendMember(out, R"(,"arn":)", e.identity.arn);
+  if (e.identity.type != "Anonymous") AppendMember(out, R"(,"accountId":)", account_id);
+  if (!e.identity.access_key_id.empty()) AppendMember(out, R"(,"accessKeyId":)", e.identity.access_key_id);
+  if (!e.identity.user_name.empty()) AppendMember(out, R"(,"userName":)", e.identity.user_name);
   out += '}';
-  AppendMember(out, "eventTime", EventTime(e.time_ms / 1000));
-  AppendMember(out, "eventSource", e.source);
-  AppendMember(out, "eventName", e.name);
-  AppendMember(out, "awsRegion", e.region);
-  AppendMember(out, "sourceIPAddress", e.source_ip);
-  AppendMember(out, "userAgent", e.user_agent);
+  AppendMember(out, R"(,"eventTime":)", EventTime(e.time_ms / 1000));
+  AppendMember(out, R"(,"eventSource":)", e.source);
+  AppendMember(out, R"(,"eventName":)", e.name);
+  AppendMember(out, R"(,"awsRegion":)", e.region);
+  AppendMember(out, R"(,"sourceIPAddress":)", e.source_ip);
+  AppendMember(out, R"(,"userAgent":)", e.user_agent);
   out += R"(,"requestParameters":)";
   if (!e.parameters.empty() && AnyKept(e.parameters)) {
     AppendKept(out, e.parameters);
@@ -180,8 +180,8 @@ void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
     out += "null";
   }
   if (!e.error_code.empty()) {
-    AppendMember(out, "errorCode", e.error_code);
-    AppendMember(out, "errorMessage", e.error_message);
+    AppendMember(out, R"(,"errorCode":)", e.error_code);
+    AppendMember(out, R"(,"errorMessage":)", e.error_message);
   }
   if (!e.resources.empty()) {
     out += R"(,"resources":[)";
@@ -189,19 +189,19 @@ void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
       out += i == 0 ? "{" : ",{";
       out += R"("type":)";
       AppendJsonText(out, e.resources[i].type);
-      AppendMember(out, "ARN", e.resources[i].arn);
-      AppendMember(out, "accountId", account_id);
+      AppendMember(out, R"(,"ARN":)", e.resources[i].arn);
+      AppendMember(out, R"(,"accountId":)", account_id);
       out += '}';
     }
     out += ']';
   }
   const std::array<char, 36> event_id = NextEventId();
   const std::string_view id(event_id.data(), event_id.size());
-  AppendMember(out, "requestID", e.request_id.empty() ? id : e.request_id);
-  AppendMember(out, "eventID", id);
+  AppendMember(out, R"(,"requestID":)", e.request_id.empty() ? id : e.request_id);
+  AppendMember(out, R"(,"eventID":)", id);
   out += e.read_only ? R"(,"readOnly":true)" : R"(,"readOnly":false)";
   out += R"(,"eventType":"AwsApiCall","managementEvent":true)";
-  AppendMember(out, "recipientAccountId", account_id);
+  AppendMember(out, R"(,"recipientAccountId":)", account_id);
   // Milliseconds since the epoch, for lookups that order and page by time.
   out += R"(,"eventTimeMs":)";
   out += std::to_string(e.time_ms);
