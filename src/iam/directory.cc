@@ -92,6 +92,11 @@ Result<std::shared_ptr<const Snapshot>> Directory::Current() {
   return Reload();
 }
 
+Result<std::shared_ptr<const Snapshot>> Directory::Latest() {
+  if (drain_) drain_();
+  return Reload();
+}
+
 Result<std::shared_ptr<const Snapshot>> Directory::Reload() {
   std::lock_guard lock(mu_);
   const uint64_t wanted = stale_.load();

@@ -82,6 +82,10 @@ class Directory {
 
   // The current snapshot; reloads first if another node changed the state.
   Result<std::shared_ptr<const Snapshot>> Current();
+  // The state as stored now, whether or not the change feed has told this node yet: for the
+  // IAM API's reads, so that a change made through another node is seen at once (a console
+  // and a CLI behind one load balancer). Asks the store for the document; parses only a new one.
+  Result<std::shared_ptr<const Snapshot>> Latest();
 
   // Called at the start of every Current(), to hand over notifications that have arrived but
   // not been read yet (ChangeFeed::Drain), so a change committed before a request began is seen

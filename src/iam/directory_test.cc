@@ -47,6 +47,16 @@ TEST_F(DirectoryTest, UpdatesAreSeenByEveryDirectoryOnceMarkedStale) {
   EXPECT_EQ(store_->LoadIam()->version, 1);
 }
 
+TEST_F(DirectoryTest, LatestSeesAnotherNodesChangeBeforeTheFeedTellsOfIt) {
+  Directory a(*store_, "123456789012"), b(*store_, "123456789012");
+  ASSERT_TRUE(b.Current());
+  ASSERT_TRUE(a.Update([](IamState& s) { return AddUser(s, "alice"); }));
+  EXPECT_TRUE(b.Latest().value()->state().users.contains("alice"));
+  // What Latest loaded is b's snapshot from then on.
+  EXPECT_TRUE(b.Current().value()->state().users.contains("alice"));
+  EXPECT_EQ(b.Latest().value()->version(), 1);
+}
+
 TEST_F(DirectoryTest, ConcurrentUpdatesFromTwoNodesAllApply) {
   Directory a(*store_, "123456789012"), b(*store_, "123456789012");
   std::thread t1([&] {

@@ -89,16 +89,33 @@ berth_start_node() {  # berth_start_node INDEX [args]: starts node INDEX (1-base
     extra=(--external-url "$BERTH_URL")
     [ "$i" -gt 1 ] && extra+=(--secret-key-file "$BERTH_DATA/secret.key")
   fi
-  local host="127.0.0.1:${BERTH_NODE_PORTS[$((i - 1))]}" scheme=http
+  local port="${BERTH_NODE_PORTS[$((i - 1))]}" scheme=http
+  local host="127.0.0.1:$port"
   case " $* " in *" --tls-cert "*) scheme=https ;; esac
+  # A port free_port found can be taken by another test before this node binds it, and then
+  # that test's server answers /healthz here: the node is up only once it has said (on stdout,
+  # at any log level) that it listens on this port with this data directory.
+  local mine="berth listening on $scheme://$host (data in $data)" seen
+  seen=$(grep -cF "$mine" "$WORK/berth.out" 2>/dev/null || true)
   "$BERTH_BIN" serve --listen "$host" --data "$data" "${BERTH_META_ARGS[@]}" "${BERTH_BLOB_ARGS[@]}" \
     "${extra[@]}" "$@" >>"$WORK/berth.out" 2>>"$WORK/berth.log" &
   BERTH_PIDS[$((i - 1))]=$!
   for _ in $(seq 1 200); do
-    curl -sfk "$scheme://$host/healthz" >/dev/null 2>&1 && return 0
-    kill -0 "${BERTH_PIDS[$((i - 1))]}" 2>/dev/null || { cat "$WORK/berth.log" >&2; echo "berth died" >&2; exit 1; }
+    if [ "$(grep -cF "$mine" "$WORK/berth.out")" -gt "${seen:-0}" ]; then
+      curl -sfk "$scheme://$host/healthz" >/dev/null 2>&1 && return 0
+    fi
+    if ! kill -0 "${BERTH_PIDS[$((i - 1))]}" 2>/dev/null; then
+      wait "${BERTH_PIDS[$((i - 1))]}" 2>/dev/null || true
+      BERTH_PIDS[$((i - 1))]=""
+      tail -n 5 "$WORK/berth.log" | grep -qF "listen on $host: Address already in use" && return 2
+      cat "$WORK/berth.log" >&2
+      echo "berth died" >&2
+      exit 1
+    fi
     sleep 0.05
   done
+  echo "berth did not start on $host within 10 s" >&2
+  exit 1
 }
 
 berth_start() {
@@ -115,7 +132,28 @@ berth_start() {
   fi
   BERTH_URL="http://$BERTH_HOST"
   case " $* " in *" --tls-cert "*) BERTH_URL="https://$BERTH_HOST" ;; esac
-  for i in $(seq 1 "$BERTH_NODES"); do berth_start_node "$i" "$@"; done
+  local i rc
+  for i in $(seq 1 "$BERTH_NODES"); do
+    rc=0
+    berth_start_node "$i" "$@" || rc=$?
+    [ "$rc" -eq 0 ] && continue
+    # Another process took this node's port between free_port and the bind. Unless the test
+    # holds on to its ports (a restart, or haproxy already pointing at them), start again on
+    # new ones, a few times.
+    BERTH_START_ATTEMPTS=$((${BERTH_START_ATTEMPTS:-0} + 1))
+    if [ -n "${BERTH_PORTS_KEPT:-}" ] || [ -f "$WORK/proxy/haproxy.pid" ] || [ "$BERTH_START_ATTEMPTS" -ge 3 ]; then
+      cat "$WORK/berth.log" >&2
+      echo "berth could not listen on its port" >&2
+      exit 1
+    fi
+    echo "port ${BERTH_NODE_PORTS[$((i - 1))]} was taken; starting again on new ports" >&2
+    berth_stop
+    BERTH_NODE_PORTS=()
+    BERTH_PROXY_PORT=""
+    BERTH_PORT=""
+    berth_start "$@"
+    return
+  done
   BERTH_PID="${BERTH_PIDS[0]}"
   if [ "$BERTH_NODES" -gt 1 ] && [ ! -f "$WORK/proxy/haproxy.pid" ]; then
     if ! "$ROOT/tests/cluster/haproxy.sh" start "$WORK/proxy" "$BERTH_PROXY_PORT" "${BERTH_NODE_PORTS[@]}"; then
@@ -132,6 +170,7 @@ berth_start() {
       return
     fi
   fi
+  BERTH_PORTS_KEPT=1  # a restart comes back on the same ports
   if [ -f "$BERTH_DATA/admin-credentials" ]; then
     AK=$(sed -n 's/^aws_access_key_id = //p' "$BERTH_DATA/admin-credentials")
     SK=$(sed -n 's/^aws_secret_access_key = //p' "$BERTH_DATA/admin-credentials")

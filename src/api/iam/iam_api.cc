@@ -158,7 +158,7 @@ Status IamApi::Update(const Call& call, std::string_view action, std::string res
 Result<std::shared_ptr<const berth::iam::Snapshot>> IamApi::Read(const Call& call, std::string_view action,
                                                                   std::string resource) {
   BERTH_TRY(access_.Require(call.principal, "iam:" + std::string(action), std::move(resource), call.request));
-  return directory_.Current();
+  return directory_.Latest();
 }
 
 Result<std::string> IamApi::UserNameOrCaller(const Call& call) const {
