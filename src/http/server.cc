@@ -38,11 +38,11 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kFileChunk = 256 * 1024;    // pread size when sendfile cannot be used
 constexpr size_t kRemoteChunk = 1024 * 1024;  // read size of a body that waits on the network
 constexpr size_t kReadBufferBytes = 256 * 1024;  // per connection: bounds reads and memory
-constexpr uint64_t kDrainLimit = 64 * 1024;
+constexpr uint64_t kDrainLimit = 64 * 1024;  // unread body bytes we read and drop to keep alive
 constexpr size_t kHeaderReadBytes = 64 * 1024;  // the most one read of a header asks for, as Beast
 // The watchdog's shortest sleep: after it cancels a read, until the connection has closed, it
 // must not wake in a loop.
-constexpr auto kWatchdogMinWait = std::chrono::milliseconds(100);  // unread body bytes we read and drop to keep alive
+constexpr auto kWatchdogMinWait = std::chrono::milliseconds(100);
 // Closing a socket with unread bytes makes the kernel send RST, which can destroy the answer we
 // just wrote before the peer reads it (a proxy then answers nothing at all). So after answering
 // a request whose body we did not read, we half-close and read what the client still sends, for
