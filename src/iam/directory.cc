@@ -94,6 +94,9 @@ Result<std::shared_ptr<const Snapshot>> Directory::Current() {
 
 Result<std::shared_ptr<const Snapshot>> Directory::Latest() {
   if (drain_) drain_();
+  std::shared_ptr<const Snapshot> s = std::atomic_load(&current_);
+  BERTH_ASSIGN(int64_t stored, store_.IamVersion());
+  if (s && s->version() == stored) return s;
   return Reload();
 }
 

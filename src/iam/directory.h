@@ -84,7 +84,8 @@ class Directory {
   Result<std::shared_ptr<const Snapshot>> Current();
   // The state as stored now, whether or not the change feed has told this node yet: for the
   // IAM API's reads, so that a change made through another node is seen at once (a console
-  // and a CLI behind one load balancer). Asks the store for the document; parses only a new one.
+  // and a CLI behind one load balancer). Asks the store for the version; loads and parses the
+  // document only when it is newer than this node's.
   Result<std::shared_ptr<const Snapshot>> Latest();
 
   // Called at the start of every Current(), to hand over notifications that have arrived but

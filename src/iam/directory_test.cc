@@ -55,6 +55,8 @@ TEST_F(DirectoryTest, LatestSeesAnotherNodesChangeBeforeTheFeedTellsOfIt) {
   // What Latest loaded is b's snapshot from then on.
   EXPECT_TRUE(b.Current().value()->state().users.contains("alice"));
   EXPECT_EQ(b.Latest().value()->version(), 1);
+  // Unchanged, the snapshot is kept, not loaded and parsed again.
+  EXPECT_EQ(b.Latest().value().get(), b.Current().value().get());
 }
 
 TEST_F(DirectoryTest, ConcurrentUpdatesFromTwoNodesAllApply) {

@@ -441,6 +441,8 @@ class IamDocuments {
  public:
   virtual ~IamDocuments() = default;
   virtual Result<IamDocument> LoadIam() = 0;
+  // The stored document's version alone (0 before the first save): a check that reads no text.
+  virtual Result<int64_t> IamVersion() = 0;
   // Stores `json` as version expected + 1 if the stored version is still `expected`;
   // kAborted otherwise (another change won: load and apply again).
   virtual Status SaveIam(int64_t expected, std::string_view json) = 0;

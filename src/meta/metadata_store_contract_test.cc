@@ -291,13 +291,16 @@ TEST_P(MetadataStoreContract, TheIamDocumentChangesOnlyFromTheVersionItWasReadAt
   IamDocument empty = *store_->LoadIam();
   EXPECT_EQ(empty.version, 0);
   EXPECT_EQ(empty.json, "");
+  EXPECT_EQ(*store_->IamVersion(), 0);
   ASSERT_TRUE(store_->SaveIam(0, "{\"users\":[]}"));
+  EXPECT_EQ(*store_->IamVersion(), 1);
   EXPECT_EQ(store_->SaveIam(0, "{}").error().code(), Code::kAborted);
   ASSERT_TRUE(store_->SaveIam(1, "{\"users\":[1]}"));
   EXPECT_EQ(store_->SaveIam(1, "{}").error().code(), Code::kAborted);
   IamDocument now = *store_->LoadIam();
   EXPECT_EQ(now.version, 2);
   EXPECT_EQ(now.json, "{\"users\":[1]}");
+  EXPECT_EQ(*store_->IamVersion(), 2);
 }
 
 TEST_P(MetadataStoreContract, RepositoryAccessHoldsThePolicyAndTheTags) {

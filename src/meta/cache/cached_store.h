@@ -117,6 +117,7 @@ class CachedStore final : public MetadataStore, public postgres::ChangeListener 
   Result<std::optional<FoundRepository>> FindRepositoryAccess(std::string_view name) override;
   Status SetRepositoryPolicy(RepositoryId repo, std::string_view policy) override;
   Result<IamDocument> LoadIam() override { return store_->LoadIam(); }
+  Result<int64_t> IamVersion() override { return store_->IamVersion(); }
   Status SaveIam(int64_t expected, std::string_view json) override { return store_->SaveIam(expected, json); }
   Result<std::vector<ImageRecord>> ListImages(RepositoryId repo, std::string_view after, size_t limit) override {
     return store_->ListImages(repo, after, limit);

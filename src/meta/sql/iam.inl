@@ -17,6 +17,15 @@ Result<IamDocument> SqlStore<Db>::LoadIam() {
 }
 
 template <class Db>
+Result<int64_t> SqlStore<Db>::IamVersion() {
+  return Read([&](Connection& c) -> Result<int64_t> {
+    BERTH_ASSIGN(Statement st, c.Prepare("SELECT version FROM iam WHERE id=1"));
+    BERTH_ASSIGN(bool row, st.Step());
+    return row ? st.Int(0) : int64_t{0};
+  });
+}
+
+template <class Db>
 Status SqlStore<Db>::SaveIam(int64_t expected, std::string_view json) {
   return Write([&](Connection& c) -> Status {
     // The row appears with the first save; version 0 stands for its absence.

@@ -135,6 +135,7 @@ class SqlStore final : public MetadataStore {
 
   // IAM
   Result<IamDocument> LoadIam() override;
+  Result<int64_t> IamVersion() override;
   Status SaveIam(int64_t expected, std::string_view json) override;
 
   // lifecycle
