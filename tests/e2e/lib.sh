@@ -100,8 +100,10 @@ berth_start_node() {  # berth_start_node INDEX [args]: starts node INDEX (1-base
   "$BERTH_BIN" serve --listen "$host" --data "$data" "${BERTH_META_ARGS[@]}" "${BERTH_BLOB_ARGS[@]}" \
     "${extra[@]}" "$@" >>"$WORK/berth.out" 2>>"$WORK/berth.log" &
   BERTH_PIDS[$((i - 1))]=$!
-  for _ in $(seq 1 200); do
-    if [ "$(grep -cF "$mine" "$WORK/berth.out")" -gt "${seen:-0}" ]; then
+  local said
+  for _ in $(seq 1 400); do
+    said=$(grep -cF "$mine" "$WORK/berth.out" 2>/dev/null || true)
+    if [ "${said:-0}" -gt "${seen:-0}" ]; then
       curl -sfk "$scheme://$host/healthz" >/dev/null 2>&1 && return 0
     fi
     if ! kill -0 "${BERTH_PIDS[$((i - 1))]}" 2>/dev/null; then
@@ -114,7 +116,7 @@ berth_start_node() {  # berth_start_node INDEX [args]: starts node INDEX (1-base
     fi
     sleep 0.05
   done
-  echo "berth did not start on $host within 10 s" >&2
+  echo "berth did not start on $host within 20 s" >&2
   exit 1
 }
 
