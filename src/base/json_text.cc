@@ -1,20 +1,16 @@
 #include "base/json_text.h"
 
 #include <cstdint>
-#include <cstring>
+
+#include "base/word_bytes.h"
 
 namespace berth {
 namespace {
 
-// Whether any of the 8 bytes in `x` must be escaped: below 0x20, '"' or '\\'. Bit tricks on a
-// word at a time (exact for "any", which is all the caller asks): a record is mostly text with
-// nothing to escape, and a byte at a time made this the costliest part of writing it.
-bool AnyToEscape(uint64_t x) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
-  const auto any_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
-  const uint64_t below_space = (x - kOnes * 0x20) & ~x & kHighs;
-  return (below_space | any_zero(x ^ (kOnes * '"')) | any_zero(x ^ (kOnes * '\\'))) != 0;
-}
+// Whether any of the 8 bytes in `x` must be escaped: below 0x20, '"' or '\\'. A word at a
+// time (base/word_bytes.h): a record is mostly text with nothing to escape, and a byte at a
+// time made this the costliest part of writing it.
+bool AnyToEscape(uint64_t x) { return AnyByteBelow(x, 0x20) || AnyByteIs(x, '"') || AnyByteIs(x, '\\'); }
 
 }  // namespace
 
@@ -26,9 +22,7 @@ void AppendJsonText(std::string& out, std::string_view text) {
   size_t i = 0;
   while (true) {
     while (i + 8 <= text.size()) {
-      uint64_t word;
-      std::memcpy(&word, text.data() + i, 8);
-      if (AnyToEscape(word)) break;
+      if (AnyToEscape(LoadWord(text.data() + i))) break;
       i += 8;
     }
     if (i >= text.size()) break;

@@ -5,21 +5,19 @@
 #include <boost/beast/http/status.hpp>
 
 #include <charconv>
-#include <cstring>
+
+#include "base/word_bytes.h"
 
 namespace berth::http {
 namespace {
 
-// Whether `text` holds CR, LF or NUL. Eight bytes at a time (exact for "any", as in
-// base/json_text.cc): every header of every response goes through here.
+// Whether `text` holds CR, LF or NUL. Eight bytes at a time (base/word_bytes.h): every header
+// of every response goes through here.
 bool Splits(std::string_view text) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
-  const auto any_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
   size_t i = 0;
   for (; i + 8 <= text.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, text.data() + i, 8);
-    if ((any_zero(word) | any_zero(word ^ (kOnes * '\r')) | any_zero(word ^ (kOnes * '\n'))) != 0) return true;
+    const uint64_t word = LoadWord(text.data() + i);
+    if (AnyByteIs(word, 0) || AnyByteIs(word, '\r') || AnyByteIs(word, '\n')) return true;
   }
   for (; i < text.size(); ++i) {
     if (text[i] == '\r' || text[i] == '\n' || text[i] == '\0') return true;
