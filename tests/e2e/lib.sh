@@ -120,6 +120,27 @@ berth_start_node() {  # berth_start_node INDEX [args]: starts node INDEX (1-base
   exit 1
 }
 
+# After another process took a port free_port found (another test, or a client connection's
+# ephemeral port) before a node or haproxy bound it: stops what started and starts every node,
+# and haproxy, again on new ports; three starts in all. $1 says what failed; the rest is
+# berth_start's arguments.
+berth_start_on_new_ports() {
+  local what=$1
+  shift
+  BERTH_START_ATTEMPTS=$((${BERTH_START_ATTEMPTS:-0} + 1))
+  if [ "$BERTH_START_ATTEMPTS" -ge 3 ]; then
+    echo "$what; giving up" >&2
+    return 1
+  fi
+  echo "$what; again on new ports" >&2
+  berth_stop
+  rm -rf "$WORK/proxy"
+  BERTH_NODE_PORTS=()
+  BERTH_PROXY_PORT=""
+  BERTH_PORT=""
+  berth_start "$@"
+}
+
 berth_start() {
   if [ ${#BERTH_NODE_PORTS[@]} -eq 0 ]; then
     BERTH_NODE_PORTS=("${BERTH_PORT:-$(free_port)}")
@@ -139,36 +160,20 @@ berth_start() {
     rc=0
     berth_start_node "$i" "$@" || rc=$?
     [ "$rc" -eq 0 ] && continue
-    # Another process took this node's port between free_port and the bind. Unless the test
-    # holds on to its ports (a restart, or haproxy already pointing at them), start again on
-    # new ones, a few times.
-    BERTH_START_ATTEMPTS=$((${BERTH_START_ATTEMPTS:-0} + 1))
-    if [ -n "${BERTH_PORTS_KEPT:-}" ] || [ -f "$WORK/proxy/haproxy.pid" ] || [ "$BERTH_START_ATTEMPTS" -ge 3 ]; then
+    # This node's port was taken. A test that holds on to its ports (a restart, or haproxy
+    # already pointing at them) cannot move.
+    if [ -n "${BERTH_PORTS_KEPT:-}" ] || [ -f "$WORK/proxy/haproxy.pid" ] ||
+      ! berth_start_on_new_ports "port ${BERTH_NODE_PORTS[$((i - 1))]} was taken" "$@"; then
       cat "$WORK/berth.log" >&2
       echo "berth could not listen on its port" >&2
       exit 1
     fi
-    echo "port ${BERTH_NODE_PORTS[$((i - 1))]} was taken; starting again on new ports" >&2
-    berth_stop
-    BERTH_NODE_PORTS=()
-    BERTH_PROXY_PORT=""
-    BERTH_PORT=""
-    berth_start "$@"
     return
   done
   BERTH_PID="${BERTH_PIDS[0]}"
   if [ "$BERTH_NODES" -gt 1 ] && [ ! -f "$WORK/proxy/haproxy.pid" ]; then
     if ! "$ROOT/tests/cluster/haproxy.sh" start "$WORK/proxy" "$BERTH_PROXY_PORT" "${BERTH_NODE_PORTS[@]}"; then
-      # free_port's port can be taken before haproxy binds it (by another test, or as the
-      # ephemeral port of a client's connection): start again on new ports, a few times.
-      BERTH_START_ATTEMPTS=$((${BERTH_START_ATTEMPTS:-0} + 1))
-      [ "$BERTH_START_ATTEMPTS" -lt 3 ] || { echo "haproxy did not start; giving up" >&2; return 1; }
-      echo "haproxy did not start on $BERTH_PROXY_PORT; again on new ports" >&2
-      berth_stop
-      rm -rf "$WORK/proxy"
-      BERTH_NODE_PORTS=()
-      BERTH_PROXY_PORT=""
-      berth_start "$@"
+      berth_start_on_new_ports "haproxy did not start on $BERTH_PROXY_PORT" "$@"
       return
     fi
   fi
