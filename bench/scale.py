@@ -175,7 +175,7 @@ def loadgen(server, method, pattern, count, seconds=READ_SECONDS, connections=32
 
 def settle(server, quiet=6.0, limit=300):
     """Waits until the server has written nothing (64 KiB or more per 100 ms) for `quiet` seconds,
-    longer than the 5 s between flushes of pull times; returns how long its writing went on."""
+    longer than the second between flushes of pull times; returns how long its writing went on."""
     started = last_write = time.monotonic()
     before = written_bytes(server.proc.pid)
     while time.monotonic() - last_write < quiet and time.monotonic() - started < limit:
@@ -191,7 +191,7 @@ def random_reads(server, kind, count):
     """A random key among `count` beside one fixed key, 32 connections, after a first pass over
     every key (its rate reported as "cold": what a restarted node serves until its cache is warm).
     The first pass pulls every image once, and the pull times it leaves are written in the
-    background for a while (100,000 images per 5 s at most): the reads wait until that ends,
+    background for a while (100,000 images per flush at most): the reads wait until that ends,
     or they would measure the writing too (how long it took is reported)."""
     method, pattern = {"tag": ("GET", "/v2/scale/tags/manifests/t{}"),
                        "repo": ("GET", "/v2/scale/r{}/manifests/latest"),
@@ -308,7 +308,7 @@ def pull_burst(server, count, writes):
     """Two bursts of random-tag GETs (each over its own half of the tags, so the second pulls
     images not pulled yet). After the first, how long the server keeps writing (seconds of 20 ms
     samples of /proc/PID/io write_bytes that grew by more than 64 KiB; pull times are flushed
-    every 5 s, so 8 s are watched). After the second, tag PUT times, beside PUT times before."""
+    every second, one flush at a time, so 8 s are watched). After the second, tag PUT times, beside PUT times before."""
     half = max(1, count // 2)
     timed_put_probe(server, 3, 0, writes, "put_before")
     loadgen(server, "GET", "/v2/scale/tags/manifests/t{}", half)

@@ -43,6 +43,12 @@ void PullRecorder::RememberWritten(const Key& key, int64_t when) {
   *slot = entry;
 }
 
+void PullRecorder::ForgetWritten(const Key& key, int64_t when) {
+  const uint64_t entry = WrittenEntry(key, when);
+  uint64_t* bucket = &written_[WrittenBucket(key)];
+  std::replace(bucket, bucket + kWrittenWays, entry, uint64_t{0});
+}
+
 void PullRecorder::Unmap::operator()(uint64_t* table) const { ::munmap(table, kWrittenSlots * sizeof(uint64_t)); }
 
 void PullRecorder::Prefetch(meta::RepositoryId repo, const berth::oci::Digest& digest) const {
@@ -91,21 +97,33 @@ Result<int64_t> PullRecorder::Flush(meta::ImageCatalog& catalog) {
   chunk.reserve(std::min(batch.size(), meta::ImageCatalog::kMaxPullsPerBatch));
   int64_t changed = 0;
   auto write = [&]() -> Status {
-    BERTH_ASSIGN(int64_t n, catalog.RecordPulls(chunk));
-    changed += n;
-    std::lock_guard lock(mu_);
-    if (!written_) {
-      void* table = ::mmap(nullptr, kWrittenSlots * sizeof(uint64_t), PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (table != MAP_FAILED) {
-        written_.reset(static_cast<uint64_t*>(table));
-        written_unlocked_.store(written_.get(), std::memory_order_release);
+    // Remembered before the store writes them, not after: pulls of these images while it
+    // writes (seconds, for a burst of new images) are then not kept to be written again.
+    {
+      std::lock_guard lock(mu_);
+      if (!written_) {
+        void* table = ::mmap(nullptr, kWrittenSlots * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (table != MAP_FAILED) {
+          written_.reset(static_cast<uint64_t*>(table));
+          written_unlocked_.store(written_.get(), std::memory_order_release);
+        }
+      }
+      // Without memory to remember, the store still refuses repeats within the day.
+      if (written_) {
+        for (const auto& [key, when] : chunk_keys) RememberWritten(key, when);
       }
     }
-    // Without memory to remember, the store still refuses repeats within the day.
-    if (written_) {
-      for (const auto& [key, when] : chunk_keys) RememberWritten(key, when);
+    Result<int64_t> n = catalog.RecordPulls(chunk);
+    if (!n) {
+      // The batch is lost, as a pull over kMaxPending is: the images' next pulls record them.
+      std::lock_guard lock(mu_);
+      if (written_) {
+        for (const auto& [key, when] : chunk_keys) ForgetWritten(key, when);
+      }
+      return std::unexpected(n.error());
     }
+    changed += *n;
     chunk.clear();
     chunk_keys.clear();
     return {};

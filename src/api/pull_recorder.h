@@ -3,6 +3,7 @@
 // Collects image pulls in memory and writes them to the metadata store in batches (ECR's
 // lastRecordedPullTime), so a manifest GET never waits for a write. As ECR does, a pull time is
 // recorded at most about once a day per image: this node remembers which images it wrote today
+// (from when it hands them to the store, so pulls during a slow write are not written again)
 // (a lossy table of 2^21 fingerprints in buckets of 8, one cache line each, 16 MB once used:
 // a million images fit with none forgotten; a forgotten one costs a check in the store, which
 // ignores a time within a day of the last anyway), and
@@ -69,6 +70,8 @@ class PullRecorder {
   // Takes the key's own slot, else one not written today, else one by the key's hash: an image
   // is forgotten only when 8 others of its bucket were written the same day.
   void RememberWritten(const Key& key, int64_t when);  // REQUIRES: mu_ held, written_ set
+  // Undoes RememberWritten(key, when), for a write that failed.
+  void ForgetWritten(const Key& key, int64_t when);  // REQUIRES: mu_ held, written_ set
   struct Unmap {
     void operator()(uint64_t* table) const;
   };

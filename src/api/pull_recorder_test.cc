@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "testing/local_stores.h"
 
 namespace berth::api {
@@ -75,6 +77,80 @@ TEST_F(PullRecorderTest, TheWrittenTableRemembersMostOfAMillionImages) {
   ASSERT_EQ(*pulls_.Flush(*meta_), 0);
   for (size_t i = 0; i < kImages; ++i) pulls_.Record(repo_, digest(i), now_ + 60, "");
   EXPECT_LE(pulls_.pending(), kImages / 1000);  // 187 here, where buckets overflowed
+}
+
+// The store as a flush sees it, with a hook inside RecordPulls: there a manifest GET on an I/O
+// thread may record a pull while the store writes. Everything else is the store's.
+class CatalogWithHook : public meta::ImageCatalog {
+ public:
+  CatalogWithHook(meta::ImageCatalog& store, std::function<Status()> hook) : store_(store), hook_(std::move(hook)) {}
+  Result<int64_t> RecordPulls(std::span<const meta::PulledImage> pulls) override {
+    BERTH_TRY(hook_());
+    return store_.RecordPulls(pulls);
+  }
+  Result<std::vector<std::pair<std::string, meta::UnixSeconds>>> ListPullTimeExclusions() override {
+    return store_.ListPullTimeExclusions();
+  }
+  Result<std::vector<meta::ImageRecord>> ListImages(meta::RepositoryId repo, std::string_view after, size_t limit) override {
+    return store_.ListImages(repo, after, limit);
+  }
+  Result<std::optional<meta::ImageRecord>> FindImage(meta::RepositoryId repo, const oci::Digest& digest) override {
+    return store_.FindImage(repo, digest);
+  }
+  Result<bool> IsReferencedByIndex(meta::RepositoryId repo, const oci::Digest& digest) override {
+    return store_.IsReferencedByIndex(repo, digest);
+  }
+  Result<std::vector<meta::RepositoryUsage>> ListRepositoryUsage(std::string_view after, size_t limit) override {
+    return store_.ListRepositoryUsage(after, limit);
+  }
+  Result<bool> RecordUsageSample(meta::UnixSeconds taken_at, meta::UnixSeconds keep_after) override {
+    return store_.RecordUsageSample(taken_at, keep_after);
+  }
+  Result<std::vector<meta::UsageSample>> ListUsageSamples(meta::UnixSeconds since, size_t limit) override {
+    return store_.ListUsageSamples(since, limit);
+  }
+  Result<bool> SetStorageClass(meta::RepositoryId repo, const oci::Digest& digest, bool archive,
+                               meta::UnixSeconds now) override {
+    return store_.SetStorageClass(repo, digest, archive, now);
+  }
+  Result<std::vector<oci::Digest>> ImageBlobs(meta::RepositoryId repo, const oci::Digest& digest,
+                                              bool only_archived_use) override {
+    return store_.ImageBlobs(repo, digest, only_archived_use);
+  }
+  Status AddPullTimeExclusion(std::string_view arn, meta::UnixSeconds now, size_t max) override {
+    return store_.AddPullTimeExclusion(arn, now, max);
+  }
+  Result<bool> RemovePullTimeExclusion(std::string_view arn) override { return store_.RemovePullTimeExclusion(arn); }
+  Result<std::optional<std::string>> GetSetting(std::string_view name) override { return store_.GetSetting(name); }
+  Status PutSetting(std::string_view name, std::string_view value) override { return store_.PutSetting(name, value); }
+
+ private:
+  meta::ImageCatalog& store_;
+  std::function<Status()> hook_;
+};
+
+TEST_F(PullRecorderTest, PullsWhileTheirImagesAreBeingWrittenAreNotKeptToBeWrittenAgain) {
+  const std::vector<oci::Digest> images = Images(3);
+  for (const oci::Digest& d : images) pulls_.Record(repo_, d, now_, "");
+  CatalogWithHook catalog(*meta_, [&]() -> Status {
+    for (const oci::Digest& d : images) pulls_.Record(repo_, d, now_ + 1, "");
+    return {};
+  });
+  EXPECT_EQ(*pulls_.Flush(catalog), 3);
+  EXPECT_EQ(pulls_.pending(), 0u);
+  EXPECT_EQ(PulledAt(images[0]), now_);
+}
+
+TEST_F(PullRecorderTest, AFailedWriteForgetsItsImagesSoTheirNextPullsAreWritten) {
+  const std::vector<oci::Digest> images = Images(3);
+  for (const oci::Digest& d : images) pulls_.Record(repo_, d, now_, "");
+  CatalogWithHook failing(*meta_, []() -> Status { return Fail(Code::kUnavailable, "the store is down"); });
+  EXPECT_FALSE(pulls_.Flush(failing).has_value());
+  EXPECT_FALSE(PulledAt(images[0]).has_value());
+  for (const oci::Digest& d : images) pulls_.Record(repo_, d, now_ + 5, "");
+  EXPECT_EQ(pulls_.pending(), images.size());
+  EXPECT_EQ(*pulls_.Flush(*meta_), 3);
+  EXPECT_EQ(PulledAt(images[2]), now_ + 5);
 }
 
 TEST_F(PullRecorderTest, PendingPullsAreBounded) {

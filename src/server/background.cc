@@ -103,15 +103,21 @@ void Background::Tick(Job& job) {
 }
 
 void Background::ScheduleFlush() {
-  // Recorded pulls (lastRecordedPullTime) are written every few seconds, off the request path.
-  flush_timer_.expires_after(seconds(5));
+  // Recorded pulls (lastRecordedPullTime) are written every second, off the request path: what
+  // is left to write when a burst of pulls ends is at most a second of its new images.
+  flush_timer_.expires_after(kPullFlushInterval);
   flush_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    asio::post(pool_, [this] {
-      if (Result<int64_t> written = pulls_.Flush(store_); !written) {
-        telemetry::LogWarn("recording pull times failed", {{"error", written.error().message()}});
-      }
-    });
+    // One flush at a time. A flush that outlasts the interval (a burst of new images on a slow
+    // store) is followed, at the next tick after it, by all the pulls that came meanwhile.
+    if (!flushing_.exchange(true)) {
+      asio::post(pool_, [this] {
+        if (Result<int64_t> written = pulls_.Flush(store_); !written) {
+          telemetry::LogWarn("recording pull times failed", {{"error", written.error().message()}});
+        }
+        flushing_ = false;
+      });
+    }
     ScheduleFlush();
   });
 }

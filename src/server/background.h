@@ -7,7 +7,8 @@
 //     is due, and given up at shutdown, so another node takes over within a few ticks when the
 //     holder dies; the job runs when its interval has passed since its last run on this node,
 //     and never twice at once;
-//   - writing recorded pull times, which every node does for the pulls it served.
+//   - writing recorded pull times every second (kPullFlushInterval), which every node does for
+//     the pulls it served.
 // berth_lease_held{lease="..."} (1 or 0) shows which node holds which lease.
 #pragma once
 
@@ -29,6 +30,8 @@ namespace berth::server {
 
 class Background {
  public:
+  static constexpr std::chrono::seconds kPullFlushInterval{1};
+
   // Every reference must outlive this object; `node_id` names this process in leases.
   Background(boost::asio::io_context& io, boost::asio::thread_pool& pool, meta::MetadataStore& store,
              api::PullRecorder& pulls, telemetry::Metrics& metrics, std::string node_id,
@@ -74,6 +77,7 @@ class Background {
 
   boost::asio::io_context& io_;
   boost::asio::steady_timer flush_timer_;
+  std::atomic<bool> flushing_{false};  // a flush of pull times is on the pool
   boost::asio::thread_pool& pool_;
   meta::MetadataStore& store_;
   api::PullRecorder& pulls_;
