@@ -126,6 +126,48 @@ TEST(Event, ParametersAreWrittenAsTheirObjectWouldBe) {
   EXPECT_TRUE(json::parse(ToJson(as_parameters, "123456789012")).at("requestParameters").is_null());
 }
 
+// Each word that names a secret, anywhere in a member's name and in any case, leaves the member
+// out; names that only come close are kept.
+TEST(Event, EveryWordNamingASecretIsLeftOutInAnyCase) {
+  Sample e(1796083200123, "BatchGetImage", "alice");
+  const Parameter parameters[] = {
+      {.key = "clientSecret", .value = "v1"},     {.key = "PASSWORD", .value = "v2"},
+      {.key = "sessionToken", .value = "v3"},     {.key = "proxyAuthorization", .value = "v4"},
+      {.key = "layerPartBlob", .value = "v5"},    {.key = "X-Amz-Signature", .value = "v6"},
+      {.key = "downloadUrl", .value = "v7"},      {.key = "secre", .value = "kept1"},
+      {.key = "tokens-of-esteem", .value = "v8"}, {.key = "signatur", .value = "kept2"},
+      {.key = "layerDigest", .value = "kept3"},   {.key = "s", .value = "kept4"}};
+  Event event = e.event();
+  event.parameters = parameters;
+  const std::string line = ToJson(event, "123456789012");
+  for (const char* secret : {"v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"}) {
+    EXPECT_EQ(line.find(std::string("\"") + secret + "\""), std::string::npos) << secret;
+  }
+  EXPECT_EQ(json::serialize(json::parse(line).at("requestParameters")),
+            R"({"secre":"kept1","signatur":"kept2","layerDigest":"kept3","s":"kept4"})");
+}
+
+// Values that each take the most an escape can (six bytes per byte), in every member, read back
+// whole, after what the line buffer held before.
+TEST(Event, ValuesOfNothingButEscapesReadBackWhole) {
+  const std::string worst(300, '\x01');
+  const Parameter parameters[] = {{.key = worst, .value = worst}};
+  const Resource resources[] = {{.type = worst, .arn = worst}, {.type = worst, .arn = worst}};
+  Event e{.time_ms = 1796083200123, .source = worst, .name = worst, .region = worst, .source_ip = worst,
+          .user_agent = worst,
+          .identity = {.type = worst, .principal_id = worst, .arn = worst, .access_key_id = worst, .user_name = worst},
+          .parameters = parameters, .error_code = worst, .error_message = worst, .request_id = worst,
+          .resources = resources};
+  std::string out = "previous line\n";
+  AppendJson(e, worst, out);
+  json::object r = json::parse(std::string_view(out).substr(14)).as_object();
+  EXPECT_EQ(r.at("userIdentity").at("userName").as_string(), worst);
+  EXPECT_EQ(r.at("requestParameters").at(worst).as_string(), worst);
+  EXPECT_EQ(r.at("resources").at(1).at("accountId").as_string(), worst);
+  EXPECT_EQ(r.at("recipientAccountId").as_string(), worst);
+  EXPECT_EQ(out.substr(0, 14), "previous line\n");
+}
+
 class TrailTest : public ::testing::Test {
  protected:
   void SetUp() override {

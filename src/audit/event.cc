@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <limits>
 
 #include "base/json_text.h"
@@ -20,20 +21,31 @@ namespace json = boost::json;
 constexpr std::string_view kForbiddenWords[] = {"secret",    "password",      "token",      "authorization",
                                                  "layerpartblob", "signature", "downloadurl"};
 
-bool Forbidden(std::string_view key) {
-  // Lowered once (on the stack), then searched with find (memchr): this runs per member per pull.
-  char stack[64];
-  std::string heap;
-  std::string_view lowered;
-  if (key.size() <= sizeof stack) {
-    for (size_t i = 0; i < key.size(); ++i) stack[i] = AsciiLowerChar(key[i]);
-    lowered = std::string_view(stack, key.size());
-  } else {
-    heap = AsciiLower(key);
-    lowered = heap;
+// For each byte, the words of kForbiddenWords that start with it in either case, as bits.
+constexpr std::array<uint8_t, 256> kWordsStartingWith = [] {
+  std::array<uint8_t, 256> table{};
+  for (size_t w = 0; w < std::size(kForbiddenWords); ++w) {
+    const char first = kForbiddenWords[w][0];
+    table[static_cast<unsigned char>(first)] |= static_cast<uint8_t>(1u << w);
+    table[static_cast<unsigned char>(first - 'a' + 'A')] |= static_cast<uint8_t>(1u << w);
   }
-  return std::any_of(std::begin(kForbiddenWords), std::end(kForbiddenWords),
-                     [&](std::string_view word) { return lowered.find(word) != std::string_view::npos; });
+  return table;
+}();
+
+// Whether a member's name holds one of kForbiddenWords, in any case. One pass over the name,
+// comparing only the words that start with the letter at hand: this runs per member per pull,
+// and a search per word (seven memchr scans of every name) was a fifth of writing a record.
+bool Forbidden(std::string_view key) {
+  for (size_t i = 0; i < key.size(); ++i) {
+    for (unsigned words = kWordsStartingWith[static_cast<unsigned char>(key[i])]; words != 0; words &= words - 1) {
+      const std::string_view word = kForbiddenWords[std::countr_zero(words)];
+      if (key.size() - i < word.size()) continue;
+      size_t k = 1;
+      while (k < word.size() && AsciiLowerChar(key[i + k]) == word[k]) ++k;
+      if (k == word.size()) return true;
+    }
+  }
+  return false;
 }
 
 // Event IDs in UUID form: a random per-process prefix and a counter, unique across nodes and
@@ -74,16 +86,11 @@ void AppendMemberString(std::string& out, std::string_view value) {
 
 void AppendScrubbed(std::string& out, const json::value& v, bool member);
 
-// The members of a document's object and the data plane's parameters, written alike.
+// The members of a document's object and the data plane's parameters, filtered alike.
 std::string_view KeyOf(const json::key_value_pair& m) { return m.key(); }
 std::string_view KeyOf(const Parameter& p) { return p.key; }
 void AppendValueOf(std::string& out, const json::key_value_pair& m) { AppendScrubbed(out, m.value(), true); }
 void AppendValueOf(std::string& out, const Parameter& p) { AppendMemberString(out, p.value); }
-
-template <class Members>
-bool AnyKept(const Members& members) {
-  return std::any_of(members.begin(), members.end(), [](const auto& m) { return !Forbidden(KeyOf(m)); });
-}
 
 // The one place the secret filter drops members: those named like secrets are left out.
 template <class Members>
@@ -166,11 +173,15 @@ void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
   AppendMember(out, R"(,"sourceIPAddress":)", e.source_ip);
   AppendMember(out, R"(,"userAgent":)", e.user_agent);
   out += R"(,"requestParameters":)";
-  if (!e.parameters.empty() && AnyKept(e.parameters)) {
+  // One pass through the secret filter: a document with nothing kept is null, as none is.
+  const size_t parameters_at = out.size();
+  if (!e.parameters.empty()) {
     AppendKept(out, e.parameters);
-  } else if (e.parameters.empty() && e.request_parameters != nullptr && AnyKept(*e.request_parameters)) {
+  } else if (e.request_parameters != nullptr) {
     AppendKept(out, *e.request_parameters);
-  } else {
+  }
+  if (out.size() == parameters_at || std::string_view(out).substr(parameters_at) == "{}") {
+    out.resize(parameters_at);
     out += "null";
   }
   out += R"(,"responseElements":)";

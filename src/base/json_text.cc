@@ -26,6 +26,12 @@ void AppendJsonText(std::string& out, std::string_view text) {
       i += 8;
     }
     if (i >= text.size()) break;
+    // The last few bytes: the text's last eight, which overlap bytes already checked, in one
+    // word. Most values end in such a tail, and a byte at a time there cost more than the rest.
+    if (text.size() >= 8 && text.size() - i < 8 && !AnyToEscape(LoadWord(text.data() + text.size() - 8))) {
+      i = text.size();
+      break;
+    }
     const unsigned char c = static_cast<unsigned char>(text[i++]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text, plain, i - 1 - plain);
