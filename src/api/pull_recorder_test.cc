@@ -32,7 +32,7 @@ class PullRecorderTest : public berth::testing::LocalStoresTest {
 };
 
 TEST_F(PullRecorderTest, ABurstOfPullsIsWrittenInBatchesOnceADay) {
-  const std::vector<oci::Digest> images = Images(2500);  // three batches
+  const std::vector<oci::Digest> images = Images(2500);  // one batch, some forty of the store's steps
   for (int round = 0; round < 3; ++round) {
     for (const oci::Digest& d : images) pulls_.Record(repo_, d, now_ + round, "");
   }

@@ -2,7 +2,6 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
