@@ -8,7 +8,8 @@ measures:
 - manifest GET by a random tag and by a random repository, and blob HEAD in a random repository,
   beside the same request for one fixed key on the same store (bench/loadgen, 32 connections);
 - pull times after a burst of random-tag GETs: how long the server keeps writing (write_bytes in
-  /proc/PID/io sampled every 20 ms) and how long tag PUTs take meanwhile, split by the server's
+  /proc/PID/io sampled every 20 ms; on PostgreSQL with the node's backends and the WAL writer,
+  PostgreSQL's own upkeep reported apart) and how long tag PUTs take meanwhile, split by the server's
   /metrics into waiting for the single writer and the commit, beside the disk's own fdatasync;
 - metadata bytes per tag and per repository, the cache's memory, start-up time and idle memory
   on the full store after a restart.
@@ -173,14 +174,17 @@ def loadgen(server, method, pattern, count, seconds=READ_SECONDS, connections=32
     return figures
 
 
-def settle(server, quiet=6.0, limit=300):
+def settle(server, quiet=6.0, limit=300, upkeep=False):
     """Waits until the server has written nothing (64 KiB or more per 100 ms) for `quiet` seconds,
-    longer than the second between flushes of pull times; returns how long its writing went on."""
+    longer than the second between flushes of pull times; returns how long its writing went on.
+    upkeep=True waits for PostgreSQL's upkeep too."""
+    def written():
+        return written_bytes(server.proc.pid) + (written_bytes(server.proc.pid, upkeep=True) if upkeep else 0)
     started = last_write = time.monotonic()
-    before = written_bytes(server.proc.pid)
+    before = written()
     while time.monotonic() - last_write < quiet and time.monotonic() - started < limit:
         time.sleep(0.1)
-        now = written_bytes(server.proc.pid)
+        now = written()
         if now - before >= 64 * 1024:
             last_write = time.monotonic()
         before = now
@@ -205,12 +209,22 @@ def random_reads(server, kind, count):
     return out
 
 
-def written_bytes(pid):
-    """What `pid` has written to storage; on PostgreSQL also what its server's processes wrote
-    (every process of the postgres user: the bench's cluster is the only one running)."""
-    pids = [pid]
+# PostgreSQL's own upkeep writes on its own schedule, whatever the node does: autovacuum goes over
+# the tables a load grew (minutes after a million-tag load), the checkpointer and the background
+# writer write back pages the statements left dirty. No statement of the node waits for them, so
+# they are reported apart from the node's writing, not in it.
+PG_UPKEEP = ("postgres: autovacuum", "postgres: checkpointer", "postgres: background writer")
+
+
+def written_bytes(pid, upkeep=False):
+    """What `pid` has written to storage; on PostgreSQL also what its server's processes wrote for
+    it (the node's connections and the WAL writer: every process of the postgres user but its
+    upkeep, as the bench's cluster is the only one running). upkeep=True: what PostgreSQL's upkeep
+    wrote instead (PG_UPKEEP)."""
+    pids = [] if upkeep else [pid]
     if META == "postgres":
-        pids += [int(p) for p in os.listdir("/proc") if p.isdigit() and _owner(p) == "postgres"]
+        pids += [int(p) for p in os.listdir("/proc")
+                 if p.isdigit() and _owner(p) == "postgres" and _is_upkeep(p) == upkeep]
     total = 0
     for p in pids:
         try:
@@ -219,6 +233,14 @@ def written_bytes(pid):
         except OSError:
             pass  # a backend that exited meanwhile
     return total
+
+
+def _is_upkeep(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode(errors="replace").startswith(PG_UPKEEP)
+    except OSError:
+        return False
 
 
 def _owner(pid):
@@ -312,12 +334,13 @@ def pull_burst(server, count, writes):
     half = max(1, count // 2)
     timed_put_probe(server, 3, 0, writes, "put_before")
     loadgen(server, "GET", "/v2/scale/tags/manifests/t{}", half)
-    ended, samples = time.monotonic(), []
+    ended, samples, upkeep0 = time.monotonic(), [], written_bytes(server.proc.pid, upkeep=True)
     while time.monotonic() - ended < 8:
         samples.append((time.monotonic() - ended, written_bytes(server.proc.pid)))
         time.sleep(0.02)
     writes["busy_s"] = sum(t1 - t0 for (t0, b0), (t1, b1) in zip(samples, samples[1:]) if b1 - b0 > 64 * 1024)
     writes["written_mb"] = (samples[-1][1] - samples[0][1]) / bench.MiB
+    writes["upkeep_mb"] = (written_bytes(server.proc.pid, upkeep=True) - upkeep0) / bench.MiB
     loadgen(server, "GET", "/v2/scale/tags/manifests/t{}", f"{half}+{half}")
     timed_put_probe(server, 8, 100000, writes, "put_during")
     writes["disk_fsync"] = fsync_probe(f"{bench.WORK}/scale-berth", 8)
@@ -374,6 +397,8 @@ def bench_registry(name, start, results, budget=None):
         if name == "berth":
             # First, while no image has a pull time: reads record them, and a day's are kept.
             r["writes"] = {}
+            if META == "postgres":  # the load left PostgreSQL vacuuming for a while: not the burst's
+                r["writes"]["upkeep_settle_s"] = settle(server, upkeep=True)
             pull_burst(server, r["tags"], r["writes"])
             w = r["writes"]
             log(f"[{name}] after a burst: writing {w['busy_s']:.2f} s; tag PUT max {w['put_during_max_ms']:.1f} ms "
@@ -430,6 +455,11 @@ def report(results):
     lines.append(f"| metadata cache held (MB) | {b['cache_mb']:.1f} | | |")
     w = b["writes"]
     lines.append(f"| after a {READ_SECONDS} s burst of random-tag GETs: seconds of writing | {w['busy_s']:.2f} | | |")
+    if META == "postgres":
+        lines.append(f"| before that burst: seconds PostgreSQL's upkeep wrote after the load (waited for) | "
+                     f"{w['upkeep_settle_s']:.1f} | | |")
+        lines.append(f"| the 8 s after that burst: MB PostgreSQL's upkeep wrote (autovacuum, checkpoints; not in the "
+                     f"seconds above) | {w['upkeep_mb']:.1f} | | |")
     for key, label in (("put_before", "tag PUT before a burst"), ("put_during", "tag PUT after a burst"),
                        ("disk_fsync", "the disk alone after the burst: 16 KiB appended, fdatasync")):
         lines.append(f"| {label}: p50 / p99 / max (ms) | {w[key + '_p50_ms']:.1f} / {w[key + '_p99_ms']:.1f} / "
