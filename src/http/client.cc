@@ -123,7 +123,6 @@ class Client::Connection : public BlockingConnection {
 struct Client::Pool {
   std::mutex mu;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
-  asio::ssl::context tls{asio::ssl::context::tls_client};
   size_t max_idle = 16;
 
   void Release(std::unique_ptr<Connection> c) {
@@ -139,6 +138,21 @@ struct Client::Pool {
     it->second.pop_back();
     return c;
   }
+
+  // The trust store, loaded on the first TLS connection: parsing the system's CA bundle (about
+  // 140 certificates) took 20-25 ms per client at every start of a node, which may never open
+  // one (a third of its start-up; ADR 0010 step 30).
+  asio::ssl::context& Tls(const ClientOptions& options) {
+    std::call_once(tls_loaded, [&] {
+      error_code ec;
+      tls.set_default_verify_paths(ec);
+      if (!options.ca_file.empty()) tls.load_verify_file(options.ca_file, ec);
+      tls.set_verify_mode(asio::ssl::verify_peer, ec);
+    });
+    return tls;
+  }
+  asio::ssl::context tls{asio::ssl::context::tls_client};
+  std::once_flag tls_loaded;
 };
 
 namespace {
@@ -251,10 +265,6 @@ class LengthBody final : public ClientResponse {
 
 Client::Client(ClientOptions options) : options_(std::move(options)), pool_(std::make_unique<Pool>()) {
   pool_->max_idle = options_.max_idle_per_origin;
-  error_code ec;
-  pool_->tls.set_default_verify_paths(ec);
-  if (!options_.ca_file.empty()) pool_->tls.load_verify_file(options_.ca_file, ec);
-  pool_->tls.set_verify_mode(asio::ssl::verify_peer, ec);
 }
 
 Client::~Client() = default;
@@ -285,7 +295,7 @@ Result<std::unique_ptr<ClientResponse>> Client::Send(const ClientRequest& reques
     if (!c) {
       c = std::make_unique<Connection>();
       c->origin = origin;
-      BERTH_TRY(c->Connect(url.host, url.port, url.tls ? &pool_->tls : nullptr, options_.timeout));
+      BERTH_TRY(c->Connect(url.host, url.port, url.tls ? &pool_->Tls(options_) : nullptr, options_.timeout));
     }
     bhttp::request<bhttp::string_body> m;
     m.version(11);

@@ -5,12 +5,19 @@
 # pulls with skopeo, podman and BatchGetImage byte for byte; 16 concurrent pulls of an uncached
 # image make one upstream download per blob; a multi-platform index; a tag moved upstream is
 # seen after --cache-tag-ttl; the cache serves while the upstream is down; creation templates
-# shape the repositories it creates; an import needs ecr:BatchImportUpstreamImage.
+# shape the repositories it creates; an import needs ecr:BatchImportUpstreamImage; an upstream
+# over TLS is trusted through --cache-ca-file.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/containers.sh"
 # Long enough for the checks "within the TTL" to finish in it on a loaded machine.
 TTL=8
-berth_start --cache-tag-ttl "${TTL}s"
+# A certificate of its own for the upstream served over TLS: Berth trusts it through --cache-ca-file
+# (the system's CA bundle is loaded beside it, on the first TLS connection).
+mkdir -p "$WORK/certs"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$WORK/tls-key.pem" -out "$WORK/certs/ca.crt" 2>/dev/null
+berth_start --cache-tag-ttl "${TTL}s" --cache-ca-file "$WORK/certs/ca.crt"
 containers_setup
 aws_admin
 MAKE_LAYOUT="$(dirname "$0")/make_oci_layout.py"
@@ -21,6 +28,8 @@ python3 -W ignore -c 'import crypt; print("robot:" + crypt.crypt("robot-pw", cry
   >"$WORK/htpasswd"
 distribution open "$OPEN_PORT"
 distribution auth "$AUTH_PORT" "$WORK/htpasswd"
+TLS_PORT=$(free_port)
+distribution tls "$TLS_PORT" "" "$WORK/certs/ca.crt" "$WORK/tls-key.pem"
 # Berth as a third upstream, in bearer mode: its token flow with its admin's key as credentials.
 TOKEN_PORT=$(free_port)
 extra_berth token "$TOKEN_PORT" --auth-mode bearer
@@ -39,6 +48,8 @@ check "push team/tool:v1 upstream" push_up tool:v1 "127.0.0.1:$OPEN_PORT/team/to
 check "push library/multi:v1 upstream" push_up multi:v1 "127.0.0.1:$OPEN_PORT/library/multi:v1"
 check "push team/other:v1 upstream" push_up tool:v1 "127.0.0.1:$OPEN_PORT/team/other:v1"
 check "push private/app:v1 upstream (Basic)" push_up app:v1 "127.0.0.1:$AUTH_PORT/private/app:v1" robot:robot-pw
+check "push library/app:v1 upstream (TLS)" "${SKOPEO[@]}" copy -q --dest-cert-dir "$WORK/certs" \
+  "oci:$WORK/app:v1" "docker://127.0.0.1:$TLS_PORT/library/app:v1"
 check "push vendor/app:v1 upstream (token flow)" push_up app2:v2 "127.0.0.1:$TOKEN_PORT/vendor/app:v1" "$TOKEN_AK:$TOKEN_SK"
 digest_at() {  # digest_at HOST/REPO:TAG [creds]: the manifest digest a registry serves
   "${SKOPEO[@]}" inspect --raw --tls-verify=false ${2:+--creds "$2"} "docker://$1" | sha256sum | cut -d' ' -f1
@@ -66,6 +77,8 @@ run_ok "a rule with Basic credentials" create-pull-through-cache-rule --ecr-repo
   --upstream-registry-url "http://127.0.0.1:$AUTH_PORT" --credential-arn "$ROBOT_ARN"
 run_ok "a rule with the token flow" create-pull-through-cache-rule --ecr-repository-prefix vendor \
   --upstream-registry-url "http://127.0.0.1:$TOKEN_PORT" --credential-arn "$VENDOR_ARN"
+run_ok "a rule for the upstream over TLS" create-pull-through-cache-rule --ecr-repository-prefix sec \
+  --upstream-registry-url "https://127.0.0.1:$TLS_PORT"
 run_ok "a rule for an upstream that is down" create-pull-through-cache-rule --ecr-repository-prefix down \
   --upstream-registry-url "http://127.0.0.1:$(free_port)"
 run_err PullThroughCacheRuleAlreadyExistsException "a prefix has one rule" create-pull-through-cache-rule \
@@ -80,7 +93,7 @@ run_err InvalidParameterException "a URL with a path" create-pull-through-cache-
   --upstream-registry-url "https://example.com/v2/x"
 run_ok "describe them" describe-pull-through-cache-rules
 jq_check "by prefix, credentials named" '[.pullThroughCacheRules[] | [.ecrRepositoryPrefix, (.credentialArn // "")]]' \
-  "[[\"down\",\"\"],[\"hub\",\"\"],[\"priv\",\"$ROBOT_ARN\"],[\"vendor\",\"$VENDOR_ARN\"]]"
+  "[[\"down\",\"\"],[\"hub\",\"\"],[\"priv\",\"$ROBOT_ARN\"],[\"sec\",\"\"],[\"vendor\",\"$VENDOR_ARN\"]]"
 run_ok "a page of one" describe-pull-through-cache-rules --max-results 1 --no-paginate
 jq_check "with a token" '[(.pullThroughCacheRules | length), (.nextToken | type)]' '[1,"string"]'
 run_err PullThroughCacheRuleNotFoundException "describing a missing one" describe-pull-through-cache-rules \
@@ -117,6 +130,8 @@ imported() {  # imported REPO TAG: the import landed (describe-images lists the 
   return 1
 }
 check "the image is stored in the registry, tagged" imported hub/library/app v1
+check "skopeo pulls sec/library/app:v1 cold (upstream over TLS)" pull sec/library/app:v1 got-sec
+check "byte for byte what the TLS upstream holds" same_blobs app got-sec
 run_ok "the repository it made" list-tags-for-resource --resource-arn "arn:aws:ecr:us-east-1:$ACCOUNT:repository/hub/library/app"
 jq_check "has the template's tags" '.tags' '[{"Key":"origin","Value":"cache"}]'
 check "podman pulls priv/private/app:v1 (Basic upstream)" "${PODMAN[@]}" pull -q --tls-verify=false \
