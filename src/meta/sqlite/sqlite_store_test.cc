@@ -176,6 +176,20 @@ TEST_F(SqliteMigrationTest, AFailedMigrationLeavesTheDatabaseAtItsVersion) {
   EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name = 'repository_tags'"), 0);
 }
 
+// A new database gets every migration in one transaction: one that fails late (a table in its way)
+// leaves nothing of the earlier ones behind, not a half-made schema at some version.
+TEST_F(SqliteMigrationTest, ANewDatabaseGetsEveryMigrationOrNone) {
+  Raw("CREATE TABLE pull_times(x)");  // what a late migration creates
+  std::vector<int> applied;
+  Result<std::unique_ptr<MetadataStore>> store =
+      OpenSqliteStore(path_, [&](int version, std::string_view) { applied.push_back(version); });
+  ASSERT_FALSE(store.has_value());
+  EXPECT_NE(store.error().message().find("schema migration"), std::string::npos) << store.error().message();
+  EXPECT_TRUE(applied.empty());
+  EXPECT_EQ(RawInt("PRAGMA user_version"), 0);
+  EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name = 'repositories'"), 0);
+}
+
 // Group commit: writers from many threads at once, some of whose changes fail, each get their
 // own answer, and exactly the changes that succeeded are kept, across a reopen.
 TEST_F(SqliteMigrationTest, ConcurrentWritersCommitInGroupsAndEachGetsItsOwnAnswer) {
