@@ -140,8 +140,8 @@ struct Client::Pool {
   }
 
   // The trust store, loaded on the first TLS connection: parsing the system's CA bundle (about
-  // 140 certificates) took 20-25 ms per client at every start of a node, which may never open
-  // one (a third of its start-up; ADR 0010 step 30).
+  // 140 certificates) took 20-35 ms per client at every start of a node, which may never open
+  // one (most of its start-up; ADR 0010 step 30).
   asio::ssl::context& Tls(const ClientOptions& options) {
     std::call_once(tls_loaded, [&] {
       error_code ec;

@@ -234,8 +234,8 @@ Status Migrate(Connection& c, const std::string& path, const MigrationObserver& 
                     "). It was not opened and is unchanged: run that Berth or a later one");
   }
   // An existing database is upgraded one migration per transaction, so a failure leaves it at
-  // the last version that ran. A new one gets them all in one transaction: one fsync where one
-  // per migration was a third of a new node's start, and a failure leaves it empty.
+  // the last version that ran. A new one gets them all in one transaction, and a failure leaves
+  // it empty: one fsync where one per migration was most of a new node's start (ADR 0010 step 30).
   const bool fresh = current == 0;
   auto apply = [&](size_t i) -> Status {
     std::string sql = std::string(kMigrations[i].sql) + "; PRAGMA user_version=" + std::to_string(i + 1);
