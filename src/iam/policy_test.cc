@@ -22,7 +22,14 @@ struct Call {
   std::map<std::string, std::vector<std::string>> context;
 };
 
-Outcome Decide(std::string_view text, const Call& call, PolicyKind kind = PolicyKind::kIdentity) {
+// An Outcome whose sid is owned: Evaluate's views the policy, which Decide parses and drops.
+struct Decided {
+  Effect effect = Effect::kNone;
+  PrincipalMatch principal = PrincipalMatch::kNone;
+  std::string sid;
+};
+
+Decided Decide(std::string_view text, const Call& call, PolicyKind kind = PolicyKind::kIdentity) {
   Result<Policy> policy = ParsePolicy(text, kind);
   EXPECT_TRUE(policy) << (policy ? "" : policy.error().message());
   if (!policy) return {};
@@ -33,7 +40,8 @@ Outcome Decide(std::string_view text, const Call& call, PolicyKind kind = Policy
   };
   EvalRequest r{.action = call.action, .resource = call.resource, .principal_arn = call.principal,
                 .account_id = kAccount, .context = &lookup};
-  return Evaluate(*policy, kind, r);
+  const Outcome o = Evaluate(*policy, kind, r);
+  return {o.effect, o.principal, std::string(o.sid)};
 }
 
 std::string Identity(std::string_view statement) {
@@ -121,7 +129,7 @@ TEST(Evaluate, ExplicitDenyWinsWithinAPolicy) {
   EXPECT_EQ(Decide(p, {}).effect, Effect::kAllow);
   Call del;
   del.action = "ecr:BatchDeleteImage";
-  Outcome o = Decide(p, del);
+  Decided o = Decide(p, del);
   EXPECT_EQ(o.effect, Effect::kDeny);
   EXPECT_EQ(o.sid, "NoDelete");
 }
