@@ -236,31 +236,23 @@ Status Migrate(Connection& c, const std::string& path, const MigrationObserver& 
   // An existing database is upgraded one migration per transaction, so a failure leaves it at
   // the last version that ran. A new one gets them all in one transaction, and a failure leaves
   // it empty: one fsync where one per migration was most of a new node's start (ADR 0010 step 30).
-  const bool fresh = current == 0;
-  auto apply = [&](size_t i) -> Status {
-    std::string sql = std::string(kMigrations[i].sql) + "; PRAGMA user_version=" + std::to_string(i + 1);
-    if (Status s = c.Exec(sql.c_str()); !s) {
-      (void)c.Exec("ROLLBACK");
-      return Fail(s.error().code(), "schema migration " + std::to_string(i + 1) + " (" +
-                                        kMigrations[i].description + ") failed: " + s.error().message());
+  // Each is reported once its transaction has committed.
+  auto apply = [&](size_t first, size_t last) -> Status {
+    BERTH_TRY(c.Exec("BEGIN IMMEDIATE"));
+    for (size_t i = first; i < last; ++i) {
+      std::string sql = std::string(kMigrations[i].sql) + "; PRAGMA user_version=" + std::to_string(i + 1);
+      if (Status s = c.Exec(sql.c_str()); !s) {
+        (void)c.Exec("ROLLBACK");
+        return Fail(s.error().code(), "schema migration " + std::to_string(i + 1) + " (" +
+                                          kMigrations[i].description + ") failed: " + s.error().message());
+      }
     }
+    BERTH_TRY(c.Exec("COMMIT"));
+    for (size_t i = first; i < last && on_migrated; ++i) on_migrated(static_cast<int>(i + 1), kMigrations[i].description);
     return {};
   };
-  if (fresh) BERTH_TRY(c.Exec("BEGIN IMMEDIATE"));
-  for (size_t i = static_cast<size_t>(current); i < kMigrations.size(); ++i) {
-    if (!fresh) BERTH_TRY(c.Exec("BEGIN IMMEDIATE"));
-    BERTH_TRY(apply(i));
-    if (!fresh) {
-      BERTH_TRY(c.Exec("COMMIT"));
-      if (on_migrated) on_migrated(static_cast<int>(i + 1), kMigrations[i].description);
-    }
-  }
-  if (fresh) {
-    BERTH_TRY(c.Exec("COMMIT"));
-    for (size_t i = 0; i < kMigrations.size() && on_migrated; ++i) {
-      on_migrated(static_cast<int>(i + 1), kMigrations[i].description);
-    }
-  }
+  if (current == 0) return apply(0, kMigrations.size());
+  for (size_t i = static_cast<size_t>(current); i < kMigrations.size(); ++i) BERTH_TRY(apply(i, i + 1));
   return {};
 }
 
