@@ -5,6 +5,8 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <charconv>
+#include <cstring>
 #include <limits>
 
 #include "base/json_text.h"
@@ -66,43 +68,27 @@ std::array<char, 36> NextEventId() {
   return id;
 }
 
-// The record is written straight as text, not built as objects first: this runs for every pull.
-// `member` is the member's opening as written, `,"name":`: the names are ours and need no
-// escaping, and escaping them was a third of writing a record.
-void AppendMember(std::string& out, std::string_view member, std::string_view value) {
-  out += member;
-  AppendJsonText(out, value);
-}
-
 // A member string past 2 KiB (a pushed manifest) is summarised by its size: records stay small.
+constexpr size_t kMaxMemberString = 2048;
+std::string Summary(std::string_view value) { return "(" + std::to_string(value.size()) + " bytes)"; }
+
 void AppendMemberString(std::string& out, std::string_view value) {
-  if (value.size() > 2048) {
-    AppendJsonText(out, "(" + std::to_string(value.size()) + " bytes)");
-  } else {
-    AppendJsonText(out, value);
-  }
+  AppendJsonText(out, value.size() > kMaxMemberString ? std::string_view(Summary(value)) : value);
 }
 
 void AppendScrubbed(std::string& out, const json::value& v, bool member);
 
-// The members of a document's object and the data plane's parameters, filtered alike.
-std::string_view KeyOf(const json::key_value_pair& m) { return m.key(); }
-std::string_view KeyOf(const Parameter& p) { return p.key; }
-void AppendValueOf(std::string& out, const json::key_value_pair& m) { AppendScrubbed(out, m.value(), true); }
-void AppendValueOf(std::string& out, const Parameter& p) { AppendMemberString(out, p.value); }
-
-// The one place the secret filter drops members: those named like secrets are left out.
-template <class Members>
-void AppendKept(std::string& out, const Members& members) {
+// The members of a document's object, with those named like secrets left out.
+void AppendKept(std::string& out, const json::object& members) {
   out += '{';
   bool first = true;
   for (const auto& m : members) {
-    if (Forbidden(KeyOf(m))) continue;
+    if (Forbidden(m.key())) continue;
     if (!first) out += ',';
     first = false;
-    AppendJsonText(out, KeyOf(m));
+    AppendJsonText(out, m.key());
     out += ':';
-    AppendValueOf(out, m);
+    AppendScrubbed(out, m.value(), true);
   }
   out += '}';
 }
@@ -154,73 +140,142 @@ std::string_view EventTime(int64_t unix_seconds) {
   return cached_text;
 }
 
+// A record is written in two passes of the same code: a Sizer adds up the most bytes each piece
+// can take, then a Writer stores the pieces through a pointer into room made once for the line.
+// A record is some forty pieces per pull; appending each to a string (a size check, a capacity
+// check, a terminator) cost more than the bytes.
+class Sizer {
+ public:
+  void Raw(std::string_view bytes) { bytes_ += bytes.size(); }
+  void Text(std::string_view text) { bytes_ += MaxJsonTextBytes(text.size()); }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  size_t bytes_ = 0;
+};
+
+class Writer {
+ public:
+  explicit Writer(char* at) : at_(at) {}
+  void Raw(std::string_view bytes) {
+    std::memcpy(at_, bytes.data(), bytes.size());
+    at_ += bytes.size();
+  }
+  void Text(std::string_view text) { at_ = WriteJsonText(at_, text); }
+  char* end() const { return at_; }
+
+ private:
+  char* at_;
+};
+
+// What both passes share and is worked out once: the parts that are documents, written ahead
+// as text (the control plane's; a pull has none), and which data-plane parameters are kept.
+struct Prepared {
+  std::string request_parameters;  // empty: written from Event::parameters, or null
+  std::string response_elements;   // empty: null
+  uint64_t kept_parameters = 0;    // bit i: Event::parameters[i] is kept
+  std::array<char, 36> event_id;
+  std::array<char, 20> time_ms;
+  size_t time_ms_digits = 0;
+};
+
+template <class Sink>
+void Member(Sink& sink, std::string_view opening, std::string_view value) {
+  sink.Raw(opening);
+  sink.Text(value);
+}
+
+template <class Sink>
+void Emit(const Event& e, std::string_view account_id, const Prepared& p, Sink& sink) {
+  sink.Raw(R"({"eventVersion":"1.08","userIdentity":{"type":)");
+  sink.Text(e.identity.type);
+  if (!e.identity.principal_id.empty()) Member(sink, R"(,"principalId":)", e.identity.principal_id);
+  if (!e.identity.arn.empty()) Member(sink, R"(,"arn":)", e.identity.arn);
+  if (e.identity.type != "Anonymous") Member(sink, R"(,"accountId":)", account_id);
+  if (!e.identity.access_key_id.empty()) Member(sink, R"(,"accessKeyId":)", e.identity.access_key_id);
+  if (!e.identity.user_name.empty()) Member(sink, R"(,"userName":)", e.identity.user_name);
+  sink.Raw("}");
+  Member(sink, R"(,"eventTime":)", EventTime(e.time_ms / 1000));
+  Member(sink, R"(,"eventSource":)", e.source);
+  Member(sink, R"(,"eventName":)", e.name);
+  Member(sink, R"(,"awsRegion":)", e.region);
+  Member(sink, R"(,"sourceIPAddress":)", e.source_ip);
+  Member(sink, R"(,"userAgent":)", e.user_agent);
+  // A document with nothing kept is null, as none is.
+  sink.Raw(R"(,"requestParameters":)");
+  if (p.kept_parameters != 0) {
+    char separator = '{';
+    for (size_t i = 0; i < e.parameters.size(); ++i) {
+      if ((p.kept_parameters >> i & 1) == 0) continue;
+      sink.Raw(std::string_view(&separator, 1));
+      separator = ',';
+      sink.Text(e.parameters[i].key);
+      sink.Raw(":");
+      const std::string_view value = e.parameters[i].value;
+      sink.Text(value.size() > kMaxMemberString ? std::string_view(Summary(value)) : value);
+    }
+    sink.Raw("}");
+  } else {
+    sink.Raw(p.request_parameters.empty() ? std::string_view("null") : std::string_view(p.request_parameters));
+  }
+  sink.Raw(R"(,"responseElements":)");
+  sink.Raw(p.response_elements.empty() ? std::string_view("null") : std::string_view(p.response_elements));
+  if (!e.error_code.empty()) {
+    Member(sink, R"(,"errorCode":)", e.error_code);
+    Member(sink, R"(,"errorMessage":)", e.error_message);
+  }
+  if (!e.resources.empty()) {
+    sink.Raw(R"(,"resources":[)");
+    for (size_t i = 0; i < e.resources.size(); ++i) {
+      Member(sink, i == 0 ? std::string_view(R"({"type":)") : std::string_view(R"(,{"type":)"), e.resources[i].type);
+      Member(sink, R"(,"ARN":)", e.resources[i].arn);
+      Member(sink, R"(,"accountId":)", account_id);
+      sink.Raw("}");
+    }
+    sink.Raw("]");
+  }
+  const std::string_view id(p.event_id.data(), p.event_id.size());
+  Member(sink, R"(,"requestID":)", e.request_id.empty() ? id : e.request_id);
+  Member(sink, R"(,"eventID":)", id);
+  sink.Raw(e.read_only ? R"(,"readOnly":true)" : R"(,"readOnly":false)");
+  sink.Raw(R"(,"eventType":"AwsApiCall","managementEvent":true)");
+  Member(sink, R"(,"recipientAccountId":)", account_id);
+  // Milliseconds since the epoch, for lookups that order and page by time.
+  sink.Raw(R"(,"eventTimeMs":)");
+  sink.Raw(std::string_view(p.time_ms.data(), p.time_ms_digits));
+  sink.Raw("}");
+}
+
 }  // namespace
 
 void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
-  out += R"({"eventVersion":"1.08","userIdentity":{"type":)";
-  AppendJsonText(out, e.identity.type);
-  if (!e.identity.principal_id.empty()) AppendMember(out, R"(,"principalId":)", e.identity.principal_id);
-  if (!e.identity.arn.empty()) AppendMember(out, R"(,"arn":)", e.identity.arn);
-  if (e.identity.type != "Anonymous") AppendMember(out, R"(,"accountId":)", account_id);
-  if (!e.identity.access_key_id.empty()) AppendMember(out, R"(,"accessKeyId":)", e.identity.access_key_id);
-  if (!e.identity.user_name.empty()) AppendMember(out, R"(,"userName":)", e.identity.user_name);
-  out += '}';
-  AppendMember(out, R"(,"eventTime":)", EventTime(e.time_ms / 1000));
-  AppendMember(out, R"(,"eventSource":)", e.source);
-  AppendMember(out, R"(,"eventName":)", e.name);
-  AppendMember(out, R"(,"awsRegion":)", e.region);
-  AppendMember(out, R"(,"sourceIPAddress":)", e.source_ip);
-  AppendMember(out, R"(,"userAgent":)", e.user_agent);
-  out += R"(,"requestParameters":)";
-  // One pass through the secret filter: a document with nothing kept is null, as none is.
-  const size_t parameters_at = out.size();
+  Prepared p;
+  // One pass through the secret filter per document. Past 64 parameters (none are) the
+  // data plane's would not fit the mask: they are then dropped, not kept unfiltered.
   if (!e.parameters.empty()) {
-    AppendKept(out, e.parameters);
-  } else if (e.request_parameters != nullptr) {
-    AppendKept(out, *e.request_parameters);
-  }
-  if (out.size() == parameters_at || std::string_view(out).substr(parameters_at) == "{}") {
-    out.resize(parameters_at);
-    out += "null";
-  }
-  out += R"(,"responseElements":)";
-  if (e.response_elements != nullptr) {
-    AppendScrubbed(out, *e.response_elements, false);
-  } else {
-    out += "null";
-  }
-  if (!e.error_code.empty()) {
-    AppendMember(out, R"(,"errorCode":)", e.error_code);
-    AppendMember(out, R"(,"errorMessage":)", e.error_message);
-  }
-  if (!e.resources.empty()) {
-    out += R"(,"resources":[)";
-    for (size_t i = 0; i < e.resources.size(); ++i) {
-      out += i == 0 ? "{" : ",{";
-      out += R"("type":)";
-      AppendJsonText(out, e.resources[i].type);
-      AppendMember(out, R"(,"ARN":)", e.resources[i].arn);
-      AppendMember(out, R"(,"accountId":)", account_id);
-      out += '}';
+    for (size_t i = 0; i < std::min<size_t>(e.parameters.size(), 64); ++i) {
+      if (!Forbidden(e.parameters[i].key)) p.kept_parameters |= uint64_t{1} << i;
     }
-    out += ']';
+  } else if (e.request_parameters != nullptr) {
+    AppendKept(p.request_parameters, *e.request_parameters);
+    if (p.request_parameters == "{}") p.request_parameters.clear();
   }
-  const std::array<char, 36> event_id = NextEventId();
-  const std::string_view id(event_id.data(), event_id.size());
-  AppendMember(out, R"(,"requestID":)", e.request_id.empty() ? id : e.request_id);
-  AppendMember(out, R"(,"eventID":)", id);
-  out += e.read_only ? R"(,"readOnly":true)" : R"(,"readOnly":false)";
-  out += R"(,"eventType":"AwsApiCall","managementEvent":true)";
-  AppendMember(out, R"(,"recipientAccountId":)", account_id);
-  // Milliseconds since the epoch, for lookups that order and page by time.
-  out += R"(,"eventTimeMs":)";
-  out += std::to_string(e.time_ms);
-  out += '}';
+  if (e.response_elements != nullptr) AppendScrubbed(p.response_elements, *e.response_elements, false);
+  p.event_id = NextEventId();
+  p.time_ms_digits = static_cast<size_t>(std::to_chars(p.time_ms.data(), p.time_ms.data() + p.time_ms.size(), e.time_ms).ptr -
+                                         p.time_ms.data());
+  Sizer sizer;
+  Emit(e, account_id, p, sizer);
+  const size_t at = out.size();
+  out.resize_and_overwrite(at + sizer.bytes(), [&](char* buffer, size_t) {
+    Writer writer(buffer + at);
+    Emit(e, account_id, p, writer);
+    return static_cast<size_t>(writer.end() - buffer);
+  });
 }
 
 std::string ToJson(const Event& e, std::string_view account_id) {
   std::string out;
-  out.reserve(1024);
   AppendJson(e, account_id, out);
   return out;
 }

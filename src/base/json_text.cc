@@ -1,6 +1,8 @@
 #include "base/json_text.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "base/word_bytes.h"
 
@@ -14,44 +16,58 @@ bool AnyToEscape(uint64_t x) { return AnyByteBelow(x, 0x20) || AnyByteIs(x, '"')
 
 }  // namespace
 
-void AppendJsonText(std::string& out, std::string_view text) {
+char* WriteJsonText(char* out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  // Runs of plain bytes are copied at once: most text has nothing to escape.
-  size_t plain = 0;
-  size_t i = 0;
+  *out++ = '"';
+  const char* in = text.data();
+  const char* const end = in + text.size();
   while (true) {
-    while (i + 8 <= text.size()) {
-      if (AnyToEscape(LoadWord(text.data() + i))) break;
-      i += 8;
+    // Most text has nothing to escape: eight bytes are checked and stored at once. The last few
+    // are the text's last eight, which overlap bytes already written, in one word: most values
+    // end in such a tail, and a byte at a time there cost more than the rest.
+    while (end - in >= 8 && !AnyToEscape(LoadWord(in))) {
+      std::memcpy(out, in, 8);
+      in += 8;
+      out += 8;
     }
-    if (i >= text.size()) break;
-    // The last few bytes: the text's last eight, which overlap bytes already checked, in one
-    // word. Most values end in such a tail, and a byte at a time there cost more than the rest.
-    if (text.size() >= 8 && text.size() - i < 8 && !AnyToEscape(LoadWord(text.data() + text.size() - 8))) {
-      i = text.size();
+    if (in == end) break;
+    if (text.size() >= 8 && end - in < 8 && !AnyToEscape(LoadWord(end - 8))) {
+      std::memcpy(out, in, static_cast<size_t>(end - in));
+      out += end - in;
       break;
     }
-    const unsigned char c = static_cast<unsigned char>(text[i++]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text, plain, i - 1 - plain);
-    plain = i;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+    // A word with a byte to escape: up to the next eight bytes one at a time.
+    for (const char* stop = in + std::min<ptrdiff_t>(8, end - in); in < stop; ++in) {
+      const unsigned char c = static_cast<unsigned char>(*in);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        *out++ = static_cast<char>(c);
+        continue;
+      }
+      *out++ = '\\';
+      switch (c) {
+        case '"': *out++ = '"'; break;
+        case '\\': *out++ = '\\'; break;
+        case '\b': *out++ = 'b'; break;
+        case '\f': *out++ = 'f'; break;
+        case '\n': *out++ = 'n'; break;
+        case '\r': *out++ = 'r'; break;
+        case '\t': *out++ = 't'; break;
+        default:
+          std::memcpy(out, "u00", 3);
+          out[3] = kHex[c >> 4];
+          out[4] = kHex[c & 15];
+          out += 5;
+      }
     }
   }
-  out.append(text, plain);
-  out += '"';
+  *out++ = '"';
+  return out;
+}
+
+void AppendJsonText(std::string& out, std::string_view text) {
+  const size_t at = out.size();
+  out.resize_and_overwrite(at + MaxJsonTextBytes(text.size()),
+                           [&](char* buffer, size_t) { return static_cast<size_t>(WriteJsonText(buffer + at, text) - buffer); });
 }
 
 }  // namespace berth

@@ -44,5 +44,13 @@ TEST(JsonText, AgreesWithBoostJsonAtEveryPosition) {
   }
 }
 
+// The bound writers size a line by: a byte that needs \u00XX takes all six, and no more.
+TEST(JsonText, WritesAtMostTheBound) {
+  const std::string controls("\x01\x02\x1f\x00\x10", 5);
+  std::string out(MaxJsonTextBytes(controls.size()), '#');
+  EXPECT_EQ(WriteJsonText(out.data(), controls), out.data() + out.size());
+  EXPECT_EQ(out, Reference(controls));
+}
+
 }  // namespace
 }  // namespace berth
