@@ -9,12 +9,16 @@ AccessControl::AccessControl(meta::MetadataStore& meta, auth::Authorizer& author
     : meta_(meta), authorizer_(authorizer), region_(std::move(region)), secure_(secure), clock_(std::move(clock)) {}
 
 std::string AccessControl::RepositoryArn(std::string_view name) const {
+  std::string arn;
+  AppendRepositoryArn(arn, name);
+  return arn;
+}
+
+void AccessControl::AppendRepositoryArn(std::string& out, std::string_view name) const {
   constexpr std::string_view kPrefix = "arn:aws:ecr:", kRepository = ":repository/";
   const std::string_view account = account_id();
-  std::string arn;
-  arn.reserve(kPrefix.size() + region_.size() + 1 + account.size() + kRepository.size() + name.size());
-  arn.append(kPrefix).append(region_).append(1, ':').append(account).append(kRepository).append(name);
-  return arn;
+  out.reserve(out.size() + kPrefix.size() + region_.size() + 1 + account.size() + kRepository.size() + name.size());
+  out.append(kPrefix).append(region_).append(1, ':').append(account).append(kRepository).append(name);
 }
 
 Result<auth::Decision> AccessControl::Decide(const auth::Principal& who, std::string_view action, std::string resource,

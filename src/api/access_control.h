@@ -34,6 +34,8 @@ class AccessControl {
   const std::string& account_id() const { return authorizer_.account_id(); }
   const std::string& region() const { return region_; }
   std::string RepositoryArn(std::string_view name) const;
+  // The same, appended to `out` (a buffer kept across requests: no allocation per pull).
+  void AppendRepositoryArn(std::string& out, std::string_view name) const;
 
   // May `who` perform `action` on the repository `name` (which need not exist)?
   Result<bool> AllowedOnRepository(const auth::Principal& who, std::string_view action, std::string_view name,

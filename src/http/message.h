@@ -23,6 +23,7 @@
 
 #include "base/error.h"
 #include "base/strings.h"
+#include "http/response_head.h"
 
 namespace berth::http {
 
@@ -76,9 +77,21 @@ class StreamBody {
   virtual Task<void> Available(uint64_t /*offset*/) { co_return; }
 };
 
+// A response header's name: always a string literal, so a response keeps a view of it instead of
+// a copy (a name past 15 bytes, as "Docker-Content-Digest", was an allocation per answer).
+class HeaderName {
+ public:
+  template <size_t N>
+  consteval HeaderName(const char (&literal)[N]) : text_(literal, N - 1) {}  // NOLINT: implicit by design
+  std::string_view text() const { return text_; }
+
+ private:
+  std::string_view text_;
+};
+
 struct Response {
   int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;
+  ResponseHeaders headers;  // names are literals (HeaderName)
   std::string body;
   // When set, the body is `stream_length` bytes of `stream` from `stream_offset`, not `body`.
   std::unique_ptr<StreamBody> stream;
@@ -90,10 +103,10 @@ struct Response {
   std::string_view route = "unmatched";
   static constexpr size_t kUsualHeaders = 8;
 
-  Response& Set(std::string name, std::string value) {
+  Response& Set(HeaderName name, std::string value) {
     // One allocation for the usual few headers, where doubling from one made three.
     if (headers.capacity() == 0) headers.reserve(kUsualHeaders);
-    headers.emplace_back(std::move(name), std::move(value));
+    headers.emplace_back(name.text(), std::move(value));
     return *this;
   }
   // The first value of a header set on this response (case-insensitive), or nullopt.

@@ -35,8 +35,7 @@ void AppendNumber(std::string& out, uint64_t value) {
 
 bool StatusHasNoBody(int status) { return status == 204 || status == 304 || (status >= 100 && status < 200); }
 
-size_t FormatResponseHead(std::string& out, int status,
-                          const std::vector<std::pair<std::string, std::string>>& headers,
+size_t FormatResponseHead(std::string& out, int status, const ResponseHeaders& headers,
                           std::optional<uint64_t> content_length, bool keep_alive) {
   out.assign("HTTP/1.1 ");
   // Three digits always: a status outside 100-999 is a handler's bug, answered as a 500.

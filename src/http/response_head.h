@@ -17,6 +17,9 @@
 
 namespace berth::http {
 
+// A response's headers in order: each name a view of a string literal, each value its own.
+using ResponseHeaders = std::vector<std::pair<std::string_view, std::string>>;
+
 // Whether a response with this status carries no body and no Content-Length (RFC 9110 6.4.1).
 bool StatusHasNoBody(int status);
 
@@ -25,8 +28,7 @@ bool StatusHasNoBody(int status);
 // or value holds CR, LF or NUL, or whose name is empty, is left out rather than let it split
 // the response; the count of those left out is returned (a handler's bug, for the caller to
 // report).
-size_t FormatResponseHead(std::string& out, int status,
-                          const std::vector<std::pair<std::string, std::string>>& headers,
+size_t FormatResponseHead(std::string& out, int status, const ResponseHeaders& headers,
                           std::optional<uint64_t> content_length, bool keep_alive);
 
 }  // namespace berth::http

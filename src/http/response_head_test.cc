@@ -5,7 +5,7 @@
 namespace berth::http {
 namespace {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using Headers = ResponseHeaders;
 
 TEST(ResponseHead, WritesTheStatusLineHeadersInOrderAndTheLength) {
   std::string out = "left over from the last response";

@@ -23,12 +23,14 @@ void OciApi::Audit(const http::Request& req, const Route& route, const std::opti
   std::string repository_storage, reference_storage;
   audit::Parameter parameters[2];
   size_t count = 0;
-  std::string arn;
+  // The ARN in a buffer per thread, kept: building it was an allocation per pull.
+  static thread_local std::string arn;
+  arn.clear();
   audit::Resource resource;
   if (!route.name.empty()) {
     const std::string_view name = ValidUtf8View(route.name.substr(0, 256), repository_storage);
     parameters[count++] = {.key = "repositoryName", .value = name};
-    arn = access_.RepositoryArn(name);
+    access_.AppendRepositoryArn(arn, name);
     resource = {.type = "AWS::ECR::Repository", .arn = arn};
   }
   const std::string_view reference = ValidUtf8View(route.ref.substr(0, 256), reference_storage);

@@ -112,11 +112,13 @@ http::Task<Result<http::Response>> OciApi::GetManifest(http::Request& req, const
                    "MANIFEST_UNKNOWN");
   }
   const bool converted = served->media_type != manifest->media_type;
-  const std::string digest = converted ? o::Digest::Sha256Of(served->payload).str() : manifest->digest.str();
+  std::string digest = converted ? o::Digest::Sha256Of(served->payload).str() : manifest->digest.str();
+  std::string etag = "\"" + digest + "\"";
+  // Moved, not copied, into the headers: each copy was an allocation per pull.
   Response r{.status = 200};
-  r.Set("Content-Type", served->media_type);
-  r.Set("Docker-Content-Digest", digest);
-  r.Set("ETag", "\"" + digest + "\"");
+  r.Set("Content-Type", std::move(served->media_type));
+  r.Set("Docker-Content-Digest", std::move(digest));
+  r.Set("ETag", std::move(etag));
   if (req.method() == http::Method::kHead) {
     r.head_length = served->payload.size();
   } else {
