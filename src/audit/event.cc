@@ -69,26 +69,34 @@ std::array<char, 36> NextEventId() {
 }
 
 // A member string past 2 KiB (a pushed manifest) is summarised by its size: records stay small.
-constexpr size_t kMaxMemberString = 2048;
-std::string Summary(std::string_view value) { return "(" + std::to_string(value.size()) + " bytes)"; }
-
 void AppendMemberString(std::string& out, std::string_view value) {
-  AppendJsonText(out, value.size() > kMaxMemberString ? std::string_view(Summary(value)) : value);
+  if (value.size() > 2048) {
+    AppendJsonText(out, "(" + std::to_string(value.size()) + " bytes)");
+  } else {
+    AppendJsonText(out, value);
+  }
 }
 
 void AppendScrubbed(std::string& out, const json::value& v, bool member);
 
-// The members of a document's object, with those named like secrets left out.
-void AppendKept(std::string& out, const json::object& members) {
+// The members of a document's object and the data plane's parameters, filtered alike.
+std::string_view KeyOf(const json::key_value_pair& m) { return m.key(); }
+std::string_view KeyOf(const Parameter& p) { return p.key; }
+void AppendValueOf(std::string& out, const json::key_value_pair& m) { AppendScrubbed(out, m.value(), true); }
+void AppendValueOf(std::string& out, const Parameter& p) { AppendMemberString(out, p.value); }
+
+// The one place the secret filter drops members: those named like secrets are left out.
+template <class Members>
+void AppendKept(std::string& out, const Members& members) {
   out += '{';
   bool first = true;
   for (const auto& m : members) {
-    if (Forbidden(m.key())) continue;
+    if (Forbidden(KeyOf(m))) continue;
     if (!first) out += ',';
     first = false;
-    AppendJsonText(out, m.key());
+    AppendJsonText(out, KeyOf(m));
     out += ':';
-    AppendScrubbed(out, m.value(), true);
+    AppendValueOf(out, m);
   }
   out += '}';
 }
@@ -168,12 +176,11 @@ class Writer {
   char* at_;
 };
 
-// What both passes share and is worked out once: the parts that are documents, written ahead
-// as text (the control plane's; a pull has none), and which data-plane parameters are kept.
+// What both passes share and is worked out once: the two documents, written ahead as text
+// through the secret filter, the event ID and the time's digits.
 struct Prepared {
-  std::string request_parameters;  // empty: written from Event::parameters, or null
-  std::string response_elements;   // empty: null
-  uint64_t kept_parameters = 0;    // bit i: Event::parameters[i] is kept
+  std::string_view request_parameters;  // empty: null
+  std::string_view response_elements;   // empty: null
   std::array<char, 36> event_id;
   std::array<char, 20> time_ms;
   size_t time_ms_digits = 0;
@@ -201,25 +208,10 @@ void Emit(const Event& e, std::string_view account_id, const Prepared& p, Sink& 
   Member(sink, R"(,"awsRegion":)", e.region);
   Member(sink, R"(,"sourceIPAddress":)", e.source_ip);
   Member(sink, R"(,"userAgent":)", e.user_agent);
-  // A document with nothing kept is null, as none is.
   sink.Raw(R"(,"requestParameters":)");
-  if (p.kept_parameters != 0) {
-    char separator = '{';
-    for (size_t i = 0; i < e.parameters.size(); ++i) {
-      if ((p.kept_parameters >> i & 1) == 0) continue;
-      sink.Raw(std::string_view(&separator, 1));
-      separator = ',';
-      sink.Text(e.parameters[i].key);
-      sink.Raw(":");
-      const std::string_view value = e.parameters[i].value;
-      sink.Text(value.size() > kMaxMemberString ? std::string_view(Summary(value)) : value);
-    }
-    sink.Raw("}");
-  } else {
-    sink.Raw(p.request_parameters.empty() ? std::string_view("null") : std::string_view(p.request_parameters));
-  }
+  sink.Raw(p.request_parameters.empty() ? std::string_view("null") : p.request_parameters);
   sink.Raw(R"(,"responseElements":)");
-  sink.Raw(p.response_elements.empty() ? std::string_view("null") : std::string_view(p.response_elements));
+  sink.Raw(p.response_elements.empty() ? std::string_view("null") : p.response_elements);
   if (!e.error_code.empty()) {
     Member(sink, R"(,"errorCode":)", e.error_code);
     Member(sink, R"(,"errorMessage":)", e.error_message);
@@ -249,18 +241,19 @@ void Emit(const Event& e, std::string_view account_id, const Prepared& p, Sink& 
 }  // namespace
 
 void AppendJson(const Event& e, std::string_view account_id, std::string& out) {
-  Prepared p;
-  // One pass through the secret filter per document. Past 64 parameters (none are) the
-  // data plane's would not fit the mask: they are then dropped, not kept unfiltered.
+  // Buffers kept per thread: a pull's parameters would otherwise be an allocation per record.
+  thread_local std::string request_text, response_text;
+  request_text.clear();
+  response_text.clear();
+  // One pass through the secret filter: a document with nothing kept is null, as none is.
   if (!e.parameters.empty()) {
-    for (size_t i = 0; i < std::min<size_t>(e.parameters.size(), 64); ++i) {
-      if (!Forbidden(e.parameters[i].key)) p.kept_parameters |= uint64_t{1} << i;
-    }
+    AppendKept(request_text, e.parameters);
   } else if (e.request_parameters != nullptr) {
-    AppendKept(p.request_parameters, *e.request_parameters);
-    if (p.request_parameters == "{}") p.request_parameters.clear();
+    AppendKept(request_text, *e.request_parameters);
   }
-  if (e.response_elements != nullptr) AppendScrubbed(p.response_elements, *e.response_elements, false);
+  if (request_text == "{}") request_text.clear();
+  if (e.response_elements != nullptr) AppendScrubbed(response_text, *e.response_elements, false);
+  Prepared p{.request_parameters = request_text, .response_elements = response_text};
   p.event_id = NextEventId();
   p.time_ms_digits = static_cast<size_t>(std::to_chars(p.time_ms.data(), p.time_ms.data() + p.time_ms.size(), e.time_ms).ptr -
                                          p.time_ms.data());
