@@ -2,12 +2,24 @@
 # haproxy in front of Berth nodes on loopback, for the tests and `make cluster`.
 #
 # usage: tests/cluster/haproxy.sh start DIR LISTEN_PORT NODE_PORT...   (DIR/haproxy.pid, .cfg, .log)
+#        tests/cluster/haproxy.sh wait DIR LISTEN_PORT   (until it routes to a node again)
 #        tests/cluster/haproxy.sh stop DIR
 # Every request goes to the next healthy node (round robin per request, so an upload's chunks
 # land on different nodes); nodes are health-checked on /healthz every 200 ms (out after two
 # failures), and a request refused by a node that just died is sent to another.
 set -euo pipefail
 command=$1 DIR=$2
+
+# Waits (up to 5 s) until haproxy on port $1 answers /healthz from a node.
+wait_routing() {
+  for _ in $(seq 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/healthz")" = 200 ] && return 0
+    sleep 0.05
+  done
+  echo "haproxy on 127.0.0.1:$1 did not answer" >&2
+  return 1
+}
+
 case "$command" in
   start)
     PORT=$3
@@ -53,12 +65,10 @@ CFG
       tail -5 "$DIR/haproxy.log" >&2
       exit 1
     fi
-    for _ in $(seq 100); do
-      [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")" = 200 ] && exit 0
-      sleep 0.05
-    done
-    echo "haproxy on 127.0.0.1:$PORT did not answer" >&2
-    exit 1
+    wait_routing "$PORT"
+    ;;
+  wait)
+    wait_routing "$3"
     ;;
   stop)
     if [ -f "$DIR/haproxy.pid" ]; then
@@ -66,5 +76,5 @@ CFG
       rm -f "$DIR/haproxy.pid"
     fi
     ;;
-  *) echo "usage: $0 start|stop DIR ..." >&2; exit 2 ;;
+  *) echo "usage: $0 start|wait|stop DIR ..." >&2; exit 2 ;;
 esac

@@ -179,11 +179,7 @@ berth_start() {
   elif [ "$BERTH_NODES" -gt 1 ]; then
     # A restart behind the running haproxy: it took the stopped nodes out and puts one back at
     # its next health check (every 200 ms), which a node starting in a few milliseconds beats.
-    local _
-    for _ in $(seq 1 100); do
-      [ "$(curl -sk -o /dev/null -w '%{http_code}' "$BERTH_URL/healthz")" = 200 ] && break
-      sleep 0.05
-    done
+    "$ROOT/tests/cluster/haproxy.sh" wait "$WORK/proxy" "$BERTH_PROXY_PORT" || true
   fi
   BERTH_PORTS_KEPT=1  # a restart comes back on the same ports
   if [ -f "$BERTH_DATA/admin-credentials" ]; then
